@@ -1,0 +1,40 @@
+/**
+ * The audit event catalog: every event type the log may hold, by category. `/audit export --type` accepts a category
+ * or an exact event from here, and coverage tests check the code against it.
+ */
+export const AUDIT_EVENTS = {
+  chat: ['command.invoked', 'action.clicked'],
+  environments: [
+    'plan.created', 'plan.approved', 'plan.rejected', 'plan.expired',
+    'deployment.started', 'deployment.completed', 'deployment.failed',
+    'destroy.initiated', 'destroy.completed', 'destroy.failed',
+    'ttl.extended', 'ttl.reminder_sent', 'ttl.expired',
+  ],
+  team: ['member.role_changed', 'member.invited', 'member.removed'],
+  credentials: ['cloud_key.added', 'cloud_key.rotated', 'cloud_key.deleted', 'api_key.created', 'api_key.revoked'],
+  api: ['api.request'],
+  audit: ['audit.exported', 'audit.verified', 'audit.head_published', 'audit.purged'],
+} as const;
+
+export type AuditCategory = keyof typeof AUDIT_EVENTS;
+export type AuditEventType = (typeof AUDIT_EVENTS)[AuditCategory][number];
+
+const CATEGORY_BY_EVENT = new Map<string, AuditCategory>(
+  (Object.entries(AUDIT_EVENTS) as [AuditCategory, readonly string[]][]).flatMap(([category, events]) =>
+    events.map((event) => [event, category] as const),
+  ),
+);
+
+export function categoryOf(eventType: AuditEventType): AuditCategory {
+  const category = CATEGORY_BY_EVENT.get(eventType);
+  if (!category) throw new Error(`unknown audit event ${eventType}`);
+  return category;
+}
+
+export function isAuditEventType(text: string): text is AuditEventType {
+  return CATEGORY_BY_EVENT.has(text);
+}
+
+export function isAuditCategory(text: string): text is AuditCategory {
+  return Object.hasOwn(AUDIT_EVENTS, text);
+}

@@ -1,0 +1,85 @@
+import type { View, DialogView } from '../../blocks/view.js';
+import type { Platform, UserRef } from '../domain/users.js';
+
+/** Where a posted message lives: enough to edit it or reply in its thread. Slack: channel + ts; Mattermost: post id. */
+export interface MessageRef {
+  platform: Platform;
+  channelId: string;
+  messageId: string;
+}
+
+/** A file to upload into a user's DM (the audit CSV). The content is streamed, never held whole in memory. */
+export interface UploadFile {
+  filename: string;
+  title: string;
+  /** Message posted with the file. */
+  comment: string;
+  content: NodeJS.ReadableStream;
+  /** Size in bytes when known up front (Slack's upload needs it; adapters spool to a temp file otherwise). */
+  length?: number;
+}
+
+/**
+ * The outbound half of a chat platform: what workflows and workers may do in chat. Implemented by each platform
+ * adapter and by a recording notifier in tests.
+ */
+export interface Notifier {
+  readonly platform: Platform;
+  post(channelId: string, view: View): Promise<MessageRef>;
+  update(message: MessageRef, view: View): Promise<void>;
+  /** Reply in the thread whose root is `root`. */
+  reply(root: MessageRef, view: View): Promise<MessageRef>;
+  /** Direct message to a user (opens the DM channel as needed). */
+  dm(userId: string, view: View): Promise<MessageRef>;
+  /** Uploads a file into the user's DM. */
+  upload(userId: string, file: UploadFile): Promise<void>;
+}
+
+/** Everything the core needs to know about an inbound request, whichever platform it came from. */
+interface InvocationBase {
+  /** Our id for this request: in logs, audit entries and error replies. */
+  requestId: string;
+  platform: Platform;
+  /** The verified acting user (from the signed payload, never from a button's value). */
+  user: UserRef;
+  channelId: string;
+  /** Time the request reached us (for ack-latency metrics). */
+  receivedAt: Date;
+}
+
+export interface CommandInvocation extends InvocationBase {
+  kind: 'command';
+  /** The slash command without its slash: `env` or `audit`. */
+  command: string;
+  /** Everything after the command, as typed. */
+  text: string;
+}
+
+export interface ActionInvocation extends InvocationBase {
+  kind: 'action';
+  actionId: string;
+  /** The button's value (an environment id). Its authenticity is the adapter's job; its authority is never trusted. */
+  value: string;
+  /** The message the button sat in. */
+  message: MessageRef | undefined;
+}
+
+export interface DialogSubmission extends InvocationBase {
+  kind: 'dialog';
+  callbackId: string;
+  /** What the dialog was opened about (an environment id). */
+  value: string;
+  fields: Record<string, string>;
+}
+
+export type Invocation = CommandInvocation | ActionInvocation | DialogSubmission;
+
+/** What a handler answers: an ephemeral reply, optionally an edit of the clicked message, or a dialog to open. */
+export interface Reply {
+  /** Shown only to the user who acted. */
+  view: View;
+  /** Replaces the message the button sat in (destroy confirmation → "Destroying…"). */
+  replaceOriginal?: View;
+  /** Open a dialog instead of (or before) answering: the reject reason. */
+  openDialog?: DialogView;
+}

@@ -1,0 +1,194 @@
+import { z } from 'zod';
+import { parseDuration, parseDurationList } from './domain/durations.js';
+
+/**
+ * Every setting of the bot, read once from the environment at start-up. This module is the only reader of
+ * process.env; the rest of the code receives a `Config`.
+ */
+const duration = z.string().transform((text, ctx) => {
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
+const durationList = z.string().transform((text, ctx) => {
+  try {
+    return parseDurationList(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
+const list = z
+  .string()
+  .default('')
+  .transform((text) => text.split(',').map((item) => item.trim()).filter((item) => item !== ''));
+
+const userKeyList = list.pipe(
+  z.array(z.string().regex(/^(slack|mattermost):[A-Za-z0-9._-]+$/, 'each entry must look like slack:U123 or mattermost:abc123')),
+);
+
+const optionalText = z.string().trim().min(1).optional();
+const httpUrl = z.url({ protocol: /^https?$/ });
+const port = z.coerce.number().int().min(0).max(65535);
+
+const envShape = z.object({
+    PORT: port.default(3000),
+    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string').optional(),
+    DATA_DIR: z.string().min(1).default('.data'),
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
+    QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('aithroyz'),
+    REDIS_EVICTION_CHECK: z.enum(['refuse', 'warn']).default('refuse'),
+    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(4),
+    SHUTDOWN_TIMEOUT: duration.default(30),
+    RECONCILE_INTERVAL: duration.default(60),
+    PROVISIONER: z.enum(['local', 'pulumi']).default('local'),
+    LOCAL_PROVISIONER_STEP_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
+    LOCAL_PROVISIONER_FAIL: list,
+    PRESETS_FILE: z.string().min(1).optional(),
+    MIN_TTL: duration.default(15 * 60),
+    REMINDER_OFFSETS: durationList.default([24 * 3600, 3600, 15 * 60]),
+    APPROVAL_TIMEOUT: duration.default(24 * 3600),
+    MAX_ACTIVE_PER_USER: z.coerce.number().int().min(1).max(1000).default(3),
+    AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+    ADMINS: userKeyList,
+    APPROVERS: userKeyList,
+    SLACK_SIGNING_SECRET: optionalText,
+    SLACK_BOT_TOKEN: optionalText,
+    SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'must be an app-level token starting with xapp-').optional(),
+    SLACK_API_URL: httpUrl.default('https://slack.com/api/'),
+    SLACK_APPROVALS_CHANNEL: optionalText,
+    SLACK_AUDIT_CHANNEL: optionalText,
+    MATTERMOST_URL: httpUrl.optional(),
+    MATTERMOST_BOT_TOKEN: optionalText,
+    MATTERMOST_COMMAND_TOKENS: list,
+    MATTERMOST_APPROVALS_CHANNEL: optionalText,
+    MATTERMOST_AUDIT_CHANNEL: optionalText,
+    MATTERMOST_ACTION_SECRET: optionalText,
+    PUBLIC_URL: httpUrl.optional(),
+    PULUMI_BACKEND_URL: optionalText,
+    PULUMI_CONFIG_PASSPHRASE: optionalText,
+    PULUMI_SECRETS_PROVIDER: optionalText,
+    LAB_ALLOWED_CIDRS: list,
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export const configSchema = envShape.superRefine((env, ctx) => {
+    const require = (name: keyof typeof env, when: string) => {
+      if (env[name] === undefined || (Array.isArray(env[name]) && env[name].length === 0)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `is required ${when}` });
+      }
+    };
+    if (env.SLACK_SIGNING_SECRET || env.SLACK_BOT_TOKEN || env.SLACK_APP_TOKEN) {
+      const when = 'when Slack is on (SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN or SLACK_APP_TOKEN is set)';
+      require('SLACK_SIGNING_SECRET', when);
+      require('SLACK_BOT_TOKEN', when);
+      require('SLACK_APPROVALS_CHANNEL', when);
+    }
+    if (env.MATTERMOST_URL || env.MATTERMOST_BOT_TOKEN) {
+      const when = 'when Mattermost is on (MATTERMOST_URL or MATTERMOST_BOT_TOKEN is set)';
+      require('MATTERMOST_URL', when);
+      require('MATTERMOST_BOT_TOKEN', when);
+      require('MATTERMOST_COMMAND_TOKENS', when);
+      require('MATTERMOST_APPROVALS_CHANNEL', when);
+      require('PUBLIC_URL', when);
+    }
+    if (env.PROVISIONER === 'pulumi') {
+      if (!env.PULUMI_CONFIG_PASSPHRASE && !env.PULUMI_SECRETS_PROVIDER) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['PULUMI_CONFIG_PASSPHRASE'],
+          message: 'is required with PROVISIONER=pulumi unless PULUMI_SECRETS_PROVIDER names a KMS secrets provider',
+        });
+      }
+      require('LAB_ALLOWED_CIDRS', 'with PROVISIONER=pulumi');
+    }
+  });
+
+export type Config = z.infer<typeof configSchema> & {
+  slack: SlackConfig | undefined;
+  mattermost: MattermostConfig | undefined;
+};
+
+export interface SlackConfig {
+  signingSecret: string;
+  botToken: string;
+  appToken: string | undefined;
+  apiUrl: string;
+  approvalsChannel: string;
+  auditChannel: string | undefined;
+}
+
+export interface MattermostConfig {
+  url: string;
+  botToken: string;
+  commandTokens: string[];
+  approvalsChannel: string;
+  auditChannel: string | undefined;
+  publicUrl: string;
+  actionSecret: string;
+}
+
+/** The variable names the schema knows, for docs and the docker-compose check. */
+export const CONFIG_VARIABLES = Object.keys(envShape.shape) as (keyof typeof envShape.shape)[];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws a ConfigError whose lines each name the variable at fault. Empty strings count as unset. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const known = new Set<string>(CONFIG_VARIABLES);
+  const env = Object.fromEntries(
+    Object.entries(source).filter(([name, value]) => known.has(name) && value !== undefined && value !== ''),
+  );
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? 'configuration');
+        const shown = name in env && !/SECRET|TOKEN|PASSPHRASE/.test(name) ? ` (got "${env[name]}")` : '';
+        return `${name}${shown}: ${issue.message}`;
+      }),
+    );
+  }
+  const value = parsed.data;
+  return { ...value, slack: slackConfig(value), mattermost: mattermostConfig(value) };
+}
+
+type ParsedEnv = z.infer<typeof configSchema>;
+
+function slackConfig(env: ParsedEnv): SlackConfig | undefined {
+  if (!env.SLACK_SIGNING_SECRET || !env.SLACK_BOT_TOKEN || !env.SLACK_APPROVALS_CHANNEL) return undefined;
+  return {
+    signingSecret: env.SLACK_SIGNING_SECRET,
+    botToken: env.SLACK_BOT_TOKEN,
+    appToken: env.SLACK_APP_TOKEN,
+    apiUrl: env.SLACK_API_URL.endsWith('/') ? env.SLACK_API_URL : `${env.SLACK_API_URL}/`,
+    approvalsChannel: env.SLACK_APPROVALS_CHANNEL,
+    auditChannel: env.SLACK_AUDIT_CHANNEL,
+  };
+}
+
+function mattermostConfig(env: ParsedEnv): MattermostConfig | undefined {
+  if (!env.MATTERMOST_URL || !env.MATTERMOST_BOT_TOKEN || !env.MATTERMOST_APPROVALS_CHANNEL || !env.PUBLIC_URL) {
+    return undefined;
+  }
+  return {
+    url: env.MATTERMOST_URL.replace(/\/+$/, ''),
+    botToken: env.MATTERMOST_BOT_TOKEN,
+    commandTokens: env.MATTERMOST_COMMAND_TOKENS,
+    approvalsChannel: env.MATTERMOST_APPROVALS_CHANNEL,
+    auditChannel: env.MATTERMOST_AUDIT_CHANNEL,
+    publicUrl: env.PUBLIC_URL.replace(/\/+$/, ''),
+    // Without a dedicated secret the button HMAC key is derived from the bot token, which is secret too.
+    actionSecret: env.MATTERMOST_ACTION_SECRET ?? `mm-actions:${env.MATTERMOST_BOT_TOKEN}`,
+  };
+}

@@ -1,0 +1,6 @@
+export * from './environments.js';
+export * from './decisions.js';
+export * from './members.js';
+export * from './reminders.js';
+export * from './audit.js';
+export * from './simulated.js';

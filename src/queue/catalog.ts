@@ -1,0 +1,99 @@
+import { z } from 'zod';
+
+const envId = z.string().regex(/^env-[a-z0-9]{6}$/);
+const isoTime = z.iso.datetime();
+
+/** What `notify` jobs announce in chat; the processor renders the message from Postgres at send time. */
+export const NOTIFY_EVENTS = [
+  'plan.created', // post the approval card (or the auto-approval note) and remember where it is
+  'plan.decided', // edit the approval card (approved / rejected / expired) and DM the requester
+  'deployment.completed', // DM the owner with endpoints; note in the card's thread
+  'deployment.failed', // DM the owner; note in the card's thread
+  'destroy.completed', // DM the owner (expired or destroyed); note in the card's thread
+  'destroy.failed', // DM the owner and alert admins
+] as const;
+export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
+
+/**
+ * The job catalog: every job the workers run, with its payload schema, retry policy and time limit. Job ids are
+ * deterministic (see `jobIds`), so adding the same job twice runs it once.
+ */
+export const JOBS = {
+  deploy: {
+    payload: z.object({ envId }),
+    attempts: 3,
+    backoffMs: 5_000,
+    timeoutMs: 30 * 60_000,
+  },
+  destroy: {
+    payload: z.object({ envId }),
+    attempts: 5,
+    backoffMs: 5_000,
+    timeoutMs: 30 * 60_000,
+  },
+  remind: {
+    payload: z.object({ envId, offsetSeconds: z.number().int().positive(), expiresAt: isoTime }),
+    attempts: 5,
+    backoffMs: 2_000,
+    timeoutMs: 60_000,
+  },
+  expire: {
+    payload: z.object({ envId, expiresAt: isoTime }),
+    attempts: 5,
+    backoffMs: 2_000,
+    timeoutMs: 60_000,
+  },
+  'approval-expire': {
+    payload: z.object({ envId }),
+    attempts: 5,
+    backoffMs: 2_000,
+    timeoutMs: 60_000,
+  },
+  notify: {
+    payload: z.object({ envId, event: z.enum(NOTIFY_EVENTS) }),
+    attempts: 6,
+    backoffMs: 2_000,
+    timeoutMs: 60_000,
+  },
+  reconcile: {
+    payload: z.object({}),
+    attempts: 1,
+    backoffMs: 1_000,
+    timeoutMs: 5 * 60_000,
+  },
+  'audit-retention': {
+    payload: z.object({}),
+    attempts: 3,
+    backoffMs: 60_000,
+    timeoutMs: 30 * 60_000,
+  },
+} as const;
+
+export type JobName = keyof typeof JOBS;
+export type JobPayload<N extends JobName> = z.infer<(typeof JOBS)[N]['payload']>;
+export const JOB_NAMES = Object.keys(JOBS) as JobName[];
+
+/** Deterministic job ids. BullMQ ids may not contain ':'. */
+export const jobIds = {
+  deploy: (envId: string) => `deploy-${envId}`,
+  destroy: (envId: string) => `destroy-${envId}`,
+  remind: (envId: string, offsetSeconds: number, expiresAt: Date) => `remind-${envId}-${offsetSeconds}s-${expiresAt.getTime()}`,
+  expire: (envId: string, expiresAt: Date) => `expire-${envId}-${expiresAt.getTime()}`,
+  approvalExpire: (envId: string) => `approval-expire-${envId}`,
+  notify: (envId: string, event: NotifyEvent) => `notify-${envId}-${event.replace('.', '-')}`,
+} as const;
+
+export interface EnqueueOptions {
+  jobId: string;
+  /** Run at this time (delayed job); omitted or past means now. */
+  runAt?: Date;
+}
+
+/** The producer side of the queues: what workflows use to schedule work. */
+export interface JobQueue {
+  add<N extends JobName>(name: N, payload: JobPayload<N>, options: EnqueueOptions): Promise<void>;
+  /** Removes a waiting or delayed job (a timer that no longer applies); missing jobs are fine. */
+  remove(name: JobName, jobId: string): Promise<void>;
+  /** True when a job with this id exists (waiting, delayed, active or failed-pending-retry). For the reconciler. */
+  has(name: JobName, jobId: string): Promise<boolean>;
+}
