@@ -109,7 +109,7 @@ export function loadCatalog(file: string = DEFAULT_CATALOG_FILE): PresetCatalog 
   try {
     data = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new Error(`Cannot read the presets catalog ${file}: ${(error as Error).message}`);
+    throw new Error(`Cannot read the presets catalog ${file}: ${(error as Error).message}`, { cause: error });
   }
   return parseCatalog(data, file);
 }
