@@ -55,6 +55,24 @@ export const JOBS = {
     backoffMs: 2_000,
     timeoutMs: 60_000,
   },
+  'audit-export': {
+    payload: z.object({
+      requestId: z.string().min(1),
+      platform: z.enum(['slack', 'mattermost']),
+      userId: z.string().min(1),
+      userName: z.string(),
+      channelId: z.string(),
+      filters: z.object({
+        from: isoTime,
+        to: isoTime,
+        types: z.array(z.string()),
+        actorId: z.string().optional(),
+      }),
+    }),
+    attempts: 3,
+    backoffMs: 5_000,
+    timeoutMs: 10 * 60_000,
+  },
   reconcile: {
     payload: z.object({}),
     attempts: 1,
@@ -80,6 +98,7 @@ export const jobIds = {
   remind: (envId: string, offsetSeconds: number, expiresAt: Date) => `remind-${envId}-${offsetSeconds}s-${expiresAt.getTime()}`,
   expire: (envId: string, expiresAt: Date) => `expire-${envId}-${expiresAt.getTime()}`,
   approvalExpire: (envId: string) => `approval-expire-${envId}`,
+  auditExport: (requestId: string) => `audit-export-${requestId}`,
   notify: (envId: string, event: NotifyEvent) => `notify-${envId}-${event.replace('.', '-')}`,
 } as const;
 
