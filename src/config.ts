@@ -40,6 +40,7 @@ const envShape = z.object({
     PORT: port.default(3000),
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string').optional(),
     DATA_DIR: z.string().min(1).default('.data'),
+    EMBEDDED_POSTGRES_PORT: port.default(5433),
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
     QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('aithroyz'),
     REDIS_EVICTION_CHECK: z.enum(['refuse', 'warn']).default('refuse'),
@@ -154,13 +155,18 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? 'configuration');
-        const shown = name in env && !/SECRET|TOKEN|PASSPHRASE/.test(name) ? ` (got "${env[name]}")` : '';
+        const shown = name in env && !/SECRET|TOKEN|PASSPHRASE/.test(name) ? ` (got "${withoutCredentials(env[name])}")` : '';
         return `${name}${shown}: ${issue.message}`;
       }),
     );
   }
   const value = parsed.data;
   return { ...value, slack: slackConfig(value), mattermost: mattermostConfig(value) };
+}
+
+/** Connection strings may carry a password (postgres://user:secret@host): never echo it. */
+export function withoutCredentials(text: string | undefined): string {
+  return (text ?? '').replace(/\/\/\S*@/g, '//***@');
 }
 
 type ParsedEnv = z.infer<typeof configSchema>;
@@ -191,4 +197,9 @@ function mattermostConfig(env: ParsedEnv): MattermostConfig | undefined {
     // Without a dedicated secret the button HMAC key is derived from the bot token, which is secret too.
     actionSecret: env.MATTERMOST_ACTION_SECRET ?? `mm-actions:${env.MATTERMOST_BOT_TOKEN}`,
   };
+}
+
+/** The channel where a platform's approval cards go, when that platform is on. */
+export function approvalsChannelFor(config: Config, platform: 'slack' | 'mattermost'): string | undefined {
+  return platform === 'slack' ? config.slack?.approvalsChannel : config.mattermost?.approvalsChannel;
 }

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { MIGRATIONS_FOLDER } from '../paths.js';
 import * as schema from './schema/index.js';
 
-export type Db = NodePgDatabase<typeof schema>;
+export type Db = NodePgDatabase<typeof schema> & { $client: pg.Pool };
 /** A transaction handle; workflows take `Db | Tx` where they can run inside or outside one. */
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 export type DbOrTx = Db | Tx;

@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { systemClock, type Clock } from '../../src/clock.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { loadCatalog } from '../../src/domain/presets.js';
+import { silentLogger } from '../../src/log.js';
+import { createProvisioner } from '../../src/provisioners/index.js';
+import type { PolicyOverrides } from '../../src/queue/policy.js';
+import { createJobQueue, type BullJobQueue } from '../../src/queue/queue.js';
+import { startWorkers, type Workers } from '../../src/queue/workers.js';
+import { Notifiers, type Services } from '../../src/services.js';
+import { createProcessors } from '../../workflows/processors.js';
+import { bootstrapRoles } from '../../workflows/roles.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+import { RecordingNotifier } from './recording-notifier.js';
+
+export const TEST_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** Users the lifecycle tests act as; the admin and approver are bootstrapped from config. */
+export const USERS = {
+  alice: { platform: 'slack', id: 'UALICE', name: 'alice' },
+  bob: { platform: 'slack', id: 'UBOB', name: 'bob' },
+  approver: { platform: 'slack', id: 'UAPPROVER', name: 'ana' },
+  admin: { platform: 'slack', id: 'UADMIN', name: 'adam' },
+} as const;
+
+/** Short durations so whole lifecycles run in seconds: nothing here sleeps for long. */
+export const FAST_ENV: Record<string, string> = {
+  MIN_TTL: '1s',
+  REMINDER_OFFSETS: '2s,1s',
+  APPROVAL_TIMEOUT: '1h',
+  LOCAL_PROVISIONER_STEP_MS: '20',
+  ADMINS: 'slack:UADMIN',
+  APPROVERS: 'slack:UAPPROVER',
+  SLACK_SIGNING_SECRET: 'test-signing-secret',
+  SLACK_BOT_TOKEN: 'xoxb-test',
+  SLACK_APPROVALS_CHANNEL: 'CAPPROVALS',
+  LOG_LEVEL: 'silent',
+};
+
+/** Tests retry fast instead of waiting for production backoffs. */
+export const FAST_POLICY: PolicyOverrides = {
+  deploy: { backoffMs: 50 },
+  destroy: { backoffMs: 50 },
+  notify: { backoffMs: 50 },
+  remind: { backoffMs: 50 },
+  expire: { backoffMs: 50 },
+};
+
+export interface TestServices {
+  s: Services;
+  config: Config;
+  database: TestDatabase;
+  queue: BullJobQueue;
+  notifier: RecordingNotifier;
+  prefix: string;
+  /** Starts workers on this test's queues (several calls start several independent worker sets). */
+  startWorkers(): Promise<Workers>;
+  /** Stops workers and queues, drops the database and the test's Redis keys. */
+  close(): Promise<void>;
+}
+
+export async function createTestServices(options: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestServices> {
+  const prefix = `t${randomBytes(5).toString('hex')}`;
+  const config = loadConfig({ ...FAST_ENV, QUEUE_PREFIX: prefix, ...options.env });
+  const database = await createTestDatabase();
+  const queue = createJobQueue({ connection: TEST_REDIS_URL, prefix, policy: FAST_POLICY });
+  const notifier = new RecordingNotifier('slack');
+  const clock = options.clock ?? systemClock;
+  const s: Services = {
+    config,
+    db: database.db,
+    clock,
+    log: silentLogger,
+    catalog: loadCatalog(),
+    jobs: queue,
+    notifiers: new Notifiers([notifier]),
+    provisioner: createProvisioner(config, database.db, silentLogger, clock),
+  };
+  await bootstrapRoles(s);
+  const workerSets: Workers[] = [];
+  return {
+    s,
+    config,
+    database,
+    queue,
+    notifier,
+    prefix,
+    async startWorkers() {
+      const workers = await startWorkers({
+        connection: TEST_REDIS_URL,
+        prefix,
+        concurrency: 4,
+        processors: createProcessors(s),
+        log: silentLogger,
+        policy: FAST_POLICY,
+      });
+      workerSets.push(workers);
+      return workers;
+    },
+    async close() {
+      await Promise.all(workerSets.map((workers) => workers.stop(2000)));
+      await queue.close();
+      await deleteKeys(prefix);
+      await database.drop();
+    },
+  };
+}
+
+/** Removes every Redis key of a test's queue prefix. */
+export async function deleteKeys(prefix: string): Promise<void> {
+  const redis = new Redis(TEST_REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Polls until `check` returns a value (not undefined), failing after `timeoutMs`. For state reached by workers. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

@@ -1,0 +1,103 @@
+import { eq } from 'drizzle-orm';
+import { sanitizeText } from '../src/audit/sanitize.js';
+import { decisions, type DecisionRow } from '../src/db/schema/decisions.js';
+import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
+import { describeState } from '../src/domain/lifecycle.js';
+import { formatUtc } from '../src/domain/time.js';
+import { canDecidePlans, isSameUser } from '../src/domain/policy.js';
+import type { UserRef } from '../src/domain/users.js';
+import { AppError } from '../src/errors.js';
+import { jobIds } from '../src/queue/catalog.js';
+import type { Services } from '../src/services.js';
+import { roleOf } from './roles.js';
+import { auditEnvironment, enqueueAfterCommit, notFound, ownerOf, transition, userActor } from './support.js';
+
+export interface DecideInput {
+  envId: string;
+  decider: UserRef;
+  decision: 'approve' | 'reject';
+  reason?: string;
+  requestId: string;
+  channelId?: string;
+}
+
+export const REJECT_REASON_LIMITS = { min: 3, max: 500 } as const;
+
+/** Refuses a decider who may not decide this plan: not an approver or admin, or the requester themself. */
+export async function checkMayDecide(s: Services, env: EnvironmentRow, decider: UserRef): Promise<void> {
+  if (!canDecidePlans(await roleOf(s, decider))) {
+    throw new AppError('forbidden', 'Only approvers and admins can approve or reject plans.');
+  }
+  if (isSameUser(decider, ownerOf(env))) {
+    throw new AppError('self_approval', 'You cannot decide on your own request: another approver has to.');
+  }
+}
+
+/**
+ * Approves or rejects a pending plan exactly once: the state moves with a conditional UPDATE and the decision row's
+ * primary key allows one decision per plan, so of many concurrent clicks one decides and the rest are told who did.
+ */
+export async function decidePlan(s: Services, input: DecideInput): Promise<EnvironmentRow> {
+  const reason = input.decision === 'reject' ? checkReason(input.reason) : null;
+  const [current] = await s.db.select().from(environments).where(eq(environments.id, input.envId));
+  if (!current) throw notFound(input.envId);
+  await checkMayDecide(s, current, input.decider);
+
+  const decided = await s.db.transaction(async (tx) => {
+    const to = input.decision === 'approve' ? 'approved' : 'rejected';
+    const env = await transition(s, tx, input.envId, 'pending_approval', to);
+    if (!env) return undefined;
+    const now = s.clock.now();
+    await tx.insert(decisions).values({
+      envId: env.id,
+      outcome: to,
+      deciderId: input.decider.id,
+      deciderName: sanitizeText(input.decider.name),
+      reason,
+      decidedAt: now,
+    });
+    await auditEnvironment(s, tx, env, {
+      eventType: to === 'approved' ? 'plan.approved' : 'plan.rejected',
+      actor: userActor(input.decider),
+      channelId: input.channelId ?? null,
+      requestId: input.requestId,
+      details: reason ? { reason } : {},
+    });
+    return env;
+  });
+  if (!decided) throw await alreadyDecided(s, current.id);
+
+  await enqueueAfterCommit(s, decided.id, [
+    () => s.jobs.add('notify', { envId: decided.id, event: 'plan.decided' }, { jobId: jobIds.notify(decided.id, 'plan.decided') }),
+    () => s.jobs.remove('approval-expire', jobIds.approvalExpire(decided.id)),
+    ...(decided.state === 'approved'
+      ? [() => s.jobs.add('deploy', { envId: decided.id }, { jobId: jobIds.deploy(decided.id) })]
+      : []),
+  ]);
+  return decided;
+}
+
+function checkReason(reason: string | undefined): string {
+  const text = sanitizeText((reason ?? '').trim());
+  if (text.length < REJECT_REASON_LIMITS.min) {
+    throw new AppError('reason_required', `Say why the plan is rejected (at least ${REJECT_REASON_LIMITS.min} characters).`);
+  }
+  if (text.length > REJECT_REASON_LIMITS.max) {
+    throw new AppError('reason_too_long', `The reason is ${text.length} characters long; at most ${REJECT_REASON_LIMITS.max} are allowed.`);
+  }
+  return text;
+}
+
+/** The refusal for a plan that is no longer pending, saying who decided and when. */
+async function alreadyDecided(s: Services, envId: string): Promise<AppError> {
+  const [decision] = await s.db.select().from(decisions).where(eq(decisions.envId, envId));
+  return new AppError('already_decided', describeDecision(envId, decision));
+}
+
+export function describeDecision(envId: string, decision: DecisionRow | undefined): string {
+  if (!decision) return `${envId} is no longer waiting for a decision.`;
+  const at = formatUtc(decision.decidedAt);
+  if (decision.outcome === 'expired') return `${envId} expired without a decision at ${at}.`;
+  const by = decision.deciderName ? `by ${decision.deciderName}` : 'by policy';
+  return `${envId} was already ${describeState(decision.outcome)} ${by} at ${at}.`;
+}

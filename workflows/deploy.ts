@@ -1,0 +1,119 @@
+import { addSeconds } from 'date-fns';
+import { progressView, threadNoteView } from '../blocks/views/notify-lab.js';
+import { systemActor } from '../src/audit/types.js';
+import type { EnvironmentRow } from '../src/db/schema/environments.js';
+import type { Preset } from '../src/domain/presets.js';
+import { AppError, isAppError } from '../src/errors.js';
+import { withEnvLock } from '../src/provisioners/lock.js';
+import { JOBS, jobIds } from '../src/queue/catalog.js';
+import type { Services } from '../src/services.js';
+import { isFinalAttempt, type JobRun } from './job-context.js';
+import { postInThread } from './notify-thread.js';
+import { getEnvironment } from './queries.js';
+import { auditEnvironment, enqueueAfterCommit, transition } from './support.js';
+import { scheduleTimers } from './timers.js';
+
+const WORKER = systemActor('worker');
+
+/**
+ * The deploy job: approved → deploying → running, with progress per tool in the card's thread. Safe to run again after
+ * a crash: a lab found `deploying` is resumed (the provisioner is idempotent), and anything else means the work is done.
+ * A deploy that fails for good moves to `destroying` with reason `deploy_failed`, so what it left behind is removed.
+ */
+export async function runDeploy(s: Services, envId: string, run: JobRun): Promise<void> {
+  const env = await startDeploying(s, envId, run);
+  if (env?.state !== 'deploying') return;
+  try {
+    const preset = presetOf(s, env);
+    await postInThread(s, env, threadNoteView(`Deploying ${preset.name} (${preset.tools.length} tools), attempt ${run.attempt}.`));
+    const result = await withEnvLock(s.db.$client, env.id, run.signal, (signal) =>
+      s.provisioner.deploy({
+        envId: env.id,
+        preset,
+        signal,
+        onProgress: (event) => postInThread(s, env, progressView(env.id, event)),
+      }),
+    );
+    await markRunning(s, env, preset, result.endpoints);
+  } catch (error) {
+    if (!isFinalAttempt(run, JOBS.deploy.attempts, error)) throw error;
+    s.log.error({ err: error, envId }, 'deploy failed for good; cleaning up');
+    await failDeploy(s, env, error);
+  }
+}
+
+async function startDeploying(s: Services, envId: string, run: JobRun): Promise<EnvironmentRow | undefined> {
+  const env = await getEnvironment(s, envId);
+  if (env.state !== 'approved') return env;
+  const moved = await s.db.transaction(async (tx) => {
+    const deploying = await transition(s, tx, envId, 'approved', 'deploying');
+    if (deploying) {
+      await auditEnvironment(s, tx, deploying, {
+        eventType: 'deployment.started',
+        actor: WORKER,
+        details: { preset: deploying.presetId, provisioner: s.provisioner.name, attempt: run.attempt },
+      });
+    }
+    return deploying;
+  });
+  return moved ?? getEnvironment(s, envId);
+}
+
+async function markRunning(s: Services, env: EnvironmentRow, preset: Preset, endpoints: Record<string, string>): Promise<void> {
+  const running = await s.db.transaction(async (tx) => {
+    const now = s.clock.now();
+    const moved = await transition(s, tx, env.id, 'deploying', 'running', {
+      runningAt: now,
+      expiresAt: addSeconds(now, env.ttlSeconds),
+      maxExpiresAt: addSeconds(now, preset.maxTtlSeconds),
+      endpoints,
+    });
+    if (moved) {
+      await auditEnvironment(s, tx, moved, {
+        eventType: 'deployment.completed',
+        actor: WORKER,
+        details: { tools: Object.keys(endpoints), expires_at: moved.expiresAt?.toISOString() },
+      });
+    }
+    return moved;
+  });
+  if (!running) {
+    // Someone destroyed the lab while it deployed; the destroy job removes what was just created.
+    s.log.info({ envId: env.id }, 'lab left deploying during the deploy; not marking it running');
+    return;
+  }
+  await enqueueAfterCommit(s, env.id, [
+    () => scheduleTimers(s, running),
+    () => s.jobs.add('notify', { envId: env.id, event: 'deployment.completed' }, { jobId: jobIds.notify(env.id, 'deployment.completed') }),
+  ]);
+}
+
+async function failDeploy(s: Services, env: EnvironmentRow, error: unknown): Promise<void> {
+  const reason = failureReasonOf(error);
+  const destroying = await s.db.transaction(async (tx) => {
+    const moved = await transition(s, tx, env.id, 'deploying', 'destroying', { destroyReason: 'deploy_failed', failureReason: reason });
+    if (moved) {
+      await auditEnvironment(s, tx, moved, { eventType: 'deployment.failed', actor: WORKER, outcome: 'error', details: { reason } });
+      await auditEnvironment(s, tx, moved, { eventType: 'destroy.initiated', actor: WORKER, details: { reason: 'deploy_failed' } });
+    }
+    return moved;
+  });
+  if (!destroying) return;
+  await enqueueAfterCommit(s, env.id, [
+    () => s.jobs.add('destroy', { envId: env.id }, { jobId: jobIds.destroy(env.id) }),
+    () => s.jobs.add('notify', { envId: env.id, event: 'deployment.failed' }, { jobId: jobIds.notify(env.id, 'deployment.failed') }),
+  ]);
+}
+
+export function presetOf(s: Services, env: EnvironmentRow): Preset {
+  const preset = s.catalog.find(env.presetId);
+  if (!preset) throw new AppError('preset_gone', `The preset ${env.presetId} is no longer in the catalog.`, { retry: false });
+  return preset;
+}
+
+/** A failure reason safe to store and show: AppError messages are written for users; anything else is not shown. */
+export function failureReasonOf(error: unknown): string {
+  if (isAppError(error)) return error.message;
+  if (error instanceof Error && error.name === 'AbortError') return 'the operation ran out of time';
+  return 'unexpected error (details in the worker log)';
+}

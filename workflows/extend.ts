@@ -1,0 +1,59 @@
+import { addSeconds } from 'date-fns';
+import { sql, eq } from 'drizzle-orm';
+import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
+import { formatDuration } from '../src/domain/durations.js';
+import { describeState } from '../src/domain/lifecycle.js';
+import { canActOnEnvironment } from '../src/domain/policy.js';
+import { formatUtc } from '../src/domain/time.js';
+import type { UserRef } from '../src/domain/users.js';
+import { AppError } from '../src/errors.js';
+import type { Services } from '../src/services.js';
+import { roleOf } from './roles.js';
+import { auditEnvironment, enqueueAfterCommit, lockEnvironment, ownerOf, userActor } from './support.js';
+import { cancelTimers, scheduleTimers } from './timers.js';
+
+export interface ExtendInput {
+  envId: string;
+  actor: UserRef;
+  bySeconds: number;
+  requestId: string;
+  channelId?: string;
+}
+
+/** Moves a running lab's expiry later, never past its maximum lifetime (running since + the preset's max TTL). */
+export async function extendEnvironment(s: Services, input: ExtendInput): Promise<EnvironmentRow> {
+  const role = await roleOf(s, input.actor);
+  const { before, after } = await s.db.transaction(async (tx) => {
+    const env = await lockEnvironment(tx, input.envId);
+    if (!canActOnEnvironment(role, input.actor, ownerOf(env))) {
+      throw new AppError('not_owner', `Only the owner of ${env.id} or an admin can extend it.`);
+    }
+    if (env.state !== 'running' || !env.expiresAt || !env.maxExpiresAt) {
+      throw new AppError('not_running', `${env.id} is ${describeState(env.state)}: only running environments can be extended.`);
+    }
+    const requested = addSeconds(env.expiresAt, input.bySeconds);
+    if (requested > env.maxExpiresAt) {
+      const room = Math.max(0, Math.floor((env.maxExpiresAt.getTime() - env.expiresAt.getTime()) / 1000));
+      throw new AppError(
+        'ttl_over_max',
+        `Extending ${env.id} by ${formatDuration(input.bySeconds)} would pass its maximum lifetime, which ends at ${formatUtc(env.maxExpiresAt)}.`,
+        { hint: room > 0 ? `You can extend it by up to ${formatDuration(room)}.` : 'It is already at its maximum lifetime.' },
+      );
+    }
+    const [updated] = await tx
+      .update(environments)
+      .set({ expiresAt: requested, version: sql`${environments.version} + 1`, updatedAt: s.clock.now() })
+      .where(eq(environments.id, env.id))
+      .returning();
+    await auditEnvironment(s, tx, updated!, {
+      eventType: 'ttl.extended',
+      actor: userActor(input.actor),
+      channelId: input.channelId ?? null,
+      requestId: input.requestId,
+      details: { by_seconds: input.bySeconds, from: env.expiresAt.toISOString(), to: requested.toISOString() },
+    });
+    return { before: env, after: updated! };
+  });
+  await enqueueAfterCommit(s, after.id, [() => cancelTimers(s, after.id, before.expiresAt), () => scheduleTimers(s, after)]);
+  return after;
+}

@@ -1,0 +1,82 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import { approvalCardView, decisionLine } from '../blocks/views/approval-card.js';
+import {
+  decisionDmView, destroyFailedView, labDestroyedView, labFailedView, labReadyView, threadNoteView,
+} from '../blocks/views/notify-lab.js';
+import type { View } from '../blocks/view.js';
+import { approvalsChannelFor } from '../src/config.js';
+import { decisions } from '../src/db/schema/decisions.js';
+import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
+import type { Preset } from '../src/domain/presets.js';
+import { AppError } from '../src/errors.js';
+import type { JobPayload } from '../src/queue/catalog.js';
+import type { Notifier } from '../src/chat/types.js';
+import type { Services } from '../src/services.js';
+import { presetOf } from './deploy.js';
+import { postInThread } from './notify-thread.js';
+import { countActive, getEnvironment } from './queries.js';
+import { usersWithRole } from './roles.js';
+
+/**
+ * The notify job: tells people in chat what happened, rendering from Postgres at send time so a late or repeated
+ * job shows the current truth.
+ */
+export async function runNotify(s: Services, payload: JobPayload<'notify'>): Promise<void> {
+  const env = await getEnvironment(s, payload.envId);
+  const notifier = s.notifiers.find(env.platform);
+  if (!notifier) {
+    throw new AppError('platform_off', `${env.platform} is not configured in this process`, { retry: false });
+  }
+  const preset = presetOf(s, env);
+  switch (payload.event) {
+    case 'plan.created':
+      return postApprovalCard(s, notifier, env, preset);
+    case 'plan.decided':
+      return announceDecision(s, notifier, env, preset);
+    case 'deployment.completed':
+      await postInThread(s, env, threadNoteView(`${env.id} is running.`));
+      await notifier.dm(env.ownerId, labReadyView(env, preset));
+      return;
+    case 'deployment.failed':
+      await postInThread(s, env, threadNoteView(`${env.id} failed to deploy: ${env.failureReason ?? 'unknown error'}. Cleaning up.`));
+      await notifier.dm(env.ownerId, labFailedView(env, preset));
+      return;
+    case 'destroy.completed':
+      await postInThread(s, env, threadNoteView(`${env.id} is destroyed.`));
+      await notifier.dm(env.ownerId, labDestroyedView(env, preset));
+      return;
+    case 'destroy.failed':
+      return alertDestroyFailed(s, notifier, env, destroyFailedView(env, preset));
+  }
+}
+
+async function postApprovalCard(s: Services, notifier: Notifier, env: EnvironmentRow, preset: Preset): Promise<void> {
+  if (env.approvalCard) return;
+  const channel = approvalsChannelFor(s.config, env.platform);
+  if (!channel) throw new AppError('platform_off', `no approvals channel for ${env.platform}`, { retry: false });
+  const [decision] = await s.db.select().from(decisions).where(eq(decisions.envId, env.id));
+  const activeCount = await countActive(s, { platform: env.platform, id: env.ownerId });
+  const card = await notifier.post(channel, approvalCardView({ env, preset, activeCount, decision }));
+  await s.db
+    .update(environments)
+    .set({ approvalCard: { channelId: card.channelId, messageId: card.messageId } })
+    .where(and(eq(environments.id, env.id), isNull(environments.approvalCard)));
+}
+
+async function announceDecision(s: Services, notifier: Notifier, env: EnvironmentRow, preset: Preset): Promise<void> {
+  const [decision] = await s.db.select().from(decisions).where(eq(decisions.envId, env.id));
+  if (env.approvalCard) {
+    const activeCount = await countActive(s, { platform: env.platform, id: env.ownerId });
+    await notifier.update({ platform: env.platform, ...env.approvalCard }, approvalCardView({ env, preset, activeCount, decision }));
+  }
+  if (!decision) return;
+  const next = decision.outcome === 'approved' ? '; deploying it now' : '';
+  await notifier.dm(env.ownerId, decisionDmView(env, `${decisionLine(decision)}${next}`));
+}
+
+async function alertDestroyFailed(s: Services, notifier: Notifier, env: EnvironmentRow, view: View): Promise<void> {
+  await postInThread(s, env, view);
+  const admins = await usersWithRole(s, env.platform, 'admin');
+  const recipients = new Set([env.ownerId, ...admins]);
+  for (const userId of recipients) await notifier.dm(userId, view);
+}

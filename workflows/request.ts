@@ -1,0 +1,97 @@
+import { addSeconds } from 'date-fns';
+import { sql } from 'drizzle-orm';
+import { sanitizeText } from '../src/audit/sanitize.js';
+import { systemActor } from '../src/audit/types.js';
+import { decisions } from '../src/db/schema/decisions.js';
+import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
+import { newEnvId } from '../src/domain/ids.js';
+import { checkQuota, checkRequestedTtl } from '../src/domain/policy.js';
+import { userKey, type UserRef } from '../src/domain/users.js';
+import { AppError } from '../src/errors.js';
+import { jobIds } from '../src/queue/catalog.js';
+import type { Services } from '../src/services.js';
+import { countActive } from './queries.js';
+import { auditEnvironment, enqueueAfterCommit, transition, userActor } from './support.js';
+
+export interface RequestInput {
+  requester: UserRef;
+  channelId: string;
+  presetId: string;
+  ttlSeconds?: number;
+  name?: string;
+  requestId: string;
+}
+
+const MAX_NAME_LENGTH = 80;
+
+/**
+ * Creates a plan. Presets that need approval wait for a decision (and expire after APPROVAL_TIMEOUT); presets without
+ * approval are approved by policy in the same transaction and go straight to deploy.
+ */
+export async function requestEnvironment(s: Services, input: RequestInput): Promise<EnvironmentRow> {
+  const preset = s.catalog.get(input.presetId);
+  const ttlSeconds = input.ttlSeconds ?? preset.defaultTtlSeconds;
+  checkRequestedTtl(ttlSeconds, preset, s.config.MIN_TTL);
+  const name = cleanName(input.name);
+
+  const env = await s.db.transaction(async (tx) => {
+    // One request at a time per user, so two concurrent requests cannot both slip under the quota.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`quota:${userKey(input.requester)}`}))`);
+    checkQuota(await countActive(s, input.requester, tx), s.config.MAX_ACTIVE_PER_USER);
+    const now = s.clock.now();
+    const [created] = await tx
+      .insert(environments)
+      .values({
+        id: newEnvId(),
+        presetId: preset.id,
+        name,
+        platform: input.requester.platform,
+        ownerId: input.requester.id,
+        ownerName: sanitizeText(input.requester.name),
+        requestChannelId: input.channelId,
+        state: 'pending_approval',
+        ttlSeconds,
+        requestedAt: now,
+        approvalDeadline: addSeconds(now, s.config.APPROVAL_TIMEOUT),
+        updatedAt: now,
+      })
+      .returning();
+    const plan = created!;
+    await auditEnvironment(s, tx, plan, {
+      eventType: 'plan.created',
+      actor: userActor(input.requester),
+      channelId: input.channelId,
+      requestId: input.requestId,
+      details: { preset: preset.id, ttl_seconds: ttlSeconds, name, approval: preset.approvalRequired ? 'required' : 'none' },
+    });
+    if (preset.approvalRequired) return plan;
+
+    const approved = await transition(s, tx, plan.id, 'pending_approval', 'approved');
+    await tx.insert(decisions).values({ envId: plan.id, outcome: 'approved', reason: 'auto-approved by policy', decidedAt: now });
+    await auditEnvironment(s, tx, approved!, {
+      eventType: 'plan.approved',
+      actor: systemActor('policy'),
+      requestId: input.requestId,
+      details: { reason: `preset ${preset.id} needs no approval` },
+    });
+    return approved!;
+  });
+
+  await enqueueAfterCommit(s, env.id, [
+    () => s.jobs.add('notify', { envId: env.id, event: 'plan.created' }, { jobId: jobIds.notify(env.id, 'plan.created') }),
+    env.state === 'approved'
+      ? () => s.jobs.add('deploy', { envId: env.id }, { jobId: jobIds.deploy(env.id) })
+      : () => s.jobs.add('approval-expire', { envId: env.id }, { jobId: jobIds.approvalExpire(env.id), runAt: env.approvalDeadline }),
+  ]);
+  return env;
+}
+
+function cleanName(name: string | undefined): string | null {
+  if (name === undefined) return null;
+  const trimmed = sanitizeText(name.trim());
+  if (trimmed === '') return null;
+  if (trimmed.length > MAX_NAME_LENGTH) {
+    throw new AppError('invalid_name', `The name is ${trimmed.length} characters long; at most ${MAX_NAME_LENGTH} are allowed.`);
+  }
+  return trimmed;
+}
