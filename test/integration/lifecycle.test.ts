@@ -72,12 +72,12 @@ describe('lab lifecycle through the workflows and workers', () => {
     expect(events.filter((event) => event === 'ttl.reminder_sent')).toHaveLength(3);
 
     await t.notifier.waitFor((call) => call.kind === 'dm' && call.view.text.includes('expired and was destroyed'));
-    const dms = t.notifier.calls.filter((call) => call.kind === 'dm' && call.userId === USERS.alice.id);
+    const dms = t.notifier.ofKind('dm').filter((call) => call.userId === USERS.alice.id);
     expect(dms.filter((call) => call.view.text.includes('expires in'))).toHaveLength(3);
     expect(dms.some((call) => call.view.text.includes('is running until'))).toBe(true);
-    const updates = t.notifier.calls.filter((call) => call.kind === 'update');
+    const updates = t.notifier.ofKind('update');
     expect(updates.some((call) => call.view.text.includes('Approved by <@UAPPROVER|ana>'))).toBe(true);
-    const thread = t.notifier.calls.filter((call) => call.kind === 'reply').map((call) => call.view.text);
+    const thread = t.notifier.ofKind('reply').map((call) => call.view.text);
     expect(thread.some((text) => text.includes('Elastic Stack (SIEM) ready'))).toBe(true);
     expect(await verifyChain(t.s.db)).toMatchObject({ intact: true });
   });

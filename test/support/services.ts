@@ -11,6 +11,7 @@ import { startWorkers, type Workers } from '../../src/queue/workers.js';
 import { Notifiers, type Services } from '../../src/services.js';
 import { createProcessors } from '../../workflows/processors.js';
 import { bootstrapRoles } from '../../workflows/roles.js';
+import type { Database } from '../../src/db/client.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { RecordingNotifier } from './recording-notifier.js';
 
@@ -60,11 +61,34 @@ export interface TestServices {
   close(): Promise<void>;
 }
 
-export async function createTestServices(options: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestServices> {
+export interface TestServicesOptions {
+  env?: Record<string, string>;
+  clock?: Clock;
+  redisUrl?: string;
+  /** Worker timings: short lock and stall checks let a surviving worker take over a killed one's job quickly. */
+  worker?: { lockDurationMs?: number; stalledIntervalMs?: number };
+}
+
+export async function createTestServices(options: TestServicesOptions = {}): Promise<TestServices> {
   const prefix = `t${randomBytes(5).toString('hex')}`;
-  const config = loadConfig({ ...FAST_ENV, QUEUE_PREFIX: prefix, ...options.env });
   const database = await createTestDatabase();
-  const queue = createJobQueue({ connection: TEST_REDIS_URL, prefix, policy: FAST_POLICY });
+  const parts = await attachServices(database, prefix, options);
+  return {
+    ...parts,
+    database,
+    async close() {
+      await parts.close();
+      await deleteKeys(prefix, options.redisUrl);
+      await database.drop();
+    },
+  };
+}
+
+/** Services over an existing database and queue prefix (the worker child process of the crash tests uses this too). */
+export async function attachServices(database: Database, prefix: string, options: TestServicesOptions = {}) {
+  const redisUrl = options.redisUrl ?? TEST_REDIS_URL;
+  const config = loadConfig({ ...FAST_ENV, QUEUE_PREFIX: prefix, REDIS_URL: redisUrl, ...options.env });
+  const queue = createJobQueue({ connection: redisUrl, prefix, policy: FAST_POLICY });
   const notifier = new RecordingNotifier('slack');
   const clock = options.clock ?? systemClock;
   const s: Services = {
@@ -82,18 +106,18 @@ export async function createTestServices(options: { env?: Record<string, string>
   return {
     s,
     config,
-    database,
     queue,
     notifier,
     prefix,
     async startWorkers() {
       const workers = await startWorkers({
-        connection: TEST_REDIS_URL,
+        connection: redisUrl,
         prefix,
         concurrency: 4,
         processors: createProcessors(s),
         log: silentLogger,
         policy: FAST_POLICY,
+        ...options.worker,
       });
       workerSets.push(workers);
       return workers;
@@ -101,15 +125,13 @@ export async function createTestServices(options: { env?: Record<string, string>
     async close() {
       await Promise.all(workerSets.map((workers) => workers.stop(2000)));
       await queue.close();
-      await deleteKeys(prefix);
-      await database.drop();
     },
   };
 }
 
 /** Removes every Redis key of a test's queue prefix. */
-export async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(TEST_REDIS_URL);
+export async function deleteKeys(prefix: string, redisUrl = TEST_REDIS_URL): Promise<void> {
+  const redis = new Redis(redisUrl);
   try {
     let cursor = '0';
     do {
