@@ -1,5 +1,6 @@
 import type { View, DialogView } from '../../blocks/view.js';
 import type { Platform, UserRef } from '../domain/users.js';
+import type { Outcome } from '../errors.js';
 
 /** Where a posted message lives: enough to edit it or reply in its thread. Slack: channel + ts; Mattermost: post id. */
 export interface MessageRef {
@@ -82,4 +83,6 @@ export interface Reply {
   replaceOriginal?: View;
   /** Open a dialog instead of (or before) answering: the reject reason. */
   openDialog?: DialogView;
+  /** The outcome written to the audit log for this request (set by `handleInvocation`), e.g. to keep a dialog open on a refusal. */
+  outcome?: Outcome;
 }

@@ -1,0 +1,22 @@
+import { destroyKeptView } from '../../blocks/views/destroy-kept.js';
+import { destroyingView } from '../../blocks/views/destroying.js';
+import type { Reply } from '../../src/chat/types.js';
+import { requestDestroy } from '../../workflows/destroy.js';
+import { NOTHING_MORE, type HandlerContext } from '../context.js';
+
+/** `Destroy now` on the confirmation: starts the destroy and turns the confirmation into "Destroying …". */
+export async function confirmDestroy(ctx: HandlerContext, envId: string): Promise<Reply> {
+  const { s, invocation } = ctx;
+  const env = await requestDestroy(s, {
+    envId,
+    actor: invocation.user,
+    requestId: invocation.requestId,
+    channelId: invocation.channelId,
+  });
+  return { view: NOTHING_MORE, replaceOriginal: destroyingView(env, s.catalog.find(env.presetId)) };
+}
+
+/** `Cancel` on the confirmation: nothing changes; the confirmation says so and loses its buttons. */
+export function cancelDestroy(_ctx: HandlerContext, envId: string): Reply {
+  return { view: NOTHING_MORE, replaceOriginal: destroyKeptView(envId) };
+}

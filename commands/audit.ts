@@ -1,0 +1,31 @@
+import { helpView } from '../blocks/views/help.js';
+import type { Reply } from '../src/chat/types.js';
+import { AppError } from '../src/errors.js';
+import { clip, isSubcommand, splitSubcommand } from './args.js';
+import { runAuditExport } from './audit-export.js';
+import type { HandlerContext } from './context.js';
+import { AUDIT_SUBCOMMANDS, AUDIT_USAGE, type AuditSubcommand } from './usage.js';
+
+const FOOTER = 'Dates are UTC and inclusive: --to 2026-11-26 includes the whole day. --type takes a category or an event, comma-separated.';
+
+function auditHelp(): Reply {
+  return { view: helpView({ title: 'Audit log commands', entries: AUDIT_SUBCOMMANDS.map((name) => AUDIT_USAGE[name]), footer: FOOTER }) };
+}
+
+const AUDIT_HANDLERS: Readonly<Record<AuditSubcommand, (ctx: HandlerContext, text: string) => Reply | Promise<Reply>>> = {
+  help: () => auditHelp(),
+  export: runAuditExport,
+};
+
+/** `/audit <sub-command> …`; `/audit` alone shows its help. */
+export async function runAuditCommand(ctx: HandlerContext, text: string): Promise<Reply> {
+  const { word, rest } = splitSubcommand(text);
+  if (word === '') return auditHelp();
+  const subcommand = word.toLowerCase();
+  if (!isSubcommand(AUDIT_SUBCOMMANDS, subcommand)) {
+    const known = AUDIT_SUBCOMMANDS.map((name) => `\`${AUDIT_USAGE[name].syntax}\``).join('\n');
+    throw new AppError('unknown_subcommand', `There is no \`/audit ${clip(word)}\`.`, { hint: `Try one of:\n${known}` });
+  }
+  ctx.audit.details.subcommand = subcommand;
+  return AUDIT_HANDLERS[subcommand](ctx, rest);
+}

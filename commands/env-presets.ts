@@ -1,0 +1,16 @@
+import { presetsView } from '../blocks/views/presets.js';
+import type { Reply } from '../src/chat/types.js';
+import { parseArgs } from './args.js';
+import { badArguments, withUsage, type HandlerContext } from './context.js';
+import { ENV_USAGE } from './usage.js';
+
+/** `/env presets` takes no arguments. */
+export function parsePresetsArgs(text: string): void {
+  const { positionals } = withUsage(ENV_USAGE.presets, () => parseArgs(text, {}));
+  if (positionals.length > 0) throw badArguments('`/env presets` takes no arguments.', ENV_USAGE.presets);
+}
+
+export function runPresets(ctx: HandlerContext, text: string): Reply {
+  parsePresetsArgs(text);
+  return { view: presetsView(ctx.s.catalog.presets) };
+}

@@ -1,0 +1,73 @@
+import { requestAckView } from '../blocks/views/request-ack.js';
+import type { Reply } from '../src/chat/types.js';
+import { parseDuration } from '../src/domain/durations.js';
+import { checkRequestedTtl } from '../src/domain/policy.js';
+import type { Preset, PresetCatalog } from '../src/domain/presets.js';
+import { AppError } from '../src/errors.js';
+import { requestEnvironment } from '../workflows/request.js';
+import { clip, parseArgs, type FlagSpec } from './args.js';
+import { badArguments, environmentResource, withUsage, type HandlerContext } from './context.js';
+import { ENV_USAGE } from './usage.js';
+
+const FLAGS: FlagSpec = { ttl: { kind: 'value', example: '8h' }, name: { kind: 'value', example: '"My lab"' } };
+export const MAX_NAME_LENGTH = 60;
+// Characters that chat markup gives meaning to (links, mentions, @channel, code spans) or that hide or reorder text.
+const MARKUP_CHARACTERS = /[<>&@`|]/u;
+const INVISIBLE_CHARACTERS = /(?!\u200d)[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/u;
+
+export interface RequestArgs {
+  preset: Preset;
+  /** Undefined when not given: the preset's default applies. */
+  ttlSeconds: number | undefined;
+  name: string | undefined;
+}
+
+export interface RequestParseOptions {
+  catalog: PresetCatalog;
+  minTtlSeconds: number;
+}
+
+/** `/env request <preset> [--ttl 8h] [--name text]`, checked against the catalog and the TTL range. */
+export function parseRequestArgs(text: string, options: RequestParseOptions): RequestArgs {
+  return withUsage(ENV_USAGE.request, () => {
+    const { positionals, flags } = parseArgs(text, FLAGS);
+    if (positionals.length === 0) throw badArguments('Which preset? `/env presets` lists them.', ENV_USAGE.request);
+    if (positionals.length > 1) {
+      throw badArguments(`Unexpected "${clip(positionals[1]!)}": give one preset, then flags.`, ENV_USAGE.request);
+    }
+    const preset = options.catalog.get(positionals[0]);
+    const ttl = flags.get('ttl');
+    const ttlSeconds = typeof ttl === 'string' ? parseDuration(ttl) : undefined;
+    if (ttlSeconds !== undefined) checkRequestedTtl(ttlSeconds, preset, options.minTtlSeconds);
+    const name = flags.get('name');
+    return { preset, ttlSeconds, name: typeof name === 'string' ? parseLabName(name) : undefined };
+  });
+}
+
+/** A lab's display name: 1 to 60 characters of text, without chat markup or invisible characters. */
+export function parseLabName(text: string): string {
+  const name = text.trim().replace(/\s+/gu, ' ');
+  const length = [...name].length;
+  const rule = `A name is 1 to ${MAX_NAME_LENGTH} characters, without < > & @ \` | or control characters.`;
+  if (length === 0) throw new AppError('invalid_name', 'The --name is empty.', { hint: rule });
+  if (length > MAX_NAME_LENGTH) throw new AppError('invalid_name', `The --name is ${length} characters long.`, { hint: rule });
+  if (MARKUP_CHARACTERS.test(name) || INVISIBLE_CHARACTERS.test(name)) {
+    throw new AppError('invalid_name', 'The --name contains characters that are not allowed.', { hint: rule });
+  }
+  return name;
+}
+
+export async function runRequest(ctx: HandlerContext, text: string): Promise<Reply> {
+  const { s, invocation } = ctx;
+  const args = parseRequestArgs(text, { catalog: s.catalog, minTtlSeconds: s.config.MIN_TTL });
+  const env = await requestEnvironment(s, {
+    requester: invocation.user,
+    channelId: invocation.channelId,
+    presetId: args.preset.id,
+    ttlSeconds: args.ttlSeconds,
+    name: args.name,
+    requestId: invocation.requestId,
+  });
+  ctx.audit.resource = environmentResource(env.id);
+  return { view: requestAckView(env, s.catalog.find(env.presetId) ?? args.preset) };
+}

@@ -1,0 +1,39 @@
+import type { Reply } from '../src/chat/types.js';
+import { AppError } from '../src/errors.js';
+import { clip, isSubcommand, splitSubcommand } from './args.js';
+import type { HandlerContext } from './context.js';
+import { runDestroy } from './env-destroy.js';
+import { runExtend } from './env-extend.js';
+import { envHelp, envUsageList } from './env-help.js';
+import { runList } from './env-list.js';
+import { runPresets } from './env-presets.js';
+import { runRequest } from './env-request.js';
+import { runRole } from './env-role.js';
+import { runStatus } from './env-status.js';
+import { ENV_SUBCOMMANDS, type EnvSubcommand } from './usage.js';
+
+type SubcommandHandler = (ctx: HandlerContext, text: string) => Reply | Promise<Reply>;
+
+const ENV_HANDLERS: Readonly<Record<EnvSubcommand, SubcommandHandler>> = {
+  help: (ctx) => envHelp(ctx.invocation.platform),
+  presets: runPresets,
+  request: runRequest,
+  list: runList,
+  status: runStatus,
+  extend: runExtend,
+  destroy: runDestroy,
+  role: runRole,
+};
+
+/** `/env <sub-command> …`; `/env` alone shows the help. */
+export async function runEnvCommand(ctx: HandlerContext, text: string): Promise<Reply> {
+  const { word, rest } = splitSubcommand(text);
+  const platform = ctx.invocation.platform;
+  if (word === '') return envHelp(platform);
+  const subcommand = word.toLowerCase();
+  if (!isSubcommand(ENV_SUBCOMMANDS, subcommand)) {
+    throw new AppError('unknown_subcommand', `There is no \`/env ${clip(word)}\`.`, { hint: `Try one of:\n${envUsageList(platform)}` });
+  }
+  ctx.audit.details.subcommand = subcommand;
+  return ENV_HANDLERS[subcommand](ctx, rest);
+}

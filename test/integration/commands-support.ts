@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq, inArray } from 'drizzle-orm';
+import type { ActionId } from '../../blocks/view.js';
+import type { ActionInvocation, CommandInvocation, DialogSubmission } from '../../src/chat/types.js';
+import { ManualClock } from '../../src/clock.js';
+import { loadConfig } from '../../src/config.js';
+import type { Db } from '../../src/db/client.js';
+import { auditLog, type AuditRow } from '../../src/db/schema/audit.js';
+import { environments, type EnvironmentRow } from '../../src/db/schema/environments.js';
+import { loadCatalog } from '../../src/domain/presets.js';
+import type { UserRef } from '../../src/domain/users.js';
+import { silentLogger } from '../../src/log.js';
+import type { EnqueueOptions, JobName, JobPayload, JobQueue } from '../../src/queue/catalog.js';
+import { Notifiers, type Services } from '../../src/services.js';
+import { bootstrapRoles } from '../../workflows/roles.js';
+
+export interface RecordedJob {
+  name: JobName;
+  payload: unknown;
+  options: EnqueueOptions;
+}
+
+/** A JobQueue that keeps what was added and removed; `failWith` makes the next adds throw. */
+export class RecordingJobQueue implements JobQueue {
+  readonly added: RecordedJob[] = [];
+  readonly removed: { name: JobName; jobId: string }[] = [];
+  failWith: Error | undefined;
+
+  async add<N extends JobName>(name: N, payload: JobPayload<N>, options: EnqueueOptions): Promise<void> {
+    if (this.failWith) throw this.failWith;
+    this.added.push({ name, payload, options });
+  }
+
+  async remove(name: JobName, jobId: string): Promise<void> {
+    this.removed.push({ name, jobId });
+  }
+
+  async has(name: JobName, jobId: string): Promise<boolean> {
+    return this.added.some((job) => job.name === name && job.options.jobId === jobId);
+  }
+
+  named(name: JobName): RecordedJob[] {
+    return this.added.filter((job) => job.name === name);
+  }
+}
+
+/** The cast of the tests: roles come from ADMINS / APPROVERS, as in production. */
+export const users = {
+  alice: { platform: 'slack', id: 'U0ALICE', name: 'alice' },
+  dave: { platform: 'slack', id: 'U0DAVE', name: 'dave' },
+  bob: { platform: 'slack', id: 'U0BOB', name: 'bob' },
+  erin: { platform: 'slack', id: 'U0ERIN', name: 'erin' },
+  carol: { platform: 'slack', id: 'U0CAROL', name: 'carol' },
+  mallory: { platform: 'mattermost', id: 'abcdefghijklmnopqrstuvwxyz', name: 'mallory' },
+} as const satisfies Record<string, UserRef>;
+
+export interface CommandTestKit {
+  s: Services;
+  jobs: RecordingJobQueue;
+  clock: ManualClock;
+}
+
+/** Real services over a test database: the lead's workflows, a manual clock and a recording job queue. */
+export async function commandServices(db: Db): Promise<CommandTestKit> {
+  const config = loadConfig({
+    ADMINS: `slack:${users.carol.id}`,
+    APPROVERS: `slack:${users.bob.id},slack:${users.erin.id}`,
+    MAX_ACTIVE_PER_USER: '20',
+    MIN_TTL: '15m',
+  });
+  const clock = new ManualClock('2026-11-26T12:00:00.000Z');
+  const jobs = new RecordingJobQueue();
+  const s: Services = {
+    config,
+    db,
+    clock,
+    log: silentLogger,
+    catalog: loadCatalog(),
+    jobs,
+    notifiers: new Notifiers(),
+    provisioner: {
+      name: 'local',
+      deploy: () => Promise.reject(new Error('commands never deploy')),
+      destroy: () => Promise.reject(new Error('commands never destroy')),
+    },
+  };
+  await bootstrapRoles(s);
+  return { s, jobs, clock };
+}
+
+function base(user: UserRef, channelId: string) {
+  return { requestId: randomUUID(), platform: user.platform, user, channelId, receivedAt: new Date() };
+}
+
+export function command(user: UserRef, text: string, name = 'env'): CommandInvocation {
+  return { kind: 'command', command: name, text, ...base(user, 'C0LABS') };
+}
+
+export function click(user: UserRef, actionId: ActionId | string, value: string): ActionInvocation {
+  return { kind: 'action', actionId, value, message: { platform: user.platform, channelId: 'C0APPROVALS', messageId: '1700000000.000100' }, ...base(user, 'C0APPROVALS') };
+}
+
+export function submitReason(user: UserRef, envId: string, reason: string | undefined, callbackId = 'rejectReason'): DialogSubmission {
+  return { kind: 'dialog', callbackId, value: envId, fields: reason === undefined ? {} : { reason }, ...base(user, 'C0APPROVALS') };
+}
+
+/** The chat entries (`command.invoked` / `action.clicked`) written for one request. */
+export async function chatEntries(db: Db, requestId: string): Promise<AuditRow[]> {
+  return db
+    .select()
+    .from(auditLog)
+    .where(and(eq(auditLog.requestId, requestId), inArray(auditLog.eventType, ['command.invoked', 'action.clicked'])))
+    .orderBy(asc(auditLog.id));
+}
+
+/** The one chat entry of a request; fails when there is not exactly one. */
+export async function chatEntry(db: Db, requestId: string): Promise<AuditRow> {
+  const rows = await chatEntries(db, requestId);
+  if (rows.length !== 1) throw new Error(`expected one chat audit entry for ${requestId}, found ${rows.length}`);
+  return rows[0]!;
+}
+
+export async function domainEvents(db: Db, envId: string): Promise<string[]> {
+  const rows = await db
+    .select({ eventType: auditLog.eventType })
+    .from(auditLog)
+    .where(and(eq(auditLog.resourceId, envId), eq(auditLog.category, 'environments')))
+    .orderBy(asc(auditLog.id));
+  return rows.map((row) => row.eventType);
+}
+
+export async function environment(db: Db, envId: string): Promise<EnvironmentRow> {
+  const [row] = await db.select().from(environments).where(eq(environments.id, envId));
+  if (!row) throw new Error(`no environment ${envId}`);
+  return row;
+}
+
+export async function environmentCount(db: Db): Promise<number> {
+  return (await db.select({ id: environments.id }).from(environments)).length;
+}
+
+/** Puts a lab straight into `running`, as a finished deploy would: expiry after its TTL, max after the preset's max. */
+export async function markRunning(kit: CommandTestKit, envId: string): Promise<EnvironmentRow> {
+  const env = await environment(kit.s.db, envId);
+  const preset = kit.s.catalog.get(env.presetId);
+  const now = kit.clock.now();
+  const [row] = await kit.s.db
+    .update(environments)
+    .set({
+      state: 'running',
+      runningAt: now,
+      expiresAt: new Date(now.getTime() + env.ttlSeconds * 1000),
+      maxExpiresAt: new Date(now.getTime() + preset.maxTtlSeconds * 1000),
+      endpoints: Object.fromEntries(preset.tools.map((tool) => [tool.id, `https://${envId}.labs.example/${tool.id}`])),
+      updatedAt: now,
+    })
+    .where(eq(environments.id, envId))
+    .returning();
+  return row!;
+}
+
+/** The env id a request acknowledgement names. */
+export function envIdIn(text: string): string {
+  const match = /env-[a-z0-9]{6}/.exec(text);
+  if (!match) throw new Error(`no environment id in: ${text}`);
+  return match[0];
+}
