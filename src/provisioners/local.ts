@@ -1,0 +1,125 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { and, eq } from 'drizzle-orm';
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/client.js';
+import { simulatedResources } from '../db/schema/simulated.js';
+import type { Preset, ToolDefinition } from '../domain/presets.js';
+import { AppError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { DeployRequest, DeployResult, DestroyRequest, Provisioner } from './port.js';
+
+export interface LocalProvisionerOptions {
+  /** Simulated time per tool (LOCAL_PROVISIONER_STEP_MS). */
+  stepMs: number;
+  /** Tool ids whose deploy step fails (LOCAL_PROVISIONER_FAIL), for fault injection. */
+  failTools: readonly string[];
+  clock: Clock;
+  log: Logger;
+}
+
+/** Endpoints of simulated labs are under `.invalid`, a name reserved never to resolve (RFC 2606). */
+export function simulatedEndpoint(toolId: string, envId: string): string {
+  return `https://${toolId}.${envId}.lab.local.invalid`;
+}
+
+/**
+ * A SIMULATOR of a provisioner, for demos and tests: no cloud resource is created. Each tool of a preset is a step of
+ * `stepMs`; what it "creates" is a row of `simulated_resources`, so state survives a crash like real cloud state does
+ * and a retried deploy carries on where the last one stopped.
+ */
+export class LocalProvisioner implements Provisioner {
+  readonly name = 'local' as const;
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: LocalProvisionerOptions,
+  ) {
+    options.log.info(
+      { provisioner: 'local', stepMs: options.stepMs, failTools: options.failTools },
+      'PROVISIONER=local is a simulator: labs are simulated, no cloud resources are created, endpoints end in .lab.local.invalid',
+    );
+  }
+
+  async deploy({ envId, preset, onProgress, signal }: DeployRequest): Promise<DeployResult> {
+    const created = (await this.outputs(envId)) ?? {};
+    const endpoints: Record<string, string> = {};
+    for (const tool of preset.tools) {
+      const existing = created[tool.id];
+      if (existing) {
+        endpoints[tool.id] = existing;
+        continue;
+      }
+      endpoints[tool.id] = await this.createTool(envId, tool, onProgress, signal);
+    }
+    this.options.log.info({ envId, preset: preset.id, tools: Object.keys(endpoints) }, 'simulated lab deployed');
+    return { endpoints };
+  }
+
+  async destroy({ envId, preset, onProgress, signal }: DestroyRequest): Promise<void> {
+    const created = Object.keys((await this.outputs(envId)) ?? {});
+    // Each row goes as soon as its tool is gone, so a retried destroy resumes where this one stopped.
+    for (const toolId of teardownOrder(preset, created)) {
+      await step(this.options.stepMs, signal);
+      await this.db
+        .delete(simulatedResources)
+        .where(and(eq(simulatedResources.envId, envId), eq(simulatedResources.toolId, toolId)));
+      await onProgress({ toolId, toolName: toolName(preset, toolId), status: 'destroyed' });
+    }
+    this.options.log.info({ envId, destroyed: created.length }, 'simulated lab destroyed');
+  }
+
+  async outputs(envId: string): Promise<Record<string, string> | undefined> {
+    const rows = await this.db
+      .select({ toolId: simulatedResources.toolId, endpoint: simulatedResources.endpoint })
+      .from(simulatedResources)
+      .where(eq(simulatedResources.envId, envId))
+      .orderBy(simulatedResources.createdAt, simulatedResources.toolId);
+    if (rows.length === 0) return undefined;
+    return Object.fromEntries(rows.map((row) => [row.toolId, row.endpoint]));
+  }
+
+  private async createTool(
+    envId: string,
+    tool: ToolDefinition,
+    onProgress: DeployRequest['onProgress'],
+    signal: AbortSignal,
+  ): Promise<string> {
+    signal.throwIfAborted();
+    await onProgress({ toolId: tool.id, toolName: tool.name, status: 'started' });
+    await step(this.options.stepMs, signal);
+    if (this.options.failTools.includes(tool.id)) {
+      const message = `Simulated failure of ${tool.name} (LOCAL_PROVISIONER_FAIL includes "${tool.id}").`;
+      await onProgress({ toolId: tool.id, toolName: tool.name, status: 'failed', message });
+      throw new AppError('provision_failed', message, { retry: true });
+    }
+    const endpoint = simulatedEndpoint(tool.id, envId);
+    await this.db
+      .insert(simulatedResources)
+      .values({ envId, toolId: tool.id, endpoint, createdAt: this.options.clock.now() })
+      .onConflictDoNothing();
+    await onProgress({ toolId: tool.id, toolName: tool.name, status: 'ready', message: endpoint });
+    return endpoint;
+  }
+}
+
+/** One simulated step; an abort ends it at once with the signal's reason. */
+async function step(ms: number, signal: AbortSignal): Promise<void> {
+  signal.throwIfAborted();
+  try {
+    await sleep(ms, undefined, { signal });
+  } catch (error) {
+    signal.throwIfAborted();
+    throw error;
+  }
+}
+
+/** The reverse of the deploy order, like tearing down a stack; tools the preset no longer lists go first. */
+function teardownOrder(preset: Preset, created: string[]): string[] {
+  const inPreset = preset.tools.map((tool) => tool.id).filter((toolId) => created.includes(toolId));
+  const others = created.filter((toolId) => !inPreset.includes(toolId));
+  return [...others, ...inPreset.reverse()];
+}
+
+function toolName(preset: Preset, toolId: string): string {
+  return preset.tools.find((tool) => tool.id === toolId)?.name ?? toolId;
+}

@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type pg from 'pg';
+
+export interface EnvLockOptions {
+  /** Pause between tries while another holder has the lock. */
+  retryMs?: number;
+}
+
+/** The advisory lock key of an environment: 64 bits of a SHA-256, so no two labs share a lock in practice. */
+export function envLockKey(envId: string): string {
+  return createHash('sha256').update(`env-lock:${envId}`).digest().readBigInt64BE(0).toString();
+}
+
+/**
+ * Runs `fn` while holding the environment's lock, so one provisioner operation runs per lab at a time across every
+ * worker process. The lock is a Postgres session advisory lock on a connection of its own: a holder that dies (or
+ * loses its connection) releases it with its session. A second caller waits, trying again every `retryMs`, until the
+ * signal aborts (then it throws the abort reason and `fn` does not run).
+ *
+ * `fn` gets a signal that aborts when the outer one does or when the lock's connection is lost (another worker may
+ * then take the lock), so long work can stop.
+ */
+export async function withEnvLock<T>(
+  pool: pg.Pool,
+  envId: string,
+  signal: AbortSignal | undefined,
+  fn: (signal: AbortSignal) => Promise<T>,
+  options: EnvLockOptions = {},
+): Promise<T> {
+  const key = envLockKey(envId);
+  const client = await pool.connect();
+  const held = new AbortController();
+  let connectionLost: Error | undefined;
+  // Without a listener, a checked-out client whose connection drops would crash the process.
+  const onConnectionError = (error: Error) => {
+    connectionLost ??= error;
+    held.abort(error);
+  };
+  client.on('error', onConnectionError);
+  const onOuterAbort = () => held.abort(signal?.reason);
+  signal?.addEventListener('abort', onOuterAbort, { once: true });
+  let locked = false;
+  try {
+    try {
+      await acquire(client, key, signal, options.retryMs ?? 100);
+    } catch (error) {
+      // A failed query leaves the connection in doubt; a plain abort does not.
+      if (!signal?.aborted) connectionLost ??= error instanceof Error ? error : new Error(String(error));
+      throw error;
+    }
+    locked = true;
+    return await fn(held.signal);
+  } finally {
+    signal?.removeEventListener('abort', onOuterAbort);
+    const releaseError = connectionLost ?? (locked ? await unlock(client, key) : undefined);
+    client.off('error', onConnectionError);
+    // A connection in doubt is destroyed rather than reused: that ends its session, and its locks with it.
+    client.release(releaseError ?? false);
+  }
+}
+
+async function acquire(client: pg.PoolClient, key: string, signal: AbortSignal | undefined, retryMs: number): Promise<void> {
+  for (;;) {
+    signal?.throwIfAborted();
+    const result = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1::bigint) as locked', [key]);
+    if (result.rows[0]?.locked) return;
+    try {
+      await sleep(retryMs, undefined, { signal });
+    } catch (error) {
+      signal?.throwIfAborted();
+      throw error;
+    }
+  }
+}
+
+/** Releases the lock; returns the error when that failed (the connection is then not fit for reuse). */
+async function unlock(client: pg.PoolClient, key: string): Promise<Error | undefined> {
+  try {
+    await client.query('select pg_advisory_unlock($1::bigint)', [key]);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}

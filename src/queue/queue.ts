@@ -1,0 +1,125 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import { z } from 'zod';
+import { AppError } from '../errors.js';
+import { silentLogger, type Logger } from '../log.js';
+import { JOB_NAMES, JOBS, type EnqueueOptions, type JobName, type JobPayload, type JobQueue } from './catalog.js';
+import { policyOf, type PolicyOverrides } from './policy.js';
+import { resolveRedis, type RedisTarget } from './redis.js';
+
+/*
+ * Job ids and finished jobs. BullMQ ignores an `add` whose id is already in Redis, in any state. The rule here:
+ * - pending (waiting, delayed, prioritized, active): a second `add` is a no-op, so adding the same job twice runs it once;
+ * - completed, and kept (up to KEEP_COMPLETED): a second `add` is a no-op too, so a late duplicate does not run the
+ *   work again. Work that must run again needs a new id: ids carry what changes (remind and expire ids include the
+ *   expiry, so an extension schedules new timers);
+ * - failed for good: the work did not happen, so a new `add` replaces the failed job and runs it (retrying a destroy
+ *   after `destroy_failed`). Failed jobs are kept (up to KEEP_FAILED) for inspection until then.
+ * `remove` clears any job that is not running, which also frees its id.
+ */
+export const KEEP_COMPLETED = { age: 24 * 3600, count: 10_000 };
+export const KEEP_FAILED = { age: 7 * 24 * 3600, count: 10_000 };
+
+/** States in which a job will still run (a failed attempt awaiting its retry sits in `delayed` or `waiting`). */
+const PENDING_STATES = new Set(['waiting', 'delayed', 'prioritized', 'active', 'waiting-children']);
+
+/** The states reported to /metrics. */
+export const COUNTED_STATES = ['waiting', 'delayed', 'prioritized', 'active', 'completed', 'failed'] as const;
+export type CountedState = (typeof COUNTED_STATES)[number];
+
+export interface JobCount {
+  queue: JobName;
+  state: CountedState;
+  count: number;
+}
+
+/** The producer side with its lifecycle and the figures /metrics reports. */
+export interface BullJobQueue extends JobQueue {
+  jobCounts(): Promise<JobCount[]>;
+  close(): Promise<void>;
+}
+
+export interface JobQueueOptions {
+  connection: RedisTarget;
+  /** Key prefix shared by producers and workers of one deployment (QUEUE_PREFIX); tests use one of their own. */
+  prefix: string;
+  policy?: PolicyOverrides;
+  log?: Logger;
+}
+
+/** Checks a payload against the catalog; a bad one is a programming error and never reaches Redis. */
+export function validatePayload<N extends JobName>(name: N, payload: unknown): JobPayload<N> {
+  const schema = JOBS[name].payload as unknown as z.ZodType<JobPayload<N>>;
+  const parsed = schema.safeParse(payload);
+  if (parsed.success) return parsed.data;
+  throw new AppError('invalid_job_payload', `Invalid payload for job "${name}": ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`);
+}
+
+/** BullMQ options for one job: id, delay until `runAt` (past means now), attempts and exponential backoff. */
+export function jobOptions(name: JobName, options: EnqueueOptions, nowMs: number, overrides?: PolicyOverrides): JobsOptions {
+  const policy = policyOf(name, overrides);
+  return {
+    jobId: options.jobId,
+    delay: options.runAt ? Math.max(0, options.runAt.getTime() - nowMs) : 0,
+    attempts: policy.attempts,
+    backoff: { type: 'exponential', delay: policy.backoffMs },
+    removeOnComplete: KEEP_COMPLETED,
+    removeOnFail: KEEP_FAILED,
+  };
+}
+
+/** Redis failures reach callers as a retryable `unavailable` AppError, so a command can answer "try again". */
+async function unavailableOnFailure<T>(name: JobName, operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw new AppError('unavailable', `The job queue is temporarily unavailable (${name}).`, { retry: true, cause: error });
+  }
+}
+
+/** One BullMQ queue per job name, named after it. */
+export function createJobQueue(options: JobQueueOptions): BullJobQueue {
+  const log = options.log ?? silentLogger;
+  const { connection, release } = resolveRedis(options.connection, 'producer', log);
+  const queues = new Map<JobName, Queue>();
+  for (const name of JOB_NAMES) {
+    const queue = new Queue(name, { connection, prefix: options.prefix });
+    queue.on('error', (error: Error) => log.warn({ err: error, queue: name }, 'job queue error'));
+    queues.set(name, queue);
+  }
+  const queueOf = (name: JobName): Queue => {
+    const queue = queues.get(name);
+    if (!queue) throw new Error(`unknown job name "${name}"`);
+    return queue;
+  };
+
+  return {
+    async add(name, payload, enqueue) {
+      const data = validatePayload(name, payload);
+      const queue = queueOf(name);
+      await unavailableOnFailure(name, async () => {
+        if ((await queue.getJobState(enqueue.jobId)) === 'failed') await queue.remove(enqueue.jobId);
+        await queue.add(name, data, jobOptions(name, enqueue, Date.now(), options.policy));
+      });
+    },
+    async remove(name, jobId) {
+      // 0 means missing or running: a running job finishes, and its id stays taken until then.
+      await unavailableOnFailure(name, () => queueOf(name).remove(jobId));
+    },
+    async has(name, jobId) {
+      return PENDING_STATES.has(await unavailableOnFailure(name, () => queueOf(name).getJobState(jobId)));
+    },
+    async jobCounts() {
+      const perQueue = await Promise.all(
+        JOB_NAMES.map(async (name) => {
+          const counts = await queueOf(name).getJobCounts(...COUNTED_STATES);
+          return COUNTED_STATES.map((state) => ({ queue: name, state, count: counts[state] ?? 0 }));
+        }),
+      );
+      return perQueue.flat();
+    },
+    async close() {
+      await Promise.all([...queues.values()].map((queue) => queue.close()));
+      await release();
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { JobName } from './catalog.js';
+import { policyOf, type PolicyOverrides } from './policy.js';
+
+export interface ScheduleOptions {
+  /** Milliseconds between reconciler runs (RECONCILE_INTERVAL is in seconds). */
+  reconcileEveryMs: number;
+  /** Cron pattern (UTC) of the daily audit retention purge. */
+  retentionPattern?: string;
+}
+
+export const DEFAULT_RETENTION_PATTERN = '30 3 * * *';
+
+/** Finished runs of a repeating job worth keeping for inspection; older ones are dropped. */
+const KEEP_RUNS = { count: 50 };
+
+/**
+ * Upserts the repeating jobs as BullMQ job schedulers. A scheduler lives in Redis under a fixed id, so every process
+ * that starts workers upserts the same one and the schedule runs once, not once per process.
+ */
+export async function upsertSchedules(
+  connection: Redis,
+  prefix: string,
+  schedules: ScheduleOptions,
+  overrides?: PolicyOverrides,
+): Promise<void> {
+  await upsert(connection, prefix, 'reconcile', { every: schedules.reconcileEveryMs }, overrides);
+  await upsert(
+    connection,
+    prefix,
+    'audit-retention',
+    { pattern: schedules.retentionPattern ?? DEFAULT_RETENTION_PATTERN, tz: 'UTC' },
+    overrides,
+  );
+}
+
+async function upsert(
+  connection: Redis,
+  prefix: string,
+  name: Extract<JobName, 'reconcile' | 'audit-retention'>,
+  repeat: { every: number } | { pattern: string; tz: string },
+  overrides?: PolicyOverrides,
+): Promise<void> {
+  const policy = policyOf(name, overrides);
+  const queue = new Queue(name, { connection, prefix });
+  try {
+    await queue.upsertJobScheduler(name, repeat, {
+      name,
+      data: {},
+      opts: {
+        attempts: policy.attempts,
+        backoff: { type: 'exponential', delay: policy.backoffMs },
+        removeOnComplete: KEEP_RUNS,
+        removeOnFail: KEEP_RUNS,
+      },
+    });
+  } finally {
+    await queue.close();
+  }
+}

@@ -1,0 +1,101 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withEnvLock } from '../../src/provisioners/lock.js';
+import { pollUntil } from '../support/redis.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+let database: TestDatabase;
+
+beforeAll(async () => {
+  database = await createTestDatabase({ max: 4 });
+});
+
+afterAll(async () => {
+  await database.drop();
+});
+
+function deferred() {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
+}
+
+/** Backends of this test database holding an advisory lock. */
+async function advisoryHolders(): Promise<number[]> {
+  const result = await database.pool.query<{ pid: number }>(
+    "select l.pid from pg_locks l join pg_database d on d.oid = l.database where l.locktype = 'advisory' and l.granted and d.datname = current_database()",
+  );
+  return result.rows.map((row) => row.pid);
+}
+
+describe('withEnvLock', () => {
+  it('keeps a second holder out until the first one is done, then lets it in', async () => {
+    const order: string[] = [];
+    const firstMayFinish = deferred();
+    const first = withEnvLock(database.pool, 'env-lock01', undefined, async () => {
+      order.push('first:start');
+      await firstMayFinish.promise;
+      order.push('first:end');
+      return 'first';
+    });
+    await pollUntil(() => order.length === 1);
+    const second = withEnvLock(database.pool, 'env-lock01', undefined, async () => void order.push('second'), { retryMs: 20 });
+    // Another lab is not affected.
+    await withEnvLock(database.pool, 'env-other1', undefined, async () => void order.push('other'));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(order).toEqual(['first:start', 'other']);
+    firstMayFinish.resolve();
+    expect(await first).toBe('first');
+    await second;
+    expect(order).toEqual(['first:start', 'other', 'first:end', 'second']);
+    expect(await advisoryHolders()).toEqual([]);
+  });
+
+  it('gives up waiting when the signal aborts, without running its function', async () => {
+    const holding = deferred();
+    const release = deferred();
+    const first = withEnvLock(database.pool, 'env-lock02', undefined, async () => {
+      holding.resolve();
+      await release.promise;
+    });
+    await holding.promise;
+    let ran = false;
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('job timed out')), 100);
+    await expect(withEnvLock(database.pool, 'env-lock02', controller.signal, async () => void (ran = true), { retryMs: 20 })).rejects.toThrow(
+      'job timed out',
+    );
+    expect(ran).toBe(false);
+    release.resolve();
+    await first;
+  });
+
+  it('releases the lock when the function throws', async () => {
+    await expect(withEnvLock(database.pool, 'env-lock03', undefined, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(await withEnvLock(database.pool, 'env-lock03', undefined, async () => 'again')).toBe('again');
+  });
+
+  it('is released when the holder connection ends, as when its process dies', async () => {
+    const holderPool = new pg.Pool({ connectionString: database.url, max: 1 });
+    holderPool.on('error', () => undefined);
+    const release = deferred();
+    let holderSignal: AbortSignal | undefined;
+    const holder = withEnvLock(holderPool, 'env-lock04', undefined, async (signal) => {
+      holderSignal = signal;
+      await release.promise;
+    });
+    await pollUntil(async () => (await advisoryHolders()).length === 1);
+    const [pid] = await advisoryHolders();
+    await database.pool.query('select pg_terminate_backend($1)', [pid]);
+
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error('still locked')), 3000);
+    expect(await withEnvLock(database.pool, 'env-lock04', controller.signal, async () => 'taken over', { retryMs: 20 })).toBe('taken over');
+    clearTimeout(timer);
+    // The old holder learns that its lock is gone and ends without crashing the process.
+    await pollUntil(() => holderSignal?.aborted === true);
+    release.resolve();
+    await holder;
+    await holderPool.end();
+  });
+});

@@ -1,0 +1,138 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/log.js';
+import { jobIds } from '../../src/queue/catalog.js';
+import { createJobQueue, type BullJobQueue } from '../../src/queue/queue.js';
+import { DEFAULT_RETENTION_PATTERN } from '../../src/queue/schedules.js';
+import { startWorkers, type JobEvent, type Processors, type StartWorkersOptions, type Workers } from '../../src/queue/workers.js';
+import { createTestRedis, pollUntil, processorsWith, type TestRedis } from '../support/redis.js';
+
+let redis: TestRedis;
+let jobs: BullJobQueue;
+const started: Workers[] = [];
+
+beforeAll(async () => {
+  redis = await createTestRedis('workers');
+  jobs = createJobQueue({ connection: redis.url, prefix: redis.prefix });
+});
+
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((workers) => workers.stop(2000)));
+});
+
+afterAll(async () => {
+  await jobs.close();
+  await redis.cleanup();
+});
+
+async function start(processors: Partial<Processors>, extra: Partial<StartWorkersOptions> = {}): Promise<Workers> {
+  const workers = await startWorkers({
+    connection: redis.url,
+    prefix: redis.prefix,
+    concurrency: 2,
+    processors: processorsWith(processors),
+    log: silentLogger,
+    ...extra,
+  });
+  started.push(workers);
+  return workers;
+}
+
+describe('graceful stop', () => {
+  it('stops taking jobs and waits for the running one to finish', async () => {
+    let finished = false;
+    const workers = await start({
+      deploy: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        finished = true;
+      },
+    });
+    const id = jobIds.deploy('env-stop01');
+    await jobs.add('deploy', { envId: 'env-stop01' }, { jobId: id });
+    await pollUntil(() => workers.running() === 1);
+    const result = await workers.stop(5000);
+    expect(result).toEqual({ drained: true, handedBack: 0 });
+    expect(finished).toBe(true);
+    expect(await redis.queue('deploy').getJobState(id)).toBe('completed');
+
+    // Stopped workers take nothing more.
+    const laterId = jobIds.deploy('env-stop02');
+    await jobs.add('deploy', { envId: 'env-stop02' }, { jobId: laterId });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await redis.queue('deploy').getJobState(laterId)).toBe('waiting');
+    await jobs.remove('deploy', laterId);
+  });
+
+  it('returns within its bound, aborts the running job and hands it back for another worker', async () => {
+    const reasons: unknown[] = [];
+    const first = await start({
+      destroy: (_payload, { signal }) =>
+        new Promise<void>((_, reject) => {
+          signal.addEventListener('abort', () => {
+            reasons.push(signal.reason);
+            reject(new Error('stopped'));
+          });
+        }),
+    });
+    const id = jobIds.destroy('env-bound1');
+    await jobs.add('destroy', { envId: 'env-bound1' }, { jobId: id });
+    await pollUntil(() => first.running() === 1);
+
+    const stopAt = Date.now();
+    const stopping = first.stop(300);
+    expect(first.stop(300)).toBe(stopping);
+    const result = await stopping;
+    expect(Date.now() - stopAt).toBeLessThan(1500);
+    expect(result).toEqual({ drained: false, handedBack: 1 });
+    expect(reasons).toHaveLength(1);
+    expect(reasons[0]).toMatchObject({ name: 'WorkerStoppingError' });
+    expect(await redis.queue('destroy').getJobState(id)).toBe('waiting');
+
+    const attempts: number[] = [];
+    await start({ destroy: async (_payload, { attempt }) => void attempts.push(attempt) });
+    expect((await redis.waitForJob('destroy', id)).state).toBe('completed');
+    // Handing back is not a failure: the next worker runs it as the same attempt.
+    expect(attempts).toEqual([1]);
+  });
+});
+
+describe('events for metrics', () => {
+  it('reports completed jobs with their queue and duration, to every subscriber until it unsubscribes', async () => {
+    const fromOption: JobEvent[] = [];
+    const fromSubscriber: JobEvent[] = [];
+    const workers = await start(
+      { notify: async () => void (await new Promise((resolve) => setTimeout(resolve, 50))) },
+      { onEvent: (event) => fromOption.push(event) },
+    );
+    const unsubscribe = workers.subscribe((event) => fromSubscriber.push(event));
+    const id = jobIds.notify('env-event1', 'plan.created');
+    await jobs.add('notify', { envId: 'env-event1', event: 'plan.created' }, { jobId: id });
+    await pollUntil(() => fromSubscriber.length === 1);
+    expect(fromSubscriber[0]).toMatchObject({ type: 'completed', queue: 'notify', jobId: id, attempt: 1 });
+    expect(fromSubscriber[0]?.durationMs).toBeGreaterThanOrEqual(45);
+    unsubscribe();
+    const secondId = jobIds.notify('env-event1', 'plan.decided');
+    await jobs.add('notify', { envId: 'env-event1', event: 'plan.decided' }, { jobId: secondId });
+    await pollUntil(() => fromOption.length === 2);
+    expect(fromSubscriber).toHaveLength(1);
+  });
+});
+
+describe('schedules', () => {
+  it('runs reconcile on one shared schedule, however many processes start workers', async () => {
+    const runs: number[] = [];
+    const schedules = { reconcileEveryMs: 250 };
+    await start({ reconcile: async () => void runs.push(Date.now()) }, { schedules });
+    await start({ reconcile: async () => void runs.push(Date.now()) }, { schedules });
+    const reconcileQueue = redis.queue('reconcile');
+    expect(await reconcileQueue.getJobSchedulersCount()).toBe(1);
+    expect(await reconcileQueue.getJobScheduler('reconcile')).toMatchObject({ every: 250 });
+    expect(await redis.queue('audit-retention').getJobScheduler('audit-retention')).toMatchObject({
+      pattern: DEFAULT_RETENTION_PATTERN,
+      tz: 'UTC',
+    });
+    await pollUntil(() => runs.length >= 3, { timeoutMs: 5000 });
+    const gaps = runs.slice(1).map((at, index) => at - (runs[index] ?? 0));
+    // Two processes, one schedule: no run is doubled (a doubled run would come a few ms after its twin).
+    expect(Math.min(...gaps)).toBeGreaterThan(50);
+  });
+});

@@ -1,0 +1,259 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../../src/errors.js';
+import { silentLogger } from '../../src/log.js';
+import { jobIds } from '../../src/queue/catalog.js';
+import type { PolicyOverrides } from '../../src/queue/policy.js';
+import { createJobQueue, type BullJobQueue } from '../../src/queue/queue.js';
+import { createRedis } from '../../src/queue/redis.js';
+import { startWorkers, type JobEvent, type Processors, type Workers } from '../../src/queue/workers.js';
+import { createTestRedis, pollUntil, processorsWith, type TestRedis } from '../support/redis.js';
+
+const policy: PolicyOverrides = {
+  deploy: { attempts: 3, backoffMs: 60 },
+  destroy: { attempts: 3, backoffMs: 20 },
+  notify: { attempts: 2, backoffMs: 10, timeoutMs: 150 },
+  'approval-expire': { attempts: 1, timeoutMs: 150 },
+  remind: { attempts: 3, backoffMs: 400 },
+};
+
+let redis: TestRedis;
+let jobs: BullJobQueue;
+let workers: Workers | undefined;
+
+beforeAll(async () => {
+  redis = await createTestRedis('queue');
+  jobs = createJobQueue({ connection: redis.url, prefix: redis.prefix, policy });
+});
+
+afterEach(async () => {
+  await workers?.stop(2000);
+  workers = undefined;
+});
+
+afterAll(async () => {
+  await jobs.close();
+  await redis.cleanup();
+});
+
+async function start(processors: Partial<Processors>, onEvent?: (event: JobEvent) => void): Promise<Workers> {
+  workers = await startWorkers({
+    connection: redis.url,
+    prefix: redis.prefix,
+    concurrency: 1,
+    processors: processorsWith(processors),
+    log: silentLogger,
+    policy,
+    ...(onEvent ? { onEvent } : {}),
+  });
+  return workers;
+}
+
+describe('job ids', () => {
+  it('runs a job added twice with the same id once, also when added again after it completed', async () => {
+    const runs: string[] = [];
+    await start({ destroy: async ({ envId }) => void runs.push(envId) });
+    const id = jobIds.destroy('env-dup001');
+    await Promise.all([jobs.add('destroy', { envId: 'env-dup001' }, { jobId: id }), jobs.add('destroy', { envId: 'env-dup001' }, { jobId: id })]);
+    await redis.waitForJob('destroy', id);
+    await jobs.add('destroy', { envId: 'env-dup001' }, { jobId: id });
+    // A later job on the same one-at-a-time queue finishing proves the duplicate was not queued before it.
+    await jobs.add('destroy', { envId: 'env-later1' }, { jobId: jobIds.destroy('env-later1') });
+    await redis.waitForJob('destroy', jobIds.destroy('env-later1'));
+    expect(runs).toEqual(['env-dup001', 'env-later1']);
+  });
+
+  it('replaces a job that failed for good when the same id is added again', async () => {
+    let calls = 0;
+    await start({
+      destroy: async () => {
+        calls += 1;
+        if (calls === 1) throw new AppError('cloud_refused', 'no', { retry: false });
+      },
+    });
+    const id = jobIds.destroy('env-again1');
+    await jobs.add('destroy', { envId: 'env-again1' }, { jobId: id });
+    expect((await redis.waitForJob('destroy', id)).state).toBe('failed');
+    await jobs.add('destroy', { envId: 'env-again1' }, { jobId: id });
+    expect((await redis.waitForJob('destroy', id)).state).toBe('completed');
+    expect(calls).toBe(2);
+  });
+
+  it('refuses an invalid payload before it reaches Redis', async () => {
+    const adding = jobs.add('deploy', { envId: 'not-an-env' }, { jobId: 'deploy-bad' });
+    await expect(adding).rejects.toMatchObject({ code: 'invalid_job_payload' });
+    await expect(adding).rejects.toThrow(/Invalid payload for job "deploy".*envId/);
+    expect(await redis.queue('deploy').getJobState('deploy-bad')).toBe('unknown');
+  });
+});
+
+describe('delays', () => {
+  it('runs a delayed job after its delay, not before', async () => {
+    let ranAt = 0;
+    await start({ 'approval-expire': async () => void (ranAt = Date.now()) });
+    const addedAt = Date.now();
+    const id = jobIds.approvalExpire('env-delay1');
+    await jobs.add('approval-expire', { envId: 'env-delay1' }, { jobId: id, runAt: new Date(addedAt + 200) });
+    expect(await redis.queue('approval-expire').getJobState(id)).toBe('delayed');
+    await redis.waitForJob('approval-expire', id);
+    expect(ranAt - addedAt).toBeGreaterThanOrEqual(190);
+    expect(ranAt - addedAt).toBeLessThan(2000);
+  });
+
+  it('runs a job whose time has passed at once', async () => {
+    await start({});
+    const id = jobIds.approvalExpire('env-past01');
+    await jobs.add('approval-expire', { envId: 'env-past01' }, { jobId: id, runAt: new Date(Date.now() - 60_000) });
+    const { job } = await redis.waitForJob('approval-expire', id);
+    expect(job?.opts.delay).toBe(0);
+  });
+});
+
+describe('retries', () => {
+  it('attempts a job failing with a non-retryable AppError once', async () => {
+    const events: JobEvent[] = [];
+    let calls = 0;
+    await start(
+      {
+        deploy: async () => {
+          calls += 1;
+          throw new AppError('unknown_preset', 'There is no preset "x".', { retry: false });
+        },
+      },
+      (event) => events.push(event),
+    );
+    const id = jobIds.deploy('env-unrec1');
+    await jobs.add('deploy', { envId: 'env-unrec1' }, { jobId: id });
+    const { state, job } = await redis.waitForJob('deploy', id);
+    expect(state).toBe('failed');
+    expect(calls).toBe(1);
+    expect(job?.failedReason).toBe('unknown_preset: There is no preset "x".');
+    await pollUntil(() => events.length === 1);
+    expect(events[0]).toMatchObject({ type: 'failed', queue: 'deploy', jobId: id, attempt: 1, willRetry: false, error: 'UnrecoverableError' });
+  });
+
+  it('retries a retryable failure with exponential backoff until attempts run out', async () => {
+    const events: JobEvent[] = [];
+    const attempts: { attempt: number; at: number }[] = [];
+    await start(
+      {
+        deploy: async (_payload, { attempt }) => {
+          attempts.push({ attempt, at: Date.now() });
+          throw new AppError('cloud_busy', 'try later', { retry: true });
+        },
+      },
+      (event) => events.push(event),
+    );
+    const id = jobIds.deploy('env-retry1');
+    await jobs.add('deploy', { envId: 'env-retry1' }, { jobId: id });
+    expect((await redis.waitForJob('deploy', id)).state).toBe('failed');
+    expect(attempts.map((item) => item.attempt)).toEqual([1, 2, 3]);
+    const [first, second, third] = attempts.map((item) => item.at) as [number, number, number];
+    expect(second - first).toBeGreaterThanOrEqual(55); // backoff 60 ms
+    expect(third - second).toBeGreaterThanOrEqual(115); // then 120 ms
+    await pollUntil(() => events.length === 3);
+    expect(events.map((event) => event.type === 'failed' && event.willRetry)).toEqual([true, true, false]);
+  });
+
+  it('does not retry a job whose stored payload is invalid, and never calls the processor', async () => {
+    let calls = 0;
+    await start({ deploy: async () => void (calls += 1) });
+    await redis.queue('deploy').add('deploy', { envId: 'not-an-env' }, { jobId: 'deploy-raw-bad', attempts: 3, backoff: 10 });
+    const { state, job } = await redis.waitForJob('deploy', 'deploy-raw-bad');
+    expect(state).toBe('failed');
+    expect(job?.attemptsMade).toBe(1);
+    expect(job?.failedReason).toMatch(/invalid payload for job "deploy"/);
+    expect(calls).toBe(0);
+  });
+});
+
+describe('time limits', () => {
+  it('aborts the signal at the time limit and fails the attempt as retryable', async () => {
+    const seen: { attempt: number; reason: unknown }[] = [];
+    await start({
+      notify: (_payload, { signal, attempt }) =>
+        new Promise<void>((_, reject) => {
+          signal.addEventListener('abort', () => {
+            seen.push({ attempt, reason: signal.reason });
+            reject(new Error('aborted'));
+          });
+        }),
+    });
+    const id = jobIds.notify('env-slow01', 'plan.created');
+    await jobs.add('notify', { envId: 'env-slow01', event: 'plan.created' }, { jobId: id });
+    const { state, job } = await redis.waitForJob('notify', id);
+    expect(state).toBe('failed');
+    expect(seen.map((item) => item.attempt)).toEqual([1, 2]);
+    expect(seen[0]?.reason).toMatchObject({ name: 'JobTimeoutError' });
+    expect(job?.failedReason).toBe('job "notify" ran longer than its 150 ms limit');
+  });
+
+  it('fails the attempt at the limit even when the processor ignores the signal', async () => {
+    const startedAt = Date.now();
+    await start({ 'approval-expire': () => new Promise<void>(() => undefined) });
+    const id = jobIds.approvalExpire('env-hang01');
+    await jobs.add('approval-expire', { envId: 'env-hang01' }, { jobId: id });
+    expect((await redis.waitForJob('approval-expire', id)).state).toBe('failed');
+    expect(Date.now() - startedAt).toBeLessThan(3000);
+  });
+});
+
+describe('has, remove and counts', () => {
+  it('sees delayed, active and retrying jobs as pending, and finished or removed ones as not', async () => {
+    let release: () => void = () => undefined;
+    let remindCalls = 0;
+    await start({
+      expire: () => new Promise<void>((resolve) => (release = resolve)),
+      remind: async () => {
+        remindCalls += 1;
+        if (remindCalls === 1) throw new Error('chat is down');
+      },
+    });
+    const later = new Date(Date.now() + 60_000);
+    const delayedId = jobIds.approvalExpire('env-has001');
+    await jobs.add('approval-expire', { envId: 'env-has001' }, { jobId: delayedId, runAt: later });
+    expect(await jobs.has('approval-expire', delayedId)).toBe(true);
+    await jobs.remove('approval-expire', delayedId);
+    expect(await jobs.has('approval-expire', delayedId)).toBe(false);
+    await jobs.remove('approval-expire', 'approval-expire-env-none01');
+
+    const expiresAt = new Date();
+    const activeId = jobIds.expire('env-has001', expiresAt);
+    await jobs.add('expire', { envId: 'env-has001', expiresAt: expiresAt.toISOString() }, { jobId: activeId });
+    await redis.waitForJob('expire', activeId, { states: ['active'] });
+    expect(await jobs.has('expire', activeId)).toBe(true);
+    release();
+    await redis.waitForJob('expire', activeId);
+    expect(await jobs.has('expire', activeId)).toBe(false);
+
+    const remindId = jobIds.remind('env-has001', 3600, expiresAt);
+    await jobs.add('remind', { envId: 'env-has001', offsetSeconds: 3600, expiresAt: expiresAt.toISOString() }, { jobId: remindId });
+    await redis.waitForJob('remind', remindId, { states: ['delayed'] });
+    expect(await jobs.has('remind', remindId)).toBe(true);
+    expect((await redis.waitForJob('remind', remindId)).state).toBe('completed');
+    expect(remindCalls).toBe(2);
+  });
+
+  it('answers "temporarily unavailable" (retryable) when Redis is gone, and never closes a connection it was given', async () => {
+    const connection = createRedis(redis.url, 'producer');
+    const own = createJobQueue({ connection, prefix: redis.prefix });
+    const id = jobIds.approvalExpire('env-down01');
+    await own.add('approval-expire', { envId: 'env-down01' }, { jobId: id, runAt: new Date(Date.now() + 60_000) });
+    await own.close();
+    expect(connection.status).toBe('ready');
+    connection.disconnect();
+    const closed = createJobQueue({ connection, prefix: redis.prefix });
+    await expect(closed.has('approval-expire', id)).rejects.toMatchObject({ code: 'unavailable', retry: true });
+    await jobs.remove('approval-expire', id);
+  });
+
+  it('counts jobs by queue and state', async () => {
+    const later = new Date(Date.now() + 60_000);
+    for (const envId of ['env-count1', 'env-count2']) {
+      await jobs.add('expire', { envId, expiresAt: later.toISOString() }, { jobId: jobIds.expire(envId, later), runAt: later });
+    }
+    const counts = await jobs.jobCounts();
+    expect(counts).toContainEqual({ queue: 'expire', state: 'delayed', count: 2 });
+    expect(counts).toContainEqual({ queue: 'reconcile', state: 'waiting', count: 0 });
+    expect(new Set(counts.map((item) => item.queue)).size).toBe(9);
+  });
+});

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import type { Db } from '../../src/db/client.js';
+import { silentLogger } from '../../src/log.js';
+import { createProvisioner } from '../../src/provisioners/index.js';
+import { envLockKey } from '../../src/provisioners/lock.js';
+import { simulatedEndpoint } from '../../src/provisioners/local.js';
+
+/** The factory does not touch the database until a provisioner works. */
+const unusedDb = {} as Db;
+
+describe('createProvisioner', () => {
+  it('builds the local simulator for PROVISIONER=local', () => {
+    const provisioner = createProvisioner(loadConfig({}), unusedDb, silentLogger);
+    expect(provisioner.name).toBe('local');
+  });
+
+  it('refuses PROVISIONER=pulumi with a message naming the supported value', () => {
+    const config = loadConfig({ PROVISIONER: 'pulumi', PULUMI_CONFIG_PASSPHRASE: 'x', LAB_ALLOWED_CIDRS: '10.0.0.0/8' });
+    expect(() => createProvisioner(config, unusedDb, silentLogger)).toThrow(
+      'PROVISIONER=pulumi: the Pulumi provisioner is not available in this build yet; PROVISIONER=local is the supported value.',
+    );
+  });
+});
+
+describe('simulated endpoints and lock keys', () => {
+  it('gives endpoints under a name that never resolves', () => {
+    expect(simulatedEndpoint('grafana', 'env-abc123')).toBe('https://grafana.env-abc123.lab.local.invalid');
+  });
+
+  it('gives each environment its own stable 64-bit lock key', () => {
+    expect(envLockKey('env-abc123')).toBe(envLockKey('env-abc123'));
+    expect(envLockKey('env-abc123')).not.toBe(envLockKey('env-abc124'));
+    expect(BigInt(envLockKey('env-abc123'))).toBeLessThan(2n ** 63n);
+  });
+});
