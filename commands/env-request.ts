@@ -3,18 +3,13 @@ import type { Reply } from '../src/chat/types.js';
 import { parseDuration } from '../src/domain/durations.js';
 import { checkRequestedTtl } from '../src/domain/policy.js';
 import type { Preset, PresetCatalog } from '../src/domain/presets.js';
-import { AppError } from '../src/errors.js';
+import { parseLabName } from '../src/domain/lab-name.js';
 import { requestEnvironment } from '../workflows/request.js';
 import { clip, parseArgs, type FlagSpec } from './args.js';
 import { badArguments, environmentResource, withUsage, type HandlerContext } from './context.js';
 import { ENV_USAGE } from './usage.js';
 
 const FLAGS: FlagSpec = { ttl: { kind: 'value', example: '8h' }, name: { kind: 'value', example: '"My lab"' } };
-export const MAX_NAME_LENGTH = 60;
-// Characters that chat markup gives meaning to (links, mentions, @channel, code spans) or that hide or reorder text.
-const MARKUP_CHARACTERS = /[<>&@`|]/u;
-const INVISIBLE_CHARACTERS = /(?!\u200d)[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/u;
-
 export interface RequestArgs {
   preset: Preset;
   /** Undefined when not given: the preset's default applies. */
@@ -42,19 +37,6 @@ export function parseRequestArgs(text: string, options: RequestParseOptions): Re
     const name = flags.get('name');
     return { preset, ttlSeconds, name: typeof name === 'string' ? parseLabName(name) : undefined };
   });
-}
-
-/** A lab's display name: 1 to 60 characters of text, without chat markup or invisible characters. */
-export function parseLabName(text: string): string {
-  const name = text.trim().replace(/\s+/gu, ' ');
-  const length = [...name].length;
-  const rule = `A name is 1 to ${MAX_NAME_LENGTH} characters, without < > & @ \` | or control characters.`;
-  if (length === 0) throw new AppError('invalid_name', 'The --name is empty.', { hint: rule });
-  if (length > MAX_NAME_LENGTH) throw new AppError('invalid_name', `The --name is ${length} characters long.`, { hint: rule });
-  if (MARKUP_CHARACTERS.test(name) || INVISIBLE_CHARACTERS.test(name)) {
-    throw new AppError('invalid_name', 'The --name contains characters that are not allowed.', { hint: rule });
-  }
-  return name;
 }
 
 export async function runRequest(ctx: HandlerContext, text: string): Promise<Reply> {

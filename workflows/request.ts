@@ -5,9 +5,9 @@ import { systemActor } from '../src/audit/types.js';
 import { decisions } from '../src/db/schema/decisions.js';
 import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
 import { newEnvId } from '../src/domain/ids.js';
+import { parseLabName } from '../src/domain/lab-name.js';
 import { checkQuota, checkRequestedTtl } from '../src/domain/policy.js';
 import { userKey, type UserRef } from '../src/domain/users.js';
-import { AppError } from '../src/errors.js';
 import { jobIds } from '../src/queue/catalog.js';
 import type { Services } from '../src/services.js';
 import { countActive } from './queries.js';
@@ -22,8 +22,6 @@ export interface RequestInput {
   requestId: string;
 }
 
-const MAX_NAME_LENGTH = 80;
-
 /**
  * Creates a plan. Presets that need approval wait for a decision (and expire after APPROVAL_TIMEOUT); presets without
  * approval are approved by policy in the same transaction and go straight to deploy.
@@ -32,7 +30,7 @@ export async function requestEnvironment(s: Services, input: RequestInput): Prom
   const preset = s.catalog.get(input.presetId);
   const ttlSeconds = input.ttlSeconds ?? preset.defaultTtlSeconds;
   checkRequestedTtl(ttlSeconds, preset, s.config.MIN_TTL);
-  const name = cleanName(input.name);
+  const name = input.name === undefined ? null : parseLabName(input.name);
 
   const env = await s.db.transaction(async (tx) => {
     // One request at a time per user, so two concurrent requests cannot both slip under the quota.
@@ -84,14 +82,4 @@ export async function requestEnvironment(s: Services, input: RequestInput): Prom
       : () => s.jobs.add('approval-expire', { envId: env.id }, { jobId: jobIds.approvalExpire(env.id), runAt: env.approvalDeadline }),
   ]);
   return env;
-}
-
-function cleanName(name: string | undefined): string | null {
-  if (name === undefined) return null;
-  const trimmed = sanitizeText(name.trim());
-  if (trimmed === '') return null;
-  if (trimmed.length > MAX_NAME_LENGTH) {
-    throw new AppError('invalid_name', `The name is ${trimmed.length} characters long; at most ${MAX_NAME_LENGTH} are allowed.`);
-  }
-  return trimmed;
 }

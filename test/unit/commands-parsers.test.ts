@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_NAME_LENGTH, parseLabName, parseRequestArgs } from '../../commands/env-request.js';
+import { parseRequestArgs } from '../../commands/env-request.js';
+import { MAX_NAME_LENGTH, parseLabName } from '../../src/domain/lab-name.js';
 import { parseDestroyArgs } from '../../commands/env-destroy.js';
 import { parseExtendArgs } from '../../commands/env-extend.js';
 import { parseListArgs } from '../../commands/env-list.js';
