@@ -74,7 +74,10 @@ const envShape = z.object({
     PULUMI_BACKEND_URL: optionalText,
     PULUMI_CONFIG_PASSPHRASE: optionalText,
     PULUMI_SECRETS_PROVIDER: optionalText,
+    PULUMI_PROJECT: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be letters, digits, dots, dashes or underscores').default('aithroyz-labs'),
+    PULUMI_HOME: optionalText,
     LAB_ALLOWED_CIDRS: list,
+    LAB_AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as eu-west-1').default('us-east-1'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
