@@ -5,10 +5,11 @@ import { auditLog, type AuditRow } from '../db/schema/audit.js';
 import { sanitizeDetails, sanitizeText } from './sanitize.js';
 import { chainHash, GENESIS_HASH, type ChainedFields } from './chain.js';
 import { categoryOf } from './events.js';
-import type { AuditEntryInput } from './types.js';
+import type { Outcome } from '../errors.js';
+import type { AuditActor, AuditEntryInput } from './types.js';
 
 /** Every append takes this transaction-scoped lock, so the chain is extended by one writer at a time. */
-const CHAIN_LOCK_KEY = 0x41_49_54_5a; // "AITZ"
+export const CHAIN_LOCK_KEY = 0x41_49_54_5a; // "AITZ"
 
 /**
  * Appends one entry to the audit log: the single writer of `audit_log`. Run it inside the transaction of the change it
@@ -21,44 +22,71 @@ export async function appendAudit(db: DbOrTx, clock: Clock, input: AuditEntryInp
 }
 
 async function appendInTransaction(tx: DbOrTx, clock: Clock, input: AuditEntryInput): Promise<AuditRow> {
-  await tx.execute(sql`select pg_advisory_xact_lock(${CHAIN_LOCK_KEY})`);
-  const last = await tx.execute<{ hash: string }>(sql`select hash from ${auditLog} order by id desc limit 1`);
-  const prevHash = last.rows[0]?.hash ?? GENESIS_HASH;
-  const next = await tx.execute<{ id: string }>(sql`select nextval(pg_get_serial_sequence('audit_log', 'id'))::text as id`);
-  const fields: ChainedFields = {
-    id: Number(next.rows[0]!.id),
-    occurredAt: truncateToMillis(input.occurredAt ?? clock.now()),
+  // One round trip while holding the lock: take it, reserve the id, read the head (see audit_chain_next in 0001).
+  const next = await tx.execute<{ id: string; prev_hash: string | null; isolation: string }>(
+    sql`select id::text as id, prev_hash, isolation from audit_chain_next(${CHAIN_LOCK_KEY})`,
+  );
+  const reserved = next.rows[0]!;
+  assertReadCommitted(reserved.isolation);
+  const fields = chainedFieldsOf(Number(reserved.id), input, clock);
+  const prevHash = reserved.prev_hash ?? GENESIS_HASH;
+  const [row] = await tx
+    .insert(auditLog)
+    .overridingSystemValue()
+    .values({ ...fields, prevHash, hash: chainHash(prevHash, fields) })
+    .returning();
+  return row!;
+}
+
+/** Takes the chain lock and says under which isolation level the transaction runs. */
+export const LOCK_CHAIN_QUERY = `select pg_advisory_xact_lock(${CHAIN_LOCK_KEY}), current_setting('transaction_isolation') as isolation`;
+
+/**
+ * Takes the chain lock for the rest of the transaction. The chain head must be read after this, in a fresh snapshot:
+ * under REPEATABLE READ or SERIALIZABLE the snapshot may predate the lock and fork the chain, so those are refused.
+ */
+export async function lockChain(tx: DbOrTx): Promise<void> {
+  const result = await tx.execute<{ isolation: string }>(sql.raw(LOCK_CHAIN_QUERY));
+  assertReadCommitted(result.rows[0]?.isolation);
+}
+
+export function assertReadCommitted(isolation: string | undefined): void {
+  if (isolation !== 'read committed') {
+    throw new Error(`audit entries must be appended in a READ COMMITTED transaction, not ${isolation ?? 'unknown'}`);
+  }
+}
+
+/** The chained fields with the column types the table holds. */
+export interface StoredFields extends ChainedFields {
+  actorType: AuditActor['type'];
+  outcome: Outcome;
+  details: Record<string, unknown>;
+}
+
+/** The stored form of an entry: category derived, timestamp defaulted, free text and details sanitised. */
+export function chainedFieldsOf(id: number, input: AuditEntryInput, clock: Clock): StoredFields {
+  const occurredAt = new Date((input.occurredAt ?? clock.now()).getTime());
+  if (Number.isNaN(occurredAt.getTime())) throw new Error(`audit entry ${input.eventType} has an invalid timestamp`);
+  return {
+    id,
+    occurredAt,
     category: categoryOf(input.eventType),
     eventType: input.eventType,
     actorType: input.actor.type,
     actorId: sanitizeText(input.actor.id),
     actorName: sanitizeText(input.actor.name),
     platform: input.platform ?? null,
-    channelId: input.channelId ?? null,
-    resourceType: input.resource?.type ?? null,
-    resourceId: input.resource?.id ?? null,
+    channelId: optionalText(input.channelId),
+    resourceType: optionalText(input.resource?.type),
+    resourceId: optionalText(input.resource?.id),
     outcome: input.outcome,
-    details: sanitizeDetails(input.details ?? {}),
-    requestId: input.requestId ?? null,
+    details: sanitizeDetails(input.details ?? {}) as Record<string, unknown>,
+    requestId: optionalText(input.requestId),
   };
-  const hash = chainHash(prevHash, fields);
-  const [row] = await tx
-    .insert(auditLog)
-    .overridingSystemValue()
-    .values({
-      ...fields,
-      actorType: input.actor.type,
-      outcome: input.outcome,
-      details: fields.details as Record<string, unknown>,
-      prevHash,
-      hash,
-    })
-    .returning();
-  return row!;
 }
 
-function truncateToMillis(date: Date): Date {
-  return new Date(Math.floor(date.getTime()));
+function optionalText(text: string | null | undefined): string | null {
+  return text === null || text === undefined ? null : sanitizeText(text);
 }
 
 function isTransaction(db: DbOrTx): boolean {

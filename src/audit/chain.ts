@@ -21,14 +21,25 @@ export interface ChainedFields {
   requestId: string | null;
 }
 
-/** JSON with object keys sorted at every level: the same value always gives the same text (jsonb reorders keys). */
+/**
+ * JSON with object keys sorted at every level (UTF-16 order): the same value always gives the same text, whatever order
+ * jsonb hands keys back in. Members whose value is undefined are left out; other values JSON cannot hold become null.
+ */
 export function canonicalJson(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, item]) => item !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let index = 0; index < value.length; index += 1) text += (index === 0 ? '' : ',') + canonicalJson(value[index]);
+    return `${text}]`;
+  }
+  const record = value as Record<string, unknown>;
+  let text = '{';
+  for (const key of Object.keys(record).sort()) {
+    if (record[key] === undefined) continue;
+    text += `${text === '{' ? '' : ','}${JSON.stringify(key)}:${canonicalJson(record[key])}`;
+  }
+  return `${text}}`;
 }
 
 /** The canonical text of an entry: a JSON array of its fields in a fixed order, timestamps as ISO 8601 UTC. */
