@@ -14,6 +14,10 @@ export const SLACK_LIMITS = {
   contextTextLength: 3000,
   messageTextLength: 40_000,
   modalTitleLength: 24,
+  modalButtonLength: 24,
+  inputLabelLength: 2000,
+  placeholderLength: 150,
+  privateMetadataLength: 3000,
   responseUrlUses: 5,
   responseUrlLifetimeMs: 30 * 60_000,
 } as const;
@@ -22,6 +26,7 @@ export const MATTERMOST_LIMITS = {
   postMessageLength: 16_383,
   attachmentTextLength: 16_383,
   dialogTitleLength: 24,
+  dialogTextLength: 150,
   dialogTextareaLength: 3000,
   responseUrlUses: 5,
   responseUrlLifetimeMs: 30 * 60_000,

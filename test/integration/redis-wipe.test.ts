@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../src/db/schema/audit.js';
+import type { UserRef } from '../../src/domain/users.js';
 import { jobIds } from '../../src/queue/catalog.js';
 import { decidePlan } from '../../workflows/decide.js';
 import { getEnvironment } from '../../workflows/queries.js';
@@ -27,7 +28,7 @@ const countEvents = async (envId: string, eventType: string) =>
 describe('Redis wiped (FLUSHALL) with labs running and plans pending, then restart', () => {
   it('destroys every overdue lab and brings back every future timer, each exactly once', async () => {
     const workers = await t.startWorkers();
-    const approve = async (presetId: string, ttlSeconds: number, requester = USERS.alice) => {
+    const approve = async (presetId: string, ttlSeconds: number, requester: UserRef = USERS.alice) => {
       const plan = await requestEnvironment(t.s, { requester, channelId: 'C1', presetId, ttlSeconds, requestId: `r-${presetId}` });
       if (plan.state === 'pending_approval') {
         await decidePlan(t.s, { envId: plan.id, decider: USERS.approver, decision: 'approve', requestId: `d-${plan.id}` });

@@ -1,0 +1,128 @@
+import { setRetentionDays } from './audit/retention.js';
+import { startPlatforms, type PlatformHandle } from './chat/platforms.js';
+import type { Notifier } from './chat/types.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import { connectDatabase, runMigrations, type Database } from './db/client.js';
+import { loadCatalog } from './domain/presets.js';
+import { readinessChecks, mountHealthRoutes } from './http/health.js';
+import { createMetrics, labCountsFrom, mountMetricsRoute, type AppMetrics } from './http/metrics.js';
+import { createHttpServer, type HttpServer } from './http/server.js';
+import type { Logger } from './log.js';
+import { createProvisioner } from './provisioners/index.js';
+import type { Provisioner } from './provisioners/port.js';
+import type { PolicyOverrides } from './queue/policy.js';
+import { createJobQueue, type BullJobQueue } from './queue/queue.js';
+import { checkRedis, createRedis } from './queue/redis.js';
+import { startWorkers, type Workers } from './queue/workers.js';
+import { Notifiers, type Services } from './services.js';
+import { createProcessors } from '../workflows/processors.js';
+import { runReconcile } from '../workflows/reconcile.js';
+import { bootstrapRoles } from '../workflows/roles.js';
+
+export type AppMode = 'all' | 'web' | 'worker';
+
+export interface AppOptions {
+  config: Config;
+  log: Logger;
+  /** Postgres to use (DATABASE_URL or the embedded server's URL). */
+  databaseUrl: string;
+  mode: AppMode;
+  clock?: Clock;
+  /** Tests: extra notifiers (a recording one) instead of, or besides, the configured platforms. */
+  notifiers?: Notifier[];
+  provisioner?: Provisioner;
+  /** Tests: faster retries and stall detection. */
+  jobPolicy?: PolicyOverrides;
+  worker?: { lockDurationMs?: number; stalledIntervalMs?: number };
+  /** Host to listen on; the default is every interface. */
+  host?: string;
+}
+
+export interface App {
+  services: Services;
+  database: Database;
+  queue: BullJobQueue;
+  metrics: AppMetrics;
+  http: HttpServer | undefined;
+  /** The port the web half listens on (0 when it does not). */
+  port: number;
+  workers: Workers | undefined;
+  platforms: PlatformHandle[];
+  /** Graceful stop: no new requests or jobs, running jobs finish within SHUTDOWN_TIMEOUT, connections close. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds and starts the bot: migrations, roles, the web half (HTTP routes and chat adapters), the worker half (job
+ * processors, schedules and a first reconcile), or both. The single place where the parts are wired together.
+ */
+export async function startApp(options: AppOptions): Promise<App> {
+  const { config, log } = options;
+  const clock = options.clock ?? systemClock;
+  await checkRedis(config.REDIS_URL, config.REDIS_EVICTION_CHECK, log);
+  const catalog = loadCatalog(config.PRESETS_FILE);
+  const database = connectDatabase(options.databaseUrl);
+  await runMigrations(database);
+  await setRetentionDays(database.db, config.AUDIT_RETENTION_DAYS);
+
+  const redis = createRedis(config.REDIS_URL, 'producer', log);
+  const queue = createJobQueue({ connection: redis, prefix: config.QUEUE_PREFIX, log, ...(options.jobPolicy ? { policy: options.jobPolicy } : {}) });
+  const metrics = createMetrics({
+    log,
+    sources: { jobCounts: () => queue.jobCounts(), labCounts: labCountsFrom(database.pool) },
+  });
+  const services: Services = {
+    config,
+    db: database.db,
+    clock,
+    log,
+    catalog,
+    jobs: queue,
+    notifiers: new Notifiers(options.notifiers ?? []),
+    provisioner: options.provisioner ?? createProvisioner(config, database.db, log, clock),
+  };
+  await bootstrapRoles(services);
+
+  const web = options.mode !== 'worker';
+  const http = web ? createHttpServer({ log, observeRequest: (labels, seconds) => metrics.httpRequest.observe(labels, seconds) }) : undefined;
+  if (http) {
+    mountHealthRoutes(http, readinessChecks(database, redis), { log });
+    mountMetricsRoute(http, metrics);
+  }
+  const platforms = await startPlatforms(services, { http, metrics, skip: options.notifiers?.map((notifier) => notifier.platform) ?? [] });
+  for (const platform of platforms) services.notifiers.register(platform.notifier);
+
+  let workers: Workers | undefined;
+  if (options.mode !== 'web') {
+    workers = await startWorkers({
+      connection: config.REDIS_URL,
+      prefix: config.QUEUE_PREFIX,
+      concurrency: config.WORKER_CONCURRENCY,
+      processors: createProcessors(services),
+      log,
+      onEvent: (event) => metrics.jobFinished.observe({ queue: event.queue, outcome: event.type }, event.durationMs / 1000),
+      schedules: { reconcileEveryMs: config.RECONCILE_INTERVAL * 1000 },
+      ...(options.jobPolicy ? { policy: options.jobPolicy } : {}),
+      ...options.worker,
+    });
+    await runReconcile(services);
+  }
+  const port = http ? (await http.listen(config.PORT, options.host)).port : 0;
+  log.info({ mode: options.mode, port, provisioner: services.provisioner.name, platforms: platforms.map((p) => p.notifier.platform) }, 'aithroyz chatops started');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      await http?.close();
+      await workers?.stop(config.SHUTDOWN_TIMEOUT * 1000);
+      for (const platform of platforms) await platform.stop();
+      await queue.close();
+      await redis.quit().catch(() => undefined);
+      await database.close();
+      log.info('aithroyz chatops stopped');
+    })();
+    return stopping;
+  };
+  return { services, database, queue, metrics, http, port, workers, platforms, stop };
+}

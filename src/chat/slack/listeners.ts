@@ -1,0 +1,187 @@
+import { randomUUID } from 'node:crypto';
+import type { App } from '@slack/bolt';
+import type { View } from '../../../blocks/view.js';
+import { errorView } from '../../../blocks/views/error.js';
+import { presentError } from '../../../commands/present-error.js';
+import type { Clock } from '../../clock.js';
+import type { UserRef } from '../../domain/users.js';
+import type { Logger } from '../../log.js';
+import type { Invocation, Reply } from '../types.js';
+import { deliverReply, ephemeralBody, isEmptyView, type Responder } from './deliver.js';
+import {
+  translateAction,
+  translateCommand,
+  translateViewSubmission,
+  type RequestMeta,
+  type SlackRejection,
+  type Translation,
+} from './translate.js';
+
+/** A signed request that could not be turned into an invocation (it is audited as `invalid` all the same). */
+export interface RejectedSlackRequest {
+  platform: 'slack';
+  requestId: string;
+  kind: Invocation['kind'];
+  user?: UserRef;
+  channelId?: string;
+  reason: string;
+}
+
+export interface AckSample {
+  platform: 'slack';
+  kind: Invocation['kind'];
+  requestId: string;
+  /** From the request reaching us to its ack. */
+  seconds: number;
+}
+
+export interface SlackHandlers {
+  /** Handles, audits and answers one invocation (commands/index.ts `handleInvocation`). */
+  handle(invocation: Invocation): Promise<Reply>;
+  recordRejected(request: RejectedSlackRequest): Promise<void>;
+  onAck?(sample: AckSample): void;
+}
+
+export interface ListenerOptions {
+  handlers: SlackHandlers;
+  responder: Responder;
+  clock: Clock;
+  log: Logger;
+  /** A command whose handler is slower than this is acked with "working on it" and answered through its response_url. */
+  ackDeadlineMs: number;
+}
+
+/** When and how a request reached us; set by the receiver, read by the listeners through Bolt's context. */
+export interface Arrival {
+  requestId: string;
+  receivedAt: Date;
+  startedMs: number;
+}
+
+export function newArrival(clock: Clock, requestId: string = randomUUID()): Arrival {
+  return { requestId, receivedAt: clock.now(), startedMs: performance.now() };
+}
+
+function arrivalOf(context: Record<string, unknown>, clock: Clock): Arrival {
+  const arrival = context.arrival as Partial<Arrival> | undefined;
+  if (arrival && typeof arrival.requestId === 'string' && arrival.receivedAt instanceof Date && typeof arrival.startedMs === 'number') {
+    return arrival as Arrival;
+  }
+  return newArrival(clock);
+}
+
+type Ack = (body?: Record<string, unknown>) => Promise<void>;
+
+/** Registers the listeners for `/env` and `/audit`, every button, and the reject-reason modal. */
+export function registerListeners(app: App, options: ListenerOptions): void {
+  app.command(/^\/.+$/, async ({ body, ack, context }) => {
+    await onCommand(options, body, ack as Ack, arrivalOf(context, options.clock));
+  });
+  app.action({ type: 'block_actions' }, async ({ body, ack, context }) => {
+    const arrival = arrivalOf(context, options.clock);
+    await acknowledge(options, ack as Ack, undefined, arrival, 'action');
+    await onInteraction(options, translateAction(body, metaOf(arrival)), arrival);
+  });
+  app.view({ type: 'view_submission' }, async ({ body, ack, context }) => {
+    const arrival = arrivalOf(context, options.clock);
+    // Acking with no body closes the modal; the answer follows where the button was clicked.
+    await acknowledge(options, ack as Ack, undefined, arrival, 'dialog');
+    await onInteraction(options, translateViewSubmission(body, metaOf(arrival)), arrival);
+  });
+  app.error(async (error) => {
+    options.log.error({ err: error }, 'Slack listener failed');
+  });
+}
+
+function metaOf(arrival: Arrival): RequestMeta {
+  return { requestId: arrival.requestId, receivedAt: arrival.receivedAt };
+}
+
+async function acknowledge(options: ListenerOptions, ack: Ack, body: Record<string, unknown> | undefined, arrival: Arrival, kind: Invocation['kind']): Promise<void> {
+  await ack(body);
+  const seconds = (performance.now() - arrival.startedMs) / 1000;
+  options.handlers.onAck?.({ platform: 'slack', kind, requestId: arrival.requestId, seconds });
+}
+
+/** Commands answer in their ack, which must come within 3 s: the handler gets until the deadline, then the ack goes. */
+async function onCommand(options: ListenerOptions, body: unknown, ack: Ack, arrival: Arrival): Promise<void> {
+  const translation = translateCommand(body, metaOf(arrival));
+  if (!translation.ok) {
+    await acknowledge(options, ack, ephemeralBody(notUnderstood(arrival.requestId)), arrival, 'command');
+    await reject(options, translation.rejection, arrival);
+    return;
+  }
+  const { invocation, route } = translation;
+  const handled = handleSafely(options, invocation);
+  const timer = deadline(options.ackDeadlineMs);
+  const early = await Promise.race([handled, timer.passed]);
+  timer.cancel();
+  const place = { userId: invocation.user.id, channelId: invocation.channelId, requestId: invocation.requestId };
+  if (early === undefined) {
+    await acknowledge(options, ack, ephemeralBody(workingOnIt(invocation.requestId)), arrival, 'command');
+    await deliverReply(options.responder, await handled, route, place, { viewSentInAck: false });
+    return;
+  }
+  await acknowledge(options, ack, isEmptyView(early.view) ? undefined : ephemeralBody(early.view), arrival, 'command');
+  await deliverReply(options.responder, early, route, place, { viewSentInAck: true });
+}
+
+async function onInteraction(options: ListenerOptions, translation: Translation<Invocation>, arrival: Arrival): Promise<void> {
+  if (!translation.ok) {
+    await reject(options, translation.rejection, arrival);
+    const place = { userId: translation.rejection.user?.id ?? '', channelId: translation.rejection.channelId ?? '', requestId: arrival.requestId };
+    const reply = { view: notUnderstood(arrival.requestId) };
+    if (place.userId !== '') await deliverReply(options.responder, reply, translation.route, place, { viewSentInAck: false });
+    return;
+  }
+  const { invocation, route } = translation;
+  const reply = await handleSafely(options, invocation);
+  const place = { userId: invocation.user.id, channelId: invocation.channelId, requestId: invocation.requestId };
+  await deliverReply(options.responder, reply, route, place, { viewSentInAck: false });
+}
+
+async function handleSafely(options: ListenerOptions, invocation: Invocation): Promise<Reply> {
+  try {
+    return await options.handlers.handle(invocation);
+  } catch (error) {
+    return { view: presentError(error, invocation.requestId, options.log).view };
+  }
+}
+
+async function reject(options: ListenerOptions, rejection: SlackRejection, arrival: Arrival): Promise<void> {
+  options.log.warn({ requestId: arrival.requestId, kind: rejection.kind, reason: rejection.reason }, 'refused a signed Slack request');
+  try {
+    await options.handlers.recordRejected({
+      platform: 'slack',
+      requestId: arrival.requestId,
+      kind: rejection.kind,
+      reason: rejection.reason,
+      ...(rejection.user ? { user: rejection.user } : {}),
+      ...(rejection.channelId ? { channelId: rejection.channelId } : {}),
+    });
+  } catch (error) {
+    options.log.error({ err: error, requestId: arrival.requestId }, 'could not record a refused Slack request');
+  }
+}
+
+function deadline(ms: number): { passed: Promise<undefined>; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const passed = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  return { passed, cancel: () => clearTimeout(timer) };
+}
+
+function notUnderstood(requestId: string): View {
+  return errorView({
+    message: 'This request could not be read.',
+    hint: 'Use `/env help` to see the commands and how to use them.',
+    requestId,
+    tone: 'warning',
+  });
+}
+
+function workingOnIt(requestId: string): View {
+  const text = `Working on it… (request id \`${requestId}\`)`;
+  return { text, blocks: [{ kind: 'context', text }] };
+}

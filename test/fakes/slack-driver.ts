@@ -1,0 +1,259 @@
+import type { FakeMessage, FakeSlack } from './slack.js';
+import type { TimelineEntry } from './slack-state.js';
+import {
+  blockActionsPayload,
+  interactionBody,
+  postSigned,
+  slashCommandBody,
+  viewSubmissionPayload,
+  type SlashCommandFields,
+} from './slack-signing.js';
+
+/**
+ * Drives the bot as Slack users would (slash commands, button clicks, modal submissions) and reads the conversation
+ * back from the fake's recorded calls. The method names are platform-neutral so flow tests can be written once for
+ * Slack and Mattermost.
+ */
+export interface ChatUser {
+  id: string;
+  name: string;
+}
+
+export interface ChatButton {
+  actionId: string;
+  value: string;
+  label: string;
+}
+
+/** A message as a user sees it. */
+export interface ChatMessage {
+  channelId: string;
+  id: string;
+  threadId: string | undefined;
+  /** The fallback text and the text of every block, one per line. */
+  text: string;
+  buttons: ChatButton[];
+  files: { id: string; name: string; title: string }[];
+  /** Set when only this user sees it. */
+  visibleTo: string | undefined;
+  edits: number;
+}
+
+export interface SentRequest {
+  status: number;
+  /** The bot's request id (HTTP mode), as written in its audit entry. */
+  requestId: string | undefined;
+  /** The command's immediate answer, as the user sees it. */
+  reply: ChatMessage | undefined;
+}
+
+type Transport = { kind: 'http'; eventsUrl: string; signingSecret: string } | { kind: 'socket' };
+
+export class SlackDriver {
+  private readonly actions: { afterEvents: number; line: string }[] = [];
+
+  constructor(
+    readonly fake: FakeSlack,
+    private readonly transport: Transport,
+    private readonly defaultChannel: string,
+  ) {}
+
+  static http(fake: FakeSlack, options: { eventsUrl: string; signingSecret: string; channelId: string }): SlackDriver {
+    return new SlackDriver(fake, { kind: 'http', eventsUrl: options.eventsUrl, signingSecret: options.signingSecret }, options.channelId);
+  }
+
+  static socket(fake: FakeSlack, options: { channelId: string }): SlackDriver {
+    return new SlackDriver(fake, { kind: 'socket' }, options.channelId);
+  }
+
+  /** Adds a workspace member. */
+  user(id: string, name: string): ChatUser {
+    this.fake.addUser({ id, name });
+    return { id, name };
+  }
+
+  /** Types a slash command (`/env request soc-platform --ttl 8h`) in a channel. */
+  async command(user: ChatUser, line: string, options: { channelId?: string } = {}): Promise<SentRequest> {
+    const channelId = options.channelId ?? this.defaultChannel;
+    const command = line.trim().split(/\s+/)[0] ?? '';
+    const fields: SlashCommandFields = {
+      userId: user.id,
+      userName: user.name,
+      command,
+      text: line.trim().slice(command.length).trim(),
+      channelId,
+      teamId: this.fake.identity.teamId,
+      responseUrl: this.fake.issueResponseUrl({ userId: user.id, channelId }),
+      triggerId: this.fake.issueTrigger(user.id),
+    };
+    this.note(`${user.name} typed: ${line.trim()}`);
+    const before = this.fake.state.messages.length;
+    const form = slashCommandBody(fields);
+    const answer = await this.send('slash_commands', form, () => Object.fromEntries(new URLSearchParams(form)));
+    this.fake.recordAck(user.id, channelId, answer.body);
+    const shown = this.fake.state.messages.slice(before).find((m) => m.source === 'ack' && m.visibleTo === user.id);
+    return { status: answer.status, requestId: answer.requestId, reply: shown ? toChatMessage(shown) : undefined };
+  }
+
+  /** Clicks a button of a message; `value` overrides the button's value (to forge a click). */
+  async click(user: ChatUser, message: ChatMessage, actionId: string, options: { value?: string } = {}): Promise<SentRequest> {
+    const button = message.buttons.find((candidate) => candidate.actionId === actionId);
+    if (!button && options.value === undefined) {
+      throw new Error(`no ${actionId} button on message ${message.id}: ${message.buttons.map((b) => b.actionId).join(', ') || 'none'}`);
+    }
+    this.note(`${user.name} clicked ${button?.label ?? actionId}`);
+    const payload = blockActionsPayload({
+      user,
+      teamId: this.fake.identity.teamId,
+      channelId: message.channelId,
+      message: { ts: message.id },
+      isEphemeral: message.visibleTo !== undefined,
+      action: { actionId, value: options.value ?? button!.value },
+      responseUrl: this.fake.issueResponseUrl({ userId: user.id, channelId: message.channelId, messageTs: message.id }),
+      triggerId: this.fake.issueTrigger(user.id),
+    });
+    const answer = await this.send('interactive', interactionBody(payload), () => payload);
+    return { status: answer.status, requestId: answer.requestId, reply: undefined };
+  }
+
+  /** Fills in and submits the modal last opened for this user. */
+  async submitDialog(user: ChatUser, values: Record<string, string>): Promise<SentRequest> {
+    const opened = this.fake.state.views.filter((view) => view.userId === user.id).at(-1);
+    if (!opened) throw new Error(`no dialog was opened for ${user.name}`);
+    this.note(`${user.name} submitted ${String(opened.view.callback_id)}: ${JSON.stringify(values)}`);
+    const payload = viewSubmissionPayload({
+      user,
+      teamId: this.fake.identity.teamId,
+      view: opened.view,
+      viewId: opened.id,
+      values,
+      triggerId: this.fake.issueTrigger(user.id),
+    });
+    const answer = await this.send('interactive', interactionBody(payload), () => payload);
+    return { status: answer.status, requestId: answer.requestId, reply: undefined };
+  }
+
+  dms(user: ChatUser): ChatMessage[] {
+    return this.fake.dmMessages(user.id).map(toChatMessage);
+  }
+
+  channel(channelId: string = this.defaultChannel): ChatMessage[] {
+    return this.fake.channelMessages(channelId).map(toChatMessage);
+  }
+
+  thread(root: ChatMessage): ChatMessage[] {
+    return this.fake.thread(root.channelId, root.id).map(toChatMessage);
+  }
+
+  ephemerals(user: ChatUser): ChatMessage[] {
+    return this.fake.ephemeralsFor(user.id).map(toChatMessage);
+  }
+
+  /** The message as it is now (after edits). */
+  refresh(message: ChatMessage): ChatMessage {
+    const current = this.fake.state.messages.find((m) => m.channel === message.channelId && m.ts === message.id);
+    if (!current) throw new Error(`message ${message.id} is gone`);
+    return toChatMessage(current);
+  }
+
+  waitFor<T>(check: () => T | undefined | null | false, timeoutMs?: number): Promise<T> {
+    return this.fake.waitFor(check, timeoutMs);
+  }
+
+  /** The conversation so far as people saw it unfold, for people to read (the demo prints it). */
+  transcript(): string[] {
+    const lines: string[] = [];
+    const timeline = this.fake.state.timeline;
+    let actionIndex = 0;
+    for (let index = 0; index <= timeline.length; index += 1) {
+      while (actionIndex < this.actions.length && this.actions[actionIndex]!.afterEvents === index) {
+        lines.push(`> ${this.actions[actionIndex]!.line}`);
+        actionIndex += 1;
+      }
+      const entry = timeline[index];
+      if (entry) lines.push(...describe(this.fake, entry));
+    }
+    return lines;
+  }
+
+  private note(line: string): void {
+    this.actions.push({ afterEvents: this.fake.state.timeline.length, line });
+  }
+
+  private async send(
+    envelope: 'slash_commands' | 'interactive',
+    form: string,
+    payload: () => Record<string, unknown>,
+  ): Promise<{ status: number; body: unknown; requestId: string | undefined }> {
+    if (this.transport.kind === 'http') {
+      const result = await postSigned(this.transport.eventsUrl, form, { secret: this.transport.signingSecret });
+      return { status: result.status, body: result.json, requestId: result.requestId };
+    }
+    const ack = await this.fake.socket.deliver(envelope, payload());
+    return { status: 200, body: ack.payload, requestId: undefined };
+  }
+}
+
+function blockTexts(block: unknown): string[] {
+  const value = block as { type?: string; text?: { text?: string }; fields?: { text?: string }[]; elements?: { text?: unknown }[] };
+  const texts: string[] = [];
+  if (value.text?.text) texts.push(value.text.text);
+  for (const field of value.fields ?? []) if (field.text) texts.push(field.text);
+  if (value.type === 'context') for (const element of value.elements ?? []) if (typeof element.text === 'string') texts.push(element.text);
+  return texts;
+}
+
+function buttonsOf(blocks: unknown[]): ChatButton[] {
+  return blocks.flatMap((block) => {
+    const value = block as { type?: string; elements?: { type?: string; action_id?: string; value?: string; text?: { text?: string } }[] };
+    if (value.type !== 'actions') return [];
+    return (value.elements ?? [])
+      .filter((element) => element.type === 'button')
+      .map((element) => ({ actionId: element.action_id ?? '', value: element.value ?? '', label: element.text?.text ?? '' }));
+  });
+}
+
+export function toChatMessage(message: FakeMessage): ChatMessage {
+  return {
+    channelId: message.channel,
+    id: message.ts,
+    threadId: message.threadTs,
+    text: [message.text, ...message.blocks.flatMap(blockTexts)].join('\n'),
+    buttons: buttonsOf(message.blocks),
+    files: message.files.map(({ id, name, title }) => ({ id, name, title })),
+    visibleTo: message.visibleTo,
+    edits: message.history.length,
+  };
+}
+
+/** Text as a person reads it: mentions as @name, Slack's escapes undone. */
+function readable(text: string): string {
+  return text
+    .replace(/<@[A-Za-z0-9._-]+\|([^<>|]*)>/g, '@$1')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+const WHAT_HAPPENED: Record<TimelineEntry['kind'], string> = { posted: '', edited: ' (edited)', deleted: ' (deleted)' };
+
+function describe(fake: FakeSlack, entry: TimelineEntry): string[] {
+  const { message } = entry;
+  const channel = fake.state.channels.get(message.channel);
+  const where = channel?.dmWith ? `DM with ${nameOf(fake, channel.dmWith)}` : `#${channel?.name ?? message.channel}`;
+  const audience = message.visibleTo ? ` (only ${nameOf(fake, message.visibleTo)} sees this)` : '';
+  const thread = message.threadTs ? ' (in thread)' : '';
+  const pad = message.threadTs ? '      ' : '  ';
+  const header = `${message.threadTs ? '    ↳ ' : ''}[${where}]${thread}${audience}${WHAT_HAPPENED[entry.kind]}`;
+  if (entry.kind === 'deleted') return [header];
+  const content = fake.state.versionOf(message, entry.version);
+  const body = [readable(content.text), ...(entry.kind === 'posted' ? message.files.map((file) => `📎 ${file.name} (${file.size} bytes)`) : [])]
+    .filter((line) => line.trim() !== '')
+    .map((line) => `${pad}${line.replace(/\n/g, `\n${pad}`)}`);
+  const buttons = buttonsOf(content.blocks);
+  return [header, ...body, ...(buttons.length > 0 ? [`${pad}[${buttons.map((b) => b.label).join('] [')}]`] : [])];
+}
+
+function nameOf(fake: FakeSlack, userId: string): string {
+  return `@${fake.state.users.get(userId)?.name ?? userId}`;
+}
