@@ -2,6 +2,7 @@ import type { Platform } from '../domain/users.js';
 import type { AppMetrics } from '../http/metrics.js';
 import type { HttpServer } from '../http/server.js';
 import type { Services } from '../services.js';
+import { startMattermost } from './mattermost/start.js';
 import { startSlack } from './slack/start.js';
 import type { Notifier } from './types.js';
 
@@ -25,6 +26,10 @@ export async function startPlatforms(s: Services, options: PlatformOptions): Pro
   if (!options.skip.includes('slack')) {
     const slack = await startSlack(s, options);
     if (slack) handles.push(slack);
+  }
+  if (!options.skip.includes('mattermost')) {
+    const mattermost = await startMattermost(s, options);
+    if (mattermost) handles.push(mattermost);
   }
   return handles;
 }

@@ -1,0 +1,249 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { and, desc, eq, gte, inArray } from 'drizzle-orm';
+import { renderMattermostText } from '../../../blocks/mattermost.js';
+import { errorView } from '../../../blocks/views/error.js';
+import { presentError } from '../../../commands/present-error.js';
+import type { MattermostConfig } from '../../config.js';
+import { auditLog } from '../../db/schema/audit.js';
+import type { Outcome } from '../../errors.js';
+import { readBody, sendJson, type RequestContext, type RouteHandler } from '../../http/server.js';
+import type { Services } from '../../services.js';
+import type { Invocation, Reply } from '../types.js';
+import { answerAction, answerCommand, isEmptyView, type Responder } from './answers.js';
+import type { RejectedMattermostRequest } from './refusals.js';
+import { readActionRequest, readCommandRequest, readDialogRequest, unreadable, type Unreadable } from './requests.js';
+import { matchesCommandToken, verifyActionContext, verifyDialogState } from './signing.js';
+
+/** The three routes Mattermost calls: slash commands, button clicks and dialog submissions. */
+
+export interface AckSample {
+  platform: 'mattermost';
+  kind: Invocation['kind'];
+  requestId: string;
+  /** From the request reaching us to the answer being written. */
+  seconds: number;
+}
+
+export interface InboundDeps {
+  config: MattermostConfig;
+  services: Services;
+  handle(invocation: Invocation): Promise<Reply>;
+  recordRejected(request: RejectedMattermostRequest): Promise<void>;
+  onAck?(sample: AckSample): void;
+  responder: Responder;
+  /** A user's name for requests that carry only the id (dialog submissions). */
+  userName(userId: string): Promise<string>;
+  isStarted(): boolean;
+}
+
+/** Mattermost posts are at most 16,383 characters; no genuine request comes near this. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+type Handler = (req: IncomingMessage, res: ServerResponse, context: RequestContext, arrival: Arrival) => Promise<void>;
+
+interface Arrival {
+  receivedAt: Date;
+  startedMs: number;
+}
+
+/** Wraps a handler: 503 before start-up, arrival time and ack-latency sample around it. */
+export function route(deps: InboundDeps, kind: Invocation['kind'], handler: Handler): RouteHandler {
+  return async (req, res, context) => {
+    if (!deps.isStarted()) {
+      req.resume();
+      sendJson(res, 503, { error: 'starting', message: 'The bot is starting; try again in a moment.', requestId: context.requestId });
+      return;
+    }
+    const arrival = { receivedAt: deps.services.clock.now(), startedMs: performance.now() };
+    await handler(req, res, context, arrival);
+    deps.onAck?.({ platform: 'mattermost', kind, requestId: context.requestId, seconds: (performance.now() - arrival.startedMs) / 1000 });
+  };
+}
+
+export function commandHandler(deps: InboundDeps): Handler {
+  return async (req, res, context, arrival) => {
+    const fields = req.method === 'GET' ? context.url.searchParams : await formFields(req);
+    if (!matchesCommandToken(commandToken(req.headers.authorization, fields), deps.config.commandTokens)) {
+      await refuse(deps, context, 'command', unreadableFrom(fields, 'the command token is not one of MATTERMOST_COMMAND_TOKENS'), 'denied');
+      sendJson(res, 401, { error: 'invalid_token', message: 'The command token is not valid for this bot.', requestId: context.requestId });
+      return;
+    }
+    const read = readCommandRequest(fields);
+    if (!read.ok) {
+      await refuse(deps, context, 'command', read, 'invalid');
+      sendJson(res, 400, { error: 'invalid_request', message: 'The command request could not be read.', requestId: context.requestId });
+      return;
+    }
+    const request = read.value;
+    const reply = await handleSafely(deps, {
+      kind: 'command',
+      requestId: context.requestId,
+      platform: 'mattermost',
+      user: request.user,
+      channelId: request.channelId,
+      receivedAt: arrival.receivedAt,
+      command: request.command,
+      text: request.text,
+    });
+    const place = { userId: request.user.id, channelId: request.channelId, triggerId: request.triggerId, requestId: context.requestId };
+    sendJson(res, 200, await answerCommand(deps.responder, reply, place));
+  };
+}
+
+export function actionHandler(deps: InboundDeps): Handler {
+  return async (req, res, context, arrival) => {
+    const read = readActionRequest(await readBody(req, BODY_LIMIT_BYTES));
+    if (!read.ok) {
+      await refuse(deps, context, 'action', read, 'invalid');
+      sendJson(res, 400, { error: 'invalid_request', message: 'The action request could not be read.', requestId: context.requestId });
+      return;
+    }
+    const request = read.value;
+    const verified = verifyActionContext(deps.config.actionSecret, request.context, deps.services.clock);
+    if (!verified.ok) {
+      await refuse(deps, context, 'action', unreadable(verified.reason, request.user.id, request.user.name, request.channelId), 'denied');
+      // A 200 with an explanation: any other status shows the user a bare "integration error" instead.
+      sendJson(res, 200, { ephemeral_text: renderMattermostText(unverifiedView('This button could not be verified', context.requestId)) });
+      return;
+    }
+    const reply = await handleSafely(deps, {
+      kind: 'action',
+      requestId: context.requestId,
+      platform: 'mattermost',
+      user: request.user,
+      channelId: request.channelId,
+      receivedAt: arrival.receivedAt,
+      actionId: verified.value.actionId,
+      value: verified.value.value,
+      message: request.postId ? { platform: 'mattermost', channelId: request.channelId, messageId: request.postId } : undefined,
+    });
+    const place = { userId: request.user.id, channelId: request.channelId, triggerId: request.triggerId, requestId: context.requestId };
+    sendJson(res, 200, await answerAction(deps.responder, reply, place));
+  };
+}
+
+export function dialogHandler(deps: InboundDeps): Handler {
+  return async (req, res, context, arrival) => {
+    const read = readDialogRequest(await readBody(req, BODY_LIMIT_BYTES));
+    if (!read.ok) {
+      await refuse(deps, context, 'dialog', read, 'invalid');
+      sendJson(res, 400, { error: 'invalid_request', message: 'The dialog submission could not be read.', requestId: context.requestId });
+      return;
+    }
+    const request = read.value;
+    if (request.cancelled) {
+      sendJson(res, 200, {});
+      return;
+    }
+    const verified = verifyDialogState(deps.config.actionSecret, request.state, deps.services.clock);
+    const problem = !verified.ok
+      ? verified.reason
+      : verified.value.callbackId !== request.callbackId
+        ? 'the dialog state belongs to another dialog'
+        : verified.value.userId !== request.userId
+          ? 'the dialog was opened for another user'
+          : undefined;
+    if (!verified.ok || problem) {
+      await refuse(deps, context, 'dialog', unreadable(problem ?? 'unverified', request.userId, undefined, request.channelId), 'denied');
+      sendJson(res, 200, { error: renderMattermostText(unverifiedView('This form could not be verified', context.requestId)) });
+      return;
+    }
+    const user = { platform: 'mattermost' as const, id: request.userId, name: await deps.userName(request.userId) };
+    const reply = await handleSafely(deps, {
+      kind: 'dialog',
+      requestId: context.requestId,
+      platform: 'mattermost',
+      user,
+      channelId: request.channelId,
+      receivedAt: arrival.receivedAt,
+      callbackId: request.callbackId,
+      value: verified.value.value,
+      fields: request.fields,
+    });
+    const outcome = await auditedOutcome(deps.services, context.requestId, arrival.receivedAt);
+    sendJson(res, 200, dialogAnswer(reply, outcome, Object.keys(request.fields)));
+  };
+}
+
+/**
+ * `{}` closes the dialog (the approval card then shows the decision). A refusal keeps it open: bad input under the
+ * field, anything else as the dialog's error line.
+ */
+function dialogAnswer(reply: Reply, outcome: Outcome, fieldNames: string[]): Record<string, unknown> {
+  if (outcome === 'ok' || isEmptyView(reply.view)) return {};
+  const text = renderMattermostText(reply.view);
+  const field = fieldNames[0];
+  return outcome === 'invalid' && field ? { errors: { [field]: text } } : { error: text };
+}
+
+/** The outcome `handleInvocation` audited for this request: the adapter shows refusals differently from successes. */
+async function auditedOutcome(s: Services, requestId: string, receivedAt: Date): Promise<Outcome> {
+  try {
+    const [row] = await s.db
+      .select({ outcome: auditLog.outcome })
+      .from(auditLog)
+      .where(
+        and(
+          inArray(auditLog.eventType, ['action.clicked', 'command.invoked']),
+          gte(auditLog.occurredAt, new Date(receivedAt.getTime() - 60_000)),
+          eq(auditLog.requestId, requestId),
+        ),
+      )
+      .orderBy(desc(auditLog.id))
+      .limit(1);
+    return row?.outcome ?? 'error';
+  } catch (error) {
+    s.log.warn({ err: error, requestId }, 'could not read the outcome of a dialog submission');
+    return 'error';
+  }
+}
+
+async function handleSafely(deps: InboundDeps, invocation: Invocation): Promise<Reply> {
+  try {
+    return await deps.handle(invocation);
+  } catch (error) {
+    return { view: presentError(error, invocation.requestId, deps.services.log).view };
+  }
+}
+
+async function refuse(deps: InboundDeps, context: RequestContext, kind: Invocation['kind'], read: Unreadable, outcome: 'invalid' | 'denied'): Promise<void> {
+  context.log.warn({ kind, reason: read.reason, outcome }, 'refused a Mattermost request');
+  try {
+    await deps.recordRejected({
+      platform: 'mattermost',
+      requestId: context.requestId,
+      kind,
+      reason: read.reason,
+      outcome,
+      ...(read.userId ? { user: { platform: 'mattermost', id: read.userId, name: read.userName ?? read.userId } } : {}),
+      ...(read.channelId ? { channelId: read.channelId } : {}),
+    });
+  } catch (error) {
+    context.log.error({ err: error }, 'could not record a refused Mattermost request');
+  }
+}
+
+function unverifiedView(what: string, requestId: string) {
+  return errorView({
+    message: `${what}, so nothing was done.`,
+    hint: 'Use the buttons of the latest message from the bot, or `/env status <env-id>` to see where things stand.',
+    requestId,
+    tone: 'warning',
+  });
+}
+
+/** `Authorization: Token <token>` as the server sends it, else the form's `token` field. */
+function commandToken(authorization: string | undefined, fields: URLSearchParams): string | undefined {
+  const match = /^Token\s+(\S+)\s*$/i.exec(authorization ?? '');
+  return match?.[1] ?? fields.get('token') ?? undefined;
+}
+
+async function formFields(req: IncomingMessage): Promise<URLSearchParams> {
+  const body = await readBody(req, BODY_LIMIT_BYTES);
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  return type === 'application/x-www-form-urlencoded' ? new URLSearchParams(body.toString('utf8')) : new URLSearchParams();
+}
+
+function unreadableFrom(fields: URLSearchParams, reason: string): Unreadable {
+  return unreadable(reason, fields.get('user_id'), fields.get('user_name'), fields.get('channel_id'));
+}

@@ -1,0 +1,121 @@
+import { createWriteStream, openAsBlob } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { clipText, MATTERMOST_LIMITS } from '../../../blocks/limits.js';
+import type { MattermostMessage } from '../../../blocks/mattermost.js';
+import { toMattermostMarkdown } from '../../../blocks/mattermost-markdown.js';
+import type { View } from '../../../blocks/view.js';
+import { AppError } from '../../errors.js';
+import type { MessageRef, Notifier, UploadFile } from '../types.js';
+import { ClientError, describeClientError, type MattermostClient } from './client.js';
+
+export type RenderPost = (view: View) => MattermostMessage;
+
+/**
+ * The outbound half of the Mattermost adapter, over REST API v4 with the bot's token: posts, edits, thread replies,
+ * DMs and file uploads. Failures become retryable AppErrors unless Mattermost refused the call for good (4xx).
+ */
+export class MattermostNotifier implements Notifier {
+  readonly platform = 'mattermost' as const;
+  private botUserId: Promise<string> | undefined;
+  private readonly directChannels = new Map<string, string>();
+
+  constructor(
+    private readonly client: MattermostClient,
+    private readonly render: RenderPost,
+  ) {}
+
+  /** The bot's own user id (GET /users/me), asked once; a failed lookup is asked again next time. */
+  botUser(): Promise<string> {
+    this.botUserId ??= this.call('users/me', () => this.client.getMe()).then(
+      (me) => me.id,
+      (error: unknown) => {
+        this.botUserId = undefined;
+        throw error;
+      },
+    );
+    return this.botUserId;
+  }
+
+  async post(channelId: string, view: View): Promise<MessageRef> {
+    const post = await this.call('createPost', () => this.client.createPost({ channel_id: channelId, ...this.render(view) }));
+    return this.ref(post);
+  }
+
+  async update(message: MessageRef, view: View): Promise<void> {
+    await this.call('patchPost', () => this.client.patchPost({ id: message.messageId, ...this.render(view) }));
+  }
+
+  async reply(root: MessageRef, view: View): Promise<MessageRef> {
+    const post = await this.call('createPost', () =>
+      this.client.createPost({ channel_id: root.channelId, root_id: root.messageId, ...this.render(view) }),
+    );
+    return this.ref(post);
+  }
+
+  async dm(userId: string, view: View): Promise<MessageRef> {
+    const channelId = await this.directChannel(userId);
+    return this.post(channelId, view);
+  }
+
+  /** Spools the stream to a temp file and uploads from there, so memory stays flat whatever the file's size. */
+  async upload(userId: string, file: UploadFile): Promise<void> {
+    const channelId = await this.directChannel(userId);
+    const folder = await mkdtemp(join(tmpdir(), 'aithroyz-mm-upload-'));
+    try {
+      const path = join(folder, 'upload');
+      await pipeline(toReadable(file.content), createWriteStream(path));
+      const form = new FormData();
+      // Mattermost reads the multipart body as a stream: channel_id must come before the files.
+      form.append('channel_id', channelId);
+      form.append('files', await openAsBlob(path, { type: mimeTypeOf(file.filename) }), file.filename);
+      const uploaded = await this.call('uploadFile', () => this.client.uploadFile(form));
+      const fileIds = uploaded.file_infos.map((info) => info.id);
+      if (fileIds.length === 0) throw new AppError('mattermost_api', 'Mattermost accepted the upload but returned no file.', { retry: true });
+      const message = clipText(toMattermostMarkdown(file.comment), MATTERMOST_LIMITS.postMessageLength);
+      await this.call('createPost', () => this.client.createPost({ channel_id: channelId, message, file_ids: fileIds }));
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  }
+
+  private async directChannel(userId: string): Promise<string> {
+    const known = this.directChannels.get(userId);
+    if (known) return known;
+    const botUserId = await this.botUser();
+    const channel = await this.call('createDirectChannel', () => this.client.createDirectChannel([botUserId, userId]));
+    this.directChannels.set(userId, channel.id);
+    return channel.id;
+  }
+
+  private ref(post: { id: string; channel_id: string }): MessageRef {
+    return { platform: 'mattermost', channelId: post.channel_id, messageId: post.id };
+  }
+
+  private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw toAppError(operation, error);
+    }
+  }
+}
+
+function mimeTypeOf(filename: string): string {
+  return filename.toLowerCase().endsWith('.csv') ? 'text/csv' : 'application/octet-stream';
+}
+
+function toReadable(content: NodeJS.ReadableStream): Readable {
+  return content instanceof Readable ? content : Readable.from(content);
+}
+
+/** Mattermost's 4xx answers (bad token, no permission, bot not in the channel) don't improve by retrying soon. */
+export function toAppError(operation: string, error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const status = error instanceof ClientError ? error.status_code : undefined;
+  const retry = status === undefined || status === 429 || status >= 500;
+  return new AppError('mattermost_api', `Mattermost ${operation} failed: ${describeClientError(error)}`, { retry, cause: error });
+}
