@@ -1,27 +1,10 @@
 import { z } from 'zod';
-import { parseDuration, parseDurationList } from './domain/durations.js';
+import { durationListSchema, durationSchema } from './domain/durations.js';
 
 /**
  * Every setting of the bot, read once from the environment at start-up. This module is the only reader of
  * process.env; the rest of the code receives a `Config`.
  */
-const duration = z.string().transform((text, ctx) => {
-  try {
-    return parseDuration(text);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
-    return z.NEVER;
-  }
-});
-
-const durationList = z.string().transform((text, ctx) => {
-  try {
-    return parseDurationList(text);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
-    return z.NEVER;
-  }
-});
 
 const list = z
   .string()
@@ -45,15 +28,15 @@ const envShape = z.object({
     QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('aithroyz'),
     REDIS_EVICTION_CHECK: z.enum(['refuse', 'warn']).default('refuse'),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(4),
-    SHUTDOWN_TIMEOUT: duration.default(30),
-    RECONCILE_INTERVAL: duration.default(60),
+    SHUTDOWN_TIMEOUT: durationSchema.default(30),
+    RECONCILE_INTERVAL: durationSchema.default(60),
     PROVISIONER: z.enum(['local', 'pulumi']).default('local'),
     LOCAL_PROVISIONER_STEP_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
     LOCAL_PROVISIONER_FAIL: list,
     PRESETS_FILE: z.string().min(1).optional(),
-    MIN_TTL: duration.default(15 * 60),
-    REMINDER_OFFSETS: durationList.default([24 * 3600, 3600, 15 * 60]),
-    APPROVAL_TIMEOUT: duration.default(24 * 3600),
+    MIN_TTL: durationSchema.default(15 * 60),
+    REMINDER_OFFSETS: durationListSchema.default([24 * 3600, 3600, 15 * 60]),
+    APPROVAL_TIMEOUT: durationSchema.default(24 * 3600),
     MAX_ACTIVE_PER_USER: z.coerce.number().int().min(1).max(1000).default(3),
     AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
     ADMINS: userKeyList,

@@ -1,4 +1,5 @@
 import { milliseconds, secondsToHours } from 'date-fns';
+import { z } from 'zod';
 import { AppError } from '../errors.js';
 
 /** The units a duration may use, largest first; each may appear once, in this order (`1d12h`, `90m`, `2h30m`). */
@@ -47,3 +48,20 @@ export function parseDurationList(text: string): number[] {
 function clip(text: string): string {
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
+
+/** A zod schema that reads duration text with `parse` and reports its error message as the issue. */
+function parsedText<T>(parse: (text: string) => T) {
+  return z.string().transform((text, ctx) => {
+    try {
+      return parse(text);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+}
+
+/** Duration text (`8h`) as seconds, for configuration and catalog schemas. */
+export const durationSchema = parsedText(parseDuration);
+/** A comma-separated duration list (`24h,1h,15m`) as seconds, largest first. */
+export const durationListSchema = parsedText(parseDurationList);

@@ -2,16 +2,8 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { DEFAULT_CATALOG_FILE } from '../paths.js';
-import { formatDuration, parseDuration } from './durations.js';
+import { durationSchema, formatDuration } from './durations.js';
 
-const durationText = z.string().transform((text, ctx) => {
-  try {
-    return parseDuration(text);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
-    return z.NEVER;
-  }
-});
 
 const toolSchema = z.object({
   name: z.string().min(1),
@@ -24,8 +16,8 @@ const presetSchema = z.object({
   id: z.string().regex(/^[a-z0-9-]{2,40}$/, 'must be lowercase letters, digits and dashes'),
   name: z.string().min(1).max(60),
   tools: z.array(z.string()).min(1),
-  defaultTtl: durationText,
-  maxTtl: durationText,
+  defaultTtl: durationSchema,
+  maxTtl: durationSchema,
   approval: z.enum(['required', 'none']),
   instanceSize: z.string().min(1),
   hourlyCostUsd: z.number().nonnegative(),
