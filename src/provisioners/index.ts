@@ -4,10 +4,11 @@ import type { Db } from '../db/client.js';
 import type { Logger } from '../log.js';
 import { LocalProvisioner } from './local.js';
 import type { Provisioner } from './port.js';
+import { createPulumiProvisioner, type PulumiConfig } from './pulumi/index.js';
 
-type ProvisionerConfig = Pick<Config, 'PROVISIONER' | 'LOCAL_PROVISIONER_STEP_MS' | 'LOCAL_PROVISIONER_FAIL'>;
+type ProvisionerConfig = Pick<Config, 'PROVISIONER' | 'LOCAL_PROVISIONER_STEP_MS' | 'LOCAL_PROVISIONER_FAIL'> & PulumiConfig;
 
-/** The provisioner PROVISIONER names. */
+/** The provisioner PROVISIONER names. With `pulumi`, the start-up checks run first and stop start-up when they fail. */
 export function createProvisioner(config: ProvisionerConfig, db: Db, log: Logger, clock: Clock = systemClock): Provisioner {
   switch (config.PROVISIONER) {
     case 'local':
@@ -18,6 +19,6 @@ export function createProvisioner(config: ProvisionerConfig, db: Db, log: Logger
         log: log.child({ provisioner: 'local' }),
       });
     case 'pulumi':
-      throw new Error('PROVISIONER=pulumi: the Pulumi provisioner is not available in this build yet; PROVISIONER=local is the supported value.');
+      return createPulumiProvisioner(config, log);
   }
 }

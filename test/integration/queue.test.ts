@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
-import { jobIds } from '../../src/queue/catalog.js';
+import { JOB_NAMES, jobIds } from '../../src/queue/catalog.js';
 import type { PolicyOverrides } from '../../src/queue/policy.js';
 import { createJobQueue, type BullJobQueue } from '../../src/queue/queue.js';
 import { createRedis } from '../../src/queue/redis.js';
@@ -254,6 +254,6 @@ describe('has, remove and counts', () => {
     const counts = await jobs.jobCounts();
     expect(counts).toContainEqual({ queue: 'expire', state: 'delayed', count: 2 });
     expect(counts).toContainEqual({ queue: 'reconcile', state: 'waiting', count: 0 });
-    expect(new Set(counts.map((item) => item.queue)).size).toBe(9);
+    expect(new Set(counts.map((item) => item.queue)).size).toBe(JOB_NAMES.length);
   });
 });

@@ -46,16 +46,7 @@ export async function createTestRedis(label?: string): Promise<TestRedis> {
     }
     return found;
   };
-  const keys = async (): Promise<string[]> => {
-    const found: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      cursor = next;
-      found.push(...batch);
-    } while (cursor !== '0');
-    return found;
-  };
+  const keys = () => keysUnder(redis, prefix);
 
   return {
     url: TEST_REDIS_URL,
@@ -77,11 +68,28 @@ export async function createTestRedis(label?: string): Promise<TestRedis> {
     },
     async cleanup() {
       await Promise.all([...queues.values()].map((item) => item.close()));
-      const found = await keys();
-      for (let start = 0; start < found.length; start += 500) await redis.del(...found.slice(start, start + 500));
+      await deleteKeysUnder(redis, prefix);
       await redis.quit();
     },
   };
+}
+
+/** Every key under a BullMQ prefix. */
+export async function keysUnder(redis: Redis, prefix: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+    cursor = next;
+    found.push(...batch);
+  } while (cursor !== '0');
+  return found;
+}
+
+/** Deletes every key under a BullMQ prefix (a test's own queues). */
+export async function deleteKeysUnder(redis: Redis, prefix: string): Promise<void> {
+  const found = await keysUnder(redis, prefix);
+  for (let start = 0; start < found.length; start += 500) await redis.del(...found.slice(start, start + 500));
 }
 
 /** Checks every `intervalMs` until `check` is true; throws at the deadline. No long sleeps: the interval is short. */

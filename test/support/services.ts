@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { systemClock, type Clock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -14,8 +13,9 @@ import { bootstrapRoles } from '../../workflows/roles.js';
 import type { Database } from '../../src/db/client.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { RecordingNotifier } from './recording-notifier.js';
+import { deleteKeysUnder, pollUntil, TEST_REDIS_URL, uniquePrefix } from './redis.js';
 
-export const TEST_REDIS_URL = 'redis://127.0.0.1:6379';
+export { TEST_REDIS_URL };
 
 /** Users the lifecycle tests act as; the admin and approver are bootstrapped from config. */
 export const USERS = {
@@ -70,7 +70,7 @@ export interface TestServicesOptions {
 }
 
 export async function createTestServices(options: TestServicesOptions = {}): Promise<TestServices> {
-  const prefix = `t${randomBytes(5).toString('hex')}`;
+  const prefix = uniquePrefix('svc');
   const database = await createTestDatabase();
   const parts = await attachServices(database, prefix, options);
   return {
@@ -133,12 +133,7 @@ export async function attachServices(database: Database, prefix: string, options
 export async function deleteKeys(prefix: string, redisUrl = TEST_REDIS_URL): Promise<void> {
   const redis = new Redis(redisUrl);
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
+    await deleteKeysUnder(redis, prefix);
   } finally {
     redis.disconnect();
   }
@@ -146,11 +141,13 @@ export async function deleteKeys(prefix: string, redisUrl = TEST_REDIS_URL): Pro
 
 /** Polls until `check` returns a value (not undefined), failing after `timeoutMs`. For state reached by workers. */
 export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  let value: T | undefined;
+  await pollUntil(
+    async () => {
+      value = await check();
+      return value !== undefined;
+    },
+    { timeoutMs, intervalMs: 25, message: () => `timed out after ${timeoutMs} ms waiting for ${what}` },
+  );
+  return value as T;
 }

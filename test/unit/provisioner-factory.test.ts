@@ -15,11 +15,9 @@ describe('createProvisioner', () => {
     expect(provisioner.name).toBe('local');
   });
 
-  it('refuses PROVISIONER=pulumi with a message naming the supported value', () => {
-    const config = loadConfig({ PROVISIONER: 'pulumi', PULUMI_CONFIG_PASSPHRASE: 'x', LAB_ALLOWED_CIDRS: '10.0.0.0/8' });
-    expect(() => createProvisioner(config, unusedDb, silentLogger)).toThrow(
-      'PROVISIONER=pulumi: the Pulumi provisioner is not available in this build yet; PROVISIONER=local is the supported value.',
-    );
+  it('runs the Pulumi start-up checks for PROVISIONER=pulumi and stops on a problem, saying what to set', () => {
+    const config = loadConfig({ PROVISIONER: 'pulumi', PULUMI_CONFIG_PASSPHRASE: 'x', LAB_ALLOWED_CIDRS: '10.0.0.0/8', PULUMI_BACKEND_URL: 'ftp://state' });
+    expect(() => createProvisioner(config, unusedDb, silentLogger)).toThrow(/^PROVISIONER=pulumi cannot start:\n(.*\n)* {2}- PULUMI_BACKEND_URL "ftp:\/\/state": Pulumi has no "ftp" backend/);
   });
 });
 

@@ -1,0 +1,40 @@
+import type { Logger } from '../../log.js';
+import type { PulumiEngine, StackState } from './engine.js';
+import { pendingOperationsOf, withoutPendingOperations } from './pending.js';
+
+export interface RecoveryContext {
+  engine: PulumiEngine;
+  stack: string;
+  signal: AbortSignal;
+  log: Logger;
+  /** Runs a stack-changing call, waiting while another update holds the stack. */
+  whenFree<T>(call: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * Clears what an interrupted run (a crashed or killed worker) left in the stack, so the next deploy or destroy starts
+ * from a state that matches the cloud. Never `pulumi cancel`: that would break a lock another update may hold.
+ *
+ * First `pulumi refresh --clear-pending-creates`: Pulumi's own repair, done under the stack's lock, reads every known
+ * resource back from AWS and drops creates that never finished. Only if pending operations are still there (a CLI
+ * whose refresh keeps them) is the state edited: export, drop them, import, and refresh again. A create that did finish
+ * in AWS before the crash is no longer tracked after either path; its URN is logged, and it carries the lab's
+ * `aithroyz:env` tag, so an operator can find it.
+ *
+ * Returns the number of pending operations found (0: nothing to do). `state` is the export the caller already has.
+ */
+export async function recoverInterruptedRun(context: RecoveryContext, state?: StackState): Promise<number> {
+  const { engine, stack, signal, log, whenFree } = context;
+  const pending = pendingOperationsOf(state ?? (await engine.exportStack(stack)));
+  if (pending.length === 0) return 0;
+  log.warn({ stack, pending }, 'the stack has operations an interrupted run left pending; refreshing it before going on');
+  await whenFree(() => engine.refresh(stack, { signal, clearPendingCreates: true }));
+
+  const refreshed = await engine.exportStack(stack);
+  const left = pendingOperationsOf(refreshed);
+  if (left.length === 0 || !refreshed) return pending.length;
+  log.warn({ stack, pending: left }, 'refresh kept pending operations; dropping them from the state and refreshing again');
+  await whenFree(() => engine.importStack(stack, withoutPendingOperations(refreshed)));
+  await whenFree(() => engine.refresh(stack, { signal }));
+  return pending.length;
+}
