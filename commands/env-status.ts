@@ -1,5 +1,6 @@
 import { envStatusView } from '../blocks/views/env-status.js';
 import type { Reply } from '../src/chat/types.js';
+import type { EnvironmentRow } from '../src/db/schema/environments.js';
 import { parseEnvId } from '../src/domain/ids.js';
 import { canDecidePlans, isSameUser } from '../src/domain/policy.js';
 import { AppError } from '../src/errors.js';
@@ -33,6 +34,31 @@ export async function runStatus(ctx: HandlerContext, text: string): Promise<Repl
       hint: '`/env list` shows your own environments.',
     });
   }
-  const history = await environmentHistory(s, envId);
-  return { view: envStatusView({ env, preset: s.catalog.find(env.presetId), history, now: s.clock.now() }) };
+  const [history, endpoints] = await Promise.all([environmentHistory(s, envId), liveEndpoints(ctx, env)]);
+  return { view: envStatusView({ env: { ...env, endpoints }, preset: s.catalog.find(env.presetId), history, now: s.clock.now() }) };
+}
+
+/** How long `/env status` waits for the provisioner's live outputs before showing those recorded at deploy. */
+const LIVE_OUTPUTS_WAIT_MS = 1500;
+
+/**
+ * A running lab's endpoints as the provisioner reads them now (the Pulumi stack's outputs), or as recorded when it
+ * became ready if the provisioner cannot say quickly: the reply must stay well inside the platform's ack deadline.
+ */
+async function liveEndpoints(ctx: HandlerContext, env: EnvironmentRow): Promise<Record<string, string>> {
+  const outputs = ctx.s.provisioner.outputs;
+  if (env.state !== 'running' || !outputs) return env.endpoints;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), LIVE_OUTPUTS_WAIT_MS);
+  });
+  try {
+    const live = await Promise.race([outputs.call(ctx.s.provisioner, env.id), late]);
+    return live && Object.keys(live).length > 0 ? live : env.endpoints;
+  } catch (error) {
+    ctx.log.warn({ err: error, envId: env.id }, 'could not read live outputs; showing the recorded endpoints');
+    return env.endpoints;
+  } finally {
+    clearTimeout(timer);
+  }
 }

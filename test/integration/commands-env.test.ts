@@ -196,6 +196,25 @@ describe('/env status', () => {
     expect(entry).toMatchObject({ outcome: 'denied', resourceId: envId });
   });
 
+  it('shows the provisioner\'s live outputs, and the recorded endpoints when it cannot answer in time', async () => {
+    const envId = await requestLab(users.alice);
+    await markRunning(kit, envId);
+    const provisioner = kit.s.provisioner;
+    try {
+      kit.s.provisioner = { ...provisioner, outputs: async () => ({ elastic: 'https://live.example/kibana' }) };
+      expect((await run(users.alice, `status ${envId}`)).reply.view.text).toContain('https://live.example/kibana');
+      kit.s.provisioner = { ...provisioner, outputs: () => new Promise(() => undefined) };
+      const started = Date.now();
+      const slow = await run(users.alice, `status ${envId}`);
+      expect(Date.now() - started).toBeLessThan(2500);
+      expect(slow.reply.view.text).toContain(`https://${envId}.labs.example/elastic`);
+      kit.s.provisioner = { ...provisioner, outputs: () => Promise.reject(new Error('stack gone')) };
+      expect((await run(users.alice, `status ${envId}`)).reply.view.text).toContain(`https://${envId}.labs.example/elastic`);
+    } finally {
+      kit.s.provisioner = provisioner;
+    }
+  });
+
   it('refuses an unknown env id as invalid, and a malformed one with how ids look', async () => {
     const missing = await run(users.alice, 'status env-zzzzzz');
     expect(missing.reply.view.text).toContain('There is no environment env-zzzzzz');
