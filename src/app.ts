@@ -1,3 +1,4 @@
+import { observeAuditAppends } from './audit/append.js';
 import { setRetentionDays } from './audit/retention.js';
 import { startPlatforms, type PlatformHandle } from './chat/platforms.js';
 import type { Notifier } from './chat/types.js';
@@ -37,6 +38,11 @@ export interface AppOptions {
   worker?: { lockDurationMs?: number; stalledIntervalMs?: number };
   /** Host to listen on; the default is every interface. */
   host?: string;
+  /**
+   * Tests and the demo, which listen on a free port (PORT 0): PUBLIC_URL from the port the server got. The web half
+   * then listens before the chat platforms start, so the button and dialog URLs they render point at it.
+   */
+  publicUrlFor?: (port: number) => string;
 }
 
 export interface App {
@@ -58,7 +64,8 @@ export interface App {
  * processors, schedules and a first reconcile), or both. The single place where the parts are wired together.
  */
 export async function startApp(options: AppOptions): Promise<App> {
-  const { config, log } = options;
+  const { log } = options;
+  let config = options.config;
   const clock = options.clock ?? systemClock;
   await checkRedis(config.REDIS_URL, config.REDIS_EVICTION_CHECK, log);
   const catalog = loadCatalog(config.PRESETS_FILE);
@@ -72,6 +79,14 @@ export async function startApp(options: AppOptions): Promise<App> {
     log,
     sources: { jobCounts: () => queue.jobCounts(), labCounts: labCountsFrom(database.pool) },
   });
+  const web = options.mode !== 'worker';
+  const http = web ? createHttpServer({ log, observeRequest: (labels, seconds) => metrics.httpRequest.observe(labels, seconds) }) : undefined;
+  let port = 0;
+  if (http && options.publicUrlFor) {
+    port = (await http.listen(config.PORT, options.host)).port;
+    config = withPublicUrl(config, options.publicUrlFor(port));
+  }
+  observeAuditAppends((seconds) => metrics.auditAppend.observe(seconds));
   const services: Services = {
     config,
     db: database.db,
@@ -84,8 +99,6 @@ export async function startApp(options: AppOptions): Promise<App> {
   };
   await bootstrapRoles(services);
 
-  const web = options.mode !== 'worker';
-  const http = web ? createHttpServer({ log, observeRequest: (labels, seconds) => metrics.httpRequest.observe(labels, seconds) }) : undefined;
   if (http) {
     mountHealthRoutes(http, readinessChecks(database, redis), { log });
     mountMetricsRoute(http, metrics);
@@ -99,7 +112,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       connection: config.REDIS_URL,
       prefix: config.QUEUE_PREFIX,
       concurrency: config.WORKER_CONCURRENCY,
-      processors: createProcessors(services),
+      processors: createProcessors(services, { timerLateness: (kind, seconds) => metrics.timerLateness.observe({ kind }, seconds) }),
       log,
       onEvent: (event) => metrics.jobFinished.observe({ queue: event.queue, outcome: event.type }, event.durationMs / 1000),
       schedules: { reconcileEveryMs: config.RECONCILE_INTERVAL * 1000 },
@@ -108,7 +121,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     });
     await runReconcile(services);
   }
-  const port = http ? (await http.listen(config.PORT, options.host)).port : 0;
+  if (http && !http.server.listening) port = (await http.listen(config.PORT, options.host)).port;
   log.info({ mode: options.mode, port, provisioner: services.provisioner.name, platforms: platforms.map((p) => p.notifier.platform) }, 'aithroyz chatops started');
 
   let stopping: Promise<void> | undefined;
@@ -125,4 +138,10 @@ export async function startApp(options: AppOptions): Promise<App> {
     return stopping;
   };
   return { services, database, queue, metrics, http, port, workers, platforms, stop };
+}
+
+/** The config with PUBLIC_URL (and the Mattermost callback base derived from it) set to `publicUrl`. */
+function withPublicUrl(config: Config, publicUrl: string): Config {
+  const base = publicUrl.replace(/\/+$/, '');
+  return { ...config, PUBLIC_URL: base, mattermost: config.mattermost ? { ...config.mattermost, publicUrl: base } : undefined };
 }

@@ -5,7 +5,7 @@ import {
 } from '../blocks/views/notify-lab.js';
 import type { View } from '../blocks/view.js';
 import { approvalsChannelFor } from '../src/config.js';
-import { decisions } from '../src/db/schema/decisions.js';
+import { decisions, type DecisionRow } from '../src/db/schema/decisions.js';
 import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
 import type { Preset } from '../src/domain/presets.js';
 import { AppError } from '../src/errors.js';
@@ -54,17 +54,25 @@ async function postApprovalCard(s: Services, notifier: Notifier, env: Environmen
   if (env.approvalCard) return;
   const channel = approvalsChannelFor(s.config, env.platform);
   if (!channel) throw new AppError('platform_off', `no approvals channel for ${env.platform}`, { retry: false });
-  const [decision] = await s.db.select().from(decisions).where(eq(decisions.envId, env.id));
   const activeCount = await countActive(s, { platform: env.platform, id: env.ownerId });
-  const card = await notifier.post(channel, approvalCardView({ env, preset, activeCount, decision }));
+  const decidedBefore = await decisionOf(s, env.id);
+  const card = await notifier.post(channel, approvalCardView({ env, preset, activeCount, decision: decidedBefore }));
   await s.db
     .update(environments)
     .set({ approvalCard: { channelId: card.channelId, messageId: card.messageId } })
     .where(and(eq(environments.id, env.id), isNull(environments.approvalCard)));
+  // A decision made while the card was being posted found no card to edit: edit it now. (A decision made after the
+  // card was recorded is announced by its own notify job.)
+  const decidedDuring = decidedBefore ? undefined : await decisionOf(s, env.id);
+  if (decidedDuring) await notifier.update(card, approvalCardView({ env, preset, activeCount, decision: decidedDuring }));
+}
+
+function decisionOf(s: Services, envId: string): Promise<DecisionRow | undefined> {
+  return s.db.select().from(decisions).where(eq(decisions.envId, envId)).then((rows) => rows[0]);
 }
 
 async function announceDecision(s: Services, notifier: Notifier, env: EnvironmentRow, preset: Preset): Promise<void> {
-  const [decision] = await s.db.select().from(decisions).where(eq(decisions.envId, env.id));
+  const decision = await decisionOf(s, env.id);
   if (env.approvalCard) {
     const activeCount = await countActive(s, { platform: env.platform, id: env.ownerId });
     await notifier.update({ platform: env.platform, ...env.approvalCard }, approvalCardView({ env, preset, activeCount, decision }));

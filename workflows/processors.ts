@@ -1,5 +1,7 @@
 import { runAuditExport } from '../src/audit/export-job.js';
+import { runAuditHead } from '../src/audit/head.js';
 import { runAuditRetention } from '../src/audit/retention.js';
+import { runAuditVerify } from '../src/audit/verify-job.js';
 import type { Processors } from '../src/queue/run-job.js';
 import type { Services } from '../src/services.js';
 import { runDeploy } from './deploy.js';
@@ -9,13 +11,26 @@ import { runNotify } from './notify.js';
 import { runReconcile } from './reconcile.js';
 import { runRemind } from './remind.js';
 
+export interface ProcessorHooks {
+  /** Seconds a reminder or expiry job started after its due time. */
+  timerLateness?(kind: 'remind' | 'expire', seconds: number): void;
+}
+
 /** Binds every job of the catalog to its workflow step. */
-export function createProcessors(s: Services): Processors {
+export function createProcessors(s: Services, hooks: ProcessorHooks = {}): Processors {
+  const late = (kind: 'remind' | 'expire', dueAt: number) =>
+    hooks.timerLateness?.(kind, Math.max(0, (s.clock.now().getTime() - dueAt) / 1000));
   return {
     deploy: (payload, run) => runDeploy(s, payload.envId, run),
     destroy: (payload, run) => runDestroy(s, payload.envId, run),
-    remind: (payload) => runRemind(s, payload),
-    expire: (payload) => runExpire(s, payload),
+    remind: (payload, run) => {
+      if (run.attempt === 1) late('remind', Date.parse(payload.expiresAt) - payload.offsetSeconds * 1000);
+      return runRemind(s, payload);
+    },
+    expire: (payload, run) => {
+      if (run.attempt === 1) late('expire', Date.parse(payload.expiresAt));
+      return runExpire(s, payload);
+    },
     'approval-expire': (payload) => runApprovalExpiry(s, payload),
     notify: (payload) => runNotify(s, payload),
     'audit-export': async (payload) => {
@@ -26,6 +41,12 @@ export function createProcessors(s: Services): Processors {
     },
     'audit-retention': async () => {
       await runAuditRetention(s);
+    },
+    'audit-verify': async (payload) => {
+      await runAuditVerify(s, payload);
+    },
+    'audit-head': async () => {
+      await runAuditHead(s);
     },
   };
 }

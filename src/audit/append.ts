@@ -17,8 +17,20 @@ export const CHAIN_LOCK_KEY = 0x41_49_54_5a; // "AITZ"
  * which keeps ids, commit order and the hash chain in step.
  */
 export async function appendAudit(db: DbOrTx, clock: Clock, input: AuditEntryInput): Promise<AuditRow> {
-  if (isTransaction(db)) return appendInTransaction(db, clock, input);
-  return db.transaction((tx) => appendInTransaction(tx, clock, input));
+  const started = performance.now();
+  const row = isTransaction(db)
+    ? await appendInTransaction(db, clock, input)
+    : await db.transaction((tx) => appendInTransaction(tx, clock, input));
+  appendObserver?.((performance.now() - started) / 1000);
+  return row;
+}
+
+type AppendObserver = (seconds: number) => void;
+let appendObserver: AppendObserver | undefined;
+
+/** Times every append of this process (the metrics registry subscribes once at start-up); undefined stops it. */
+export function observeAuditAppends(observer: AppendObserver | undefined): void {
+  appendObserver = observer;
 }
 
 async function appendInTransaction(tx: DbOrTx, clock: Clock, input: AuditEntryInput): Promise<AuditRow> {

@@ -55,6 +55,8 @@ export interface TestServices {
   queue: BullJobQueue;
   notifier: RecordingNotifier;
   prefix: string;
+  /** Every timer job's lateness, as the metrics would see it. */
+  lateness: { kind: 'remind' | 'expire'; seconds: number }[];
   /** Starts workers on this test's queues (several calls start several independent worker sets). */
   startWorkers(): Promise<Workers>;
   /** Stops workers and queues, drops the database and the test's Redis keys. */
@@ -103,18 +105,20 @@ export async function attachServices(database: Database, prefix: string, options
   };
   await bootstrapRoles(s);
   const workerSets: Workers[] = [];
+  const lateness: { kind: 'remind' | 'expire'; seconds: number }[] = [];
   return {
     s,
     config,
     queue,
     notifier,
     prefix,
+    lateness,
     async startWorkers() {
       const workers = await startWorkers({
         connection: redisUrl,
         prefix,
         concurrency: 4,
-        processors: createProcessors(s),
+        processors: createProcessors(s, { timerLateness: (kind, seconds) => lateness.push({ kind, seconds }) }),
         log: silentLogger,
         policy: FAST_POLICY,
         ...options.worker,
