@@ -16,6 +16,8 @@ async function main(argv: string[]): Promise<void> {
     await runDemo();
     return;
   }
+  const mode = MODES[command];
+  if (!mode && command !== 'migrate') throw new UsageError(`unknown command "${command}"; ${USAGE}`);
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL);
   const embedded = config.DATABASE_URL ? undefined : await startEmbedded(config, log);
@@ -29,9 +31,7 @@ async function main(argv: string[]): Promise<void> {
     log.info('migrations applied');
     return;
   }
-  const mode = MODES[command];
-  if (!mode) throw new UsageError(`unknown command "${command}"; ${USAGE}`);
-  const app = await startApp({ config, log, databaseUrl, mode });
+  const app = await startApp({ config, log, databaseUrl, mode: mode! });
   stopOnSignals(app, embedded, log);
 }
 
