@@ -16,6 +16,9 @@ const COMMANDS: Readonly<Record<string, (ctx: HandlerContext, text: string) => P
   audit: runAuditCommand,
 };
 
+/** The slash commands this bot answers, without their slash (for help texts and coverage checks). */
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
+
 /**
  * The single entry of every platform adapter: runs a slash command, a button click or a dialog submission as the
  * verified user, and answers. It never throws: refusals and failures become replies through `presentError`. Every
@@ -100,26 +103,39 @@ export interface RejectedRequest {
   platform: Platform;
   requestId: string;
   kind: 'command' | 'action' | 'dialog';
+  /** Who the request says sent it. */
   user?: UserRef;
   channelId?: string;
   /** What was wrong with it (missing fields, unparsable payload): for the audit log, never shown to users. */
   reason: string;
+  /** `invalid` (the default): verified but unreadable; `denied`: it failed verification (token, signature, state). */
+  outcome?: 'invalid' | 'denied';
+  /**
+   * The platform did not vouch for the sender: the audit actor must be someone it vouched for, so the actor is
+   * recorded as unverified and the claimed user is kept in the details only.
+   */
+  unverified?: boolean;
 }
 
+const UNVERIFIED_ACTOR = { type: 'user', id: 'unverified', name: 'unverified request' } as const;
+
 /**
- * Audits a request that passed signature or token verification but could not be read (outcome `invalid`). Adapters
- * call it instead of `handleInvocation`; like it, it never throws.
+ * Audits a request an adapter refused before it reached a handler: one that passed verification but could not be
+ * read (outcome `invalid`), or one that failed verification (outcome `denied`). Adapters call it instead of
+ * `handleInvocation`; like it, it never throws.
  */
 export async function recordRejectedRequest(s: Services, request: RejectedRequest): Promise<void> {
+  const outcome = request.outcome ?? 'invalid';
   const log = s.log.child({ requestId: request.requestId, platform: request.platform, kind: request.kind });
-  log.warn({ reason: request.reason }, 'verified request could not be read');
+  log.warn({ reason: request.reason, outcome }, outcome === 'denied' ? 'request failed verification' : 'verified request could not be read');
+  const claimed = request.unverified && request.user ? { claimedUserId: request.user.id, claimedUserName: request.user.name } : {};
   await writeAudit(s, log, {
     eventType: request.kind === 'command' ? 'command.invoked' : 'action.clicked',
-    actor: { type: 'user', id: request.user?.id ?? 'unknown', name: request.user?.name ?? '' },
+    actor: request.unverified ? UNVERIFIED_ACTOR : { type: 'user', id: request.user?.id ?? 'unknown', name: request.user?.name ?? '' },
     platform: request.platform,
     channelId: request.channelId ?? null,
-    outcome: 'invalid',
-    details: { kind: request.kind, reason: request.reason, error: 'malformed_request' },
+    outcome,
+    details: { kind: request.kind, reason: request.reason, error: outcome === 'denied' ? 'verification_failed' : 'malformed_request', ...claimed },
     requestId: request.requestId,
   });
 }

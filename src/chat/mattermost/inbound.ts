@@ -1,10 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { and, desc, eq, gte, inArray } from 'drizzle-orm';
 import { renderMattermostText } from '../../../blocks/mattermost.js';
 import { errorView } from '../../../blocks/views/error.js';
 import { presentError } from '../../../commands/present-error.js';
 import type { MattermostConfig } from '../../config.js';
-import { auditLog } from '../../db/schema/audit.js';
 import type { Outcome } from '../../errors.js';
 import { readBody, sendJson, type RequestContext, type RouteHandler } from '../../http/server.js';
 import type { Services } from '../../services.js';
@@ -160,14 +158,13 @@ export function dialogHandler(deps: InboundDeps): Handler {
       value: verified.value.value,
       fields: request.fields,
     });
-    const outcome = await auditedOutcome(deps.services, context.requestId, arrival.receivedAt);
-    sendJson(res, 200, dialogAnswer(reply, outcome, Object.keys(request.fields)));
+    sendJson(res, 200, dialogAnswer(reply, reply.outcome ?? 'ok', Object.keys(request.fields)));
   };
 }
 
 /**
  * `{}` closes the dialog (the approval card then shows the decision). A refusal keeps it open: bad input under the
- * field, anything else as the dialog's error line.
+ * field, anything else as the dialog's error line. The outcome is the one `handleInvocation` audited (`Reply.outcome`).
  */
 function dialogAnswer(reply: Reply, outcome: Outcome, fieldNames: string[]): Record<string, unknown> {
   if (outcome === 'ok' || isEmptyView(reply.view)) return {};
@@ -176,33 +173,12 @@ function dialogAnswer(reply: Reply, outcome: Outcome, fieldNames: string[]): Rec
   return outcome === 'invalid' && field ? { errors: { [field]: text } } : { error: text };
 }
 
-/** The outcome `handleInvocation` audited for this request: the adapter shows refusals differently from successes. */
-async function auditedOutcome(s: Services, requestId: string, receivedAt: Date): Promise<Outcome> {
-  try {
-    const [row] = await s.db
-      .select({ outcome: auditLog.outcome })
-      .from(auditLog)
-      .where(
-        and(
-          inArray(auditLog.eventType, ['action.clicked', 'command.invoked']),
-          gte(auditLog.occurredAt, new Date(receivedAt.getTime() - 60_000)),
-          eq(auditLog.requestId, requestId),
-        ),
-      )
-      .orderBy(desc(auditLog.id))
-      .limit(1);
-    return row?.outcome ?? 'error';
-  } catch (error) {
-    s.log.warn({ err: error, requestId }, 'could not read the outcome of a dialog submission');
-    return 'error';
-  }
-}
-
 async function handleSafely(deps: InboundDeps, invocation: Invocation): Promise<Reply> {
   try {
     return await deps.handle(invocation);
   } catch (error) {
-    return { view: presentError(error, invocation.requestId, deps.services.log).view };
+    const presented = presentError(error, invocation.requestId, deps.services.log);
+    return { view: presented.view, outcome: presented.outcome };
   }
 }
 

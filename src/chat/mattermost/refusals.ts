@@ -1,5 +1,4 @@
 import { recordRejectedRequest } from '../../../commands/index.js';
-import { appendAudit } from '../../audit/append.js';
 import type { UserRef } from '../../domain/users.js';
 import type { Services } from '../../services.js';
 import type { Invocation } from '../types.js';
@@ -19,32 +18,9 @@ export interface RejectedMattermostRequest {
 }
 
 /**
- * Audits a refused request with the same event types as handled ones. Unreadable requests go through the commands'
- * own recorder; for requests that failed verification the claimed sender is kept in the details only, because the
- * audit actor must be someone the platform vouched for.
+ * Audits a refused request through the commands' own recorder, with the same event types as handled ones. A request
+ * that failed verification has no sender the platform vouched for: its claimed sender goes to the details only.
  */
 export async function auditRejectedRequest(s: Services, request: RejectedMattermostRequest): Promise<void> {
-  const { outcome, ...rest } = request;
-  if (outcome === 'invalid') {
-    await recordRejectedRequest(s, rest);
-    return;
-  }
-  try {
-    await appendAudit(s.db, s.clock, {
-      eventType: request.kind === 'command' ? 'command.invoked' : 'action.clicked',
-      actor: { type: 'user', id: 'unverified', name: 'unverified request' },
-      platform: 'mattermost',
-      channelId: request.channelId ?? null,
-      outcome: 'denied',
-      details: {
-        kind: request.kind,
-        reason: request.reason,
-        error: 'verification_failed',
-        ...(request.user ? { claimedUserId: request.user.id, claimedUserName: request.user.name } : {}),
-      },
-      requestId: request.requestId,
-    });
-  } catch (error) {
-    s.log.error({ err: error, requestId: request.requestId }, 'could not audit a refused Mattermost request');
-  }
+  await recordRejectedRequest(s, { ...request, unverified: request.outcome === 'denied' });
 }

@@ -1,0 +1,110 @@
+import { startApp, type App } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import type { Platform } from '../../src/domain/users.js';
+import type { Logger } from '../../src/log.js';
+import type { PolicyOverrides } from '../../src/queue/policy.js';
+import type { ChatMessage, ChatUser, SentRequest } from './slack-driver.js';
+
+export type { ChatButton, ChatMessage, ChatUser, SentRequest } from './slack-driver.js';
+
+/**
+ * The whole bot as it runs in production (`startApp`, mode `all`: the HTTP server, the chat platform, the workers
+ * and the reconciler) pointed at a fake Slack or a fake Mattermost, with four people to play it: for the flow tests
+ * written once for both platforms, and for the demo.
+ */
+
+/** What users do and see, with the same names on both platforms' drivers. */
+export interface ChatDriver {
+  user(id: string, name: string): ChatUser;
+  command(user: ChatUser, line: string, options?: { channelId?: string }): Promise<SentRequest>;
+  click(user: ChatUser, message: ChatMessage, actionId: string, options?: { value?: string }): Promise<SentRequest>;
+  submitDialog(user: ChatUser, values: Record<string, string>): Promise<SentRequest>;
+  dms(user: ChatUser): ChatMessage[];
+  channel(channelId?: string): ChatMessage[];
+  thread(root: ChatMessage): ChatMessage[];
+  ephemerals(user: ChatUser): ChatMessage[];
+  refresh(message: ChatMessage): ChatMessage;
+  waitFor<T>(check: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
+  transcript(): string[];
+}
+
+/** alice and bob request labs, ana approves them, adam is an admin. */
+export interface ChatPeople {
+  alice: ChatUser;
+  bob: ChatUser;
+  ana: ChatUser;
+  adam: ChatUser;
+}
+
+export interface ChatWorld {
+  platform: Platform;
+  app: App;
+  driver: ChatDriver;
+  people: ChatPeople;
+  /** Where approval cards go. */
+  approvalsChannel: string;
+  /** The bot's base URL. */
+  appUrl: string;
+  /** How a user is named in `/env role` on this platform (Slack: an escaped mention; Mattermost: the user id). */
+  roleTarget(user: ChatUser): string;
+  /** How many dialogs (modals) the bot has opened for this user. */
+  dialogsOpenedFor(user: ChatUser): number;
+  /** The content of a file the bot uploaded. */
+  fileText(fileId: string): Promise<string>;
+  /** The platform API calls that carried uploads, in order (Slack's three upload steps; Mattermost's file and post). */
+  uploadSteps(): string[];
+  /** Stops the bot and the fake; the database and the Redis keys are the caller's. */
+  close(): Promise<void>;
+}
+
+export interface ChatWorldOptions {
+  databaseUrl: string;
+  redisUrl: string;
+  /** BullMQ prefix of this world's own. */
+  queuePrefix: string;
+  /** Settings besides the platform's (short durations, the provisioner's step time). */
+  env?: Record<string, string>;
+  log: Logger;
+  jobPolicy?: PolicyOverrides;
+  /** Who is an admin and who an approver; adam and ana by default. */
+  roles?: ChatRoles;
+}
+
+export interface ChatRoles {
+  admins: (keyof ChatPeople)[];
+  approvers: (keyof ChatPeople)[];
+}
+
+const DEFAULT_ROLES: ChatRoles = { admins: ['adam'], approvers: ['ana'] };
+
+/** ADMINS and APPROVERS for these people on this platform. */
+export function roleEnv(platform: Platform, people: ChatPeople, roles: ChatRoles = DEFAULT_ROLES): Record<string, string> {
+  const keys = (names: (keyof ChatPeople)[]) => names.map((name) => `${platform}:${people[name].id}`).join(',');
+  return { ADMINS: keys(roles.admins), APPROVERS: keys(roles.approvers) };
+}
+
+/** The bot with `env` (the platform's settings added to the caller's), on a free port of 127.0.0.1. */
+export async function startWorldApp(options: ChatWorldOptions, platformEnv: Record<string, string>): Promise<App> {
+  const config = loadConfig({
+    ...options.env,
+    ...platformEnv,
+    PORT: '0',
+    REDIS_URL: options.redisUrl,
+    QUEUE_PREFIX: options.queuePrefix,
+  });
+  return startApp({
+    config,
+    log: options.log,
+    databaseUrl: options.databaseUrl,
+    mode: 'all',
+    host: '127.0.0.1',
+    publicUrlFor: (port) => `http://127.0.0.1:${port}`,
+    ...(options.jobPolicy ? { jobPolicy: options.jobPolicy } : {}),
+  });
+}
+
+export async function startChatWorld(platform: Platform, options: ChatWorldOptions): Promise<ChatWorld> {
+  // Loaded on demand: each world needs only its own platform's fake.
+  if (platform === 'slack') return (await import('./chat-world-slack.js')).startSlackWorld(options);
+  return (await import('./chat-world-mattermost.js')).startMattermostWorld(options);
+}
