@@ -15,7 +15,8 @@ const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
   '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08004', '08006',
 ]);
-const UNAVAILABLE_MESSAGES = [/timeout exceeded when trying to connect/i, /Connection terminated/i, /Connection is closed/i];
+// pg's client after its connection broke: "Client has encountered a connection error and is not queryable".
+const UNAVAILABLE_MESSAGES = [/timeout exceeded when trying to connect/i, /Connection terminated/i, /Connection is closed/i, /is not queryable/i];
 
 /** True for failures of a backing service rather than of this request, looking through `cause` chains. */
 export function isUnavailable(error: unknown, depth = 0): boolean {

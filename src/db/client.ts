@@ -2,6 +2,7 @@ import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { MIGRATIONS_FOLDER } from '../paths.js';
+import { releaseEveryTransactionClient } from './pooled-transactions.js';
 import * as schema from './schema/index.js';
 
 export type Db = NodePgDatabase<typeof schema> & { $client: pg.Pool };
@@ -27,7 +28,11 @@ export function connectDatabase(url: string, options: DatabaseOptions = {}): Dat
   });
   // An idle client losing its connection (Postgres restart) must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
+  // A checked-out client losing its connection emits 'error' too, and the pool listens only to idle ones. The query
+  // in flight rejects with the same error (callers answer "try again"), and the pool drops the client on release.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = drizzle(pool, { schema });
+  releaseEveryTransactionClient(db, pool);
   return { db, pool, close: () => pool.end() };
 }
 

@@ -4,6 +4,7 @@ import { JOB_NAMES, type JobName } from './catalog.js';
 import { policyOf, type PolicyOverrides } from './policy.js';
 import { resolveRedis, type RedisTarget } from './redis.js';
 import { runJob, WorkerStoppingError, type JobProcessor, type Processors, type RunningJob } from './run-job.js';
+import { keepSchedules, type ScheduleKeeper } from './schedule-keeper.js';
 import { upsertSchedules, type ScheduleOptions } from './schedules.js';
 
 export type { JobContext, JobProcessor, Processors } from './run-job.js';
@@ -111,12 +112,17 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
   });
 
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
-  if (options.schedules) await upsertSchedules(connection, options.prefix, options.schedules, options.policy);
+  let keeper: ScheduleKeeper | undefined;
+  if (options.schedules) {
+    await upsertSchedules(connection, options.prefix, options.schedules, options.policy);
+    keeper = keepSchedules(connection, options.prefix, options.schedules, options.policy, log);
+  }
   log.info({ queues: JOB_NAMES, concurrency: options.concurrency, prefix: options.prefix }, 'workers started');
 
   let stopping: Promise<StopResult> | undefined;
   const stopAll = async (timeoutMs: number): Promise<StopResult> => {
     log.info({ timeoutMs, running: running.size }, 'workers stopping: no new jobs; waiting for running ones');
+    keeper?.stop();
     const closing = Promise.all(workers.map((worker) => worker.close())).then(
       () => true,
       (error: unknown) => {

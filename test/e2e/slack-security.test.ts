@@ -129,8 +129,18 @@ describe('signed requests', () => {
     }
   });
 
-  it('a form with a charset suffix is not read as a form (400) and changes nothing', async () => {
-    await expectRefusedWithoutEffect(commandBody('request soc-platform'), { contentType: 'application/x-www-form-urlencoded; charset=utf-8' }, 400);
+  it('a signed form with a charset suffix is not read as a form: 400, audited as invalid, and nothing else changes', async () => {
+    const handledBefore = invocations.length;
+    const labsBefore = await services.database.pool.query('select count(*)::int as n from environments');
+    const response = await postSigned(harness.eventsUrl, commandBody('request soc-platform'), {
+      secret: harness.config.signingSecret,
+      contentType: 'application/x-www-form-urlencoded; charset=utf-8',
+    });
+    expect(response.status).toBe(400);
+    expect(response.text).toBe('');
+    expect(invocations.length).toBe(handledBefore);
+    expect(await auditOf(response.requestId)).toEqual([expect.objectContaining({ event_type: 'command.invoked', actor_id: alice.id, outcome: 'invalid' })]);
+    expect(await services.database.pool.query('select count(*)::int as n from environments')).toMatchObject({ rows: labsBefore.rows });
   });
 });
 

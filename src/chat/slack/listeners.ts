@@ -8,6 +8,7 @@ import type { UserRef } from '../../domain/users.js';
 import type { Logger } from '../../log.js';
 import type { Invocation, Reply } from '../types.js';
 import { deliverReply, ephemeralBody, isEmptyView, type Responder } from './deliver.js';
+import { COMMAND_PATTERN } from './inbound-guard.js';
 import {
   translateAction,
   translateCommand,
@@ -74,7 +75,7 @@ type Ack = (body?: Record<string, unknown>) => Promise<void>;
 
 /** Registers the listeners for `/env` and `/audit`, every button, and the reject-reason modal. */
 export function registerListeners(app: App, options: ListenerOptions): void {
-  app.command(/^\/.+$/, async ({ body, ack, context }) => {
+  app.command(COMMAND_PATTERN, async ({ body, ack, context }) => {
     await onCommand(options, body, ack as Ack, arrivalOf(context, options.clock));
   });
   app.action({ type: 'block_actions' }, async ({ body, ack, context }) => {
@@ -149,18 +150,23 @@ async function handleSafely(options: ListenerOptions, invocation: Invocation): P
 }
 
 async function reject(options: ListenerOptions, rejection: SlackRejection, arrival: Arrival): Promise<void> {
-  options.log.warn({ requestId: arrival.requestId, kind: rejection.kind, reason: rejection.reason }, 'refused a signed Slack request');
+  await recordRejection(options.handlers, options.log, rejection, arrival.requestId);
+}
+
+/** Audits a signed request that was refused as unreadable; never throws. */
+export async function recordRejection(handlers: SlackHandlers, log: Logger, rejection: SlackRejection, requestId: string): Promise<void> {
+  log.warn({ requestId, kind: rejection.kind, reason: rejection.reason }, 'refused a signed Slack request');
   try {
-    await options.handlers.recordRejected({
+    await handlers.recordRejected({
       platform: 'slack',
-      requestId: arrival.requestId,
+      requestId,
       kind: rejection.kind,
       reason: rejection.reason,
       ...(rejection.user ? { user: rejection.user } : {}),
       ...(rejection.channelId ? { channelId: rejection.channelId } : {}),
     });
   } catch (error) {
-    options.log.error({ err: error, requestId: arrival.requestId }, 'could not record a refused Slack request');
+    log.error({ err: error, requestId }, 'could not record a refused Slack request');
   }
 }
 

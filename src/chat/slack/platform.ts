@@ -1,13 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
+import { App, defaultBodyLimit, HTTPReceiver, SocketModeReceiver, type BufferedIncomingMessage, type Receiver } from '@slack/bolt';
 import type { Clock } from '../../clock.js';
 import type { SlackConfig } from '../../config.js';
 import { AppError } from '../../errors.js';
-import type { HttpServer, RequestContext } from '../../http/server.js';
+import { readBody, type HttpServer, type RequestContext } from '../../http/server.js';
 import type { Logger } from '../../log.js';
 import { callSlack } from './api-errors.js';
 import { boltLogger } from './bolt-logger.js';
-import { newArrival, registerListeners, type Arrival, type SlackHandlers } from './listeners.js';
+import { isSignedBySlack, rejectionFor, unroutableBody } from './inbound-guard.js';
+import { newArrival, recordRejection, registerListeners, type Arrival, type SlackHandlers } from './listeners.js';
 import { createSlackClient, SlackNotifier, type SlackRetryConfig } from './notifier.js';
 import { futureTimestampProblem, SLACK_TIMESTAMP_HEADER } from './timestamp.js';
 
@@ -66,6 +68,7 @@ export function createSlackPlatform(config: SlackConfig, deps: SlackPlatformDeps
         processBeforeResponse: deps.processBeforeResponse ?? false,
         logger,
         customPropertiesExtractor: (req) => ({ arrival: arrivals.get(req) ?? newArrival(deps.clock) }),
+        processEventErrorHandler: ({ error, request, response }) => refuseWhatBoltCannotRead(deps, error, request, response, arrivals),
       });
   const client = createSlackClient(config, { log: deps.log, ...(deps.retryConfig ? { retryConfig: deps.retryConfig } : {}) });
   const notifier = new SlackNotifier(client, deps.tempDir ? { tempDir: deps.tempDir } : {});
@@ -95,7 +98,7 @@ export function createSlackPlatform(config: SlackConfig, deps: SlackPlatformDeps
   let started = false;
   if (receiver instanceof HTTPReceiver) {
     if (!http) throw new Error('Slack in HTTP mode needs the HTTP server to mount POST /slack/events on');
-    http.route('POST', SLACK_EVENTS_PATH, (req: IncomingMessage, res: ServerResponse, context: RequestContext) => {
+    http.route('POST', SLACK_EVENTS_PATH, async (req: IncomingMessage, res: ServerResponse, context: RequestContext) => {
       if (!started) return refuse(req, res, 503);
       const problem = futureTimestampProblem(req.headers[SLACK_TIMESTAMP_HEADER], deps.clock.now());
       if (problem) {
@@ -103,7 +106,14 @@ export function createSlackPlatform(config: SlackConfig, deps: SlackPlatformDeps
         return refuse(req, res, 401);
       }
       arrivals.set(req, newArrival(deps.clock, context.requestId));
-      receiver.requestListener(req, res);
+      // Read here so the body can be sorted before Bolt sees it; Bolt uses a request's `rawBody` when it has one.
+      const buffered: BufferedIncomingMessage = Object.assign(req, { rawBody: await readBody(req, defaultBodyLimit) });
+      const unroutable = isSignedBySlack(config.signingSecret, req.headers, buffered.rawBody) ? unroutableBody(buffered) : undefined;
+      if (unroutable) {
+        await recordRejection(deps, deps.log, unroutable, context.requestId);
+        return refuse(req, res, 400);
+      }
+      receiver.requestListener(buffered, res);
     });
   }
 
@@ -135,6 +145,28 @@ async function checkBotToken(config: SlackConfig, log: Logger, retryConfig: Slac
     });
   }
   return { botId: auth.bot_id, botUserId: auth.user_id };
+}
+
+/**
+ * Bolt throws before any listener for some signed bodies it cannot read (a block_actions payload without a user, a
+ * view_submission without a view): answered 400 and audited as `invalid` instead of Bolt's 500.
+ */
+async function refuseWhatBoltCannotRead(
+  deps: SlackPlatformDeps,
+  error: Error,
+  request: IncomingMessage,
+  response: ServerResponse,
+  arrivals: WeakMap<IncomingMessage, Arrival>,
+): Promise<boolean> {
+  if (response.headersSent) {
+    deps.log.error({ err: error }, 'a Slack listener failed after its ack');
+    return false;
+  }
+  const requestId = arrivals.get(request)?.requestId ?? randomUUID();
+  const rejection = rejectionFor(request as BufferedIncomingMessage, `Bolt could not read the payload (${error.message.slice(0, 120)})`);
+  await recordRejection(deps, deps.log, rejection, requestId);
+  refuse(request, response, 400);
+  return true;
 }
 
 /** Answers without reading the body (drained so the connection can be reused), the way Bolt refuses: no body. */

@@ -108,8 +108,13 @@ function routeOf(body: unknown): SlackReplyRoute {
     : { responseUrl: undefined, triggerId: undefined };
 }
 
+/** A refusal of a signed body, naming whoever it says sent it (for the audit log). */
+export function rejectionOf(kind: Invocation['kind'], body: unknown, reason: string): SlackRejection {
+  return { kind, reason, user: userOf(body), channelId: channelOf(body) };
+}
+
 function rejected<T extends Invocation>(kind: Invocation['kind'], body: unknown, reason: string): Translation<T> {
-  return { ok: false, rejection: { kind, reason, user: userOf(body), channelId: channelOf(body) }, route: routeOf(body) };
+  return { ok: false, rejection: rejectionOf(kind, body, reason), route: routeOf(body) };
 }
 
 function describeIssues(error: z.ZodError): string {
