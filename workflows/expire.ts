@@ -1,4 +1,3 @@
-import { eq } from 'drizzle-orm';
 import { systemActor } from '../src/audit/types.js';
 import { decisions } from '../src/db/schema/decisions.js';
 import type { EnvironmentRow } from '../src/db/schema/environments.js';
