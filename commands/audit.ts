@@ -3,6 +3,8 @@ import type { Reply } from '../src/chat/types.js';
 import { AppError } from '../src/errors.js';
 import { clip, isSubcommand, splitSubcommand } from './args.js';
 import { runAuditExport } from './audit-export.js';
+import { runAuditHead } from './audit-head.js';
+import { runAuditVerify } from './audit-verify.js';
 import type { HandlerContext } from './context.js';
 import { AUDIT_SUBCOMMANDS, AUDIT_USAGE, type AuditSubcommand } from './usage.js';
 
@@ -15,6 +17,8 @@ function auditHelp(): Reply {
 const AUDIT_HANDLERS: Readonly<Record<AuditSubcommand, (ctx: HandlerContext, text: string) => Reply | Promise<Reply>>> = {
   help: () => auditHelp(),
   export: runAuditExport,
+  verify: runAuditVerify,
+  head: runAuditHead,
 };
 
 /** `/audit <sub-command> …`; `/audit` alone shows its help. */

@@ -10,7 +10,7 @@ export interface UsageLine {
 export const ENV_SUBCOMMANDS = ['help', 'presets', 'request', 'list', 'status', 'extend', 'destroy', 'role'] as const;
 export type EnvSubcommand = (typeof ENV_SUBCOMMANDS)[number];
 
-export const AUDIT_SUBCOMMANDS = ['help', 'export'] as const;
+export const AUDIT_SUBCOMMANDS = ['help', 'export', 'verify', 'head'] as const;
 export type AuditSubcommand = (typeof AUDIT_SUBCOMMANDS)[number];
 
 /** Usage of the `/env` sub-commands that read the same on every platform: the single source for help and refusals. */
@@ -43,6 +43,14 @@ export const AUDIT_USAGE: Readonly<Record<AuditSubcommand, UsageLine>> = {
   export: {
     syntax: EXPORT_USAGE,
     summary: 'the audit log as CSV, sent to you by DM (admins only; the last 7 days by default)',
+  },
+  verify: {
+    syntax: '/audit verify [--head <id>:<hash>]',
+    summary: 'check every entry of the hash chain, and that a published head is still in it; the result comes by DM (admins only)',
+  },
+  head: {
+    syntax: '/audit head',
+    summary: 'publish the newest entry id and hash to the audit channel now, as is done daily (admins only)',
   },
 };
 

@@ -1,4 +1,4 @@
-import { ACTION_IDS, type ActionId } from '../../blocks/view.js';
+import { ACTION_IDS, type ActionId, type DialogView } from '../../blocks/view.js';
 import type { ActionInvocation, DialogSubmission, Reply } from '../../src/chat/types.js';
 import { parseEnvId } from '../../src/domain/ids.js';
 import { AppError } from '../../src/errors.js';
@@ -43,10 +43,13 @@ export async function runAction(ctx: HandlerContext<ActionInvocation>): Promise<
   return ACTION_HANDLERS[actionId](ctx, targetOf(ctx, value));
 }
 
-/** A dialog submission; `rejectReason` is the only dialog there is. */
+/** The dialogs whose submissions are handled; `rejectReason` is the only one there is. */
+export const DIALOG_CALLBACK_IDS: readonly DialogView['callbackId'][] = ['rejectReason'];
+
+/** A dialog submission. */
 export async function runDialog(ctx: HandlerContext<DialogSubmission>): Promise<Reply> {
   const { callbackId, value } = ctx.invocation;
-  if (callbackId !== 'rejectReason') {
+  if (!(DIALOG_CALLBACK_IDS as readonly string[]).includes(callbackId)) {
     throw new AppError('unknown_dialog', `The form "${clip(callbackId)}" is not one this bot knows.`);
   }
   return submitRejectReason(ctx, targetOf(ctx, value));

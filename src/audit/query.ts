@@ -36,6 +36,19 @@ export function exportRowsQuery(filters: AuditFilters): { text: string; values: 
   return toQuery(query);
 }
 
+/**
+ * The rows query with its values written in as SQL literals, for `COPY (…) TO STDOUT`, which takes no parameters.
+ * Every value is a string (timestamps as ISO text, event types, the actor id) and is quoted by `pg.escapeLiteral`.
+ */
+export function exportRowsCopyQuery(filters: AuditFilters): string {
+  const { text, values } = exportRowsQuery(filters);
+  return text.replace(/\$(\d+)/g, (_, position: string) => {
+    const value = values[Number(position) - 1];
+    if (typeof value !== 'string') throw new Error(`export query parameter $${position} is not text`);
+    return pg.escapeLiteral(value);
+  });
+}
+
 /** How many entries match and the span of their timestamps. */
 export function exportSummaryQuery(filters: AuditFilters): { text: string; values: unknown[] } {
   const t = auditLog;

@@ -20,6 +20,11 @@ export function canExportAudit(role: Role): boolean {
   return role === 'admin';
 }
 
+/** Checking the audit chain and publishing its head: admins, like the export. */
+export function canVerifyAudit(role: Role): boolean {
+  return role === 'admin';
+}
+
 export function canSeeAllEnvironments(role: Role): boolean {
   return role === 'admin';
 }

@@ -2,6 +2,14 @@ import { z } from 'zod';
 
 const envId = z.string().regex(/^env-[a-z0-9]{6}$/);
 const isoTime = z.iso.datetime();
+/** Who asked for an audit job from chat: the answer goes to them by DM. */
+const auditRequester = z.object({
+  requestId: z.string().min(1),
+  platform: z.enum(['slack', 'mattermost']),
+  userId: z.string().min(1),
+  userName: z.string(),
+  channelId: z.string(),
+});
 
 /** What `notify` jobs announce in chat; the processor renders the message from Postgres at send time. */
 export const NOTIFY_EVENTS = [
@@ -85,6 +93,23 @@ export const JOBS = {
     backoffMs: 60_000,
     timeoutMs: 30 * 60_000,
   },
+  /** The chain check: `/audit verify` (with its requester, and maybe a published head) or the daily schedule (neither). */
+  'audit-verify': {
+    payload: z.object({
+      requestedBy: auditRequester.optional(),
+      head: z.object({ id: z.number().int().positive(), hash: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
+    }),
+    attempts: 3,
+    backoffMs: 60_000,
+    timeoutMs: 30 * 60_000,
+  },
+  /** The daily publication of the chain head to the audit channels (`/audit head` publishes on demand). */
+  'audit-head': {
+    payload: z.object({}),
+    attempts: 3,
+    backoffMs: 60_000,
+    timeoutMs: 5 * 60_000,
+  },
 } as const;
 
 export type JobName = keyof typeof JOBS;
@@ -99,6 +124,7 @@ export const jobIds = {
   expire: (envId: string, expiresAt: Date) => `expire-${envId}-${expiresAt.getTime()}`,
   approvalExpire: (envId: string) => `approval-expire-${envId}`,
   auditExport: (requestId: string) => `audit-export-${requestId}`,
+  auditVerify: (requestId: string) => `audit-verify-${requestId}`,
   notify: (envId: string, event: NotifyEvent) => `notify-${envId}-${event.replace('.', '-')}`,
 } as const;
 

@@ -8,9 +8,17 @@ export interface ScheduleOptions {
   reconcileEveryMs: number;
   /** Cron pattern (UTC) of the daily audit retention purge. */
   retentionPattern?: string;
+  /** Cron pattern (UTC) of the daily audit chain check. */
+  verifyPattern?: string;
+  /** Cron pattern (UTC) of the daily publication of the audit chain head. */
+  headPattern?: string;
 }
 
 export const DEFAULT_RETENTION_PATTERN = '30 3 * * *';
+/** After the purge, so the check covers the chain as the purge left it. */
+export const DEFAULT_VERIFY_PATTERN = '45 3 * * *';
+/** After the check, so the head published is one that was just verified. */
+export const DEFAULT_HEAD_PATTERN = '0 4 * * *';
 
 /** Finished runs of a repeating job worth keeping for inspection; older ones are dropped. */
 const KEEP_RUNS = { count: 50 };
@@ -33,12 +41,14 @@ export async function upsertSchedules(
     { pattern: schedules.retentionPattern ?? DEFAULT_RETENTION_PATTERN, tz: 'UTC' },
     overrides,
   );
+  await upsert(connection, prefix, 'audit-verify', { pattern: schedules.verifyPattern ?? DEFAULT_VERIFY_PATTERN, tz: 'UTC' }, overrides);
+  await upsert(connection, prefix, 'audit-head', { pattern: schedules.headPattern ?? DEFAULT_HEAD_PATTERN, tz: 'UTC' }, overrides);
 }
 
 async function upsert(
   connection: Redis,
   prefix: string,
-  name: Extract<JobName, 'reconcile' | 'audit-retention'>,
+  name: Extract<JobName, 'reconcile' | 'audit-retention' | 'audit-verify' | 'audit-head'>,
   repeat: { every: number } | { pattern: string; tz: string },
   overrides?: PolicyOverrides,
 ): Promise<void> {

@@ -242,3 +242,35 @@ describe('runAuditExport', () => {
     );
   });
 });
+
+describe('openAuditExport reads every stored character back through COPY', () => {
+  it('keeps backslashes, a literal \\N, tabs, CR, LF and JSON escapes, and quotes hostile filter values', async () => {
+    const own = await createTestDatabase();
+    try {
+      const awkward = ['C:\\labs\\new', '\\N', 'tab\there', 'a\\tb', 'line\r\nbreak\\', '\\\\', 'ünï ☕ 𝔘'];
+      for (const [index, text] of awkward.entries()) {
+        await appendAudit(own.db, clock, entry({ actor: { type: 'user', id: 'U7', name: text }, requestId: text, details: { text, index } }));
+      }
+      const rows = await own.db.select().from(auditLog).orderBy(asc(auditLog.id));
+      const csv = await openAuditExport(own.db, everything);
+      let text = '';
+      for await (const chunk of csv.stream) text += String(chunk);
+      const parsed = records(text);
+      expect(parsed).toHaveLength(awkward.length);
+      parsed.forEach((record, index) => {
+        expect(unneutralized(record.actor_name!)).toBe(rows[index]!.actorName);
+        expect(record.request_id).toBe(rows[index]!.requestId);
+        expect(JSON.parse(record.details!)).toEqual(rows[index]!.details);
+      });
+      for (const actorId of ["U7' or '1'='1", 'U7\\', "'; drop table audit_log; --"]) {
+        const hostile = await openAuditExport(own.db, { ...everything, actorId });
+        let body = '';
+        for await (const chunk of hostile.stream) body += String(chunk);
+        expect(body).toBe(`${HEADER}\r\n`);
+      }
+      expect(await own.db.$count(auditLog)).toBe(awkward.length);
+    } finally {
+      await own.drop();
+    }
+  });
+});

@@ -1,0 +1,79 @@
+/** What one metric of a case measures, and how to read it. */
+export interface Metric {
+  /** Key in the values a measurement returns. */
+  key: string;
+  /** Row label in the table: `audit export, 1,000,000 entries`. */
+  label: string;
+  unit: string;
+  /** `higher` for rates, `lower` for times and memory. */
+  better: 'higher' | 'lower';
+  /** The most the figure may cost relative to its baseline (the ratio column), when quality.md sets a target. */
+  target?: number;
+  /** Decimals shown. */
+  digits?: number;
+}
+
+/** One repetition of a case: each metric's figure and the baseline measured right next to it. */
+export type Measurement = Record<string, { figure: number; baseline: number }>;
+
+export interface BenchCase {
+  name: string;
+  /** What the figure is (the product's code path). */
+  figure: string;
+  /** What it is compared with, measured in the same run. */
+  baseline: string;
+  metrics: Metric[];
+  /** Repetitions; the suite's default applies when unset. */
+  runs?: number;
+  measure(): Promise<Measurement>;
+}
+
+export interface SuiteOptions {
+  /** Smaller inputs for a quick check of the bench itself (`--quick`); figures are then not comparable. */
+  quick: boolean;
+  log(message: string): void;
+  /** Registers what undoes the set-up so far (drop a database): run if the set-up fails or the bench is interrupted. */
+  cleanup(undo: () => Promise<void>): void;
+}
+
+/** A set of cases sharing a set-up (a database, loaded data), opened once and closed after its cases ran. */
+export interface BenchSuite {
+  name: string;
+  open(options: SuiteOptions): Promise<OpenSuite>;
+}
+
+export interface OpenSuite {
+  cases: BenchCase[];
+  close(): Promise<void>;
+}
+
+export interface Sample {
+  median: number;
+  runs: number[];
+}
+
+export interface MetricResult extends Metric {
+  figure: Sample;
+  baseline: Sample;
+  /** Cost relative to the baseline, per run and its median: figure/baseline for `lower`, baseline/figure for `higher`. */
+  ratio: Sample;
+  /** Whether the median ratio meets the target; absent without a target. */
+  met?: boolean;
+}
+
+export interface CaseResult {
+  suite: string;
+  name: string;
+  figure: string;
+  baseline: string;
+  metrics: MetricResult[];
+}
+
+export interface BenchReport {
+  startedAt: string;
+  finishedAt: string;
+  command: string;
+  quick: boolean;
+  machine: { node: string; platform: string; cpus: number; cpuModel: string; memoryMb: number; loadAverage: number[] };
+  results: CaseResult[];
+}

@@ -1,0 +1,317 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTION_IDS, type ActionId } from '../../blocks/view.js';
+import { DIALOG_CALLBACK_IDS } from '../../commands/actions/index.js';
+import { COMMAND_NAMES } from '../../commands/index.js';
+import { AUDIT_SUBCOMMANDS, ENV_SUBCOMMANDS } from '../../commands/usage.js';
+import { AUDIT_EVENTS, RESERVED_EVENTS } from '../../src/audit/events.js';
+import { allEventTypes } from '../../src/audit/filters.js';
+import type { Invocation } from '../../src/chat/types.js';
+import { canTransition, ENV_STATES, TRANSITIONS, type EnvState } from '../../src/domain/lifecycle.js';
+import type { Outcome } from '../../src/errors.js';
+import { JOB_NAMES, type JobName } from '../../src/queue/catalog.js';
+import { CASTS, click, command, CoverageHarness, submit, type Cast } from './audit-coverage-harness.js';
+import { readSourceFacts, type SourceFacts } from './audit-coverage-source.js';
+
+/**
+ * The audit trail is complete: every event the product can produce is written by the code, every command, button and
+ * dialog writes its one chat entry whatever the outcome, every job's outcome and every lifecycle transition is audited.
+ * The lists come from the code (the source, the routing tables, the job catalog, TRANSITIONS); only the inputs that
+ * drive each case are written here, and a case missing for something the code has fails the test.
+ */
+
+let h: CoverageHarness;
+let facts: SourceFacts;
+
+beforeAll(async () => {
+  facts = readSourceFacts();
+  h = await CoverageHarness.start();
+}, 60_000);
+afterAll(async () => {
+  await h?.close();
+});
+
+const sorted = <T>(items: Iterable<T>): T[] => [...items].sort();
+const CATALOG: readonly string[] = allEventTypes();
+const PRODUCIBLE = CATALOG.filter((event) => !(RESERVED_EVENTS as readonly string[]).includes(event));
+
+describe('the event catalog against the source', () => {
+  it('keeps the reserved events in the catalog', () => {
+    expect(RESERVED_EVENTS.filter((event) => !CATALOG.includes(event))).toEqual([]);
+    expect(RESERVED_EVENTS).toEqual(expect.arrayContaining([...AUDIT_EVENTS.credentials, ...AUDIT_EVENTS.api]));
+  });
+
+  it('writes every event the product can produce somewhere in src/, commands/ or workflows/, and none of the reserved ones', () => {
+    const producers = facts.eventSites.filter((site) => site.events.length > 0 && site.events.length < CATALOG.length);
+    const produced = new Set(producers.flatMap((site) => site.events));
+    expect(sorted(PRODUCIBLE.filter((event) => !produced.has(event))), 'events of the catalog no code writes').toEqual([]);
+    expect(sorted([...produced].filter((event) => !PRODUCIBLE.includes(event))), 'events written that are reserved or unknown').toEqual([]);
+  });
+
+  it('has no eventType that is neither a catalog literal nor a pass-through of the whole catalog', () => {
+    const forwarders = facts.eventSites.filter((site) => site.events.length === CATALOG.length);
+    expect(forwarders.every((site) => sorted(site.events).join() === sorted(CATALOG).join())).toBe(true);
+    // Column definitions of the schema are the only other `eventType:` properties.
+    const others = facts.eventSites.filter((site) => site.events.length === 0).filter((site) => !site.at.startsWith('src/db/schema/'));
+    expect(others.map((site) => `${site.at}: ${site.type}`)).toEqual([]);
+    const outside = facts.eventSites.flatMap((site) => site.events.filter((event) => !CATALOG.includes(event)).map((event) => `${site.at}: ${event}`));
+    expect(outside).toEqual([]);
+  });
+
+  it('finds every literal `eventType: \'…\'` of the text in the catalog and among the checker’s findings', () => {
+    expect(facts.literalEventTypes.length).toBeGreaterThan(10);
+    const found = new Set(facts.eventSites.flatMap((site) => site.events));
+    for (const { at, event } of facts.literalEventTypes) {
+      expect(CATALOG, at).toContain(event);
+      expect(found.has(event), at).toBe(true);
+    }
+  });
+});
+
+/** How to invoke something so that it succeeds, and so that it is refused (with the outcome expected). */
+interface Case {
+  make(cast: Cast, h: CoverageHarness): Promise<Invocation>;
+  outcome: Outcome;
+}
+interface Cases {
+  ok: Case;
+  /** Empty only where nothing can be refused (help texts ignore what follows them). */
+  refused: Case[];
+}
+
+const run = (user: keyof Cast, name: string, text: (cast: Cast, h: CoverageHarness) => string | Promise<string>, outcome: Outcome = 'ok'): Case => ({
+  make: async (cast, harness) => command(cast[user], name, await text(cast, harness)),
+  outcome,
+});
+const env = (user: keyof Cast, text: Parameters<typeof run>[2], outcome?: Outcome) => run(user, 'env', text, outcome);
+const audit = (user: keyof Cast, text: Parameters<typeof run>[2], outcome?: Outcome) => run(user, 'audit', text, outcome);
+const roleTarget = (cast: Cast) => cast.other.id;
+
+const SUBCOMMAND_CASES: Readonly<Record<string, Cases>> = {
+  'env help': { ok: env('owner', () => 'help'), refused: [] },
+  'env presets': { ok: env('owner', () => 'presets'), refused: [env('owner', () => 'presets all', 'invalid')] },
+  'env request': {
+    ok: env('owner', () => 'request threat-hunting --ttl 2h'),
+    refused: [env('owner', () => 'request no-such-preset', 'invalid'), env('owner', () => 'request threat-hunting --ttl -5h', 'invalid')],
+  },
+  'env list': { ok: env('owner', () => 'list'), refused: [env('other', () => 'list --all', 'denied'), env('owner', () => 'list mine', 'invalid')] },
+  'env status': {
+    ok: env('owner', async (cast, harness) => `status ${await harness.pendingPlan(cast.owner)}`),
+    refused: [
+      env('other', async (cast, harness) => `status ${await harness.pendingPlan(cast.owner)}`, 'denied'),
+      env('owner', () => 'status env-zzzzzz', 'invalid'),
+    ],
+  },
+  'env extend': {
+    ok: env('owner', async (cast, harness) => `extend ${await harness.runningLab(cast.owner)} 1h`),
+    refused: [
+      env('other', async (cast, harness) => `extend ${await harness.runningLab(cast.owner)} 1h`, 'denied'),
+      env('owner', async (cast, harness) => `extend ${await harness.runningLab(cast.owner)} soon`, 'invalid'),
+    ],
+  },
+  'env destroy': {
+    ok: env('owner', async (cast, harness) => `destroy ${await harness.runningLab(cast.owner)}`),
+    refused: [env('other', async (cast, harness) => `destroy ${await harness.runningLab(cast.owner)}`, 'denied'), env('owner', () => 'destroy', 'invalid')],
+  },
+  'env role': {
+    ok: env('admin', (cast) => `role ${roleTarget(cast)} member`),
+    refused: [env('owner', (cast) => `role ${roleTarget(cast)} admin`, 'denied'), env('admin', (cast) => `role ${roleTarget(cast)} overlord`, 'invalid')],
+  },
+  'audit help': { ok: audit('admin', () => 'help'), refused: [] },
+  'audit export': { ok: audit('admin', () => 'export'), refused: [audit('owner', () => 'export', 'denied'), audit('admin', () => 'export --type nope', 'invalid')] },
+  'audit verify': { ok: audit('admin', () => 'verify'), refused: [audit('approver', () => 'verify', 'denied'), audit('admin', () => 'verify --head 1', 'invalid')] },
+  'audit head': { ok: audit('admin', () => 'head'), refused: [audit('owner', () => 'head', 'denied'), audit('admin', () => 'head now', 'invalid')] },
+};
+
+const act = (user: keyof Cast, actionId: ActionId | string, lab: 'pending' | 'running' | 'none', outcome: Outcome = 'ok'): Case => ({
+  make: async (cast, harness) => {
+    const value = lab === 'pending' ? await harness.pendingPlan(cast.owner) : lab === 'running' ? await harness.runningLab(cast.owner) : 'not-a-lab';
+    return click(cast[user], actionId, value);
+  },
+  outcome,
+});
+
+const ACTION_CASES: Readonly<Record<ActionId, Cases>> = {
+  approve: { ok: act('approver', 'approve', 'pending'), refused: [act('owner', 'approve', 'pending', 'denied'), act('other', 'approve', 'pending', 'denied')] },
+  reject: { ok: act('approver', 'reject', 'pending'), refused: [act('owner', 'reject', 'pending', 'denied')] },
+  extend1h: { ok: act('owner', 'extend1h', 'running'), refused: [act('other', 'extend1h', 'running', 'denied')] },
+  extend4h: { ok: act('owner', 'extend4h', 'running'), refused: [act('other', 'extend4h', 'running', 'denied')] },
+  destroy: { ok: act('owner', 'destroy', 'running'), refused: [act('other', 'destroy', 'running', 'denied')] },
+  destroyConfirm: { ok: act('admin', 'destroyConfirm', 'running'), refused: [act('other', 'destroyConfirm', 'running', 'denied')] },
+  destroyCancel: { ok: act('owner', 'destroyCancel', 'running'), refused: [act('owner', 'destroyCancel', 'none', 'invalid')] },
+};
+
+const answer = (user: keyof Cast, reason: string, outcome: Outcome = 'ok'): Case => ({
+  make: async (cast, harness) => submit(cast[user], 'rejectReason', await harness.pendingPlan(cast.owner), reason),
+  outcome,
+});
+const DIALOG_CASES: Readonly<Record<string, Cases>> = {
+  rejectReason: { ok: answer('approver', 'not this quarter'), refused: [answer('approver', 'no', 'invalid'), answer('owner', 'mine anyway', 'denied')] },
+};
+
+/** Things that route nowhere: each is refused as invalid and still audited once. */
+const UNROUTED: readonly Case[] = [
+  run('owner', 'env', () => 'teleport', 'invalid'),
+  run('owner', 'audit', () => 'erase', 'invalid'),
+  run('owner', 'nope', () => 'help', 'invalid'),
+  { make: async (cast) => click(cast.owner, 'selfDestruct', 'env-aaaaaa'), outcome: 'invalid' },
+  { make: async (cast) => submit(cast.owner, 'feedback', 'env-aaaaaa', 'hello'), outcome: 'invalid' },
+];
+
+const SUBCOMMANDS: Readonly<Record<string, readonly string[]>> = { env: ENV_SUBCOMMANDS, audit: AUDIT_SUBCOMMANDS };
+
+async function expectOneChatEntry(harness: CoverageHarness, cast: Cast, label: string, item: Case): Promise<void> {
+  const invocation = await item.make(cast, harness);
+  const { reply, chatEntries } = await harness.invoke(invocation);
+  const where = `${cast.owner.platform} ${label} (${invocation.user.name})`;
+  expect(chatEntries.map((row) => row.eventType), where).toEqual([invocation.kind === 'command' ? 'command.invoked' : 'action.clicked']);
+  expect(reply.outcome, `${where}: ${reply.view.text}`).toBe(item.outcome);
+  expect(chatEntries[0], where).toMatchObject({ outcome: item.outcome, actorId: invocation.user.id, platform: invocation.platform });
+  await harness.drain();
+}
+
+describe('every command, sub-command, button and dialog writes exactly one chat entry, refusals too', () => {
+  it('has an invocation case for every route of the routing tables', () => {
+    expect(sorted(Object.keys(SUBCOMMANDS))).toEqual(sorted(COMMAND_NAMES));
+    const routes = COMMAND_NAMES.flatMap((name) => SUBCOMMANDS[name]!.map((sub) => `${name} ${sub}`));
+    expect(sorted(Object.keys(SUBCOMMAND_CASES))).toEqual(sorted(routes));
+    expect(sorted(Object.keys(ACTION_CASES))).toEqual(sorted(ACTION_IDS));
+    expect(sorted(Object.keys(DIALOG_CASES))).toEqual(sorted(DIALOG_CALLBACK_IDS));
+    expect(Object.entries(SUBCOMMAND_CASES).filter(([, cases]) => cases.refused.length === 0).map(([route]) => route)).toEqual(['env help', 'audit help']);
+  });
+
+  for (const platform of ['slack', 'mattermost'] as const) {
+    it(`on ${platform}`, async () => {
+      const cast = CASTS[platform];
+      for (const name of COMMAND_NAMES) {
+        await expectOneChatEntry(h, cast, `/${name}`, run('owner', name, () => ''));
+        for (const sub of SUBCOMMANDS[name]!) {
+          const cases = SUBCOMMAND_CASES[`${name} ${sub}`]!;
+          for (const item of [cases.ok, ...cases.refused]) await expectOneChatEntry(h, cast, `/${name} ${sub}`, item);
+        }
+      }
+      for (const actionId of ACTION_IDS) {
+        for (const item of [ACTION_CASES[actionId].ok, ...ACTION_CASES[actionId].refused]) await expectOneChatEntry(h, cast, `button ${actionId}`, item);
+      }
+      for (const callbackId of DIALOG_CALLBACK_IDS) {
+        const cases = DIALOG_CASES[callbackId]!;
+        for (const item of [cases.ok, ...cases.refused]) await expectOneChatEntry(h, cast, `dialog ${callbackId}`, item);
+      }
+      for (const item of UNROUTED) await expectOneChatEntry(h, cast, 'unrouted', item);
+    }, 60_000);
+  }
+});
+
+/** The audit events each job writes, over every outcome the scenarios drive it to. */
+const JOB_EVENTS: Readonly<Record<JobName, readonly string[]>> = {
+  deploy: ['deployment.started', 'deployment.completed', 'deployment.failed', 'destroy.initiated'],
+  destroy: ['destroy.completed', 'destroy.failed'],
+  remind: ['ttl.reminder_sent'],
+  expire: ['ttl.expired', 'destroy.initiated'],
+  'approval-expire': ['plan.expired'],
+  notify: [],
+  'audit-export': ['audit.exported'],
+  reconcile: [],
+  'audit-retention': ['audit.purged'],
+  'audit-verify': ['audit.verified'],
+  'audit-head': ['audit.head_published'],
+};
+
+/** Every path of the lifecycle and every job, on the inline queue: who acts is audited, and so is every outcome. */
+async function driveLifecycles(): Promise<void> {
+  const { slack, mattermost } = CASTS;
+  // Approved → deployed → reminded → extended → expired → destroyed (Mattermost).
+  const full = await h.pendingPlan(mattermost.owner);
+  await h.invoke(click(mattermost.approver, 'approve', full));
+  await h.drain();
+  await h.invoke(click(mattermost.owner, 'extend1h', full));
+  const expiresAt = (await h.environment(full)).expiresAt!.getTime();
+  h.clock.set(new Date(expiresAt - 2000));
+  await h.advance(0);
+  await h.advance(1000);
+  await h.advance(1000);
+  expect((await h.environment(full)).state).toBe('destroyed');
+
+  // Rejected through the dialog (Slack); expired without a decision (Slack).
+  const rejected = await h.pendingPlan(slack.owner);
+  await h.invoke(click(slack.approver, 'reject', rejected));
+  await h.invoke(submit(slack.approver, 'rejectReason', rejected, 'not this quarter'));
+  const unattended = await h.pendingPlan(slack.owner);
+  await h.advance(h.s.config.APPROVAL_TIMEOUT * 1000 + 1000);
+  expect((await h.environment(unattended)).state).toBe('approval_expired');
+
+  // A deploy that fails for good is cleaned up and ends deploy_failed.
+  const failing = await h.submitRequest(slack.owner, 'quick-sandbox');
+  h.provisioner.failDeploy.add(failing);
+  await h.drain();
+  expect((await h.environment(failing)).state).toBe('deploy_failed');
+
+  // A destroy that fails for good ends destroy_failed; an admin destroys it again.
+  const stuck = await h.runningLab(slack.owner);
+  h.provisioner.failDestroy.add(stuck);
+  await h.invoke(click(slack.owner, 'destroyConfirm', stuck));
+  await h.drain();
+  expect((await h.environment(stuck)).state).toBe('destroy_failed');
+  h.provisioner.failDestroy.delete(stuck);
+  await h.invoke(click(slack.admin, 'destroyConfirm', stuck));
+  await h.drain();
+  expect((await h.environment(stuck)).state).toBe('destroyed');
+
+  // Roles, and the audit log's own jobs: on demand, then as the daily schedules add them.
+  await h.invoke(command(slack.admin, 'env', `role ${slack.other.id} approver`));
+  await h.invoke(command(slack.admin, 'audit', 'export'));
+  await h.invoke(command(mattermost.admin, 'audit', 'verify'));
+  await h.invoke(command(slack.admin, 'audit', 'head'));
+  for (const name of ['reconcile', 'audit-retention', 'audit-verify', 'audit-head'] as const) await h.jobs.add(name, {}, { jobId: `daily-${name}` });
+  await h.drain();
+}
+
+describe('job outcomes and lifecycle transitions are audited', () => {
+  beforeAll(async () => {
+    await driveLifecycles();
+  }, 60_000);
+
+  it('binds every job of the catalog to a processor, and the scenarios ran every one', () => {
+    expect(sorted(Object.keys(h.processors))).toEqual(sorted(JOB_NAMES));
+    expect(sorted(Object.keys(JOB_EVENTS))).toEqual(sorted(JOB_NAMES));
+    expect(JOB_NAMES.filter((name) => !h.runs.some((record) => record.name === name))).toEqual([]);
+  });
+
+  it('writes, for each job, the audit events of its outcomes', () => {
+    const written = Object.fromEntries(JOB_NAMES.map((name) => [name, sorted(new Set(h.runs.filter((record) => record.name === name).flatMap((record) => record.events)))]));
+    expect(written).toEqual(Object.fromEntries(JOB_NAMES.map((name) => [name, sorted(JOB_EVENTS[name])])));
+    // Nothing failed that should have passed: the only failures are the simulated ones, which the workflows settle.
+    expect(h.runs.filter((record) => record.failed)).toEqual([]);
+  });
+
+  it('makes every transition the workflows can make, each in a transaction that writes its audit event', async () => {
+    const performable = new Set<string>();
+    for (const site of facts.transitionSites) {
+      for (const from of site.from ?? ENV_STATES) {
+        for (const to of site.to ?? ENV_STATES) {
+          if (site.from && site.to) expect(canTransition(from as EnvState, to as EnvState), `${site.at}: ${from} → ${to}`).toBe(true);
+          if (canTransition(from as EnvState, to as EnvState)) performable.add(`${from} → ${to}`);
+        }
+      }
+    }
+    const trace = await h.trace();
+    const changes = trace.filter((row) => row.kind === 'state');
+    const made = new Set(changes.filter((row) => row.from_state !== null).map((row) => `${row.from_state} → ${row.to_state}`));
+    expect(sorted(made)).toEqual(sorted(performable));
+    const declared = Object.entries(TRANSITIONS).flatMap(([from, targets]) => targets.map((to) => `${from} → ${to}`));
+    expect([...performable].filter((pair) => !declared.includes(pair))).toEqual([]);
+
+    const unaudited = changes.filter(
+      (change) => !trace.some((row) => row.kind === 'audit' && row.txid === change.txid && row.env_id === change.env_id && row.category === 'environments'),
+    );
+    expect(unaudited.map((row) => `${row.env_id}: ${row.from_state ?? 'new'} → ${row.to_state}`)).toEqual([]);
+  });
+
+  it('wrote every event the product can produce while it ran, and kept the chain intact throughout', async () => {
+    const rows = await h.database.pool.query<{ event_type: string }>('select distinct event_type from audit_log');
+    const written = new Set(rows.rows.map((row) => row.event_type));
+    expect(PRODUCIBLE.filter((event) => !written.has(event))).toEqual([]);
+    const verified = await h.database.pool.query<{ outcome: string }>(`select outcome from audit_log where event_type = 'audit.verified'`);
+    expect(verified.rows.length).toBeGreaterThanOrEqual(2);
+    expect(verified.rows.filter((row) => row.outcome !== 'ok')).toEqual([]);
+  });
+});
