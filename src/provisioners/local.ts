@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { and, eq } from 'drizzle-orm';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/client.js';
@@ -7,6 +6,7 @@ import type { Preset, ToolDefinition } from '../domain/presets.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { DeployRequest, DeployResult, DestroyRequest, Provisioner } from './port.js';
+import { pause } from './pause.js';
 
 export interface LocalProvisionerOptions {
   /** Simulated time per tool (LOCAL_PROVISIONER_STEP_MS). */
@@ -59,7 +59,7 @@ export class LocalProvisioner implements Provisioner {
     const created = Object.keys((await this.outputs(envId)) ?? {});
     // Each row goes as soon as its tool is gone, so a retried destroy resumes where this one stopped.
     for (const toolId of teardownOrder(preset, created)) {
-      await step(this.options.stepMs, signal);
+      await pause(this.options.stepMs, signal);
       await this.db
         .delete(simulatedResources)
         .where(and(eq(simulatedResources.envId, envId), eq(simulatedResources.toolId, toolId)));
@@ -86,7 +86,7 @@ export class LocalProvisioner implements Provisioner {
   ): Promise<string> {
     signal.throwIfAborted();
     await onProgress({ toolId: tool.id, toolName: tool.name, status: 'started' });
-    await step(this.options.stepMs, signal);
+    await pause(this.options.stepMs, signal);
     if (this.options.failTools.includes(tool.id)) {
       const message = `Simulated failure of ${tool.name} (LOCAL_PROVISIONER_FAIL includes "${tool.id}").`;
       await onProgress({ toolId: tool.id, toolName: tool.name, status: 'failed', message });
@@ -99,17 +99,6 @@ export class LocalProvisioner implements Provisioner {
       .onConflictDoNothing();
     await onProgress({ toolId: tool.id, toolName: tool.name, status: 'ready', message: endpoint });
     return endpoint;
-  }
-}
-
-/** One simulated step; an abort ends it at once with the signal's reason. */
-async function step(ms: number, signal: AbortSignal): Promise<void> {
-  signal.throwIfAborted();
-  try {
-    await sleep(ms, undefined, { signal });
-  } catch (error) {
-    signal.throwIfAborted();
-    throw error;
   }
 }
 

@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { isEngineError } from './engine.js';
+import { pause } from '../pause.js';
 
 /** How long to wait for another update to let go of a stack before giving up on this attempt. */
 export interface BusyRetryPolicy {
@@ -28,17 +28,7 @@ export async function retryWhileBusy<T>(
       if (!isEngineError(error, 'concurrent_update') || attempt >= policy.attempts) throw error;
       const delayMs = Math.min(policy.firstDelayMs * 2 ** (attempt - 1), policy.maxDelayMs);
       onWait(attempt, delayMs);
-      await wait(delayMs, signal);
+      await pause(delayMs, signal);
     }
-  }
-}
-
-async function wait(ms: number, signal: AbortSignal): Promise<void> {
-  signal.throwIfAborted();
-  try {
-    await sleep(ms, undefined, { signal });
-  } catch (error) {
-    signal.throwIfAborted();
-    throw error;
   }
 }
