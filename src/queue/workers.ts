@@ -51,7 +51,7 @@ export interface Workers {
   stop(timeoutMs: number): Promise<StopResult>;
 }
 
-const SINGLETONS = new Set<JobName>(['reconcile', 'audit-retention']);
+const SINGLETONS = new Set<JobName>(['reconcile', 'audit-retention', 'audit-verify', 'audit-head']);
 /** How long a stop waits for Redis while handing jobs back and closing, past its own bound. */
 const HAND_BACK_MS = 2000;
 
