@@ -1,0 +1,142 @@
+import { Queue, Worker } from 'bullmq';
+import { and, count, eq, inArray } from 'drizzle-orm';
+import { Redis } from 'ioredis';
+import { environments } from '../../src/db/schema/environments.js';
+import { redisOptions } from '../../src/queue/redis.js';
+import type { JobEvent } from '../../src/queue/workers.js';
+import { decidePlan } from '../../workflows/decide.js';
+import { bootstrapRoles } from '../../workflows/roles.js';
+import type { TestDatabase } from '../../test/support/database.js';
+import { deleteKeys } from '../../test/support/services.js';
+import { uniquePrefix } from '../../test/support/redis.js';
+import { seedPendingPlans } from '../timers/seed.js';
+import { createWorkerSide, type WorkerSide } from '../timers/worker-side.js';
+
+export interface PipelineOptions {
+  labs: number;
+  /** Worker sets, each like one worker process: its own pool and connections, WORKER_CONCURRENCY jobs per queue. */
+  workerSets: number;
+  /** Approvals in flight at once (approvers clicking). */
+  approvalsInFlight: number;
+  redisUrl: string;
+  /** Where ids start, so several runs can share a database. */
+  firstIndex: number;
+}
+
+const APPROVER = { platform: 'slack', id: 'U0APPROVER', name: 'ana' } as const;
+/** Needs approval; five tools, so a deploy is five simulated steps. */
+const PRESET = 'soc-platform';
+const TIMEOUT_MS = 300_000;
+
+/**
+ * Labs per second from approval to running: `labs` plans wait for approval; the clock starts with the first
+ * `decidePlan` and stops when the last deploy job completes (every lab running, checked in Postgres). The local
+ * provisioner runs at zero step delay and notifications go to a counting notifier, so what is left is the bot's own
+ * work: the decisions, the deploy jobs, the audit entries, the timers and the notify jobs they enqueue.
+ */
+export async function measurePipeline(database: TestDatabase, options: PipelineOptions): Promise<number> {
+  const prefix = uniquePrefix('bench-pipe');
+  const side = (env: Record<string, string> = {}) => createWorkerSide({ databaseUrl: database.url, redisUrl: options.redisUrl, prefix, env });
+  const web = side({ APPROVERS: `slack:${APPROVER.id}` });
+  const sets: WorkerSide[] = Array.from({ length: options.workerSets }, () => side());
+  try {
+    await bootstrapRoles(web.s);
+    const ids = await seedPendingPlans(web.s.db, { count: options.labs, presetId: PRESET, ttlSeconds: 8 * 3600, firstIndex: options.firstIndex });
+    let deployed = 0;
+    let lastAt = 0;
+    let allDeployed!: () => void;
+    const finished = new Promise<void>((resolve) => {
+      allDeployed = resolve;
+    });
+    const onEvent = (event: JobEvent) => {
+      if (event.type !== 'completed' || event.queue !== 'deploy') return;
+      deployed += 1;
+      lastAt = performance.now();
+      if (deployed === options.labs) allDeployed();
+    };
+    for (const set of sets) (await set.startWorkers()).subscribe(onEvent);
+    const started = performance.now();
+    await inLanes(ids, options.approvalsInFlight, (envId, index) =>
+      decidePlan(web.s, { envId, decider: APPROVER, decision: 'approve', requestId: `bench-approve-${index}` }).then(() => undefined),
+    );
+    await within(finished, TIMEOUT_MS, () => `${deployed} of ${options.labs} deploys completed`);
+    const [running] = await web.s.db
+      .select({ value: count() })
+      .from(environments)
+      .where(and(eq(environments.state, 'running'), inArray(environments.id, ids)));
+    if (running?.value !== options.labs) throw new Error(`${running?.value ?? 0} of ${options.labs} labs running`);
+    const failures = sets.flatMap((set) => set.failures);
+    if (failures.length > 0) throw new Error(`${failures.length} job attempts failed (first: ${failures[0]?.queue})`);
+    return (options.labs * 1000) / (lastAt - started);
+  } finally {
+    await Promise.all([web, ...sets].map((item) => item.close()));
+    await deleteKeys(prefix, options.redisUrl);
+  }
+}
+
+/**
+ * The same number of jobs through the same queue with BullMQ alone: one `deploy` job per lab, added one at a time by
+ * `approvalsInFlight` lanes, run by `workerSets` bare workers of WORKER_CONCURRENCY whose processor does nothing.
+ */
+export async function measureBareJobs(options: Omit<PipelineOptions, 'firstIndex'> & { concurrency: number }): Promise<number> {
+  const prefix = uniquePrefix('bench-bare');
+  const producer = new Redis(options.redisUrl, redisOptions('worker'));
+  const queue = new Queue('deploy', { connection: producer, prefix });
+  const connections: Redis[] = [];
+  const workers: Worker[] = [];
+  try {
+    let done = 0;
+    let lastAt = 0;
+    let allDone!: () => void;
+    const finished = new Promise<void>((resolve) => {
+      allDone = resolve;
+    });
+    for (let index = 0; index < options.workerSets; index += 1) {
+      const connection = new Redis(options.redisUrl, redisOptions('worker'));
+      connections.push(connection);
+      const worker = new Worker('deploy', async () => undefined, { connection, prefix, concurrency: options.concurrency });
+      worker.on('completed', () => {
+        done += 1;
+        lastAt = performance.now();
+        if (done === options.labs) allDone();
+      });
+      workers.push(worker);
+    }
+    await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+    const ids = Array.from({ length: options.labs }, (_, index) => `deploy-bare-${index}`);
+    const started = performance.now();
+    await inLanes(ids, options.approvalsInFlight, async (jobId) => {
+      await queue.add('deploy', { envId: jobId }, { jobId, removeOnComplete: { count: 10_000 } });
+    });
+    await within(finished, TIMEOUT_MS, () => `${done} of ${options.labs} bare jobs completed`);
+    return (options.labs * 1000) / (lastAt - started);
+  } finally {
+    await Promise.all(workers.map((worker) => worker.close()));
+    await queue.close();
+    await deleteKeys(prefix, options.redisUrl);
+    for (const connection of [producer, ...connections]) connection.disconnect();
+  }
+}
+
+async function inLanes<T>(items: readonly T[], lanes: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const index = next++;
+      await work(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: lanes }, lane));
+}
+
+async function within(promise: Promise<void>, ms: number, progress: () => string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${progress()}`)), ms);
+  });
+  try {
+    await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,83 @@
+import { startPrivateRedis } from '../../test/support/redis-server.js';
+import type { BenchCase, BenchSuite } from '../framework/types.js';
+import { measureBareLateness, measureLateness, type LatenessOptions } from './lateness.js';
+import { openRebuildFixture, type RebuildFixture } from './rebuild.js';
+
+/**
+ * The timer figures: how late reminders and expiries run when 10,000 labs come due in a short window, and how long the
+ * reconciler takes to put every timer back after Redis is wiped. Both on a private redis-server (it is flushed).
+ */
+export const timersSuite: BenchSuite = {
+  name: 'timers',
+  async open(options) {
+    const labs = options.quick ? 500 : 10_000;
+    const redis = await startPrivateRedis();
+    options.cleanup(() => redis.stop());
+    options.log(`seeding ${labs.toLocaleString('en-US')} running labs and scheduling their timers`);
+    const fixture = await openRebuildFixture(redis, labs, '1h,15m');
+    options.cleanup(() => fixture.close());
+    const lateness: LatenessOptions = {
+      labs,
+      reminderOffsetsSeconds: [10],
+      leadMs: options.quick ? 15_000 : 30_000,
+      spreadMs: options.quick ? 5_000 : 20_000,
+      concurrency: 8,
+      scheduleLanes: 16,
+      redisUrl: redis.url,
+    };
+    return {
+      cases: [rebuildCase(fixture, labs), latenessCase(lateness, options.log)],
+      async close() {
+        await fixture.close();
+        await redis.stop();
+      },
+    };
+  },
+};
+
+function rebuildCase(fixture: RebuildFixture, labs: number): BenchCase {
+  const name = `timers rebuild, ${labs.toLocaleString('en-US')} labs`;
+  return {
+    name,
+    figure: `\`runReconcile\` after FLUSHALL: every running lab read from Postgres and its ${fixture.timers.toLocaleString('en-US')} timers (2 reminders and the expiry each) checked and added back`,
+    baseline: `\`addBulk\` of ${fixture.timers.toLocaleString('en-US')} plain delayed BullMQ jobs in one go, on the same redis-server`,
+    runs: 3,
+    metrics: [{ key: 'rebuild', label: name, unit: 'ms', better: 'lower' }],
+    async measure() {
+      const figures = await fixture.measure();
+      return { rebuild: { figure: figures.rebuildMs, baseline: figures.bulkAddMs } };
+    },
+  };
+}
+
+function latenessCase(options: LatenessOptions, log: (message: string) => void): BenchCase {
+  const name = `timer lateness, ${options.labs.toLocaleString('en-US')} labs`;
+  const window = `${options.leadMs / 1000}–${(options.leadMs + options.spreadMs) / 1000} s`;
+  return {
+    name,
+    runs: 1,
+    figure: `${options.labs.toLocaleString('en-US')} running labs expiring ${window} from the start, each reminded ${options.reminderOffsetsSeconds.join(', ')} s before: timers scheduled by \`scheduleTimers\`, run by one worker set (WORKER_CONCURRENCY ${options.concurrency}, local provisioner at zero delay, counting notifier) that expires and destroys every lab; lateness where each job starts`,
+    baseline: 'the same timers as plain BullMQ delayed jobs, run by bare workers of the same concurrency with a processor that does nothing',
+    metrics: [
+      { key: 'remindP50', label: `${name}, reminders p50`, unit: 'ms', better: 'lower' },
+      { key: 'remindP99', label: `${name}, reminders p99 (target < 1 s)`, unit: 'ms', better: 'lower' },
+      { key: 'expireP50', label: `${name}, expiries p50`, unit: 'ms', better: 'lower' },
+      { key: 'expireP99', label: `${name}, expiries p99 (target < 1 s)`, unit: 'ms', better: 'lower' },
+      { key: 'sent', label: `${name}, reminders sent (of those due)`, unit: '', better: 'higher' },
+      { key: 'drain', label: `${name}, labs through their timers per second`, unit: 'labs/s', better: 'higher', digits: 1 },
+    ],
+    async measure() {
+      const bot = await measureLateness(options);
+      log(`${name}: drained ${(bot.drainMs / 1000).toFixed(1)} s after the first timer came due; ${bot.remindersSent} of ${bot.reminders} reminders sent; ${bot.failedAttempts} job attempts failed and were retried`);
+      const bare = await measureBareLateness(options);
+      return {
+        remindP50: { figure: bot.remind.p50Ms, baseline: bare.remind.p50Ms },
+        remindP99: { figure: bot.remind.p99Ms, baseline: bare.remind.p99Ms },
+        expireP50: { figure: bot.expire.p50Ms, baseline: bare.expire.p50Ms },
+        expireP99: { figure: bot.expire.p99Ms, baseline: bare.expire.p99Ms },
+        sent: { figure: bot.remindersSent, baseline: bot.reminders },
+        drain: { figure: (options.labs * 1000) / bot.drainMs, baseline: (options.labs * 1000) / bare.drainMs },
+      };
+    },
+  };
+}
