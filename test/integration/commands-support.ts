@@ -60,7 +60,7 @@ export interface CommandTestKit {
   clock: ManualClock;
 }
 
-/** Real services over a test database: the lead's workflows, a manual clock and a recording job queue. */
+/** Real services over a test database: the real workflows, a manual clock and a recording job queue. */
 export async function commandServices(db: Db): Promise<CommandTestKit> {
   const config = loadConfig({
     ADMINS: `slack:${users.carol.id}`,
