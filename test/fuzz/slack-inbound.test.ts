@@ -189,6 +189,26 @@ describe('fuzzing the Slack endpoint', () => {
     await expectEachAuditedOnce(services.database.pool, requestIds, ['action.clicked']);
   });
 
+  it('refuses a click whose actions hold no action (Bolt would leave it to time out) with a 400, audited once', async () => {
+    const click = blockActionsPayload({
+      user: USERS.approver,
+      teamId: harness.fake.identity.teamId,
+      channelId: 'C0GENERAL',
+      message: { ts: '1700000000.000100' },
+      action: { actionId: 'approve', value: 'env-aaaaaa' },
+      responseUrl: harness.fake.issueResponseUrl({ userId: USERS.approver.id, channelId: 'C0GENERAL' }),
+      triggerId: harness.fake.issueTrigger(USERS.approver.id),
+    });
+    const requestIds: string[] = [];
+    for (const actions of [[], [null], [0, { action_id: 'approve' }], 'approve', { action_id: 'approve' }, null]) {
+      const sent = await postSigned(interactionBody({ ...click, actions }), 'application/x-www-form-urlencoded');
+      expect(sent.status, JSON.stringify(actions)).toBe(400);
+      requestIds.push(sent.requestId);
+    }
+    const audited = await expectEachAuditedOnce(services.database.pool, requestIds, ['action.clicked']);
+    expect(audited.map((row) => row.outcomes[0])).toEqual(requestIds.map(() => 'invalid'));
+  });
+
   it('is still up and answering after all that', async () => {
     const body = slashCommandBody({
       userId: USERS.alice.id,

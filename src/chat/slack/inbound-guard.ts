@@ -33,10 +33,8 @@ export function unroutableBody(request: BufferedIncomingMessage): SlackRejection
   } catch {
     return rejectionOf(kindOfForm(request), formFields(request), 'the body is neither a Slack form nor JSON');
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return rejectionOf(kindOfForm(request), undefined, 'the payload is not an object');
-  }
-  const fields = body as Record<string, unknown>;
+  if (!isObject(body)) return rejectionOf(kindOfForm(request), undefined, 'the payload is not an object');
+  const fields = body;
   // Answered by Bolt itself, before any listener.
   if (fields.ssl_check === '1' || fields.type === 'url_verification') return undefined;
   const refuse = (reason: string) => rejectionOf(kindOfBody(fields), fields, reason);
@@ -47,7 +45,9 @@ export function unroutableBody(request: BufferedIncomingMessage): SlackRejection
   }
   if (fields.name !== undefined || fields.type === 'block_suggestion') return refuse('option requests are not handled by this app');
   if (fields.actions !== undefined || fields.type === 'dialog_submission') {
-    return fields.type === 'block_actions' ? undefined : refuse(`"${String(fields.type).slice(0, 40)}" interactions are not handled by this app`);
+    if (fields.type !== 'block_actions') return refuse(`"${String(fields.type).slice(0, 40)}" interactions are not handled by this app`);
+    // Bolt hands a click to listeners only when its first action is there (`actions[0]` truthy).
+    return isObject(firstOf(fields.actions)) ? undefined : refuse('the click carries no action');
   }
   if (fields.type === 'view_submission') return undefined;
   return refuse('the payload is no slash command, button click or modal submission');
@@ -61,7 +61,7 @@ export function rejectionFor(request: BufferedIncomingMessage, reason: string): 
   } catch {
     body = formFields(request);
   }
-  const fields = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+  const fields = isObject(body) ? body : undefined;
   return rejectionOf(fields ? kindOfBody(fields) : kindOfForm(request), fields, reason);
 }
 
@@ -81,4 +81,12 @@ function formFields(request: BufferedIncomingMessage): Record<string, string> | 
   const mediaType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (mediaType !== 'application/x-www-form-urlencoded') return undefined;
   return Object.fromEntries(new URLSearchParams(request.rawBody.toString()));
+}
+
+function firstOf(value: unknown): unknown {
+  return Array.isArray(value) ? value[0] : undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
