@@ -11,6 +11,12 @@ const IN_FLIGHT: readonly EnvState[] = ['pending_approval', 'approved', 'deployi
 /** A card is re-posted only when its notify job has been gone for this long (it may simply not have run yet). */
 const CARD_GRACE_MS = 60_000;
 
+/**
+ * Labs reconciled at once. Each lab is a few round trips to Redis (and one to Postgres for a running lab); overlapping
+ * them makes a pass over 10,000 labs take seconds rather than minutes, while the pool and Redis see a bounded load.
+ */
+export const RECONCILE_LANES = 16;
+
 export interface ReconcileReport {
   checked: number;
   /** Jobs that were missing and have been added back, by job name. */
@@ -32,13 +38,13 @@ export async function runReconcile(s: Services): Promise<ReconcileReport> {
     await s.jobs.add(name, payload, { jobId, ...(runAt ? { runAt } : {}) });
     report.restored[name] = (report.restored[name] ?? 0) + 1;
   };
-  for (const env of labs) {
+  await inLanes(labs, RECONCILE_LANES, async (env) => {
     try {
       await reconcileOne(s, env, ensure);
     } catch (error) {
       s.log.error({ err: error, envId: env.id }, 'could not reconcile a lab');
     }
-  }
+  });
   await repostMissingCards(s, ensure);
   if (Object.keys(report.restored).length > 0) s.log.info({ report }, 'reconciler restored missing jobs');
   return report;
@@ -69,4 +75,13 @@ async function repostMissingCards(s: Services, ensure: AddJob): Promise<void> {
   for (const { id } of cardless) {
     await ensure('notify', { envId: id, event: 'plan.created' }, jobIds.notify(id, 'plan.created'));
   }
+}
+
+/** Runs `work` over every item, at most `lanes` at a time. */
+async function inLanes<T>(items: readonly T[], lanes: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(lanes, items.length) }, lane));
 }
