@@ -4,7 +4,7 @@ import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/client.js';
-import { assertReadCommitted, chainedFieldsOf, LOCK_CHAIN_QUERY } from './append.js';
+import { assertReadCommitted, LOCK_CHAIN_QUERY, storedFieldsOf } from './append.js';
 import { chainHash, GENESIS_HASH } from './chain.js';
 import { poolOf } from './query.js';
 import type { AuditEntryInput } from './types.js';
@@ -47,7 +47,7 @@ function* copyText(inputs: readonly AuditEntryInput[], ids: readonly { id: strin
   let previous = firstPrevHash;
   let chunk = '';
   for (const [index, input] of inputs.entries()) {
-    const fields = chainedFieldsOf(Number(ids[index]!.id), input, clock);
+    const fields = { id: Number(ids[index]!.id), ...storedFieldsOf(input, clock) };
     const hash = chainHash(previous, fields);
     chunk += `${[
       String(fields.id),

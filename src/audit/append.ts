@@ -1,28 +1,35 @@
 import { sql } from 'drizzle-orm';
 import type { Clock } from '../clock.js';
 import type { DbOrTx } from '../db/client.js';
-import { auditLog, type AuditRow } from '../db/schema/audit.js';
 import { sanitizeDetails, sanitizeText } from './sanitize.js';
-import { chainHash, GENESIS_HASH, type ChainedFields } from './chain.js';
+import { canonicalAfterId, type ChainedFields } from './chain.js';
 import { categoryOf } from './events.js';
 import type { Outcome } from '../errors.js';
 import type { AuditActor, AuditEntryInput } from './types.js';
 
-/** Every append takes this transaction-scoped lock, so the chain is extended by one writer at a time. */
-export const CHAIN_LOCK_KEY = 0x41_49_54_5a; // "AITZ"
-
 /**
  * Appends one entry to the audit log: the single writer of `audit_log`. Run it inside the transaction of the change it
- * records, so both commit or neither does. Concurrent appenders queue on an advisory lock held until their commit,
- * which keeps ids, commit order and the hash chain in step.
+ * records, so both commit or neither does; given the pool, the append is a transaction of its own. The entry waits in
+ * `audit_pending` and is sealed when its transaction commits (migration 0002): under the chain lock it gets its id,
+ * the previous hash and its own hash, so ids, commit order and the hash chain stay in step while the lock is held only
+ * for the commit itself. Returns the entry as stored, without what sealing adds.
  */
-export async function appendAudit(db: DbOrTx, clock: Clock, input: AuditEntryInput): Promise<AuditRow> {
+export async function appendAudit(db: DbOrTx, clock: Clock, input: AuditEntryInput): Promise<PendingEntry> {
   const started = performance.now();
-  const row = isTransaction(db)
-    ? await appendInTransaction(db, clock, input)
-    : await db.transaction((tx) => appendInTransaction(tx, clock, input));
+  const entry = storedFieldsOf(input, clock);
+  await db
+    .execute(sql`
+    insert into audit_pending (occurred_at, category, event_type, actor_type, actor_id, actor_name, platform, channel_id,
+      resource_type, resource_id, outcome, details, request_id, canonical_after_id)
+    values (${entry.occurredAt.toISOString()}::timestamptz, ${entry.category}, ${entry.eventType}, ${entry.actorType},
+      ${entry.actorId}, ${entry.actorName}, ${entry.platform}, ${entry.channelId}, ${entry.resourceType}, ${entry.resourceId},
+      ${entry.outcome}, ${JSON.stringify(entry.details)}::jsonb, ${entry.requestId}, ${canonicalAfterId(entry)})`)
+    .catch((error: unknown) => {
+      // The query wrapper says "Failed query: <sql>"; the database's refusal (isolation level, checks) says what is wrong.
+      throw error instanceof Error && error.cause instanceof Error ? error.cause : error;
+    });
   appendObserver?.((performance.now() - started) / 1000);
-  return row;
+  return entry;
 }
 
 type AppendObserver = (seconds: number) => void;
@@ -33,25 +40,16 @@ export function observeAuditAppends(observer: AppendObserver | undefined): void 
   appendObserver = observer;
 }
 
-async function appendInTransaction(tx: DbOrTx, clock: Clock, input: AuditEntryInput): Promise<AuditRow> {
-  // One round trip while holding the lock: take it, reserve the id, read the head (see audit_chain_next in 0001).
-  const next = await tx.execute<{ id: string; prev_hash: string | null; isolation: string }>(
-    sql`select id::text as id, prev_hash, isolation from audit_chain_next(${CHAIN_LOCK_KEY})`,
-  );
-  const reserved = next.rows[0]!;
-  assertReadCommitted(reserved.isolation);
-  const fields = chainedFieldsOf(Number(reserved.id), input, clock);
-  const prevHash = reserved.prev_hash ?? GENESIS_HASH;
-  const [row] = await tx
-    .insert(auditLog)
-    .overridingSystemValue()
-    .values({ ...fields, prevHash, hash: chainHash(prevHash, fields) })
-    .returning();
-  return row!;
+/**
+ * Seals this transaction's pending entries now rather than at its commit, for a writer that must act on the chain as
+ * it will stand (the retention purge chains its entry to the head before removing old entries).
+ */
+export async function sealPendingEntries(tx: DbOrTx): Promise<void> {
+  await tx.execute(sql`set constraints audit_pending_seal immediate`);
 }
 
-/** Takes the chain lock and says under which isolation level the transaction runs. */
-export const LOCK_CHAIN_QUERY = `select pg_advisory_xact_lock(${CHAIN_LOCK_KEY}), current_setting('transaction_isolation') as isolation`;
+/** Takes the chain lock (audit_chain_lock, in 0002) and says under which isolation level the transaction runs. */
+export const LOCK_CHAIN_QUERY = 'select isolation from audit_chain_lock()';
 
 /**
  * Takes the chain lock for the rest of the transaction. The chain head must be read after this, in a fresh snapshot:
@@ -75,12 +73,14 @@ export interface StoredFields extends ChainedFields {
   details: Record<string, unknown>;
 }
 
+/** An entry as appended, before sealing gives it an id and its hashes. */
+export type PendingEntry = Omit<StoredFields, 'id'>;
+
 /** The stored form of an entry: category derived, timestamp defaulted, free text and details sanitised. */
-export function chainedFieldsOf(id: number, input: AuditEntryInput, clock: Clock): StoredFields {
+export function storedFieldsOf(input: AuditEntryInput, clock: Clock): PendingEntry {
   const occurredAt = new Date((input.occurredAt ?? clock.now()).getTime());
   if (Number.isNaN(occurredAt.getTime())) throw new Error(`audit entry ${input.eventType} has an invalid timestamp`);
   return {
-    id,
     occurredAt,
     category: categoryOf(input.eventType),
     eventType: input.eventType,
@@ -99,8 +99,4 @@ export function chainedFieldsOf(id: number, input: AuditEntryInput, clock: Clock
 
 function optionalText(text: string | null | undefined): string | null {
   return text === null || text === undefined ? null : sanitizeText(text);
-}
-
-function isTransaction(db: DbOrTx): boolean {
-  return 'rollback' in db;
 }

@@ -44,8 +44,15 @@ export function canonicalJson(value: unknown): string {
 
 /** The canonical text of an entry: a JSON array of its fields in a fixed order, timestamps as ISO 8601 UTC. */
 export function canonicalEntry(entry: ChainedFields): string {
+  return `[${JSON.stringify(entry.id)},${canonicalAfterId(entry)}`;
+}
+
+/**
+ * The canonical text of an entry after its id: `canonicalEntry` is `[<id>,` followed by this. It lets the id be
+ * filled in where it is reserved (in the database, by `appendAudit`) without a second way of writing the rest.
+ */
+export function canonicalAfterId(entry: Omit<ChainedFields, 'id'>): string {
   return canonicalJson([
-    entry.id,
     entry.occurredAt.toISOString(),
     entry.category,
     entry.eventType,
@@ -59,7 +66,7 @@ export function canonicalEntry(entry: ChainedFields): string {
     entry.outcome,
     entry.details,
     entry.requestId,
-  ]);
+  ]).slice(1);
 }
 
 /** SHA-256 over the previous hash and the canonical entry. */

@@ -2,11 +2,11 @@ import { desc } from 'drizzle-orm';
 import { chainHeadView, type HeadChannel } from '../../blocks/views/audit-head.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
-import { auditLog, type AuditRow } from '../db/schema/audit.js';
+import { auditLog } from '../db/schema/audit.js';
 import type { Platform } from '../domain/users.js';
 import { AppError } from '../errors.js';
 import type { Services } from '../services.js';
-import { appendAudit } from './append.js';
+import { appendAudit, type PendingEntry } from './append.js';
 import type { AuditActor } from './types.js';
 import { systemActor } from './types.js';
 import type { ChainHead } from './verify.js';
@@ -25,7 +25,7 @@ export interface HeadPublication {
   posted: HeadChannel[];
   failed: HeadChannel[];
   /** The `audit.head_published` entry; null when there was no head. */
-  entry: AuditRow | null;
+  entry: PendingEntry | null;
 }
 
 /** The newest entry of the log. Appends hold the chain lock through their commit, so a committed newest entry is the head. */

@@ -3,9 +3,9 @@ import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Db, DbOrTx } from '../db/client.js';
-import { auditLog, auditSettings, type AuditRow } from '../db/schema/audit.js';
+import { auditLog, auditSettings } from '../db/schema/audit.js';
 import type { Logger } from '../log.js';
-import { appendAudit, lockChain } from './append.js';
+import { appendAudit, lockChain, sealPendingEntries, type PendingEntry } from './append.js';
 import { GENESIS_HASH } from './chain.js';
 import { systemActor } from './types.js';
 
@@ -26,7 +26,7 @@ export interface PurgeResult {
   /** Entries strictly older than this were eligible. */
   cutoff: Date;
   /** The `audit.purged` entry; null when nothing was old enough. */
-  entry: AuditRow | null;
+  entry: PendingEntry | null;
   details: PurgeDetails | null;
 }
 
@@ -63,6 +63,7 @@ export async function purgeExpiredEntries(db: Db, clock: Clock, retentionDays: n
       outcome: 'ok',
       details: { ...details, retentionDays, cutoff: cutoff.toISOString() },
     });
+    await sealPendingEntries(tx);
     await tx.delete(auditLog).where(lte(auditLog.id, last.id));
     return { purged: count, cutoff, entry, details };
   });

@@ -2,11 +2,10 @@ import { chainBreakAlertView, verifyResultView } from '../../blocks/views/audit-
 import { errorView } from '../../blocks/views/error.js';
 import type { View } from '../../blocks/view.js';
 import { usersWithRole } from '../../workflows/roles.js';
-import type { AuditRow } from '../db/schema/audit.js';
 import { isAppError, type AppError } from '../errors.js';
 import type { JobPayload } from '../queue/catalog.js';
 import type { Services } from '../services.js';
-import { appendAudit } from './append.js';
+import { appendAudit, type PendingEntry } from './append.js';
 import { systemActor, type AuditEntryInput } from './types.js';
 import { verifyChain, type ChainHead, type VerifyResult } from './verify.js';
 
@@ -17,7 +16,7 @@ export interface VerifyReport {
   /** The walk's result; undefined when the check was refused (a published head older than the retention). */
   result: VerifyResult | undefined;
   refusal: AppError | undefined;
-  entry: AuditRow;
+  entry: PendingEntry;
   /** Admins the break was reported to, as `platform:userId` (the daily check only). */
   alerted: string[];
 }

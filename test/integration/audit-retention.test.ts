@@ -65,7 +65,6 @@ describe('purgeExpiredEntries', () => {
     expect(result.details).toEqual({ count: 3, throughId: 3, anchorHash: before[2]!.hash });
     expect(await labels()).toEqual(['89d', '10d', '0d', 'purged']);
     expect(result.entry).toMatchObject({
-      id: 7,
       eventType: 'audit.purged',
       category: 'audit',
       actorType: 'system',
