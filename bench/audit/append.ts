@@ -43,7 +43,7 @@ export function appendCase(db: Db, writers: number, total: number): BenchCase {
   const label = `audit append, ${writers} writer${writers === 1 ? '' : 's'}`;
   return {
     name: label,
-    figure: '`appendAudit` (chain lock, head read, SHA-256 over the canonical entry, one transaction per entry)',
+    figure: '`appendAudit` (one transaction per entry; sealed at commit under the chain lock: id, head read, SHA-256 over the canonical entry)',
     baseline: 'a plain INSERT of the same entry into an identical table without the chain',
     metrics: [{ key: 'rate', label, unit: 'entries/s', better: 'higher' }],
     async measure() {

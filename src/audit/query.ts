@@ -22,31 +22,70 @@ export const CSV_COLUMNS = [
   'id', 'occurred_at', 'category', 'event_type', 'actor_type', 'actor_id', 'actor_name', 'platform', 'channel_id',
   'resource_type', 'resource_id', 'outcome', 'details', 'request_id', 'hash',
 ] as const;
+type CsvColumn = (typeof CSV_COLUMNS)[number];
 
 /**
- * The matching entries in id order, every column already text in its CSV form (ISO 8601 UTC with milliseconds, details
- * as JSON), so rows go from Postgres to the CSV without parsing dates or JSON.
+ * First characters a spreadsheet reads as a formula or a control (fullwidth forms included: some apps fold them). A
+ * cell starting with one is exported with a `'` in front. (Postgres text never holds NUL, the other such character.)
  */
-export function exportRowsQuery(filters: AuditFilters): { text: string; values: unknown[] } {
+export const FORMULA_START = ['=', '+', '-', '@', '\t', '\r', '\n', '\uFF1D', '\uFF0B', '\uFF0D', '\uFF20'] as const;
+
+/** Columns whose text is never a formula: digits, a timestamp, a hex hash. */
+const NEVER_FORMULA: ReadonlySet<CsvColumn> = new Set(['id', 'occurred_at', 'hash']);
+
+/** Each column as the text of its CSV cell: ISO 8601 UTC with milliseconds, details as JSON, nulls as nulls. */
+function cellsOf(): Record<CsvColumn, SQL> {
   const t = auditLog;
-  const query = sql`select ${t.id}::text, to_char(${t.occurredAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-    ${t.category}, ${t.eventType}, ${t.actorType}, ${t.actorId}, ${t.actorName}, ${t.platform}, ${t.channelId},
-    ${t.resourceType}, ${t.resourceId}, ${t.outcome}, ${t.details}::text, ${t.requestId}, ${t.hash}
-    from ${t} where ${whereOf(filters)} order by ${t.id}`;
-  return toQuery(query);
+  return {
+    id: sql`${t.id}::text`,
+    occurred_at: sql`to_char(${t.occurredAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+    category: sql`${t.category}`,
+    event_type: sql`${t.eventType}`,
+    actor_type: sql`${t.actorType}`,
+    actor_id: sql`${t.actorId}`,
+    actor_name: sql`${t.actorName}`,
+    platform: sql`${t.platform}`,
+    channel_id: sql`${t.channelId}`,
+    resource_type: sql`${t.resourceType}`,
+    resource_id: sql`${t.resourceId}`,
+    outcome: sql`${t.outcome}`,
+    details: sql`${t.details}::text`,
+    request_id: sql`${t.requestId}`,
+    hash: sql`${t.hash}`,
+  };
+}
+
+const FORMULA_START_LIST = sql.raw(FORMULA_START.map((character) => pg.escapeLiteral(character)).join(', '));
+
+function neutralized(cell: SQL): SQL {
+  return sql`case when left(${cell}, 1) in (${FORMULA_START_LIST}) then '''' || ${cell} else ${cell} end`;
 }
 
 /**
- * The rows query with its values written in as SQL literals, for `COPY (…) TO STDOUT`, which takes no parameters.
- * Every value is a string (timestamps as ISO text, event types, the actor id) and is quoted by `pg.escapeLiteral`.
+ * The matching entries in id order, one column per CSV column (named as in the header), every value already the text
+ * of its cell; with `neutralize`, cells a spreadsheet would evaluate are prefixed with `'`.
  */
-export function exportRowsCopyQuery(filters: AuditFilters): string {
-  const { text, values } = exportRowsQuery(filters);
-  return text.replace(/\$(\d+)/g, (_, position: string) => {
+export function exportRowsQuery(filters: AuditFilters, options: { neutralize: boolean }): { text: string; values: unknown[] } {
+  const cells = cellsOf();
+  const columns = CSV_COLUMNS.map((name) => {
+    const cell = options.neutralize && !NEVER_FORMULA.has(name) ? neutralized(cells[name]) : cells[name];
+    return sql`${cell} as ${sql.identifier(name)}`;
+  });
+  return toQuery(sql`select ${sql.join(columns, sql`, `)} from ${auditLog} where ${whereOf(filters)} order by ${auditLog.id}`);
+}
+
+/**
+ * `COPY (rows query) TO STDOUT` as CSV with the header, its values written in as SQL literals (COPY takes no
+ * parameters). Every value is a string (timestamps as ISO text, event types, the actor id), quoted by `pg.escapeLiteral`.
+ */
+export function exportCopyStatement(filters: AuditFilters, options: { neutralize: boolean }): string {
+  const { text, values } = exportRowsQuery(filters, options);
+  const query = text.replace(/\$(\d+)/g, (_, position: string) => {
     const value = values[Number(position) - 1];
     if (typeof value !== 'string') throw new Error(`export query parameter $${position} is not text`);
     return pg.escapeLiteral(value);
   });
+  return `copy (${query}) to stdout with (format csv, header true)`;
 }
 
 /** How many entries match and the span of their timestamps. */
