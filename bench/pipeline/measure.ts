@@ -1,16 +1,17 @@
 import { Queue, Worker } from 'bullmq';
-import { and, count, eq, inArray } from 'drizzle-orm';
+import { and, between, eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { environments } from '../../src/db/schema/environments.js';
 import { redisOptions } from '../../src/queue/redis.js';
-import type { JobEvent } from '../../src/queue/workers.js';
 import { decidePlan } from '../../workflows/decide.js';
 import { bootstrapRoles } from '../../workflows/roles.js';
 import type { TestDatabase } from '../../test/support/database.js';
 import { deleteKeys } from '../../test/support/services.js';
-import { uniquePrefix } from '../../test/support/redis.js';
+import { pollUntil, uniquePrefix } from '../../test/support/redis.js';
+import { startChild, type ChildProcessHandle } from '../ack/child.js';
 import { seedPendingPlans } from '../timers/seed.js';
-import { createWorkerSide, type WorkerSide } from '../timers/worker-side.js';
+import { createWorkerSide } from '../timers/worker-side.js';
+import type { WorkerAnswer, WorkerRequest } from './worker-process.js';
 
 export interface PipelineOptions {
   labs: number;
@@ -30,46 +31,39 @@ const TIMEOUT_MS = 300_000;
 
 /**
  * Labs per second from approval to running: `labs` plans wait for approval; the clock starts with the first
- * `decidePlan` and stops when the last deploy job completes (every lab running, checked in Postgres). The local
- * provisioner runs at zero step delay and notifications go to a counting notifier, so what is left is the bot's own
- * work: the decisions, the deploy jobs, the audit entries, the timers and the notify jobs they enqueue.
+ * `decidePlan` and stops when Postgres has every lab running. Each worker set is a process of its own (as
+ * `npm run worker`), with the local provisioner at zero step delay and a counting notifier, so what is left is the
+ * bot's own work: the decisions, the deploy jobs, the audit entries, the timers and the notify jobs they enqueue.
  */
 export async function measurePipeline(database: TestDatabase, options: PipelineOptions): Promise<number> {
   const prefix = uniquePrefix('bench-pipe');
-  const side = (env: Record<string, string> = {}) => createWorkerSide({ databaseUrl: database.url, redisUrl: options.redisUrl, prefix, env });
-  const web = side({ APPROVERS: `slack:${APPROVER.id}` });
-  const sets: WorkerSide[] = Array.from({ length: options.workerSets }, () => side());
+  const web = createWorkerSide({ databaseUrl: database.url, redisUrl: options.redisUrl, prefix, env: { APPROVERS: `slack:${APPROVER.id}` } });
+  const sets: ChildProcessHandle<WorkerRequest, WorkerAnswer>[] = [];
   try {
+    for (let index = 0; index < options.workerSets; index += 1) {
+      sets.push(await startChild<WorkerRequest, WorkerAnswer>(new URL('./worker-process.ts', import.meta.url)));
+    }
+    await Promise.all(sets.map((set) => set.ask({ start: { databaseUrl: database.url, redisUrl: options.redisUrl, prefix } })));
     await bootstrapRoles(web.s);
     const ids = await seedPendingPlans(web.s.db, { count: options.labs, presetId: PRESET, ttlSeconds: 8 * 3600, firstIndex: options.firstIndex });
-    let deployed = 0;
-    let lastAt = 0;
-    let allDeployed!: () => void;
-    const finished = new Promise<void>((resolve) => {
-      allDeployed = resolve;
-    });
-    const onEvent = (event: JobEvent) => {
-      if (event.type !== 'completed' || event.queue !== 'deploy') return;
-      deployed += 1;
-      lastAt = performance.now();
-      if (deployed === options.labs) allDeployed();
-    };
-    for (const set of sets) (await set.startWorkers()).subscribe(onEvent);
+    const running = () => web.s.db.$count(environments, and(eq(environments.state, 'running'), between(environments.id, ids[0]!, ids.at(-1)!)));
     const started = performance.now();
     await inLanes(ids, options.approvalsInFlight, (envId, index) =>
       decidePlan(web.s, { envId, decider: APPROVER, decision: 'approve', requestId: `bench-approve-${index}` }).then(() => undefined),
     );
-    await within(finished, TIMEOUT_MS, () => `${deployed} of ${options.labs} deploys completed`);
-    const [running] = await web.s.db
-      .select({ value: count() })
-      .from(environments)
-      .where(and(eq(environments.state, 'running'), inArray(environments.id, ids)));
-    if (running?.value !== options.labs) throw new Error(`${running?.value ?? 0} of ${options.labs} labs running`);
-    const failures = sets.flatMap((set) => set.failures);
-    if (failures.length > 0) throw new Error(`${failures.length} job attempts failed (first: ${failures[0]?.queue})`);
-    return (options.labs * 1000) / (lastAt - started);
+    let done = 0;
+    await pollUntil(async () => (done = await running()) === options.labs, {
+      timeoutMs: TIMEOUT_MS,
+      intervalMs: 20,
+      message: () => `${done} of ${options.labs} labs running after ${TIMEOUT_MS} ms`,
+    });
+    const elapsedMs = performance.now() - started;
+    const failed = (await Promise.all(sets.map((set) => set.ask({ report: true })))).reduce((sum, answer) => sum + answer.failedAttempts, 0);
+    if (failed > 0) throw new Error(`${failed} job attempts failed`);
+    return (options.labs * 1000) / elapsedMs;
   } finally {
-    await Promise.all([web, ...sets].map((item) => item.close()));
+    await Promise.all(sets.map((set) => set.stop()));
+    await web.close();
     await deleteKeys(prefix, options.redisUrl);
   }
 }

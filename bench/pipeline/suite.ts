@@ -6,7 +6,7 @@ import { measureBareJobs, measurePipeline } from './measure.js';
 
 const APPROVALS_IN_FLIGHT = 10;
 
-/** Labs per second from approval to running, with one and with four worker sets, against bare BullMQ jobs. */
+/** Labs per second from approval to running, with one and with four worker processes, against bare BullMQ jobs. */
 export const pipelineSuite: BenchSuite = {
   name: 'pipeline',
   async open(options) {
@@ -17,11 +17,11 @@ export const pipelineSuite: BenchSuite = {
     const concurrency = loadConfig({}).WORKER_CONCURRENCY;
     let firstIndex = 0;
     const pipelineCase = (workerSets: number): BenchCase => {
-      const name = `pipeline, ${workerSets} worker set${workerSets === 1 ? '' : 's'}`;
+      const name = `pipeline, ${workerSets} worker process${workerSets === 1 ? '' : 'es'}`;
       return {
         name,
-        figure: `${labs} plans approved by \`decidePlan\` (${APPROVALS_IN_FLIGHT} at a time) until every lab is running: deploy jobs on ${workerSets} worker set${workerSets === 1 ? '' : 's'} (\`startWorkers\`, WORKER_CONCURRENCY ${concurrency}, a pool each), local provisioner at zero delay, counting notifier`,
-        baseline: `${labs} bare BullMQ jobs through the same deploy queue, added ${APPROVALS_IN_FLIGHT} at a time, run by ${workerSets} bare worker${workerSets === 1 ? '' : 's'} of concurrency ${concurrency} whose processor does nothing`,
+        figure: `${labs} plans approved by \`decidePlan\` (${APPROVALS_IN_FLIGHT} at a time) until every lab is running: deploy jobs on ${workerSets} worker process${workerSets === 1 ? '' : 'es'} (\`startWorkers\`, WORKER_CONCURRENCY ${concurrency}), local provisioner at zero delay, counting notifier`,
+        baseline: `${labs} bare BullMQ jobs through the same deploy queue, added ${APPROVALS_IN_FLIGHT} at a time, run by ${workerSets} bare worker${workerSets === 1 ? '' : 's'} of concurrency ${concurrency} (in the bench's process) whose processor does nothing`,
         runs: 3,
         metrics: [{ key: 'rate', label: name, unit: 'labs/s', better: 'higher', digits: 1 }],
         async measure() {

@@ -122,13 +122,14 @@ export async function measureBareLateness(options: LatenessOptions): Promise<{ r
     await Promise.all(workers.map((worker) => worker.waitUntilReady()));
     const due = dueTimes(options, Date.now());
     const span = due.lastExpiry.getTime() - due.firstExpiry.getTime();
-    const now = Date.now();
     const expiries = Array.from({ length: options.labs }, (_, index) => due.firstExpiry.getTime() + Math.round((span * index) / Math.max(1, options.labs - 1)));
-    const job = (kind: string, index: number, dueAt: number) => ({ name: kind, data: { dueAt }, opts: { jobId: `${kind}-${index}-${dueAt}`, delay: Math.max(0, dueAt - now) } });
     for (const kind of ['remind', 'expire'] as const) {
+      // BullMQ counts a delay from when the job is added.
+      const now = Date.now();
+      const job = (index: number, dueAt: number) => ({ name: kind, data: { dueAt }, opts: { jobId: `${kind}-${index}-${dueAt}`, delay: Math.max(0, dueAt - now) } });
       const jobs = kind === 'expire'
-        ? expiries.map((expiresAt, index) => job(kind, index, expiresAt))
-        : options.reminderOffsetsSeconds.flatMap((offset) => expiries.map((expiresAt, index) => job(kind, index, expiresAt - offset * 1000)));
+        ? expiries.map((expiresAt, index) => job(index, expiresAt))
+        : options.reminderOffsetsSeconds.flatMap((offset) => expiries.map((expiresAt, index) => job(index, expiresAt - offset * 1000)));
       const queue = new Queue(kind, { connection, prefix });
       await queue.addBulk(jobs);
       await queue.close();
