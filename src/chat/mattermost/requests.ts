@@ -101,11 +101,9 @@ export function readCommandRequest(fields: URLSearchParams): Read<CommandRequest
 }
 
 export function readActionRequest(body: Buffer): Read<ActionRequest> {
-  const json = parseJson(body);
-  if (!json.ok) return json;
-  const parsed = actionBody.safeParse(json.value);
-  if (!parsed.success) return unreadableJson(`malformed action request (${describeIssues(parsed.error)})`, json.value);
-  const data = parsed.data;
+  const read = readJson(body, actionBody, 'action request');
+  if (!read.ok) return read;
+  const data = read.value;
   return {
     ok: true,
     value: {
@@ -119,11 +117,9 @@ export function readActionRequest(body: Buffer): Read<ActionRequest> {
 }
 
 export function readDialogRequest(body: Buffer): Read<DialogRequest> {
-  const json = parseJson(body);
-  if (!json.ok) return json;
-  const parsed = dialogBody.safeParse(json.value);
-  if (!parsed.success) return unreadableJson(`malformed dialog submission (${describeIssues(parsed.error)})`, json.value);
-  const data = parsed.data;
+  const read = readJson(body, dialogBody, 'dialog submission');
+  if (!read.ok) return read;
+  const data = read.value;
   return {
     ok: true,
     value: {
@@ -147,12 +143,16 @@ function submissionFields(submission: Record<string, unknown>): Record<string, s
   return fields;
 }
 
-function parseJson(body: Buffer): Read<unknown> {
+/** A JSON body read against its schema; `what` names the request in the reason when it is malformed. */
+function readJson<T extends z.ZodType>(body: Buffer, schema: T, what: string): Read<z.output<T>> {
+  let json: unknown;
   try {
-    return { ok: true, value: JSON.parse(body.toString('utf8')) as unknown };
+    json = JSON.parse(body.toString('utf8'));
   } catch {
     return { ok: false, reason: 'the body is not JSON' };
   }
+  const parsed = schema.safeParse(json);
+  return parsed.success ? { ok: true, value: parsed.data } : unreadableJson(`malformed ${what} (${describeIssues(parsed.error)})`, json);
 }
 
 function unreadableJson(reason: string, value: unknown): Unreadable {
