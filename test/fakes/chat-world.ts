@@ -3,9 +3,9 @@ import { loadConfig } from '../../src/config.js';
 import type { Platform } from '../../src/domain/users.js';
 import type { Logger } from '../../src/log.js';
 import type { PolicyOverrides } from '../../src/queue/policy.js';
-import type { ChatMessage, ChatUser, SentRequest } from './slack-driver.js';
+import type { ChatMessage, ChatUser, SentRequest } from './chat-types.js';
 
-export type { ChatButton, ChatMessage, ChatUser, SentRequest } from './slack-driver.js';
+export type { ChatButton, ChatMessage, ChatUser, SentRequest } from './chat-types.js';
 
 /**
  * The whole bot as it runs in production (`startApp`, mode `all`: the HTTP server, the chat platform, the workers

@@ -1,48 +1,11 @@
 import type { FakeMattermost } from './mattermost.js';
 import type { FakeDialog, FakePost, TimelineEntry } from './mattermost-store.js';
+import type { ChatMessage, ChatUser, SentRequest as ChatSentRequest } from './chat-types.js';
 import { actionRequest, commandRequest, dialogRequest, send, type HttpAnswer, type HttpRequestSpec } from './mattermost-requests.js';
 
-/**
- * Plays the Mattermost server and its users against the bot. Sends slash commands, clicks and dialog submissions as
- * a given user to the URLs registered with the server (command URL, button `integration.url`, dialog `url`); applies
- * the answers the way the server does (`update` edits the post; `ephemeral_text` and command answers become
- * ephemeral posts for that user alone); reads the conversation back from the fake REST API. The method names and
- * shapes are those of the Slack driver, so flow tests can be written once for both platforms.
- */
+export type { ChatButton, ChatMessage, ChatUser } from './chat-types.js';
 
-export interface ChatUser {
-  id: string;
-  name: string;
-}
-
-export interface ChatButton {
-  /** The button's action (`approve`, `destroyConfirm`, ...), from its signed context. */
-  actionId: string;
-  value: string;
-  label: string;
-}
-
-/** A message as a user sees it. */
-export interface ChatMessage {
-  channelId: string;
-  id: string;
-  /** The thread root, for replies. */
-  threadId: string | undefined;
-  /** The message and its attachments' titles, texts and `label: value` fields, one per line. */
-  text: string;
-  buttons: ChatButton[];
-  files: { id: string; name: string; title: string }[];
-  /** Set when only this user sees it (command answers, `ephemeral_text`). */
-  visibleTo: string | undefined;
-  edits: number;
-}
-
-export interface SentRequest {
-  status: number;
-  /** The bot's request id, as written in its audit entry. */
-  requestId: string | undefined;
-  /** The command's answer as the user sees it; for clicks, the `ephemeral_text` shown. */
-  reply: ChatMessage | undefined;
+export interface SentRequest extends ChatSentRequest {
   answer: HttpAnswer;
 }
 
@@ -59,6 +22,13 @@ interface PostAction {
   integration: { url: string; context: Record<string, unknown> };
 }
 
+/**
+ * Plays the Mattermost server and its users against the bot. Sends slash commands, clicks and dialog submissions as
+ * a given user to the URLs registered with the server (command URL, button `integration.url`, dialog `url`); applies
+ * the answers the way the server does (`update` edits the post; `ephemeral_text` and command answers become
+ * ephemeral posts for that user alone); reads the conversation back from the fake REST API. The method names and
+ * shapes are those of the Slack driver, so flow tests can be written once for both platforms.
+ */
 export class MattermostDriver {
   private readonly ephemeralPosts: FakePost[] = [];
   private readonly actions: { afterEvents: number; line: string }[] = [];

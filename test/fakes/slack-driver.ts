@@ -8,47 +8,17 @@ import {
   viewSubmissionPayload,
   type SlashCommandFields,
 } from './slack-signing.js';
+import type { ChatButton, ChatMessage, ChatUser, SentRequest } from './chat-types.js';
+
+export type { ChatButton, ChatMessage, ChatUser, SentRequest } from './chat-types.js';
+
+type Transport = { kind: 'http'; eventsUrl: string; signingSecret: string } | { kind: 'socket' };
 
 /**
  * Drives the bot as Slack users would (slash commands, button clicks, modal submissions) and reads the conversation
  * back from the fake's recorded calls. The method names are platform-neutral so flow tests can be written once for
  * Slack and Mattermost.
  */
-export interface ChatUser {
-  id: string;
-  name: string;
-}
-
-export interface ChatButton {
-  actionId: string;
-  value: string;
-  label: string;
-}
-
-/** A message as a user sees it. */
-export interface ChatMessage {
-  channelId: string;
-  id: string;
-  threadId: string | undefined;
-  /** The fallback text and the text of every block, one per line. */
-  text: string;
-  buttons: ChatButton[];
-  files: { id: string; name: string; title: string }[];
-  /** Set when only this user sees it. */
-  visibleTo: string | undefined;
-  edits: number;
-}
-
-export interface SentRequest {
-  status: number;
-  /** The bot's request id (HTTP mode), as written in its audit entry. */
-  requestId: string | undefined;
-  /** The command's immediate answer, as the user sees it. */
-  reply: ChatMessage | undefined;
-}
-
-type Transport = { kind: 'http'; eventsUrl: string; signingSecret: string } | { kind: 'socket' };
-
 export class SlackDriver {
   private readonly actions: { afterEvents: number; line: string }[] = [];
 

@@ -1,48 +1,36 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handleInvocation } from '../../commands/index.js';
 import type { Invocation } from '../../src/chat/types.js';
 import { verifyChain } from '../../src/audit/verify.js';
 import { decisions } from '../../src/db/schema/decisions.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
   chatEntries,
   chatEntry,
   click,
   command,
-  commandServices,
+  commandTestFile,
   domainEvents,
   environment,
   envIdIn,
   markRunning,
   submitReason,
   users,
-  type CommandTestKit,
 } from './commands-support.js';
 
-let database: TestDatabase;
-let kit: CommandTestKit;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  kit = await commandServices(database.db);
-});
-
-afterAll(async () => {
-  await database?.drop();
-});
+const t = commandTestFile();
 
 type User = (typeof users)[keyof typeof users];
 
 async function handle(invocation: Invocation) {
-  const reply = await handleInvocation(kit.s, invocation);
-  const entry = await chatEntry(database.db, invocation.requestId);
+  const reply = await handleInvocation(t.kit.s, invocation);
+  const entry = await chatEntry(t.database.db, invocation.requestId);
   expect(reply.outcome).toBe(entry.outcome);
   return { reply, entry };
 }
 
 async function requestLab(user: User, preset = 'soc-platform'): Promise<string> {
-  const reply = await handleInvocation(kit.s, command(user, `request ${preset}`));
+  const reply = await handleInvocation(t.kit.s, command(user, `request ${preset}`));
   return envIdIn(reply.view.text);
 }
 
@@ -59,9 +47,9 @@ describe('Approve', () => {
       resourceId: envId,
       details: { actionId: 'approve', value: envId },
     });
-    expect((await environment(database.db, envId)).state).toBe('approved');
-    expect(await domainEvents(database.db, envId)).toEqual(['plan.created', 'plan.approved']);
-    expect(kit.jobs.named('deploy').map((job) => job.options.jobId)).toContain(`deploy-${envId}`);
+    expect((await environment(t.database.db, envId)).state).toBe('approved');
+    expect(await domainEvents(t.database.db, envId)).toEqual(['plan.created', 'plan.approved']);
+    expect(t.kit.jobs.named('deploy').map((job) => job.options.jobId)).toContain(`deploy-${envId}`);
   });
 
   it('refuses a member as denied and the requester approving their own plan as denied', async () => {
@@ -72,7 +60,7 @@ describe('Approve', () => {
     const self = await handle(click(users.erin, 'approve', envId));
     expect(self.reply.view.text).toContain('your own request');
     expect(self.entry).toMatchObject({ outcome: 'denied', details: { error: 'self_approval' } });
-    expect((await environment(database.db, envId)).state).toBe('pending_approval');
+    expect((await environment(t.database.db, envId)).state).toBe('pending_approval');
   });
 
   it('tells a late approver who decided, as invalid', async () => {
@@ -86,14 +74,14 @@ describe('Approve', () => {
   it('judges by the verified user, whatever the button says: 20 concurrent clicks give one approval and 20 entries', async () => {
     const envId = await requestLab(users.alice);
     const clicks = Array.from({ length: 20 }, (_, index) => click(index % 2 === 0 ? users.bob : users.carol, 'approve', envId));
-    const replies = await Promise.all(clicks.map((invocation) => handleInvocation(kit.s, invocation)));
-    const entries = (await Promise.all(clicks.map((invocation) => chatEntries(database.db, invocation.requestId)))).flat();
+    const replies = await Promise.all(clicks.map((invocation) => handleInvocation(t.kit.s, invocation)));
+    const entries = (await Promise.all(clicks.map((invocation) => chatEntries(t.database.db, invocation.requestId)))).flat();
     expect(entries).toHaveLength(20);
     expect(entries.filter((entry) => entry.outcome === 'ok')).toHaveLength(1);
     expect(entries.filter((entry) => entry.outcome === 'invalid')).toHaveLength(19);
     expect(replies.filter((reply) => reply.view.text.includes('You approved'))).toHaveLength(1);
-    expect(kit.jobs.named('deploy').filter((job) => job.options.jobId === `deploy-${envId}`)).toHaveLength(1);
-    expect(await domainEvents(database.db, envId)).toEqual(['plan.created', 'plan.approved']);
+    expect(t.kit.jobs.named('deploy').filter((job) => job.options.jobId === `deploy-${envId}`)).toHaveLength(1);
+    expect(await domainEvents(t.database.db, envId)).toEqual(['plan.created', 'plan.approved']);
   });
 });
 
@@ -105,7 +93,7 @@ describe('Reject and its reason dialog', () => {
     expect(reply.openDialog?.fields[0]).toMatchObject({ name: 'reason', minLength: 3, maxLength: 500 });
     expect(reply.view).toEqual({ text: '', blocks: [] });
     expect(entry).toMatchObject({ outcome: 'ok', resourceId: envId, details: { actionId: 'reject' } });
-    expect((await environment(database.db, envId)).state).toBe('pending_approval');
+    expect((await environment(t.database.db, envId)).state).toBe('pending_approval');
   });
 
   it('explains a refusal at once instead of opening the dialog: member, own request, already decided', async () => {
@@ -134,8 +122,8 @@ describe('Reject and its reason dialog', () => {
       resourceId: envId,
       details: { callbackId: 'rejectReason', value: envId, reason: 'No budget left this quarter' },
     });
-    expect((await environment(database.db, envId)).state).toBe('rejected');
-    const [decision] = await database.db.select().from(decisions).where(eq(decisions.envId, envId));
+    expect((await environment(t.database.db, envId)).state).toBe('rejected');
+    const [decision] = await t.database.db.select().from(decisions).where(eq(decisions.envId, envId));
     expect(decision).toMatchObject({ outcome: 'rejected', deciderId: users.bob.id, reason: 'No budget left this quarter' });
   });
 
@@ -146,14 +134,14 @@ describe('Reject and its reason dialog', () => {
       expect(reply.view.text).toContain('at least 3 characters');
       expect(entry).toMatchObject({ outcome: 'invalid', details: { error: 'reason_required' } });
     }
-    expect((await environment(database.db, envId)).state).toBe('pending_approval');
+    expect((await environment(t.database.db, envId)).state).toBe('pending_approval');
   });
 
   it('refuses a submission by someone who may not decide, even though the dialog was never theirs', async () => {
     const envId = await requestLab(users.alice);
     const { entry } = await handle(submitReason(users.dave, envId, 'I do not like it'));
     expect(entry).toMatchObject({ outcome: 'denied', details: { error: 'forbidden' } });
-    expect((await environment(database.db, envId)).state).toBe('pending_approval');
+    expect((await environment(t.database.db, envId)).state).toBe('pending_approval');
   });
 
   it('refuses an unknown dialog and a malformed value as invalid', async () => {
@@ -167,18 +155,18 @@ describe('Reject and its reason dialog', () => {
 describe('Extend buttons', () => {
   it('extends by 1h and by 4h', async () => {
     const envId = await requestLab(users.alice);
-    const running = await markRunning(kit, envId);
+    const running = await markRunning(t.kit, envId);
     const one = await handle(click(users.alice, 'extend1h', envId));
     expect(one.reply.view.text).toContain('by 1h');
     expect(one.entry).toMatchObject({ outcome: 'ok', resourceId: envId, details: { actionId: 'extend1h' } });
     await handle(click(users.alice, 'extend4h', envId));
-    const env = await environment(database.db, envId);
+    const env = await environment(t.database.db, envId);
     expect(env.expiresAt!.getTime() - running.expiresAt!.getTime()).toBe(5 * 3600_000);
   });
 
   it('refuses another member’s click as denied, and past the maximum as invalid with the limit shown', async () => {
     const envId = await requestLab(users.alice, 'quick-sandbox');
-    await markRunning(kit, envId);
+    await markRunning(t.kit, envId);
     expect((await handle(click(users.dave, 'extend1h', envId))).entry).toMatchObject({ outcome: 'denied', details: { error: 'not_owner' } });
     await handle(click(users.alice, 'extend4h', envId));
     const over = await handle(click(users.alice, 'extend4h', envId));
@@ -191,19 +179,19 @@ describe('Extend buttons', () => {
 describe('Destroy, Destroy now and Cancel', () => {
   it('Destroy shows the confirmation; Destroy now starts the destroy and replaces the confirmation', async () => {
     const envId = await requestLab(users.alice);
-    await markRunning(kit, envId);
+    await markRunning(t.kit, envId);
     const ask = await handle(click(users.alice, 'destroy', envId));
     expect(ask.reply.view.text).toContain(`Destroy \`${envId}\``);
     expect(ask.entry.outcome).toBe('ok');
-    expect((await environment(database.db, envId)).state).toBe('running');
+    expect((await environment(t.database.db, envId)).state).toBe('running');
 
     const confirm = await handle(click(users.alice, 'destroyConfirm', envId));
     expect(confirm.reply.replaceOriginal?.text).toContain(`Destroying \`${envId}\``);
     expect(confirm.reply.view).toEqual({ text: '', blocks: [] });
     expect(confirm.entry).toMatchObject({ outcome: 'ok', resourceId: envId, details: { actionId: 'destroyConfirm' } });
-    expect((await environment(database.db, envId)).state).toBe('destroying');
-    expect(kit.jobs.named('destroy').map((job) => job.options.jobId)).toContain(`destroy-${envId}`);
-    expect((await domainEvents(database.db, envId)).at(-1)).toBe('destroy.initiated');
+    expect((await environment(t.database.db, envId)).state).toBe('destroying');
+    expect(t.kit.jobs.named('destroy').map((job) => job.options.jobId)).toContain(`destroy-${envId}`);
+    expect((await domainEvents(t.database.db, envId)).at(-1)).toBe('destroy.initiated');
 
     const again = await handle(click(users.alice, 'destroyConfirm', envId));
     expect(again.reply.replaceOriginal).toBeUndefined();
@@ -213,27 +201,27 @@ describe('Destroy, Destroy now and Cancel', () => {
 
   it('Cancel keeps the lab and replaces the confirmation', async () => {
     const envId = await requestLab(users.alice);
-    await markRunning(kit, envId);
+    await markRunning(t.kit, envId);
     const { reply, entry } = await handle(click(users.alice, 'destroyCancel', envId));
     expect(reply.replaceOriginal?.text).toContain(`Kept \`${envId}\``);
     expect(entry).toMatchObject({ outcome: 'ok', details: { actionId: 'destroyCancel' } });
-    expect((await environment(database.db, envId)).state).toBe('running');
+    expect((await environment(t.database.db, envId)).state).toBe('running');
   });
 
   it('refuses Destroy now from someone else as denied, whatever the button value claims', async () => {
     const envId = await requestLab(users.alice);
-    await markRunning(kit, envId);
+    await markRunning(t.kit, envId);
     const { reply, entry } = await handle(click(users.dave, 'destroyConfirm', envId));
     expect(reply.replaceOriginal).toBeUndefined();
     expect(entry).toMatchObject({ outcome: 'denied', actorId: users.dave.id, details: { error: 'not_owner' } });
-    expect((await environment(database.db, envId)).state).toBe('running');
+    expect((await environment(t.database.db, envId)).state).toBe('running');
   });
 
   it('lets an admin destroy anyone’s lab', async () => {
     const envId = await requestLab(users.alice);
-    await markRunning(kit, envId);
+    await markRunning(t.kit, envId);
     expect((await handle(click(users.carol, 'destroyConfirm', envId))).entry.outcome).toBe('ok');
-    expect((await environment(database.db, envId)).destroyReason).toBe('admin');
+    expect((await environment(t.database.db, envId)).destroyReason).toBe('admin');
   });
 });
 
@@ -255,7 +243,7 @@ describe('malformed clicks', () => {
 
 describe('the audit log after all of the above', () => {
   it('is one intact hash chain, concurrent clicks included', async () => {
-    const result = await verifyChain(database.db);
+    const result = await verifyChain(t.database.db);
     expect(result).toMatchObject({ intact: true });
     expect(result.checked).toBeGreaterThan(50);
   });

@@ -1,25 +1,14 @@
 import { Writable } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handleInvocation, recordRejectedRequest } from '../../commands/index.js';
 import { connectDatabase } from '../../src/db/client.js';
 import { auditLog } from '../../src/db/schema/audit.js';
 import type { Services } from '../../src/services.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { chatEntry, click, command, commandServices, users, type CommandTestKit } from './commands-support.js';
+import { chatEntry, click, command, commandTestFile, users } from './commands-support.js';
 
-let database: TestDatabase;
-let kit: CommandTestKit;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  kit = await commandServices(database.db);
-});
-
-afterAll(async () => {
-  await database?.drop();
-});
+const t = commandTestFile();
 
 function capturingLogger() {
   const chunks: string[] = [];
@@ -32,10 +21,10 @@ function capturingLogger() {
   return { log: pino({ level: 'info' }, stream), text: () => chunks.join('') };
 }
 
-async function exportAs(user: (typeof users)[keyof typeof users], text: string, s: Services = kit.s) {
+async function exportAs(user: (typeof users)[keyof typeof users], text: string, s: Services = t.kit.s) {
   const invocation = command(user, `export ${text}`.trim(), 'audit');
   const reply = await handleInvocation(s, invocation);
-  const entry = await chatEntry(database.db, invocation.requestId);
+  const entry = await chatEntry(t.database.db, invocation.requestId);
   expect(reply.outcome).toBe(entry.outcome);
   return { reply, entry, invocation };
 }
@@ -45,7 +34,7 @@ describe('/audit export', () => {
     const { reply, entry, invocation } = await exportAs(users.carol, '');
     expect(reply.view.text).toContain('Preparing your export…');
     expect(reply.view.text).toContain('2026-11-19 12:00:00 UTC to 2026-11-26 12:00:00 UTC · all types');
-    const job = kit.jobs.named('audit-export').find((item) => item.options.jobId === `audit-export-${invocation.requestId}`);
+    const job = t.kit.jobs.named('audit-export').find((item) => item.options.jobId === `audit-export-${invocation.requestId}`);
     expect(job?.payload).toEqual({
       requestId: invocation.requestId,
       platform: 'slack',
@@ -59,7 +48,7 @@ describe('/audit export', () => {
 
   it('passes the filters through: dates inclusive, a category expanded, an actor from a mention', async () => {
     const { entry, invocation } = await exportAs(users.carol, '--from 2026-11-01 --to 2026-11-26 --type team,plan.approved --actor <@U0BOB|bob>');
-    const job = kit.jobs.named('audit-export').find((item) => item.options.jobId === `audit-export-${invocation.requestId}`);
+    const job = t.kit.jobs.named('audit-export').find((item) => item.options.jobId === `audit-export-${invocation.requestId}`);
     expect(job?.payload).toMatchObject({
       filters: {
         from: '2026-11-01T00:00:00.000Z',
@@ -72,13 +61,13 @@ describe('/audit export', () => {
   });
 
   it('refuses a non-admin as denied, enqueues nothing, and audits the refusal', async () => {
-    const before = kit.jobs.named('audit-export').length;
+    const before = t.kit.jobs.named('audit-export').length;
     for (const user of [users.alice, users.bob]) {
       const { reply, entry } = await exportAs(user, '--from 2026-11-01');
       expect(reply.view.text).toContain('Only admins can export the audit log');
       expect(entry).toMatchObject({ outcome: 'denied', actorId: user.id, details: { error: 'forbidden' } });
     }
-    expect(kit.jobs.named('audit-export')).toHaveLength(before);
+    expect(t.kit.jobs.named('audit-export')).toHaveLength(before);
   });
 
   it.each([
@@ -90,11 +79,11 @@ describe('/audit export', () => {
     ['--verbose yes', 'Unknown option --verbose'],
     ['2026-11-01', 'Unexpected "2026-11-01"'],
   ])('refuses bad filters %j as invalid and enqueues nothing', async (text, words) => {
-    const before = kit.jobs.named('audit-export').length;
+    const before = t.kit.jobs.named('audit-export').length;
     const { reply, entry } = await exportAs(users.carol, text);
     expect(reply.view.text).toContain(words);
     expect(entry).toMatchObject({ outcome: 'invalid', details: { error: 'invalid_filter' } });
-    expect(kit.jobs.named('audit-export')).toHaveLength(before);
+    expect(t.kit.jobs.named('audit-export')).toHaveLength(before);
   });
 
   it('refuses 10 KB of filter text as invalid', async () => {
@@ -103,39 +92,39 @@ describe('/audit export', () => {
   });
 
   it('answers /audit and /audit help with usage, and an unknown sub-command as invalid', async () => {
-    const help = await handleInvocation(kit.s, command(users.carol, '', 'audit'));
+    const help = await handleInvocation(t.kit.s, command(users.carol, '', 'audit'));
     expect(help.view.text).toContain('/audit export');
     const unknown = command(users.carol, 'purge', 'audit');
-    await handleInvocation(kit.s, unknown);
-    expect((await chatEntry(database.db, unknown.requestId)).outcome).toBe('invalid');
+    await handleInvocation(t.kit.s, unknown);
+    expect((await chatEntry(t.database.db, unknown.requestId)).outcome).toBe('invalid');
   });
 });
 
 describe('failures become replies, never exceptions', () => {
   it('says "temporarily unavailable" when the queue cannot be reached, audited as error', async () => {
-    kit.jobs.failWith = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' });
+    t.kit.jobs.failWith = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' });
     try {
       const { reply, entry, invocation } = await exportAs(users.carol, '');
       expect(reply.view.text).toContain('temporarily unavailable');
       expect(reply.view.text).toContain(invocation.requestId);
       expect(entry).toMatchObject({ outcome: 'error', details: { error: 'unavailable' } });
     } finally {
-      kit.jobs.failWith = undefined;
+      t.kit.jobs.failWith = undefined;
     }
   });
 
   it('hides an unexpected error behind "Something went wrong" with the request id, logging it in full', async () => {
     const { log, text } = capturingLogger();
-    kit.jobs.failWith = new Error('queue exploded at /srv/secret/path.ts:12');
+    t.kit.jobs.failWith = new Error('queue exploded at /srv/secret/path.ts:12');
     try {
-      const { reply, entry, invocation } = await exportAs(users.carol, '', { ...kit.s, log });
+      const { reply, entry, invocation } = await exportAs(users.carol, '', { ...t.kit.s, log });
       expect(reply.view.text).toContain(`Something went wrong (request id ${invocation.requestId})`);
       expect(reply.view.text).not.toContain('exploded');
       expect(entry).toMatchObject({ outcome: 'error', details: { error: 'internal' } });
       expect(text()).toContain('queue exploded at /srv/secret/path.ts:12');
       expect(text()).toContain(invocation.requestId);
     } finally {
-      kit.jobs.failWith = undefined;
+      t.kit.jobs.failWith = undefined;
     }
   });
 
@@ -143,12 +132,12 @@ describe('failures become replies, never exceptions', () => {
     const { log, text } = capturingLogger();
     const unreachable = connectDatabase('postgres://postgres@127.0.0.1:1/none', { max: 1 });
     try {
-      const s: Services = { ...kit.s, db: unreachable.db, log };
+      const s: Services = { ...t.kit.s, db: unreachable.db, log };
       const invocation = click(users.alice, 'extend1h', 'env-7k2p9q');
       const reply = await handleInvocation(s, invocation);
       expect(reply.view.text).toContain('temporarily unavailable');
       expect(text()).toContain('could not write the audit entry');
-      expect(await database.db.select().from(auditLog).where(eq(auditLog.requestId, invocation.requestId))).toHaveLength(0);
+      expect(await t.database.db.select().from(auditLog).where(eq(auditLog.requestId, invocation.requestId))).toHaveLength(0);
     } finally {
       await unreachable.close();
     }
@@ -157,7 +146,7 @@ describe('failures become replies, never exceptions', () => {
 
 describe('recordRejectedRequest', () => {
   it('audits a verified but malformed request as invalid, with its reason and whatever is known of its sender', async () => {
-    await recordRejectedRequest(kit.s, {
+    await recordRejectedRequest(t.kit.s, {
       platform: 'slack',
       requestId: 'req-malformed-1',
       kind: 'action',
@@ -165,7 +154,7 @@ describe('recordRejectedRequest', () => {
       channelId: 'C0LABS',
       reason: 'block_actions payload without actions',
     });
-    expect(await chatEntry(database.db, 'req-malformed-1')).toMatchObject({
+    expect(await chatEntry(t.database.db, 'req-malformed-1')).toMatchObject({
       eventType: 'action.clicked',
       outcome: 'invalid',
       actorId: users.dave.id,
@@ -176,8 +165,8 @@ describe('recordRejectedRequest', () => {
   });
 
   it('audits a command without a readable user as command.invoked by an unknown actor', async () => {
-    await recordRejectedRequest(kit.s, { platform: 'mattermost', requestId: 'req-malformed-2', kind: 'command', reason: 'no user_id' });
-    expect(await chatEntry(database.db, 'req-malformed-2')).toMatchObject({
+    await recordRejectedRequest(t.kit.s, { platform: 'mattermost', requestId: 'req-malformed-2', kind: 'command', reason: 'no user_id' });
+    expect(await chatEntry(t.database.db, 'req-malformed-2')).toMatchObject({
       eventType: 'command.invoked',
       outcome: 'invalid',
       actorId: 'unknown',
@@ -190,7 +179,7 @@ describe('recordRejectedRequest', () => {
     const unreachable = connectDatabase('postgres://postgres@127.0.0.1:1/none', { max: 1 });
     try {
       await expect(
-        recordRejectedRequest({ ...kit.s, db: unreachable.db }, { platform: 'slack', requestId: 'req-x', kind: 'dialog', reason: 'bad' }),
+        recordRejectedRequest({ ...t.kit.s, db: unreachable.db }, { platform: 'slack', requestId: 'req-x', kind: 'dialog', reason: 'bad' }),
       ).resolves.toBeUndefined();
     } finally {
       await unreachable.close();

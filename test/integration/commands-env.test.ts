@@ -1,39 +1,27 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handleInvocation } from '../../commands/index.js';
 import type { Services } from '../../src/services.js';
 import { roleOf } from '../../workflows/roles.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
   chatEntries,
   chatEntry,
   command,
-  commandServices,
+  commandTestFile,
   domainEvents,
   environment,
   environmentCount,
   envIdIn,
   markRunning,
   users,
-  type CommandTestKit,
 } from './commands-support.js';
 
-let database: TestDatabase;
-let kit: CommandTestKit;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  kit = await commandServices(database.db);
-});
-
-afterAll(async () => {
-  await database?.drop();
-});
+const t = commandTestFile();
 
 /** Runs a command and returns its reply with its one audit entry. */
-async function run(user: (typeof users)[keyof typeof users], text: string, name = 'env', s: Services = kit.s) {
+async function run(user: (typeof users)[keyof typeof users], text: string, name = 'env', s: Services = t.kit.s) {
   const invocation = command(user, text, name);
   const reply = await handleInvocation(s, invocation);
-  const entry = await chatEntry(database.db, invocation.requestId);
+  const entry = await chatEntry(t.database.db, invocation.requestId);
   expect(reply.outcome).toBe(entry.outcome);
   return { reply, entry, invocation };
 }
@@ -85,12 +73,12 @@ describe('/env help, presets and unknown input', () => {
   });
 
   it('refuses 10 KB of text cleanly: invalid, the stored text clipped, nothing created', async () => {
-    const before = await environmentCount(database.db);
+    const before = await environmentCount(t.database.db);
     const { reply, entry } = await run(users.alice, `request soc-platform --name "${'a'.repeat(10_240)}"`);
     expect(reply.view.text).toContain('at most 2000');
     expect(entry.outcome).toBe('invalid');
     expect(String(entry.details.text).length).toBeLessThanOrEqual(2001);
-    expect(await environmentCount(database.db)).toBe(before);
+    expect(await environmentCount(t.database.db)).toBe(before);
   });
 });
 
@@ -101,17 +89,17 @@ describe('/env request', () => {
     expect(reply.view.text).toContain('≈ $9.60 for 8h');
     expect(reply.view.text).toContain('approvals channel');
     expect(entry).toMatchObject({ outcome: 'ok', resourceType: 'environment', resourceId: envId, details: { subcommand: 'request' } });
-    const env = await environment(database.db, envId);
+    const env = await environment(t.database.db, envId);
     expect(env).toMatchObject({ state: 'pending_approval', ownerId: users.alice.id, name: 'Phishing triage', ttlSeconds: 8 * 3600 });
-    expect(await domainEvents(database.db, envId)).toEqual(['plan.created']);
-    expect(kit.jobs.added.some((job) => job.name === 'notify' && job.options.jobId === `notify-${envId}-plan-created`)).toBe(true);
+    expect(await domainEvents(t.database.db, envId)).toEqual(['plan.created']);
+    expect(t.kit.jobs.added.some((job) => job.name === 'notify' && job.options.jobId === `notify-${envId}-plan-created`)).toBe(true);
   });
 
   it('approves a preset without approval by policy and enqueues its deploy', async () => {
     const envId = await requestLab(users.dave, 'request quick-sandbox');
-    expect((await environment(database.db, envId)).state).toBe('approved');
-    expect(await domainEvents(database.db, envId)).toEqual(['plan.created', 'plan.approved']);
-    expect(kit.jobs.named('deploy').map((job) => job.options.jobId)).toContain(`deploy-${envId}`);
+    expect((await environment(t.database.db, envId)).state).toBe('approved');
+    expect(await domainEvents(t.database.db, envId)).toEqual(['plan.created', 'plan.approved']);
+    expect(t.kit.jobs.named('deploy').map((job) => job.options.jobId)).toContain(`deploy-${envId}`);
   });
 
   it.each([
@@ -126,29 +114,29 @@ describe('/env request', () => {
     ['soc-platform --name "<!channel>"', 'invalid_name', 'not allowed'],
     ['"\'; drop table environments; --"', 'unknown_preset', 'There is no preset'],
   ])('refuses request %j as invalid (%s) and creates nothing', async (args, code, words) => {
-    const before = await environmentCount(database.db);
+    const before = await environmentCount(t.database.db);
     const { reply, entry } = await run(users.alice, `request ${args}`);
     expect(reply.view.text).toContain(words);
     expect(reply.view.tone).toBe('warning');
     expect(entry).toMatchObject({ outcome: 'invalid', resourceId: null, details: { error: code } });
-    expect(await environmentCount(database.db)).toBe(before);
+    expect(await environmentCount(t.database.db)).toBe(before);
   });
 
   it('refuses a request over the quota as denied', async () => {
-    const strict: Services = { ...kit.s, config: { ...kit.s.config, MAX_ACTIVE_PER_USER: 1 } };
+    const strict: Services = { ...t.kit.s, config: { ...t.kit.s.config, MAX_ACTIVE_PER_USER: 1 } };
     await run(users.erin, 'request threat-hunting', 'env', strict);
-    const before = await environmentCount(database.db);
+    const before = await environmentCount(t.database.db);
     const { reply, entry } = await run(users.erin, 'request threat-hunting', 'env', strict);
     expect(reply.view.text).toContain('the most allowed is 1');
     expect(entry).toMatchObject({ outcome: 'denied', details: { error: 'quota_exceeded' } });
-    expect(await environmentCount(database.db)).toBe(before);
+    expect(await environmentCount(t.database.db)).toBe(before);
   });
 });
 
 describe('/env list', () => {
   it('lists the caller’s own environments with state and time left', async () => {
     const envId = await requestLab(users.alice, 'request ir-dfir-lab');
-    await markRunning(kit, envId);
+    await markRunning(t.kit, envId);
     const other = await requestLab(users.dave, 'request threat-hunting');
     const { reply, entry } = await run(users.alice, 'list');
     expect(reply.view.text).toContain(envId);
@@ -178,7 +166,7 @@ describe('/env list', () => {
 describe('/env status', () => {
   it('shows the owner their lab with endpoints and history, audited with the env as resource', async () => {
     const envId = await requestLab(users.alice);
-    await markRunning(kit, envId);
+    await markRunning(t.kit, envId);
     const { reply, entry } = await run(users.alice, `status ${envId.toUpperCase()}`);
     expect(reply.view.text).toContain(`https://${envId}.labs.example/elastic`);
     expect(reply.view.text).toContain('plan.created');
@@ -198,20 +186,20 @@ describe('/env status', () => {
 
   it('shows the provisioner\'s live outputs, and the recorded endpoints when it cannot answer in time', async () => {
     const envId = await requestLab(users.alice);
-    await markRunning(kit, envId);
-    const provisioner = kit.s.provisioner;
+    await markRunning(t.kit, envId);
+    const provisioner = t.kit.s.provisioner;
     try {
-      kit.s.provisioner = { ...provisioner, outputs: async () => ({ elastic: 'https://live.example/kibana' }) };
+      t.kit.s.provisioner = { ...provisioner, outputs: async () => ({ elastic: 'https://live.example/kibana' }) };
       expect((await run(users.alice, `status ${envId}`)).reply.view.text).toContain('https://live.example/kibana');
-      kit.s.provisioner = { ...provisioner, outputs: () => new Promise(() => undefined) };
+      t.kit.s.provisioner = { ...provisioner, outputs: () => new Promise(() => undefined) };
       const started = Date.now();
       const slow = await run(users.alice, `status ${envId}`);
       expect(Date.now() - started).toBeLessThan(2500);
       expect(slow.reply.view.text).toContain(`https://${envId}.labs.example/elastic`);
-      kit.s.provisioner = { ...provisioner, outputs: () => Promise.reject(new Error('stack gone')) };
+      t.kit.s.provisioner = { ...provisioner, outputs: () => Promise.reject(new Error('stack gone')) };
       expect((await run(users.alice, `status ${envId}`)).reply.view.text).toContain(`https://${envId}.labs.example/elastic`);
     } finally {
-      kit.s.provisioner = provisioner;
+      t.kit.s.provisioner = provisioner;
     }
   });
 
@@ -228,29 +216,29 @@ describe('/env status', () => {
 describe('/env extend', () => {
   it('extends a running lab and says until when', async () => {
     const envId = await requestLab(users.alice);
-    const running = await markRunning(kit, envId);
+    const running = await markRunning(t.kit, envId);
     const { reply, entry } = await run(users.alice, `extend ${envId} 2h`);
     expect(reply.view.text).toContain('by 2h');
     expect(entry).toMatchObject({ outcome: 'ok', resourceId: envId });
-    const env = await environment(database.db, envId);
+    const env = await environment(t.database.db, envId);
     expect(env.expiresAt!.getTime() - running.expiresAt!.getTime()).toBe(2 * 3600_000);
-    expect((await domainEvents(database.db, envId)).at(-1)).toBe('ttl.extended');
+    expect((await domainEvents(t.database.db, envId)).at(-1)).toBe('ttl.extended');
   });
 
   it('refuses past the preset maximum with the limit, as invalid, and changes nothing', async () => {
     const envId = await requestLab(users.alice);
-    const running = await markRunning(kit, envId);
+    const running = await markRunning(t.kit, envId);
     const { reply, entry } = await run(users.alice, `extend ${envId} 3d`);
     expect(reply.view.text).toContain('maximum lifetime');
     expect(reply.view.text).toContain('You can extend it by up to 2d16h');
     expect(entry).toMatchObject({ outcome: 'invalid', details: { error: 'ttl_over_max' } });
-    expect((await environment(database.db, envId)).expiresAt).toEqual(running.expiresAt);
+    expect((await environment(t.database.db, envId)).expiresAt).toEqual(running.expiresAt);
   });
 
   it('refuses someone else’s lab as denied, a lab not running and a bad duration as invalid', async () => {
     const envId = await requestLab(users.alice);
     expect((await run(users.alice, `extend ${envId} 1h`)).entry).toMatchObject({ outcome: 'invalid', details: { error: 'not_running' } });
-    await markRunning(kit, envId);
+    await markRunning(t.kit, envId);
     expect((await run(users.dave, `extend ${envId} 1h`)).entry).toMatchObject({ outcome: 'denied', details: { error: 'not_owner' } });
     expect((await run(users.alice, `extend ${envId} soon`)).entry).toMatchObject({ outcome: 'invalid', details: { error: 'invalid_duration' } });
     expect((await run(users.alice, `extend ${envId}`)).reply.view.text).toContain('By how much');
@@ -260,19 +248,19 @@ describe('/env extend', () => {
 describe('/env destroy', () => {
   it('asks for confirmation with Destroy now / Cancel and destroys nothing', async () => {
     const envId = await requestLab(users.alice);
-    await markRunning(kit, envId);
-    const destroyJobs = kit.jobs.named('destroy').length;
+    await markRunning(t.kit, envId);
+    const destroyJobs = t.kit.jobs.named('destroy').length;
     const { reply, entry } = await run(users.alice, `destroy ${envId}`);
     const buttons = reply.view.blocks.flatMap((block) => (block.kind === 'actions' ? block.buttons : []));
     expect(buttons.map((button) => [button.actionId, button.value])).toEqual([['destroyConfirm', envId], ['destroyCancel', envId]]);
     expect(entry).toMatchObject({ outcome: 'ok', resourceId: envId });
-    expect((await environment(database.db, envId)).state).toBe('running');
-    expect(kit.jobs.named('destroy')).toHaveLength(destroyJobs);
+    expect((await environment(t.database.db, envId)).state).toBe('running');
+    expect(t.kit.jobs.named('destroy')).toHaveLength(destroyJobs);
   });
 
   it('lets an admin ask to destroy anyone’s lab but refuses another member as denied', async () => {
     const envId = await requestLab(users.alice);
-    await markRunning(kit, envId);
+    await markRunning(t.kit, envId);
     expect((await run(users.carol, `destroy ${envId}`)).entry.outcome).toBe('ok');
     const { reply, entry } = await run(users.dave, `destroy ${envId}`);
     expect(reply.view.text).toContain('only its owner or an admin');
@@ -293,16 +281,16 @@ describe('/env role', () => {
     const { reply, entry } = await run(users.carol, `role <@${users.dave.id}|dave> approver`);
     expect(reply.view.text).toContain('is now approver (was member)');
     expect(entry).toMatchObject({ outcome: 'ok', resourceType: 'member', resourceId: `slack:${users.dave.id}` });
-    expect(await roleOf(kit.s, users.dave)).toBe('approver');
+    expect(await roleOf(t.kit.s, users.dave)).toBe('approver');
     await run(users.carol, `role ${users.dave.id} member`);
-    expect(await roleOf(kit.s, users.dave)).toBe('member');
+    expect(await roleOf(t.kit.s, users.dave)).toBe('member');
   });
 
   it('refuses a non-admin as denied and leaves the role alone', async () => {
     const { reply, entry } = await run(users.bob, `role <@${users.bob.id}> admin`);
     expect(reply.view.text).toContain('Only admins can change roles');
     expect(entry).toMatchObject({ outcome: 'denied', details: { error: 'forbidden' } });
-    expect(await roleOf(kit.s, users.bob)).toBe('approver');
+    expect(await roleOf(t.kit.s, users.bob)).toBe('approver');
   });
 
   it('refuses a Mattermost @username as invalid, asking for the user id', async () => {
@@ -320,8 +308,8 @@ describe('audit entries', () => {
   it('writes exactly one chat entry per command, whatever its outcome', async () => {
     for (const text of ['help', 'nope', 'request soc-platform --ttl 90s', 'list --all', 'status env-zzzzzz']) {
       const invocation = command(users.alice, text);
-      await handleInvocation(kit.s, invocation);
-      expect(await chatEntries(database.db, invocation.requestId)).toHaveLength(1);
+      await handleInvocation(t.kit.s, invocation);
+      expect(await chatEntries(t.database.db, invocation.requestId)).toHaveLength(1);
     }
   });
 });

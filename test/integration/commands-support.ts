@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { ActionId } from '../../blocks/view.js';
 import type { ActionInvocation, CommandInvocation, DialogSubmission } from '../../src/chat/types.js';
@@ -13,6 +14,7 @@ import { silentLogger } from '../../src/log.js';
 import type { EnqueueOptions, JobName, JobPayload, JobQueue } from '../../src/queue/catalog.js';
 import { Notifiers, type Services } from '../../src/services.js';
 import { bootstrapRoles } from '../../workflows/roles.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 export interface RecordedJob {
   name: JobName;
@@ -58,6 +60,24 @@ export interface CommandTestKit {
   s: Services;
   jobs: RecordingJobQueue;
   clock: ManualClock;
+}
+
+export interface CommandTestFile {
+  database: TestDatabase;
+  kit: CommandTestKit;
+}
+
+/** A test database and command services over it for the tests of one file: made before them, dropped after. */
+export function commandTestFile(): CommandTestFile {
+  const file = {} as CommandTestFile;
+  beforeAll(async () => {
+    file.database = await createTestDatabase();
+    file.kit = await commandServices(file.database.db);
+  });
+  afterAll(async () => {
+    await file.database?.drop();
+  });
+  return file;
 }
 
 /** Real services over a test database: the real workflows, a manual clock and a recording job queue. */
