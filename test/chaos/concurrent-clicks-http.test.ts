@@ -1,15 +1,14 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handleInvocation, recordRejectedRequest } from '../../commands/index.js';
 import { auditLog } from '../../src/db/schema/audit.js';
 import { decisions } from '../../src/db/schema/decisions.js';
-import { silentLogger } from '../../src/log.js';
 import { requestEnvironment } from '../../workflows/request.js';
 import type { ChatUser } from '../fakes/slack-driver.js';
-import { startSlackHarness, type SlackHarness } from '../fakes/slack-harness.js';
+import type { SlackHarness } from '../fakes/slack-harness.js';
 import { blockActionsPayload, interactionBody, postSigned } from '../fakes/slack-signing.js';
 import { eventCounts, waitForState } from '../support/labs.js';
 import { createTestServices, eventually, USERS, type TestServices } from '../support/services.js';
+import { startSlackBot } from '../support/slack-bot.js';
 
 /**
  * Twenty Approve clicks on one card, sent at once as signed Slack requests to the real HTTP endpoint (Bolt's receiver,
@@ -22,19 +21,7 @@ const approvers: ChatUser[] = [USERS.approver, USERS.admin];
 beforeAll(async () => {
   services = await createTestServices();
   await services.startWorkers();
-  harness = await startSlackHarness({
-    mode: 'http',
-    config: { approvalsChannel: services.config.slack!.approvalsChannel, signingSecret: services.config.slack!.signingSecret },
-    fake: { users: [USERS.alice, ...approvers] },
-    deps: () => ({
-      log: silentLogger,
-      clock: services.s.clock,
-      retryConfig: { retries: 0 },
-      handle: (invocation) => handleInvocation(services.s, invocation),
-      recordRejected: (request) => recordRejectedRequest(services.s, request),
-    }),
-  });
-  services.s.notifiers.register(harness.platform.notifier);
+  harness = await startSlackBot(services, { mode: 'http', users: [USERS.alice, ...approvers] });
 });
 afterAll(async () => {
   await harness?.close();

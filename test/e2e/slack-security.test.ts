@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handleInvocation, recordRejectedRequest } from '../../commands/index.js';
 import type { Invocation } from '../../src/chat/types.js';
-import { silentLogger } from '../../src/log.js';
 import type { ChatMessage, ChatUser } from '../fakes/slack-driver.js';
-import { startSlackHarness, type SlackHarness } from '../fakes/slack-harness.js';
+import type { SlackHarness } from '../fakes/slack-harness.js';
 import { postSigned, slashCommandBody, slackSignature, type SignedPostOptions } from '../fakes/slack-signing.js';
 import { createTestServices, USERS, type TestServices } from '../support/services.js';
+import { startSlackBot } from '../support/slack-bot.js';
 
 /**
  * Security of the Slack edge, end to end: signed form requests through our HTTP server and Bolt's receiver, into the
@@ -23,22 +22,7 @@ const admin: ChatUser = USERS.admin;
 beforeAll(async () => {
   services = await createTestServices();
   await services.startWorkers();
-  harness = await startSlackHarness({
-    mode: 'http',
-    config: { approvalsChannel: services.config.slack!.approvalsChannel, signingSecret: services.config.slack!.signingSecret },
-    fake: { users: [alice, bob, approver, admin] },
-    deps: () => ({
-      log: silentLogger,
-      clock: services.s.clock,
-      retryConfig: { retries: 0 },
-      handle: (invocation) => {
-        invocations.push(invocation);
-        return handleInvocation(services.s, invocation);
-      },
-      recordRejected: (request) => recordRejectedRequest(services.s, request),
-    }),
-  });
-  services.s.notifiers.register(harness.platform.notifier);
+  harness = await startSlackBot(services, { mode: 'http', users: [alice, bob, approver, admin], handled: invocations });
 });
 afterAll(async () => {
   await harness?.close();

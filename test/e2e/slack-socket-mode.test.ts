@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handleInvocation, recordRejectedRequest } from '../../commands/index.js';
 import { createSlackPlatform } from '../../src/chat/slack/platform.js';
 import type { Invocation } from '../../src/chat/types.js';
 import { silentLogger } from '../../src/log.js';
 import { FakeSlack } from '../fakes/slack.js';
-import { startSlackHarness, type SlackHarness } from '../fakes/slack-harness.js';
+import type { SlackHarness } from '../fakes/slack-harness.js';
 import { blockActionsPayload, slashCommandBody } from '../fakes/slack-signing.js';
 import { createTestServices, USERS, type TestServices } from '../support/services.js';
+import { startSlackBot } from '../support/slack-bot.js';
 
 /** Socket Mode: the same listeners, fed by envelopes over the fake's WebSocket instead of signed HTTP requests. */
 let services: TestServices;
@@ -16,22 +16,7 @@ const alice = USERS.alice;
 
 beforeAll(async () => {
   services = await createTestServices();
-  harness = await startSlackHarness({
-    mode: 'socket',
-    config: { approvalsChannel: services.config.slack!.approvalsChannel },
-    fake: { users: [alice] },
-    deps: () => ({
-      log: silentLogger,
-      clock: services.s.clock,
-      retryConfig: { retries: 0 },
-      handle: (invocation) => {
-        invocations.push(invocation);
-        return handleInvocation(services.s, invocation);
-      },
-      recordRejected: (request) => recordRejectedRequest(services.s, request),
-    }),
-  });
-  services.s.notifiers.register(harness.platform.notifier);
+  harness = await startSlackBot(services, { mode: 'socket', users: [alice], handled: invocations });
 });
 afterAll(async () => {
   await harness?.close();

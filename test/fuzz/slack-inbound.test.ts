@@ -1,11 +1,10 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handleInvocation, recordRejectedRequest } from '../../commands/index.js';
 import type { Invocation } from '../../src/chat/types.js';
-import { silentLogger } from '../../src/log.js';
-import { startSlackHarness, type SlackHarness } from '../fakes/slack-harness.js';
+import type { SlackHarness } from '../fakes/slack-harness.js';
 import { blockActionsPayload, interactionBody, slackSignature, slashCommandBody, viewSubmissionPayload } from '../fakes/slack-signing.js';
 import { createTestServices, USERS, type TestServices } from '../support/services.js';
+import { startSlackBot } from '../support/slack-bot.js';
 import { anyActionId, anyBody, anyContentType, anyJson, anyText, mangled, HTTP_PROPERTY } from './arbitraries.js';
 import { expectEachAuditedOnce, stateOf } from './inbound-support.js';
 
@@ -20,21 +19,7 @@ const handled: Invocation[] = [];
 
 beforeAll(async () => {
   services = await createTestServices({ env: { MAX_ACTIVE_PER_USER: '1000' } });
-  harness = await startSlackHarness({
-    mode: 'http',
-    config: { approvalsChannel: services.config.slack!.approvalsChannel, signingSecret: services.config.slack!.signingSecret },
-    fake: { users: [USERS.alice, USERS.admin, USERS.approver] },
-    deps: () => ({
-      log: silentLogger,
-      clock: services.s.clock,
-      retryConfig: { retries: 0 },
-      handle: (invocation) => {
-        handled.push(invocation);
-        return handleInvocation(services.s, invocation);
-      },
-      recordRejected: (request) => recordRejectedRequest(services.s, request),
-    }),
-  });
+  harness = await startSlackBot(services, { mode: 'http', users: [USERS.alice, USERS.admin, USERS.approver], handled: handled });
 });
 afterAll(async () => {
   await harness?.close();
