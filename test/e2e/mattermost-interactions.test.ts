@@ -3,10 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../src/db/schema/audit.js';
 import { environments } from '../../src/db/schema/environments.js';
 import type { ChatMessage, ChatUser } from '../fakes/mattermost-driver.js';
-import { mattermostEnv, startMattermostHarness, type MattermostHarness } from '../fakes/mattermost-harness.js';
+import type { MattermostHarness } from '../fakes/mattermost-harness.js';
 import { commandRequest, send } from '../fakes/mattermost-requests.js';
-import type { SlackDriver } from '../fakes/slack-driver.js';
-import { createTestServices, eventually, type TestServices } from '../support/services.js';
+import type { ChatDriver } from '../fakes/chat-world.js';
+import { startMattermostBot } from '../support/mattermost-bot.js';
+import { eventually, type TestServices } from '../support/services.js';
 
 /**
  * The Mattermost adapter's own paths through the real HTTP server, commands, workflows and workers: command answers,
@@ -19,26 +20,13 @@ const ana: ChatUser = { id: 'ana0000000000000000000000a', name: 'ana' };
 let admin: ChatUser;
 
 beforeAll(async () => {
-  harness = await startMattermostHarness({
-    deps: async ({ fake, config, seed }) => {
-      for (const user of [alice, ana]) fake.store.addUser({ id: user.id, username: user.name });
-      admin = { id: seed.admin.id, name: seed.admin.username };
-      services = await createTestServices({
-        env: { ...mattermostEnv(config), ADMINS: `mattermost:${seed.admin.id}`, APPROVERS: `mattermost:${ana.id}`, MAX_ACTIVE_PER_USER: '50' },
-      });
-      await services.startWorkers();
-      return { services: services.s };
-    },
-  });
+  ({ harness, services, admin } = await startMattermostBot([alice, ana], ana));
 });
 
 afterAll(async () => {
   await harness?.close();
   await services?.close();
 });
-
-/** What flow tests written once for both platforms may use: the methods both drivers share, checked by the compiler. */
-type ChatDriver = Pick<SlackDriver, 'user' | 'command' | 'click' | 'submitDialog' | 'dms' | 'channel' | 'thread' | 'ephemerals' | 'refresh' | 'waitFor' | 'transcript'>;
 
 async function envRow(envId: string) {
   const [row] = await services.s.db.select().from(environments).where(eq(environments.id, envId));

@@ -6,9 +6,10 @@ import { auditLog } from '../../src/db/schema/audit.js';
 import { decisions } from '../../src/db/schema/decisions.js';
 import { environments } from '../../src/db/schema/environments.js';
 import type { ChatMessage, ChatUser } from '../fakes/mattermost-driver.js';
-import { mattermostEnv, startMattermostHarness, type MattermostHarness } from '../fakes/mattermost-harness.js';
+import type { MattermostHarness } from '../fakes/mattermost-harness.js';
 import { actionRequest, commandRequest, dialogRequest, send } from '../fakes/mattermost-requests.js';
-import { createTestServices, eventually, type TestServices } from '../support/services.js';
+import { startMattermostBot } from '../support/mattermost-bot.js';
+import { eventually, type TestServices } from '../support/services.js';
 
 /**
  * Each refusal of the Mattermost adapter through the real HTTP server, the real commands and workflows, Postgres and
@@ -21,16 +22,7 @@ const ana: ChatUser = { id: 'ana0000000000000000000000a', name: 'ana' };
 const mallory: ChatUser = { id: 'mallory00000000000000000aa', name: 'mallory' };
 
 beforeAll(async () => {
-  harness = await startMattermostHarness({
-    deps: async ({ fake, config, seed }) => {
-      for (const user of [alice, ana, mallory]) fake.store.addUser({ id: user.id, username: user.name });
-      services = await createTestServices({
-        env: { ...mattermostEnv(config), ADMINS: `mattermost:${seed.admin.id}`, APPROVERS: `mattermost:${ana.id}`, MAX_ACTIVE_PER_USER: '50' },
-      });
-      await services.startWorkers();
-      return { services: services.s };
-    },
-  });
+  ({ harness, services } = await startMattermostBot([alice, ana, mallory], ana));
 });
 
 afterAll(async () => {
