@@ -5,7 +5,7 @@ import { chainHash, GENESIS_HASH, type ChainedFields } from '../../src/audit/cha
 import { verifyChain } from '../../src/audit/verify.js';
 import { ManualClock } from '../../src/clock.js';
 import { auditLog } from '../../src/db/schema/audit.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createTestDatabase, tamperWithAuditLog, type TestDatabase } from '../support/database.js';
 
 /**
  * `appendAudit` writes the entry as pending; the commit of its transaction seals it (id, previous hash, hash) under the
@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   // Entries are only ever removed by the retention purge; each case starts from a fresh chain instead.
-  await database.pool.query('alter table audit_log disable trigger user; delete from audit_log; alter table audit_log enable trigger user');
+  await tamperWithAuditLog(database, 'delete from audit_log');
 });
 
 const entry = (label: string, text = label) =>

@@ -10,7 +10,7 @@ import { verifyChain } from '../../src/audit/verify.js';
 import { ManualClock } from '../../src/clock.js';
 import { auditLog } from '../../src/db/schema/audit.js';
 import * as schema from '../../src/db/schema/index.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createTestDatabase, tamperWithAuditLog, type TestDatabase } from '../support/database.js';
 
 let database: TestDatabase;
 /** Real time: the database's DELETE guard compares with its own clock. */
@@ -29,18 +29,6 @@ function entry(index: number, overrides: Partial<AuditEntryInput> = {}): AuditEn
   };
 }
 
-/** Runs SQL with the user triggers off, as a superuser tampering with the table would. */
-async function tamper(statement: string): Promise<void> {
-  const client = await database.pool.connect();
-  try {
-    await client.query('alter table audit_log disable trigger user');
-    await client.query(statement);
-  } finally {
-    await client.query('alter table audit_log enable trigger user');
-    client.release();
-  }
-}
-
 async function appendMany(count: number): Promise<void> {
   for (let index = 0; index < count; index += 1) await appendAudit(database.db, clock, entry(index));
 }
@@ -52,7 +40,7 @@ afterAll(async () => {
   await database.drop();
 });
 beforeEach(async () => {
-  await tamper('truncate audit_log restart identity');
+  await tamperWithAuditLog(database, 'truncate audit_log restart identity');
 });
 
 describe('appendAudit under concurrency', () => {
@@ -141,35 +129,35 @@ describe('verifyChain finds tampering', () => {
   });
 
   it('names an edited entry', async () => {
-    await tamper(`update audit_log set actor_name = 'mallory' where id = 6`);
+    await tamperWithAuditLog(database, `update audit_log set actor_name = 'mallory' where id = 6`);
     const result = await verifyChain(database.db, { batchSize: 3 });
     expect(result).toMatchObject({ intact: false, checked: 6, firstBroken: { id: 6 } });
     expect(result.intact === false && result.firstBroken.reason).toMatch(/#6 was altered/);
   });
 
   it('names an entry whose details were edited, even with keys reordered', async () => {
-    await tamper(`update audit_log set details = details || '{"args": "destroy everything"}' where id = 3`);
+    await tamperWithAuditLog(database, `update audit_log set details = details || '{"args": "destroy everything"}' where id = 3`);
     expect(await verifyChain(database.db)).toMatchObject({ intact: false, firstBroken: { id: 3 } });
   });
 
   it('names the entry after an edited and re-hashed one', async () => {
     const rows = await database.db.select().from(auditLog).orderBy(asc(auditLog.id));
     const edited = { ...rows[3]!, actorName: 'mallory' };
-    await tamper(`update audit_log set actor_name = 'mallory', hash = '${chainHash(edited.prevHash, edited)}' where id = 4`);
+    await tamperWithAuditLog(database, `update audit_log set actor_name = 'mallory', hash = '${chainHash(edited.prevHash, edited)}' where id = 4`);
     const result = await verifyChain(database.db);
     expect(result).toMatchObject({ intact: false, firstBroken: { id: 5 } });
     expect(result.intact === false && result.firstBroken.reason).toMatch(/link to entry #4 is broken/);
   });
 
   it('names the entry after a deleted middle entry', async () => {
-    await tamper('delete from audit_log where id = 5');
+    await tamperWithAuditLog(database, 'delete from audit_log where id = 5');
     const result = await verifyChain(database.db);
     expect(result).toMatchObject({ intact: false, checked: 5, firstBroken: { id: 6 } });
     expect(result.intact === false && result.firstBroken.reason).toMatch(/after #4 was deleted/);
   });
 
   it('detects deleted oldest entries', async () => {
-    await tamper('delete from audit_log where id <= 2');
+    await tamperWithAuditLog(database, 'delete from audit_log where id <= 2');
     const result = await verifyChain(database.db);
     expect(result).toMatchObject({ intact: false, checked: 1, firstBroken: { id: 3 } });
     expect(result.intact === false && result.firstBroken.reason).toMatch(/oldest entry does not start the chain/);
@@ -178,7 +166,7 @@ describe('verifyChain finds tampering', () => {
   it('detects deleted newest entries against a published head, and only with one', async () => {
     const published = await verifyChain(database.db);
     if (!published.intact || !published.head) throw new Error('expected an intact chain');
-    await tamper('delete from audit_log where id >= 8');
+    await tamperWithAuditLog(database, 'delete from audit_log where id >= 8');
 
     expect(await verifyChain(database.db)).toMatchObject({ checked: 7, intact: true });
     const result = await verifyChain(database.db, { publishedHead: published.head });
@@ -188,8 +176,8 @@ describe('verifyChain finds tampering', () => {
 
   it('detects newest entries replaced with a forged chain against a published head', async () => {
     const head = { id: 10, hash: (await database.db.select().from(auditLog).orderBy(asc(auditLog.id)).offset(9))[0]!.hash };
-    await tamper('delete from audit_log where id >= 9');
-    await tamper(`select setval(pg_get_serial_sequence('audit_log', 'id'), 8)`);
+    await tamperWithAuditLog(database, 'delete from audit_log where id >= 9');
+    await tamperWithAuditLog(database, `select setval(pg_get_serial_sequence('audit_log', 'id'), 8)`);
     await appendMany(2);
 
     expect(await verifyChain(database.db)).toMatchObject({ checked: 10, intact: true });

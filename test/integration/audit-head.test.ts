@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handleInvocation } from '../../commands/index.js';
 import { appendAuditBatch } from '../../src/audit/append-batch.js';
 import { latestHead, runAuditHead } from '../../src/audit/head.js';
@@ -8,22 +8,12 @@ import { loadConfig } from '../../src/config.js';
 import { DEFAULT_HEAD_PATTERN, DEFAULT_RETENTION_PATTERN, DEFAULT_VERIFY_PATTERN, upsertSchedules } from '../../src/queue/schedules.js';
 import { eventually, FAST_ENV, TEST_REDIS_URL, USERS } from '../support/services.js';
 import type { RecordedCall } from '../support/recording-notifier.js';
-import { auditCommand, auditServices, commandEntry, entriesOf, MATTERMOST_ENV, MM_MEMBER, tamper, type AuditTestServices } from './audit-verify-support.js';
+import { tamperWithAuditLog } from '../support/database.js';
+import { auditCommand, auditTestFile, runAuditAs, entriesOf, MATTERMOST_ENV, MM_MEMBER, type AuditTestServices } from './audit-verify-support.js';
 
 const CHANNELS = { SLACK_AUDIT_CHANNEL: 'CAUDIT', MATTERMOST_AUDIT_CHANNEL: 'mmaudit' };
 let t: AuditTestServices;
-
-beforeAll(async () => {
-  t = await auditServices(CHANNELS);
-});
-afterAll(async () => {
-  await t?.close();
-});
-beforeEach(async () => {
-  await tamper(t.database, 'truncate audit_log restart identity');
-  t.notifier.clear();
-  t.mattermost.clear();
-});
+auditTestFile((services) => (t = services), CHANNELS);
 
 async function seed(count: number): Promise<void> {
   await appendAuditBatch(
@@ -41,11 +31,7 @@ async function seed(count: number): Promise<void> {
 const postTo = (channelId: string) => (call: RecordedCall) => call.kind === 'post' && call.channelId === channelId;
 const VERIFY_COMMAND = /\/audit verify --head (\d+:[0-9a-f]{64})/;
 
-async function headAs(user: Parameters<typeof auditCommand>[0], text = 'head', s = t.s) {
-  const invocation = auditCommand(user, text);
-  const reply = await handleInvocation(s, invocation);
-  return { invocation, reply, entry: await commandEntry(t.database, invocation.requestId) };
-}
+const headAs = (user: Parameters<typeof runAuditAs>[1], text = 'head', s = t.s) => runAuditAs(t, user, text, s);
 
 describe('/audit head', () => {
   it('posts the newest id and hash with the verify command to each audit channel, and audits it', async () => {
@@ -87,7 +73,7 @@ describe('/audit head', () => {
     expect(intact.kind === 'dm' && intact.view.text).toContain('The published head #8 is still in the chain, unchanged.');
 
     t.notifier.clear();
-    await tamper(t.database, 'delete from audit_log where id >= 8');
+    await tamperWithAuditLog(t.database, 'delete from audit_log where id >= 8');
     await handleInvocation(t.s, auditCommand(USERS.admin, `verify --head ${head}`));
     const broken = await t.notifier.waitFor((call) => call.kind === 'dm', 10_000);
     expect(broken.kind === 'dm' && broken.view.text).toContain('the first broken entry is #8');

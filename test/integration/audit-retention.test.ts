@@ -7,7 +7,7 @@ import { verifyChain } from '../../src/audit/verify.js';
 import { ManualClock } from '../../src/clock.js';
 import { auditLog, auditSettings } from '../../src/db/schema/audit.js';
 import { silentLogger } from '../../src/log.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createTestDatabase, tamperWithAuditLog, type TestDatabase } from '../support/database.js';
 
 const DAY_MS = 86_400_000;
 let database: TestDatabase;
@@ -43,14 +43,7 @@ afterAll(async () => {
   await database.drop();
 });
 beforeEach(async () => {
-  const client = await database.pool.connect();
-  try {
-    await client.query('alter table audit_log disable trigger user');
-    await client.query('truncate audit_log restart identity');
-  } finally {
-    await client.query('alter table audit_log enable trigger user');
-    client.release();
-  }
+  await tamperWithAuditLog(database, 'truncate audit_log restart identity');
   await setRetentionDays(database.db, 90);
 });
 
@@ -118,14 +111,7 @@ describe('purgeExpiredEntries', () => {
   it('is still caught by verify when entries after the purge are deleted', async () => {
     await appendAt(120, 10, 5);
     await purgeExpiredEntries(database.db, clock, 90);
-    const client = await database.pool.connect();
-    try {
-      await client.query('alter table audit_log disable trigger user');
-      await client.query('delete from audit_log where id = 2');
-    } finally {
-      await client.query('alter table audit_log enable trigger user');
-      client.release();
-    }
+    await tamperWithAuditLog(database, 'delete from audit_log where id = 2');
     const result = await verifyChain(database.db);
     expect(result).toMatchObject({ intact: false, checked: 1, firstBroken: { id: 3 } });
     expect(result.intact === false && result.firstBroken.reason).toMatch(/retention purge through #1/);

@@ -5,6 +5,9 @@ import type { CommandInvocation } from '../../src/chat/types.js';
 import type { Database } from '../../src/db/client.js';
 import { auditLog, type AuditRow } from '../../src/db/schema/audit.js';
 import type { UserRef } from '../../src/domain/users.js';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { handleInvocation } from '../../commands/index.js';
+import { tamperWithAuditLog } from '../support/database.js';
 import { createTestServices, FAST_ENV, type TestServices } from '../support/services.js';
 import { RecordingNotifier } from '../support/recording-notifier.js';
 
@@ -35,6 +38,33 @@ export async function auditServices(env: Record<string, string> = {}): Promise<A
   return { ...t, mattermost };
 }
 
+/**
+ * Audit services for the tests of one file: made before them (handed to `use`), closed after, and before each test an
+ * empty audit log and notifiers with nothing recorded.
+ */
+export function auditTestFile(use: (services: AuditTestServices) => void, env: Record<string, string> = {}): void {
+  let services: AuditTestServices | undefined;
+  beforeAll(async () => {
+    services = await auditServices(env);
+    use(services);
+  });
+  afterAll(async () => {
+    await services?.close();
+  });
+  beforeEach(async () => {
+    await tamperWithAuditLog(services!.database, 'truncate audit_log restart identity');
+    services!.notifier.clear();
+    services!.mattermost.clear();
+  });
+}
+
+/** Runs an `/audit` command as `user` and returns its reply with the command's audit entry. */
+export async function runAuditAs(t: AuditTestServices, user: UserRef, text: string, s = t.s) {
+  const invocation = auditCommand(user, text);
+  const reply = await handleInvocation(s, invocation);
+  return { invocation, reply, entry: await commandEntry(t.database, invocation.requestId) };
+}
+
 export function auditCommand(user: UserRef, text: string): CommandInvocation {
   return {
     kind: 'command',
@@ -46,18 +76,6 @@ export function auditCommand(user: UserRef, text: string): CommandInvocation {
     channelId: 'CADMINS',
     receivedAt: new Date(),
   };
-}
-
-/** Runs SQL with the table's user triggers off, as a superuser tampering with the log would. */
-export async function tamper(database: Database, statement: string): Promise<void> {
-  const client = await database.pool.connect();
-  try {
-    await client.query('alter table audit_log disable trigger user');
-    await client.query(statement);
-  } finally {
-    await client.query('alter table audit_log enable trigger user');
-    client.release();
-  }
 }
 
 export async function entriesOf(database: Database, eventType: AuditEventType): Promise<AuditRow[]> {

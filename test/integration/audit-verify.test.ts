@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handleInvocation } from '../../commands/index.js';
 import { appendAuditBatch } from '../../src/audit/append-batch.js';
 import { latestHead } from '../../src/audit/head.js';
@@ -8,21 +8,11 @@ import { runAuditVerify } from '../../src/audit/verify-job.js';
 import { jobIds } from '../../src/queue/catalog.js';
 import { eventually, USERS } from '../support/services.js';
 import type { RecordedCall } from '../support/recording-notifier.js';
-import { auditCommand, auditServices, commandEntry, entriesOf, MM_ADMIN, tamper, type AuditTestServices } from './audit-verify-support.js';
+import { tamperWithAuditLog } from '../support/database.js';
+import { auditCommand, auditTestFile, runAuditAs, commandEntry, entriesOf, MM_ADMIN, type AuditTestServices } from './audit-verify-support.js';
 
 let t: AuditTestServices;
-
-beforeAll(async () => {
-  t = await auditServices();
-});
-afterAll(async () => {
-  await t?.close();
-});
-beforeEach(async () => {
-  await tamper(t.database, 'truncate audit_log restart identity');
-  t.notifier.clear();
-  t.mattermost.clear();
-});
+auditTestFile((services) => (t = services));
 
 function entry(index: number, occurredAt?: Date): AuditEntryInput {
   return {
@@ -42,11 +32,7 @@ async function seed(count: number): Promise<void> {
 
 const dmTo = (userId: string) => (call: RecordedCall) => call.kind === 'dm' && call.userId === userId;
 
-async function verifyAs(text: string) {
-  const invocation = auditCommand(USERS.admin, text);
-  const reply = await handleInvocation(t.s, invocation);
-  return { invocation, reply, entry: await commandEntry(t.database, invocation.requestId) };
-}
+const verifyAs = (text: string) => runAuditAs(t, USERS.admin, text);
 
 describe('/audit verify', () => {
   it('answers "Verifying…" at once, then DMs the number of entries checked and "intact", and audits the check', async () => {
@@ -86,7 +72,7 @@ describe('/audit verify', () => {
     expect(intact.kind === 'dm' && intact.view.text).toContain(`The published head #${head.id} is still in the chain, unchanged.`);
 
     t.notifier.clear();
-    await tamper(t.database, `delete from audit_log where id >= ${head.id - 2}`);
+    await tamperWithAuditLog(t.database, `delete from audit_log where id >= ${head.id - 2}`);
     await verifyAs(`verify --head=${head.id}:${head.hash.toUpperCase()}`);
     const broken = await t.notifier.waitFor(dmTo(USERS.admin.id), 10_000);
     expect(broken.kind === 'dm' && broken.view.tone).toBe('danger');
@@ -102,7 +88,7 @@ describe('/audit verify', () => {
 
   it('names the first broken entry after a deleted middle row', async () => {
     await seed(20);
-    await tamper(t.database, 'delete from audit_log where id = 7');
+    await tamperWithAuditLog(t.database, 'delete from audit_log where id = 7');
     await verifyAs('verify');
     const dm = await t.notifier.waitFor(dmTo(USERS.admin.id), 10_000);
     expect(dm.kind === 'dm' && dm.view.text).toContain('the first broken entry is #8');
@@ -162,7 +148,7 @@ describe('the daily check (audit-verify without a requester)', () => {
 
   it('on a break, DMs every admin of each configured platform and records the break as an error', async () => {
     await seed(25);
-    await tamper(t.database, `update audit_log set actor_name = 'someone else' where id = 12`);
+    await tamperWithAuditLog(t.database, `update audit_log set actor_name = 'someone else' where id = 12`);
     await t.queue.add('audit-verify', {}, { jobId: 'daily-broken' });
     const slack = await t.notifier.waitFor(dmTo(USERS.admin.id), 10_000);
     const mattermost = await t.mattermost.waitFor(dmTo(MM_ADMIN.id), 10_000);
@@ -180,7 +166,7 @@ describe('the daily check (audit-verify without a requester)', () => {
 
   it('throws after trying every admin when an alert cannot be sent, with the break already recorded', async () => {
     await seed(5);
-    await tamper(t.database, 'delete from audit_log where id = 3');
+    await tamperWithAuditLog(t.database, 'delete from audit_log where id = 3');
     t.notifier.failNext('dm', new Error('slack is down'));
     await expect(runAuditVerify(t.s, {})).rejects.toThrow('1 admin alert(s) about the broken audit chain could not be sent');
     expect(t.mattermost.ofKind('dm').map((call) => call.userId)).toEqual([MM_ADMIN.id]);

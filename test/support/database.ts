@@ -45,3 +45,15 @@ function withDatabase(url: string, database: string): string {
   parsed.pathname = `/${database}`;
   return parsed.toString();
 }
+
+/** Runs SQL on audit_log with its user triggers off, as a superuser tampering with the log (or resetting it) would. */
+export async function tamperWithAuditLog(database: Database, statement: string): Promise<void> {
+  const client = await database.pool.connect();
+  try {
+    await client.query('alter table audit_log disable trigger user');
+    await client.query(statement);
+  } finally {
+    await client.query('alter table audit_log enable trigger user');
+    client.release();
+  }
+}
