@@ -54,7 +54,9 @@ async function buildOnce(id: string): Promise<void> {
 
 function runBuild(): Promise<BuildOutcome> {
   const started = performance.now();
-  const child = spawn('npm', ['run', 'build', '--silent'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // --noCheck: the same JavaScript as `npm run build`, without checking the types again (`npm run typecheck` does
+  // that), which is most of the compiler's time.
+  const child = spawn('npm', ['run', 'build', '--silent', '--', '--noCheck'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
