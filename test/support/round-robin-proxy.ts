@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 /**
  * A load balancer in front of several web processes, as an operator puts one: each request goes to the next
  * target in turn (1, 2, 1, 2, ...), its method, path, headers and body unchanged, and the answer comes back as the
- * target gave it. It records which target served each request and the request id the bot answered with.
+ * target gave it. It records which target served each request.
  */
 
 export interface ProxiedRequest {
@@ -13,8 +13,6 @@ export interface ProxiedRequest {
   /** Index into the targets. */
   target: number;
   status: number;
-  /** The bot's X-Request-Id, when it sent one. */
-  requestId: string | undefined;
 }
 
 export interface RoundRobinProxy {
@@ -39,15 +37,13 @@ export async function startRoundRobinProxy(): Promise<RoundRobinProxy> {
     }
     const index = next % targets.length;
     next += 1;
-    const entry: ProxiedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', target: index, status: 0, requestId: undefined };
+    const entry: ProxiedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', target: index, status: 0 };
     served.push(entry);
     const target = targets[index]!;
     const upstream = request(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
       (answer) => {
         entry.status = answer.statusCode ?? 0;
-        const id = answer.headers['x-request-id'];
-        entry.requestId = typeof id === 'string' ? id : undefined;
         res.writeHead(entry.status, answer.headers);
         answer.pipe(res);
       },
