@@ -73,12 +73,16 @@ export interface MigrationOptions {
  */
 export async function runMigrations(database: Database, options: MigrationOptions = {}): Promise<void> {
   const client = await database.pool.connect();
+  let locked = false;
   try {
     await takeMigrationLock(client, options.lockWaitMs ?? MIGRATION_LOCK_WAIT_MS, options.log);
+    locked = true;
     await migrate(drizzle(client), { migrationsFolder: MIGRATIONS_FOLDER });
-    await client.query('select pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY]);
   } finally {
-    // Destroyed, not reused: ending the session also ends any lock a failed run still holds.
+    // Unlocked at once, failed run or not (drizzle rolled a failed migration back), so the next process goes on now
+    // rather than when the server notices the session is gone. The connection is destroyed, not reused: ending the
+    // session also ends the lock when the unlock itself could not get through.
+    if (locked) await client.query('select pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
     client.release(true);
   }
 }
