@@ -70,7 +70,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   await checkRedis(config.REDIS_URL, config.REDIS_EVICTION_CHECK, log);
   const catalog = loadCatalog(config.PRESETS_FILE);
   const database = connectDatabase(options.databaseUrl);
-  await runMigrations(database);
+  await runMigrations(database, { log });
   await setRetentionDays(database.db, config.AUDIT_RETENTION_DAYS);
 
   const redis = createRedis(config.REDIS_URL, 'producer', log);

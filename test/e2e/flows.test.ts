@@ -59,7 +59,7 @@ describe.each<Platform>(['slack', 'mattermost'])('user flows on %s', (platform) 
       log: silentLogger,
       jobPolicy: FAST_POLICY,
     });
-    flow = new Flow(world);
+    flow = new Flow(world, world.app.services.db);
   });
 
   afterAll(async () => {

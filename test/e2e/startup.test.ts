@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/paths.js';
-import { TEST_POSTGRES_URL } from '../support/database.js';
+import { createTestDatabase, TEST_POSTGRES_URL } from '../support/database.js';
 
 /** Runs the real entry point and collects what it prints and how it exits. */
 function runMain(args: string[], env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
@@ -44,5 +44,30 @@ describe('start-up refusals', () => {
     const { code, stderr } = await runMain(['start'], { DATABASE_URL: TEST_POSTGRES_URL, PRESETS_FILE: '/nonexistent/presets.json' });
     expect(code).toBe(1);
     expect(stderr).toContain('Cannot read the presets catalog /nonexistent/presets.json');
+  });
+
+  it('prints the Postgres error code and message of a failed migration, not only the statement', async () => {
+    const database = await createTestDatabase({ migrated: false });
+    try {
+      // A table in the way of the first migration.
+      await database.pool.query('create table environments (id text)');
+      const { code, stderr } = await runMain(['migrate'], { DATABASE_URL: database.url });
+      expect(code).toBe(1);
+      expect(stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(/^aithroyz chatops failed to start: Failed query: CREATE TABLE "environments" \(.*… \(Postgres error 42P07: relation "environments" already exists\)$/),
+      ]);
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('names the Postgres error of a refused connection, without the password of the connection string', async () => {
+    const url = new URL(TEST_POSTGRES_URL);
+    url.password = 'hunter2-secret';
+    url.pathname = '/aitz_no_such_database';
+    const { code, stderr } = await runMain(['web'], { DATABASE_URL: url.toString() });
+    expect(code).toBe(1);
+    expect(stderr).toBe('aithroyz chatops failed to start: Postgres error 3D000: database "aitz_no_such_database" does not exist\n');
+    expect(stderr).not.toContain('hunter2-secret');
   });
 });

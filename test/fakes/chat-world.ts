@@ -36,15 +36,17 @@ export interface ChatPeople {
   adam: ChatUser;
 }
 
-export interface ChatWorld {
+/**
+ * A fake chat platform with its people, before a bot is pointed at it: what the bot must be configured with, and
+ * how to read back what people saw. One bot process or several (behind one address) can serve it.
+ */
+export interface ChatStage {
   platform: Platform;
-  app: App;
-  driver: ChatDriver;
   people: ChatPeople;
   /** Where approval cards go. */
   approvalsChannel: string;
-  /** The bot's base URL. */
-  appUrl: string;
+  /** The bot's settings for this platform: credentials, channels, ADMINS and APPROVERS. */
+  env: Record<string, string>;
   /** How a user is named in `/env role` on this platform (Slack: an escaped mention; Mattermost: the user id). */
   roleTarget(user: ChatUser): string;
   /** How many dialogs (modals) the bot has opened for this user. */
@@ -53,6 +55,17 @@ export interface ChatWorld {
   fileText(fileId: string): Promise<string>;
   /** The platform API calls that carried uploads, in order (Slack's three upload steps; Mattermost's file and post). */
   uploadSteps(): string[];
+  /** Sends people's commands and clicks to the bot at `botUrl` from now on; the driver plays those people. */
+  driverFor(botUrl: string): ChatDriver;
+  /** Stops the fake. */
+  close(): Promise<void>;
+}
+
+export interface ChatWorld extends Omit<ChatStage, 'env' | 'driverFor'> {
+  app: App;
+  driver: ChatDriver;
+  /** The bot's base URL. */
+  appUrl: string;
   /** Stops the bot and the fake; the database and the Redis keys are the caller's. */
   close(): Promise<void>;
 }
@@ -78,7 +91,7 @@ export interface ChatRoles {
 const DEFAULT_ROLES: ChatRoles = { admins: ['adam'], approvers: ['ana'] };
 
 /** ADMINS and APPROVERS for these people on this platform. */
-export function roleEnv(platform: Platform, people: ChatPeople, roles: ChatRoles = DEFAULT_ROLES): Record<string, string> {
+export function roleEnv(platform: Platform, people: ChatPeople, roles: ChatRoles): Record<string, string> {
   const keys = (names: (keyof ChatPeople)[]) => names.map((name) => `${platform}:${people[name].id}`).join(',');
   return { ADMINS: keys(roles.admins), APPROVERS: keys(roles.approvers) };
 }
@@ -103,8 +116,31 @@ export async function startWorldApp(options: ChatWorldOptions, platformEnv: Reco
   });
 }
 
+/** A fake Slack or Mattermost with alice, bob, ana and adam, and the bot's settings for it. */
+export async function startChatStage(platform: Platform, roles: ChatRoles = DEFAULT_ROLES): Promise<ChatStage> {
+  // Loaded on demand: each stage needs only its own platform's fake.
+  if (platform === 'slack') return (await import('./chat-world-slack.js')).startSlackStage(roles);
+  return (await import('./chat-world-mattermost.js')).startMattermostStage(roles);
+}
+
 export async function startChatWorld(platform: Platform, options: ChatWorldOptions): Promise<ChatWorld> {
-  // Loaded on demand: each world needs only its own platform's fake.
-  if (platform === 'slack') return (await import('./chat-world-slack.js')).startSlackWorld(options);
-  return (await import('./chat-world-mattermost.js')).startMattermostWorld(options);
+  const stage = await startChatStage(platform, options.roles);
+  try {
+    const app = await startWorldApp(options, stage.env);
+    const appUrl = `http://127.0.0.1:${app.port}`;
+    const { env: _env, driverFor, close: closeStage, ...seen } = stage;
+    return {
+      ...seen,
+      app,
+      driver: driverFor(appUrl),
+      appUrl,
+      async close() {
+        await app.stop();
+        await closeStage();
+      },
+    };
+  } catch (error) {
+    await stage.close();
+    throw error;
+  }
 }

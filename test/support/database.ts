@@ -12,13 +12,13 @@ export interface TestDatabase extends Database {
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated database of its own for one test file; `drop()` removes it. */
-export async function createTestDatabase(options: { max?: number } = {}): Promise<TestDatabase> {
+/** A fresh database of its own for one test file, migrated unless `migrated: false`; `drop()` removes it. */
+export async function createTestDatabase(options: { max?: number; migrated?: boolean } = {}): Promise<TestDatabase> {
   const name = `aitz_t_${randomBytes(5).toString('hex')}`;
   await adminQuery(`create database ${name}`);
   const url = withDatabase(TEST_POSTGRES_URL, name);
   const database = connectDatabase(url, { max: options.max ?? 10 });
-  await runMigrations(database);
+  if (options.migrated !== false) await runMigrations(database);
   return {
     ...database,
     url,

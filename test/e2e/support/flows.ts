@@ -2,6 +2,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { auditLog } from '../../../src/db/schema/audit.js';
 import type { Outcome } from '../../../src/errors.js';
+import type { Db } from '../../../src/db/client.js';
 import type { ChatMessage, ChatUser, ChatWorld, SentRequest } from '../../fakes/chat-world.js';
 import { eventually } from '../../support/services.js';
 
@@ -28,11 +29,18 @@ export function actionIds(message: ChatMessage): string[] {
   return message.buttons.map((button) => button.actionId);
 }
 
+/** What a flow drives and reads: the platform's people and fake, served by one bot process or several. */
+export type FlowWorld = Pick<ChatWorld, 'platform' | 'driver' | 'approvalsChannel' | 'dialogsOpenedFor'>;
+
 export class Flow {
   /** Every request sent, with the outcome its audit entry must have. */
   private readonly expected: { requestId: string; outcome: Outcome; what: string }[] = [];
 
-  constructor(readonly world: ChatWorld) {}
+  /** `db`: the bot's database, where the audit trail is read. */
+  constructor(
+    readonly world: FlowWorld,
+    private readonly db: Db,
+  ) {}
 
   get driver() {
     return this.world.driver;
@@ -89,10 +97,13 @@ export class Flow {
     );
   }
 
-  /** Every request sent so far has exactly one `command.invoked` / `action.clicked` entry, on this platform. */
+  /**
+   * Every request sent so far has exactly one `command.invoked` / `action.clicked` entry, on this platform; returns
+   * how many such entries this platform has in all.
+   */
   async checkAuditTrail(): Promise<number> {
     const ids = this.expected.map((item) => item.requestId);
-    const db = this.world.app.services.db;
+    const db = this.db;
     const rows = await eventually(async () => {
       const found = await db
         .select()
@@ -106,13 +117,16 @@ export class Flow {
         { outcome: item.outcome, platform: this.world.platform },
       ]);
     }
-    const all = await db.select({ id: auditLog.id }).from(auditLog).where(inArray(auditLog.eventType, [...INVOCATION_EVENTS]));
+    const all = await db
+      .select({ id: auditLog.id })
+      .from(auditLog)
+      .where(and(inArray(auditLog.eventType, [...INVOCATION_EVENTS]), eq(auditLog.platform, this.world.platform)));
     return all.length;
   }
 
   /** The audit entry of one request, once written. */
   auditOf(sent: SentRequest) {
-    const db = this.world.app.services.db;
+    const db = this.db;
     return eventually(async () => {
       const [row] = await db.select().from(auditLog).where(and(eq(auditLog.requestId, sent.requestId!), inArray(auditLog.eventType, [...INVOCATION_EVENTS])));
       return row;
