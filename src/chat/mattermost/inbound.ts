@@ -3,13 +3,12 @@ import { renderMattermostText } from '../../../blocks/mattermost.js';
 import { errorView } from '../../../blocks/views/error.js';
 import { presentError } from '../../../commands/present-error.js';
 import type { MattermostConfig } from '../../config.js';
-import type { Outcome } from '../../errors.js';
+import type { UserRef } from '../../domain/users.js';
 import { readBody, sendJson, type RequestContext, type RouteHandler } from '../../http/server.js';
 import type { Services } from '../../services.js';
 import type { Invocation, Reply } from '../types.js';
-import { answerAction, answerCommand, isEmptyView, type Responder } from './answers.js';
-import type { RejectedMattermostRequest } from './refusals.js';
-import { readActionRequest, readCommandRequest, readDialogRequest, unreadable, type Unreadable } from './requests.js';
+import { answerAction, answerCommand, answerDialog, type Responder } from './replies.js';
+import { readActionRequest, readCommandRequest, readDialogRequest, unreadable, type Unreadable } from './request-shapes.js';
 import { matchesCommandToken, verifyActionContext, verifyDialogState } from './signing.js';
 
 /** The three routes Mattermost calls: slash commands, button clicks and dialog submissions. */
@@ -20,6 +19,20 @@ export interface AckSample {
   requestId: string;
   /** From the request reaching us to the answer being written. */
   seconds: number;
+}
+
+/** A request the adapter refused before it reached a handler. */
+export interface RejectedMattermostRequest {
+  platform: 'mattermost';
+  requestId: string;
+  kind: Invocation['kind'];
+  /** Who the request says sent it. Unverified when `outcome` is `denied`. */
+  user?: UserRef;
+  channelId?: string;
+  /** For the audit log and logs, never shown to users. */
+  reason: string;
+  /** `denied`: it failed verification (command token, button signature, dialog state); `invalid`: it could not be read. */
+  outcome: 'invalid' | 'denied';
 }
 
 export interface InboundDeps {
@@ -62,13 +75,13 @@ export function commandHandler(deps: InboundDeps): Handler {
   return async (req, res, context, arrival) => {
     const fields = req.method === 'GET' ? context.url.searchParams : await formFields(req);
     if (!matchesCommandToken(commandToken(req.headers.authorization, fields), deps.config.commandTokens)) {
-      await refuse(deps, context, 'command', unreadableFrom(fields, 'the command token is not one of MATTERMOST_COMMAND_TOKENS'), 'denied');
+      await recordRejection(deps, context, 'command', unreadableFrom(fields, 'the command token is not one of MATTERMOST_COMMAND_TOKENS'), 'denied');
       sendJson(res, 401, { error: 'invalid_token', message: 'The command token is not valid for this bot.', requestId: context.requestId });
       return;
     }
     const read = readCommandRequest(fields);
     if (!read.ok) {
-      await refuse(deps, context, 'command', read, 'invalid');
+      await recordRejection(deps, context, 'command', read, 'invalid');
       sendJson(res, 400, { error: 'invalid_request', message: 'The command request could not be read.', requestId: context.requestId });
       return;
     }
@@ -92,14 +105,14 @@ export function actionHandler(deps: InboundDeps): Handler {
   return async (req, res, context, arrival) => {
     const read = readActionRequest(await readBody(req, BODY_LIMIT_BYTES));
     if (!read.ok) {
-      await refuse(deps, context, 'action', read, 'invalid');
+      await recordRejection(deps, context, 'action', read, 'invalid');
       sendJson(res, 400, { error: 'invalid_request', message: 'The action request could not be read.', requestId: context.requestId });
       return;
     }
     const request = read.value;
     const verified = verifyActionContext(deps.config.actionSecret, request.context, deps.services.clock);
     if (!verified.ok) {
-      await refuse(deps, context, 'action', unreadable(verified.reason, request.user.id, request.user.name, request.channelId), 'denied');
+      await recordRejection(deps, context, 'action', unreadable(verified.reason, request.user.id, request.user.name, request.channelId), 'denied');
       // A 200 with an explanation: any other status shows the user a bare "integration error" instead.
       sendJson(res, 200, { ephemeral_text: renderMattermostText(unverifiedView('This button could not be verified', context.requestId)) });
       return;
@@ -124,7 +137,7 @@ export function dialogHandler(deps: InboundDeps): Handler {
   return async (req, res, context, arrival) => {
     const read = readDialogRequest(await readBody(req, BODY_LIMIT_BYTES));
     if (!read.ok) {
-      await refuse(deps, context, 'dialog', read, 'invalid');
+      await recordRejection(deps, context, 'dialog', read, 'invalid');
       sendJson(res, 400, { error: 'invalid_request', message: 'The dialog submission could not be read.', requestId: context.requestId });
       return;
     }
@@ -142,7 +155,7 @@ export function dialogHandler(deps: InboundDeps): Handler {
           ? 'the dialog was opened for another user'
           : undefined;
     if (!verified.ok || problem) {
-      await refuse(deps, context, 'dialog', unreadable(problem ?? 'unverified', request.userId, undefined, request.channelId), 'denied');
+      await recordRejection(deps, context, 'dialog', unreadable(problem ?? 'unverified', request.userId, undefined, request.channelId), 'denied');
       sendJson(res, 200, { error: renderMattermostText(unverifiedView('This form could not be verified', context.requestId)) });
       return;
     }
@@ -158,19 +171,8 @@ export function dialogHandler(deps: InboundDeps): Handler {
       value: verified.value.value,
       fields: request.fields,
     });
-    sendJson(res, 200, dialogAnswer(reply, reply.outcome ?? 'ok', Object.keys(request.fields)));
+    sendJson(res, 200, answerDialog(reply, Object.keys(request.fields)));
   };
-}
-
-/**
- * `{}` closes the dialog (the approval card then shows the decision). A refusal keeps it open: bad input under the
- * field, anything else as the dialog's error line. The outcome is the one `handleInvocation` audited (`Reply.outcome`).
- */
-function dialogAnswer(reply: Reply, outcome: Outcome, fieldNames: string[]): Record<string, unknown> {
-  if (outcome === 'ok' || isEmptyView(reply.view)) return {};
-  const text = renderMattermostText(reply.view);
-  const field = fieldNames[0];
-  return outcome === 'invalid' && field ? { errors: { [field]: text } } : { error: text };
 }
 
 async function handleSafely(deps: InboundDeps, invocation: Invocation): Promise<Reply> {
@@ -182,7 +184,7 @@ async function handleSafely(deps: InboundDeps, invocation: Invocation): Promise<
   }
 }
 
-async function refuse(deps: InboundDeps, context: RequestContext, kind: Invocation['kind'], read: Unreadable, outcome: 'invalid' | 'denied'): Promise<void> {
+async function recordRejection(deps: InboundDeps, context: RequestContext, kind: Invocation['kind'], read: Unreadable, outcome: 'invalid' | 'denied'): Promise<void> {
   context.log.warn({ kind, reason: read.reason, outcome }, 'refused a Mattermost request');
   try {
     await deps.recordRejected({

@@ -1,15 +1,14 @@
 import { renderMattermostMessage } from '../../../blocks/mattermost.js';
-import { handleInvocation } from '../../../commands/index.js';
+import { handleInvocation, recordRejectedRequest } from '../../../commands/index.js';
 import type { MattermostConfig } from '../../config.js';
 import { AppError } from '../../errors.js';
 import type { HttpServer } from '../../http/server.js';
 import type { Services } from '../../services.js';
 import type { Invocation, Reply } from '../types.js';
 import { describeClientError, MattermostClient } from './client.js';
-import { actionHandler, commandHandler, dialogHandler, route, type AckSample } from './inbound.js';
+import { actionHandler, commandHandler, dialogHandler, route, type AckSample, type RejectedMattermostRequest } from './inbound.js';
 import { MattermostNotifier, type RenderPost } from './notifier.js';
 import { MATTERMOST_PATHS } from './paths.js';
-import { auditRejectedRequest, type RejectedMattermostRequest } from './refusals.js';
 import { signActionContext, signDialogState } from './signing.js';
 
 export { MATTERMOST_PATHS };
@@ -99,6 +98,14 @@ export function createMattermostPlatform(
       started = false;
     },
   };
+}
+
+/**
+ * Audits a refused request through the commands' own recorder, with the same event types as handled ones. A request
+ * that failed verification has no sender the platform vouched for: its claimed sender goes to the details only.
+ */
+export async function auditRejectedRequest(s: Services, request: RejectedMattermostRequest): Promise<void> {
+  await recordRejectedRequest(s, { ...request, unverified: request.outcome === 'denied' });
 }
 
 /** Usernames by id, looked up once each (dialog submissions carry only the id). */
