@@ -1,12 +1,14 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { renderMattermostText } from '../../../blocks/mattermost.js';
 import { errorView } from '../../../blocks/views/error.js';
 import { presentError } from '../../../commands/present-error.js';
 import type { MattermostConfig } from '../../config.js';
 import type { UserRef } from '../../domain/users.js';
-import { readBody, sendJson, type RequestContext, type RouteHandler } from '../../http/server.js';
+import { sendJson } from '../../http/answers.js';
+import { acceptRawBodies, rawBodyOf, type Door } from '../../http/server.js';
 import type { Services } from '../../services.js';
 import type { Invocation, Reply } from '../types.js';
+import { MATTERMOST_PATHS } from './paths.js';
 import { answerAction, answerCommand, answerDialog, type Responder } from './replies.js';
 import { readActionRequest, readCommandRequest, readDialogRequest, unreadable, type Unreadable } from './request-shapes.js';
 import { matchesCommandToken, verifyActionContext, verifyDialogState } from './signing.js';
@@ -50,30 +52,55 @@ export interface InboundDeps {
 /** Mattermost posts are at most 16,383 characters; no genuine request comes near this. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
-type Handler = (req: IncomingMessage, res: ServerResponse, context: RequestContext, arrival: Arrival) => Promise<void>;
+/** What a handler knows of its request besides the request itself. */
+interface RequestContext {
+  requestId: string;
+  log: FastifyBaseLogger;
+  /** The request URL (path and query). */
+  url: URL;
+}
+
+type Handler = (req: FastifyRequest, res: FastifyReply, context: RequestContext, arrival: Arrival) => Promise<void>;
 
 interface Arrival {
   receivedAt: Date;
   startedMs: number;
 }
 
-/** Wraps a handler: 503 before start-up, arrival time and ack-latency sample around it. */
-export function route(deps: InboundDeps, kind: Invocation['kind'], handler: Handler): RouteHandler {
-  return async (req, res, context) => {
-    if (!deps.isStarted()) {
-      req.resume();
-      sendJson(res, 503, { error: 'starting', message: 'The bot is starting; try again in a moment.', requestId: context.requestId });
-      return;
-    }
-    const arrival = { receivedAt: deps.services.clock.now(), startedMs: performance.now() };
-    await handler(req, res, context, arrival);
-    deps.onAck?.({ platform: 'mattermost', kind, requestId: context.requestId, seconds: (performance.now() - arrival.startedMs) / 1000 });
+/**
+ * The routes as a door of the web half's server: bodies read raw (forms and JSON alike, within the limit), `GET` for
+ * commands set to that method.
+ */
+export function mattermostDoor(deps: InboundDeps): Door {
+  const arrivals = new WeakMap<FastifyRequest, Arrival>();
+  return async (scope) => {
+    acceptRawBodies(scope, BODY_LIMIT_BYTES);
+    // Before the body is read, so that ack latency counts from the request's arrival.
+    scope.addHook('onRequest', (req, _res, done) => {
+      arrivals.set(req, { receivedAt: deps.services.clock.now(), startedMs: performance.now() });
+      done();
+    });
+    const route = (kind: Invocation['kind'], handler: Handler) => async (req: FastifyRequest, res: FastifyReply) => {
+      const context = { requestId: req.id, log: req.log, url: new URL(req.url, 'http://localhost') };
+      if (!deps.isStarted()) {
+        return sendJson(res, 503, { error: 'starting', message: 'The bot is starting; try again in a moment.', requestId: context.requestId });
+      }
+      const arrival = arrivals.get(req) ?? { receivedAt: deps.services.clock.now(), startedMs: performance.now() };
+      await handler(req, res, context, arrival);
+      deps.onAck?.({ platform: 'mattermost', kind, requestId: context.requestId, seconds: (performance.now() - arrival.startedMs) / 1000 });
+      return res;
+    };
+    const command = route('command', commandHandler(deps));
+    scope.post(MATTERMOST_PATHS.command, command);
+    scope.get(MATTERMOST_PATHS.command, command);
+    scope.post(MATTERMOST_PATHS.actions, route('action', actionHandler(deps)));
+    scope.post(MATTERMOST_PATHS.dialogs, route('dialog', dialogHandler(deps)));
   };
 }
 
-export function commandHandler(deps: InboundDeps): Handler {
+function commandHandler(deps: InboundDeps): Handler {
   return async (req, res, context, arrival) => {
-    const fields = req.method === 'GET' ? context.url.searchParams : await formFields(req);
+    const fields = req.method === 'GET' ? context.url.searchParams : formFields(req);
     if (!matchesCommandToken(commandToken(req.headers.authorization, fields), deps.config.commandTokens)) {
       await recordRejection(deps, context, 'command', unreadableFrom(fields, 'the command token is not one of MATTERMOST_COMMAND_TOKENS'), 'denied');
       sendJson(res, 401, { error: 'invalid_token', message: 'The command token is not valid for this bot.', requestId: context.requestId });
@@ -101,9 +128,9 @@ export function commandHandler(deps: InboundDeps): Handler {
   };
 }
 
-export function actionHandler(deps: InboundDeps): Handler {
+function actionHandler(deps: InboundDeps): Handler {
   return async (req, res, context, arrival) => {
-    const read = readActionRequest(await readBody(req, BODY_LIMIT_BYTES));
+    const read = readActionRequest(rawBodyOf(req));
     if (!read.ok) {
       await recordRejection(deps, context, 'action', read, 'invalid');
       sendJson(res, 400, { error: 'invalid_request', message: 'The action request could not be read.', requestId: context.requestId });
@@ -133,9 +160,9 @@ export function actionHandler(deps: InboundDeps): Handler {
   };
 }
 
-export function dialogHandler(deps: InboundDeps): Handler {
+function dialogHandler(deps: InboundDeps): Handler {
   return async (req, res, context, arrival) => {
-    const read = readDialogRequest(await readBody(req, BODY_LIMIT_BYTES));
+    const read = readDialogRequest(rawBodyOf(req));
     if (!read.ok) {
       await recordRejection(deps, context, 'dialog', read, 'invalid');
       sendJson(res, 400, { error: 'invalid_request', message: 'The dialog submission could not be read.', requestId: context.requestId });
@@ -216,8 +243,8 @@ function commandToken(authorization: string | undefined, fields: URLSearchParams
   return match?.[1] ?? fields.get('token') ?? undefined;
 }
 
-async function formFields(req: IncomingMessage): Promise<URLSearchParams> {
-  const body = await readBody(req, BODY_LIMIT_BYTES);
+function formFields(req: FastifyRequest): URLSearchParams {
+  const body = rawBodyOf(req);
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   return type === 'application/x-www-form-urlencoded' ? new URLSearchParams(body.toString('utf8')) : new URLSearchParams();
 }

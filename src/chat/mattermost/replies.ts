@@ -12,8 +12,8 @@ export interface Responder {
   render: RenderPost;
   client: MattermostClient;
   notifier: MattermostNotifier;
-  /** PUBLIC_URL/mattermost/dialogs */
-  dialogUrl: string;
+  /** PUBLIC_URL/mattermost/dialogs, read when a dialog opens. */
+  dialogUrl(): string;
   signState(state: DialogState): string;
   log: Logger;
 }
@@ -104,7 +104,7 @@ async function openDialog(responder: Responder, dialog: DialogView, place: Reply
     const state = responder.signState({ callbackId: dialog.callbackId, value: dialog.value, userId: place.userId });
     await responder.client.openDialog({
       trigger_id: place.triggerId,
-      url: responder.dialogUrl,
+      url: responder.dialogUrl(),
       dialog: renderMattermostDialog(dialog, state),
     });
     return true;
