@@ -83,7 +83,11 @@ export async function startApp(options: AppOptions): Promise<App> {
   });
   const web = options.mode !== 'worker';
   const http = web
-    ? createHttpServer({ log, observeRequest: (labels, seconds) => metrics.httpRequest.observe(labels, seconds) })
+    ? createHttpServer({
+        log,
+        trustProxy: config.TRUST_PROXY,
+        observeRequest: (labels, seconds) => metrics.httpRequest.observe(labels, seconds),
+      })
     : undefined;
   observeAuditAppends((seconds) => metrics.auditAppend.observe(seconds));
   const services: Services = {

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import proxyAddr from '@fastify/proxy-addr';
 import fastifySwagger from '@fastify/swagger';
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type FastifyPluginAsyncZod, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { TrustProxy } from '../config.js';
 import type { Logger } from '../log.js';
 import { answerNotFound, answerUnreadableUrl, handleError, KnownRoutes, routeLabelOf, UNMATCHED_ROUTE } from './answers.js';
 
@@ -22,6 +24,8 @@ export type RequestObserver = (labels: { method: string; route: string; status: 
 export interface HttpServerOptions {
   log: Logger;
   observeRequest?: RequestObserver;
+  /** Which proxies' X-Forwarded-For gives the client address (TRUST_PROXY); none by default. */
+  trustProxy?: TrustProxy;
 }
 
 export interface HttpServer {
@@ -53,12 +57,17 @@ const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 
 
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   const knownRoutes = new KnownRoutes();
+  const trusted = trustedProxies(options.trustProxy ?? false);
   const app: HttpApp = fastify({
     // Typed as Fastify's base logger, so doors need not know which logger it is.
     loggerInstance: options.log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     requestIdHeader: false,
     genReqId: requestIdOf,
+    trustProxy: trusted ?? false,
+    // Each request's logger carries the client's address, the one `request.ip` gives (one child logger, not two).
+    childLoggerFactory: (logger, bindings, childOptions, req) =>
+      logger.child({ ...bindings, clientIp: trusted ? proxyAddr(req, trusted) : req.socket.remoteAddress }, childOptions),
     requestTimeout: REQUEST_TIMEOUT_MS,
     frameworkErrors: (error, request, reply) => {
       observeWhenFinished(options, request, reply.raw, UNMATCHED_ROUTE);
@@ -135,6 +144,14 @@ function observe(options: HttpServerOptions, request: FastifyRequest, status: nu
 function observeWhenFinished(options: HttpServerOptions, request: FastifyRequest, response: ServerResponse, route: string): void {
   const started = performance.now();
   response.once('finish', () => observe(options, request, response.statusCode, (performance.now() - started) / 1000, route));
+}
+
+/** Which proxies' X-Forwarded-For to believe, as a test of each hop; undefined: none, the peer is the client. */
+function trustedProxies(trust: TrustProxy): ((address: string, hop: number) => boolean) | undefined {
+  if (trust === false || trust === 0) return undefined;
+  if (trust === true) return () => true;
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return proxyAddr.compile(trust);
 }
 
 /** A caller-supplied request id is kept when it is short and plain; anything else gets a fresh one. */
