@@ -10,7 +10,7 @@ import type { Services } from '../../services.js';
 import type { Invocation, Reply } from '../types.js';
 import { MATTERMOST_PATHS } from './paths.js';
 import { answerAction, answerCommand, answerDialog, type Responder } from './replies.js';
-import { readActionRequest, readCommandRequest, readDialogRequest, unreadable, type Unreadable } from './request-shapes.js';
+import { readActionRequest, readCommandRequest, readDialogRequest, rejectionOf, type Rejection } from './request-shapes.js';
 import { matchesCommandToken, verifyActionContext, verifyDialogState } from './signing.js';
 
 /** The three routes Mattermost calls: slash commands, button clicks and dialog submissions. */
@@ -102,7 +102,7 @@ function commandHandler(deps: InboundDeps): Handler {
   return async (req, res, context, arrival) => {
     const fields = req.method === 'GET' ? context.url.searchParams : formFields(req);
     if (!matchesCommandToken(commandToken(req.headers.authorization, fields), deps.config.commandTokens)) {
-      await recordRejection(deps, context, 'command', unreadableFrom(fields, 'the command token is not one of MATTERMOST_COMMAND_TOKENS'), 'denied');
+      await recordRejection(deps, context, 'command', rejectionOfFields(fields, 'the command token is not one of MATTERMOST_COMMAND_TOKENS'), 'denied');
       sendJson(res, 401, { error: 'invalid_token', message: 'The command token is not valid for this bot.', requestId: context.requestId });
       return;
     }
@@ -139,7 +139,7 @@ function actionHandler(deps: InboundDeps): Handler {
     const request = read.value;
     const verified = verifyActionContext(deps.config.actionSecret, request.context, deps.services.clock);
     if (!verified.ok) {
-      await recordRejection(deps, context, 'action', unreadable(verified.reason, request.user.id, request.user.name, request.channelId), 'denied');
+      await recordRejection(deps, context, 'action', rejectionOf(verified.reason, request.user.id, request.user.name, request.channelId), 'denied');
       // A 200 with an explanation: any other status shows the user a bare "integration error" instead.
       sendJson(res, 200, { ephemeral_text: renderMattermostText(unverifiedView('This button could not be verified', context.requestId)) });
       return;
@@ -182,7 +182,7 @@ function dialogHandler(deps: InboundDeps): Handler {
           ? 'the dialog was opened for another user'
           : undefined;
     if (!verified.ok || problem) {
-      await recordRejection(deps, context, 'dialog', unreadable(problem ?? 'unverified', request.userId, undefined, request.channelId), 'denied');
+      await recordRejection(deps, context, 'dialog', rejectionOf(problem ?? 'unverified', request.userId, undefined, request.channelId), 'denied');
       sendJson(res, 200, { error: renderMattermostText(unverifiedView('This form could not be verified', context.requestId)) });
       return;
     }
@@ -211,17 +211,17 @@ async function handleSafely(deps: InboundDeps, invocation: Invocation): Promise<
   }
 }
 
-async function recordRejection(deps: InboundDeps, context: RequestContext, kind: Invocation['kind'], read: Unreadable, outcome: 'invalid' | 'denied'): Promise<void> {
-  context.log.warn({ kind, reason: read.reason, outcome }, 'refused a Mattermost request');
+async function recordRejection(deps: InboundDeps, context: RequestContext, kind: Invocation['kind'], rejection: Rejection, outcome: 'invalid' | 'denied'): Promise<void> {
+  context.log.warn({ kind, reason: rejection.reason, outcome }, 'refused a Mattermost request');
   try {
     await deps.recordRejected({
       platform: 'mattermost',
       requestId: context.requestId,
       kind,
-      reason: read.reason,
+      reason: rejection.reason,
       outcome,
-      ...(read.userId ? { user: { platform: 'mattermost', id: read.userId, name: read.userName ?? read.userId } } : {}),
-      ...(read.channelId ? { channelId: read.channelId } : {}),
+      ...(rejection.userId ? { user: { platform: 'mattermost', id: rejection.userId, name: rejection.userName ?? rejection.userId } } : {}),
+      ...(rejection.channelId ? { channelId: rejection.channelId } : {}),
     });
   } catch (error) {
     context.log.error({ err: error }, 'could not record a refused Mattermost request');
@@ -249,6 +249,6 @@ function formFields(req: FastifyRequest): URLSearchParams {
   return type === 'application/x-www-form-urlencoded' ? new URLSearchParams(body.toString('utf8')) : new URLSearchParams();
 }
 
-function unreadableFrom(fields: URLSearchParams, reason: string): Unreadable {
-  return unreadable(reason, fields.get('user_id'), fields.get('user_name'), fields.get('channel_id'));
+function rejectionOfFields(fields: URLSearchParams, reason: string): Rejection {
+  return rejectionOf(reason, fields.get('user_id'), fields.get('user_name'), fields.get('channel_id'));
 }
