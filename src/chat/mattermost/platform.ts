@@ -101,7 +101,7 @@ export function createMattermostPlatform(config: MattermostConfig, deps: Matterm
  * Audits a refused request through the commands' own recorder, with the same event types as handled ones. A request
  * that failed verification has no sender the platform vouched for: its claimed sender goes to the details only.
  */
-export async function auditRejectedRequest(s: Services, request: RejectedMattermostRequest): Promise<void> {
+async function auditRejectedRequest(s: Services, request: RejectedMattermostRequest): Promise<void> {
   await recordRejectedRequest(s, { ...request, unverified: request.outcome === 'denied' });
 }
 
