@@ -6,8 +6,9 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { connectDatabase, runMigrations, type Database } from './db/client.js';
 import { loadCatalog } from './domain/presets.js';
-import { readinessChecks, mountHealthRoutes } from './http/health.js';
-import { createMetrics, labCountsFrom, mountMetricsRoute, type AppMetrics } from './http/metrics.js';
+import { AppError } from './errors.js';
+import { healthDoor, readinessChecks } from './http/health.js';
+import { createMetrics, labCountsFrom, metricsDoor, type AppMetrics } from './http/metrics.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
 import type { Logger } from './log.js';
 import { createProvisioner } from './provisioners/index.js';
@@ -39,8 +40,9 @@ export interface AppOptions {
   /** Host to listen on; the default is every interface. */
   host?: string;
   /**
-   * Tests and the demo, which listen on a free port (PORT 0): PUBLIC_URL from the port the server got. The web half
-   * then listens before the chat platforms start, so the button and dialog URLs they render point at it.
+   * Tests, the demo and the bench, which listen on a free port (PORT 0): PUBLIC_URL from the port the server got.
+   * It is known once the server listens, after every door is registered; the chat platforms read it when they render
+   * button and dialog URLs.
    */
   publicUrlFor?: (port: number) => string;
 }
@@ -80,12 +82,13 @@ export async function startApp(options: AppOptions): Promise<App> {
     sources: { jobCounts: () => queue.jobCounts(), labCounts: labCountsFrom(database.pool) },
   });
   const web = options.mode !== 'worker';
-  const http = web ? createHttpServer({ log, observeRequest: (labels, seconds) => metrics.httpRequest.observe(labels, seconds) }) : undefined;
-  let port = 0;
-  if (http && options.publicUrlFor) {
-    port = (await http.listen(config.PORT, options.host)).port;
-    config = withPublicUrl(config, options.publicUrlFor(port));
-  }
+  const http = web
+    ? createHttpServer({
+        log,
+        trustProxy: config.TRUST_PROXY,
+        observeRequest: (labels, seconds) => metrics.httpRequest.observe(labels, seconds),
+      })
+    : undefined;
   observeAuditAppends((seconds) => metrics.auditAppend.observe(seconds));
   const services: Services = {
     config,
@@ -99,12 +102,18 @@ export async function startApp(options: AppOptions): Promise<App> {
   };
   await bootstrapRoles(services);
 
-  if (http) {
-    mountHealthRoutes(http, readinessChecks(database, redis), { log });
-    mountMetricsRoute(http, metrics);
-  }
-  const platforms = await startPlatforms(services, { http, metrics, skip: options.notifiers?.map((notifier) => notifier.platform) ?? [] });
+  const publicUrl = options.publicUrlFor ? urlOfPort(options.publicUrlFor) : undefined;
+  const platforms = await startPlatforms(services, {
+    web,
+    metrics,
+    skip: options.notifiers?.map((notifier) => notifier.platform) ?? [],
+    ...(publicUrl ? { publicUrl: publicUrl.read } : {}),
+  });
   for (const platform of platforms) services.notifiers.register(platform.notifier);
+  if (http) {
+    const doors = [healthDoor(readinessChecks(database, redis), { log }), metricsDoor(metrics), ...platforms.flatMap((platform) => platform.door ?? [])];
+    for (const door of doors) http.register(door);
+  }
 
   let workers: Workers | undefined;
   if (options.mode !== 'web') {
@@ -121,7 +130,11 @@ export async function startApp(options: AppOptions): Promise<App> {
     });
     await runReconcile(services);
   }
-  if (http && !http.server.listening) port = (await http.listen(config.PORT, options.host)).port;
+  const port = http ? (await http.listen(config.PORT, options.host)).port : 0;
+  if (publicUrl) {
+    config = withPublicUrl(config, publicUrl.settle(port));
+    services.config = config;
+  }
   log.info({ mode: options.mode, port, provisioner: services.provisioner.name, platforms: platforms.map((p) => p.notifier.platform) }, 'aithroyz chatops started');
 
   let stopping: Promise<void> | undefined;
@@ -138,6 +151,21 @@ export async function startApp(options: AppOptions): Promise<App> {
     return stopping;
   };
   return { services, database, queue, metrics, http, port, workers, platforms, stop };
+}
+
+/** A URL derived from the port the server gets: reading it earlier fails (and a job that needed it is retried). */
+function urlOfPort(urlFor: (port: number) => string): { read(): string; settle(port: number): string } {
+  let url: string | undefined;
+  return {
+    read() {
+      if (url === undefined) throw new AppError('unavailable', 'The public URL is known once the HTTP server listens.', { retry: true });
+      return url;
+    },
+    settle(port) {
+      url = urlFor(port).replace(/\/+$/, '');
+      return url;
+    },
+  };
 }
 
 /** The config with PUBLIC_URL (and the Mattermost callback base derived from it) set to `publicUrl`. */

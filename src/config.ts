@@ -19,8 +19,25 @@ const optionalText = z.string().trim().min(1).optional();
 const httpUrl = z.url({ protocol: /^https?$/ });
 const port = z.coerce.number().int().min(0).max(65535);
 
+/** Which proxies in front of the bot to believe about the client address (X-Forwarded-For). */
+export type TrustProxy = boolean | number | string[];
+
+const proxyAddress = z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()]);
+const trustProxy = z
+  .string()
+  .trim()
+  .transform((text, ctx): TrustProxy => {
+    if (/^(true|false)$/i.test(text)) return text.toLowerCase() === 'true';
+    if (/^\d{1,2}$/.test(text)) return Number(text);
+    const addresses = text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+    if (addresses.length > 0 && addresses.every((address) => proxyAddress.safeParse(address).success)) return addresses;
+    ctx.addIssue({ code: 'custom', message: 'must be false, true, a number of proxy hops, or comma-separated proxy addresses and CIDRs' });
+    return z.NEVER;
+  });
+
 const envShape = z.object({
     PORT: port.default(3000),
+    TRUST_PROXY: trustProxy.default(false),
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string').optional(),
     DATA_DIR: z.string().min(1).default('.data'),
     EMBEDDED_POSTGRES_PORT: port.default(5433),

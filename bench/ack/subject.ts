@@ -30,7 +30,7 @@ export interface AckSubject {
 }
 
 /**
- * The whole bot (`startApp`) as production runs it over Slack's HTTP mode: Bolt's receiver on our HTTP server, a
+ * The whole bot (`startApp`) as production runs it over Slack's HTTP mode: Bolt's receiver behind our HTTP server, a
  * database of its own on the machine's Postgres, a queue prefix of its own on the machine's Redis, and the fake Slack
  * as the Web API. `mode` is `all` (`npm start`: web and workers in one process) or `web` (the web half alone).
  */

@@ -52,7 +52,7 @@ function ackCase(setup: AckSetup, command: AckCommand): BenchCase {
   let run = 0;
   return {
     name,
-    figure: `signed \`/env ${command}\` (form-encoded as Slack sends it) through the bot's web half (\`startApp\`: Bolt's HTTPReceiver on our server, real Postgres and Redis), ${setup.total} requests, ${IN_FLIGHT} in flight${command === 'request' ? ', one user each' : ''}`,
+    figure: `signed \`/env ${command}\` (form-encoded as Slack sends it) through the bot's web half (\`startApp\`: the Slack door of our Fastify server, then Bolt's HTTPReceiver, real Postgres and Redis), ${setup.total} requests, ${IN_FLIGHT} in flight${command === 'request' ? ', one user each' : ''}`,
     baseline: `a bare Bolt app (same HTTPReceiver, signing secret and logger) whose listener acks at once, same load; the last row against Slack's ${SLACK_ACK_LIMIT_MS / 1000} s limit`,
     runs: 3,
     metrics: [

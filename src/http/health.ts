@@ -2,7 +2,8 @@ import { withoutCredentials } from '../config.js';
 import type { Database } from '../db/client.js';
 import { migrationsApplied } from '../db/client.js';
 import type { Logger } from '../log.js';
-import { sendJson, type HttpServer } from './server.js';
+import { sendJson } from './answers.js';
+import type { Door } from './server.js';
 
 /** A readiness check passes when it resolves to anything but `false`; throwing or `false` fails it. */
 export type ReadinessCheck = () => Promise<unknown>;
@@ -55,21 +56,18 @@ async function runCheck(check: ReadinessCheck, name: string, timeoutMs: number):
 }
 
 /** `GET /healthz` (the process answers) and `GET /readyz` (its dependencies answer; 503 naming what failed). */
-export function mountHealthRoutes(
-  server: HttpServer,
-  checks: ReadinessChecks,
-  options: { log: Logger; timeoutMs?: number },
-): void {
+export function healthDoor(checks: ReadinessChecks, options: { log: Logger; timeoutMs?: number }): Door {
   const timeoutMs = options.timeoutMs ?? 2000;
-  server.route('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
-  server.route('GET', '/readyz', async (_req, res) => {
-    const results = await runChecks(checks, timeoutMs);
-    const failed = Object.entries(results).filter(([, result]) => !result.ok).map(([name]) => name);
-    if (failed.length > 0) {
-      options.log.warn({ failed, results }, 'not ready');
-      sendJson(res, 503, { status: 'unavailable', failed, checks: results });
-      return;
-    }
-    sendJson(res, 200, { status: 'ready', checks: results });
-  });
+  return async (door) => {
+    door.get('/healthz', async (_request, reply) => sendJson(reply, 200, { status: 'ok' }));
+    door.get('/readyz', async (_request, reply) => {
+      const results = await runChecks(checks, timeoutMs);
+      const failed = Object.entries(results).filter(([, result]) => !result.ok).map(([name]) => name);
+      if (failed.length > 0) {
+        options.log.warn({ failed, results }, 'not ready');
+        return sendJson(reply, 503, { status: 'unavailable', failed, checks: results });
+      }
+      return sendJson(reply, 200, { status: 'ready', checks: results });
+    });
+  };
 }

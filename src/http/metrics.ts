@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { ENV_STATES } from '../domain/lifecycle.js';
 import type { Platform } from '../domain/users.js';
 import type { Logger } from '../log.js';
-import type { HttpServer } from './server.js';
+import type { Door } from './server.js';
 
 export interface JobCount {
   queue: string;
@@ -198,12 +198,13 @@ function registerSourceGauges(registry: Registry, sources: MetricsSources, log: 
 }
 
 /** `GET /metrics`: the registry in Prometheus's text format. */
-export function mountMetricsRoute(server: HttpServer, metrics: AppMetrics): void {
-  server.route('GET', '/metrics', async (_req, res) => {
-    const { contentType, body } = await metrics.render();
-    res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
-    res.end(body);
-  });
+export function metricsDoor(metrics: AppMetrics): Door {
+  return async (door) => {
+    door.get('/metrics', async (_request, reply) => {
+      const { contentType, body } = await metrics.render();
+      return reply.code(200).type(contentType).send(body);
+    });
+  };
 }
 
 /** Labs by state, straight from the environments table. */

@@ -1,153 +1,157 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import proxyAddr from '@fastify/proxy-addr';
+import fastifySwagger from '@fastify/swagger';
+import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type FastifyPluginAsyncZod, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { TrustProxy } from '../config.js';
 import type { Logger } from '../log.js';
+import { answerNotFound, answerUnreadableUrl, handleError, KnownRoutes, routeLabelOf, UNMATCHED_ROUTE } from './answers.js';
 
-/** What every handler receives besides the raw request and response. */
-export interface RequestContext {
-  requestId: string;
-  log: Logger;
-  /** The parsed request URL (path and query). */
-  url: URL;
-}
+/** The Fastify instance every door is registered on: zod schemas validate and type its routes. */
+export type HttpApp = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
 /**
- * A route handler. The request body is left unread: the Slack adapter hands the request to Bolt's receiver, which
- * reads the raw body itself to check the signature. Handlers that want the body call `readBody`.
+ * A way in (health, metrics, a chat platform, later the API or the console): a plugin with its own routes, body
+ * parsers and hooks, encapsulated so that what one door sets up does not leak into the others.
  */
-export type RouteHandler = (req: IncomingMessage, res: ServerResponse, context: RequestContext) => Promise<void> | void;
+export type Door = FastifyPluginAsyncZod;
 
-/** Receives one observation per finished request; `route` is the registered path, never the raw URL. */
+/** Receives one observation per finished request; `route` is the route's template, never the raw URL. */
 export type RequestObserver = (labels: { method: string; route: string; status: number }, seconds: number) => void;
 
 export interface HttpServerOptions {
   log: Logger;
   observeRequest?: RequestObserver;
+  /** Which proxies' X-Forwarded-For gives the client address (TRUST_PROXY); none by default. */
+  trustProxy?: TrustProxy;
 }
 
 export interface HttpServer {
-  route(method: string, path: string, handler: RouteHandler): void;
+  app: HttpApp;
+  /** Adds a door; every door is registered before `listen` (Fastify takes no routes once it listens). */
+  register(door: Door): void;
   listen(port: number, host?: string): Promise<{ port: number }>;
+  /**
+   * Graceful stop: no new connections, requests that arrive on open connections get 503, running requests finish
+   * (their connections then close), and long-lived responses registered with `closeOnShutdown` are ended first.
+   */
   close(): Promise<void>;
   server: Server;
 }
 
-/** An error whose status and code reach the client as they are (the message must be safe to show). */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'HttpError';
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * Registers how to end a long-lived response (an event stream) when the server shuts down, since such a response
+     * would otherwise hold the shutdown open. Returns the function to call when the response ends on its own.
+     */
+    closeOnShutdown(close: () => void): () => void;
   }
 }
 
-/** Route label for requests that matched nothing, so arbitrary paths don't become metric series. */
-const UNMATCHED_ROUTE = 'unmatched';
+/** Node's default time limit for receiving a whole request, which Fastify turns off. */
+const REQUEST_TIMEOUT_MS = 300_000;
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 export function createHttpServer(options: HttpServerOptions): HttpServer {
-  const routes = new Map<string, Map<string, RouteHandler>>();
+  const knownRoutes = new KnownRoutes();
+  const trusted = trustedProxies(options.trustProxy ?? false);
+  const app: HttpApp = fastify({
+    // Typed as Fastify's base logger, so doors need not know which logger it is.
+    loggerInstance: options.log as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    trustProxy: trusted ?? false,
+    // Each request's logger carries the client's address, the one `request.ip` gives (one child logger, not two).
+    childLoggerFactory: (logger, bindings, childOptions, req) =>
+      logger.child({ ...bindings, clientIp: trusted ? proxyAddr(req, trusted) : req.socket.remoteAddress }, childOptions),
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    frameworkErrors: (error, request, reply) => {
+      observeWhenFinished(options, request, reply.raw, UNMATCHED_ROUTE);
+      answerUnreadableUrl(error, request, reply);
+    },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
 
-  const server = createServer((req, res) => {
-    void handleRequest(req, res);
+  const inFlight = new Set<ServerResponse>();
+  const longLived = new Set<() => void>();
+  app.decorate('closeOnShutdown', (close: () => void) => {
+    longLived.add(close);
+    return () => void longLived.delete(close);
   });
-  // Malformed HTTP from a client must not take the process down.
-  server.on('clientError', (error, socket) => {
-    options.log.debug({ err: error }, 'http client error');
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
+  app.addHook('onRoute', (route) => knownRoutes.add(route.method, route.url));
+  app.addHook('onRequest', (request, reply, done) => {
+    // On the raw response, so that doors which write it themselves (Bolt's receiver) send it too.
+    reply.raw.setHeader('X-Request-Id', request.id);
+    inFlight.add(reply.raw);
+    reply.raw.once('close', () => inFlight.delete(reply.raw));
+    done();
   });
-
-  async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = performance.now();
-    const requestId = requestIdOf(req);
-    const method = (req.method ?? 'GET').toUpperCase();
-    const url = parseUrl(req.url);
-    const byMethod = url ? routes.get(url.pathname) : undefined;
-    const handler = byMethod?.get(method) ?? (method === 'HEAD' ? byMethod?.get('GET') : undefined);
-    const route = url && byMethod ? url.pathname : UNMATCHED_ROUTE;
-    const log = options.log.child({ requestId });
-    res.setHeader('X-Request-Id', requestId);
-    res.once('close', () => {
-      const labels = { method: KNOWN_METHODS.has(method) ? method : 'OTHER', route, status: res.statusCode };
+  app.addHook('onResponse', (request, reply, done) => {
+    observe(options, request, reply.statusCode, reply.elapsedTime / 1000, routeLabelOf(request));
+    done();
+  });
+  app.addHook('preClose', (done) => {
+    // Running requests finish, then their keep-alive connections close instead of holding the shutdown open.
+    for (const response of inFlight) if (!response.headersSent) response.setHeader('Connection', 'close');
+    for (const close of [...longLived]) {
       try {
-        options.observeRequest?.(labels, (performance.now() - started) / 1000);
+        close();
       } catch (error) {
-        log.warn({ err: error }, 'request metric not recorded');
+        options.log.warn({ err: error }, 'a long-lived response did not close cleanly');
       }
-    });
-    try {
-      if (!url) {
-        sendJson(res, 400, { error: 'bad_request', message: 'The request target is not a valid URL.', requestId });
-      } else if (!byMethod) {
-        sendJson(res, 404, { error: 'not_found', message: `No route for ${method} ${url.pathname}`, requestId });
-      } else if (!handler) {
-        res.setHeader('Allow', [...byMethod.keys()].join(', '));
-        sendJson(res, 405, { error: 'method_not_allowed', message: `${url.pathname} does not accept ${method}`, requestId });
-      } else {
-        await handler(req, res, { requestId, log, url });
-      }
-    } catch (error) {
-      respondToError(error, res, requestId, log, `${method} ${route}`);
     }
-  }
+    longLived.clear();
+    done();
+  });
+  app.setNotFoundHandler((request, reply) => answerNotFound(knownRoutes, request, reply));
+  app.setErrorHandler(handleError);
+  // Ready for the API's OpenAPI 3.1 document: routes with a zod schema and a tag are described, the rest left out.
+  void app.register(fastifySwagger, {
+    openapi: { openapi: '3.1.0', info: { title: 'Aithroyz ChatOps', version: '1' } },
+    transform: jsonSchemaTransform,
+    hideUntagged: true,
+  });
 
   return {
-    server,
-    route(method, path, handler) {
-      const upper = method.toUpperCase();
-      const byMethod = routes.get(path) ?? new Map<string, RouteHandler>();
-      if (byMethod.has(upper)) throw new Error(`route ${upper} ${path} is already registered`);
-      byMethod.set(upper, handler);
-      routes.set(path, byMethod);
+    app,
+    server: app.server,
+    register(door) {
+      void app.register(door);
     },
-    listen(port, host = '0.0.0.0') {
-      return new Promise((resolve, reject) => {
-        const onError = (error: Error) => reject(error);
-        server.once('error', onError);
-        server.listen(port, host, () => {
-          server.off('error', onError);
-          resolve({ port: (server.address() as AddressInfo).port });
-        });
-      });
+    async listen(port, host = '0.0.0.0') {
+      await app.listen({ port, host });
+      return { port: (app.server.address() as AddressInfo).port };
     },
-    close() {
-      return new Promise((resolve, reject) => {
-        if (!server.listening) return resolve();
-        server.close((error) => (error ? reject(error) : resolve()));
-        // Keep-alive connections would hold close() open until they time out.
-        server.closeIdleConnections();
-      });
-    },
+    close: () => app.close(),
   };
 }
 
-function respondToError(error: unknown, res: ServerResponse, requestId: string, log: Logger, where: string): void {
-  if (error instanceof HttpError) {
-    log.info({ status: error.status, code: error.code }, `${where} refused: ${error.message}`);
-    if (error.status === 413) res.setHeader('Connection', 'close');
-    if (!res.headersSent) sendJson(res, error.status, { error: error.code, message: error.message, requestId });
-    else res.destroy();
-    return;
+function observe(options: HttpServerOptions, request: FastifyRequest, status: number, seconds: number, route: string): void {
+  const method = KNOWN_METHODS.has(request.method) ? request.method : 'OTHER';
+  try {
+    options.observeRequest?.({ method, route, status }, seconds);
+  } catch (error) {
+    request.log.warn({ err: error }, 'request metric not recorded');
   }
-  log.error({ err: error }, `${where} failed`);
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  sendJson(res, 500, { error: 'internal', message: `Something went wrong (request id ${requestId}).`, requestId });
 }
 
-/** The request target as a URL, or undefined when it cannot be parsed (an absolute-form target can be anything). */
-function parseUrl(target: string | undefined): URL | undefined {
-  try {
-    return new URL(target ?? '/', 'http://localhost');
-  } catch {
-    return undefined;
-  }
+/** For answers given outside the request lifecycle (a target that is no URL), which Fastify's hooks do not see. */
+function observeWhenFinished(options: HttpServerOptions, request: FastifyRequest, response: ServerResponse, route: string): void {
+  const started = performance.now();
+  response.once('finish', () => observe(options, request, response.statusCode, (performance.now() - started) / 1000, route));
+}
+
+/** Which proxies' X-Forwarded-For to believe, as a test of each hop; undefined: none, the peer is the client. */
+function trustedProxies(trust: TrustProxy): ((address: string, hop: number) => boolean) | undefined {
+  if (trust === false || trust === 0) return undefined;
+  if (trust === true) return () => true;
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return proxyAddr.compile(trust);
 }
 
 /** A caller-supplied request id is kept when it is short and plain; anything else gets a fresh one. */
@@ -156,53 +160,37 @@ function requestIdOf(req: IncomingMessage): string {
   return typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
 }
 
-/** Writes a JSON response with exactly `Content-Type: application/json`. */
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(text),
+/**
+ * Makes a door take every body as raw bytes, up to `limitBytes`, whatever its content type: for handlers that check
+ * a signature over the exact bytes (Slack) or read the body themselves (Mattermost). Fastify would otherwise parse
+ * JSON itself, and answer 415 to a form or to a content type it cannot parse. Call it first in the door.
+ */
+export function acceptRawBodies(door: HttpApp, limitBytes: number): void {
+  door.removeAllContentTypeParsers();
+  door.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limitBytes }, (_request, body, done) => done(null, body));
+  // Fastify refuses a malformed Content-Type before any parser: it reads an octet stream instead, and the handler
+  // gets the type as it was sent (the sender's, to judge the body by).
+  const declaredTypes = new WeakMap<FastifyRequest, string>();
+  door.addHook('onRequest', (request, _reply, done) => {
+    const declared = request.raw.headers['content-type'];
+    if (declared !== undefined) {
+      declaredTypes.set(request, declared);
+      request.raw.headers['content-type'] = 'application/octet-stream';
+    }
+    done();
   });
-  res.end(text);
+  door.addHook('preValidation', (request, _reply, done) => {
+    const declared = declaredTypes.get(request);
+    if (declared !== undefined) request.raw.headers['content-type'] = declared;
+    done();
+  });
+  // The route's own limit is the one a 413 names.
+  door.addHook('onRoute', (route) => {
+    route.bodyLimit ??= limitBytes;
+  });
 }
 
-/** Reads the whole request body, refusing (413) one larger than `limitBytes` without buffering the rest. */
-export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
-  const tooLarge = () => new HttpError(413, 'payload_too_large', `The request body is larger than ${limitBytes} bytes.`);
-  const declared = Number(req.headers['content-length']);
-  // Node discards what is left of a refused body once the response ends; the 413 also closes the connection.
-  if (Number.isFinite(declared) && declared > limitBytes) return Promise.reject(tooLarge());
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let received = 0;
-    const cleanup = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('close', onClose);
-    };
-    const onData = (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > limitBytes) {
-        cleanup();
-        reject(tooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(Buffer.concat(chunks, received));
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(error);
-    };
-    // A client that goes away mid-body ends with 'close' and no 'end'.
-    const onClose = () => onError(new Error('the client closed the connection before sending the whole body'));
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('close', onClose);
-  });
+/** The raw body of a request in a door that `acceptRawBodies` (empty when the request had none). */
+export function rawBodyOf(request: FastifyRequest): Buffer {
+  return Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
 }

@@ -5,7 +5,6 @@ import { createSlackPlatform } from '../../src/chat/slack/platform.js';
 import type { Invocation, Reply } from '../../src/chat/types.js';
 import { ManualClock, systemClock } from '../../src/clock.js';
 import { AppError } from '../../src/errors.js';
-import { createHttpServer } from '../../src/http/server.js';
 import { silentLogger } from '../../src/log.js';
 import { toChatMessage } from '../fakes/slack-driver.js';
 import { startSlackHarness, type SlackHarness } from '../fakes/slack-harness.js';
@@ -218,13 +217,13 @@ describe('start', () => {
 
   it('refuses a bot token Slack does not accept, saying so', async () => {
     const config = { ...harness.config, botToken: 'xoxb-revoked' };
-    const platform = createSlackPlatform(config, deps, createHttpServer({ log: silentLogger }));
+    const platform = createSlackPlatform(config, deps);
     await expect(platform.start()).rejects.toMatchObject({ code: 'internal', message: 'Slack refused auth.test: invalid_auth.' });
   });
 
   it('fails at once when Slack cannot be reached', async () => {
     const config = { ...harness.config, apiUrl: 'http://127.0.0.1:9/api/' };
-    const platform = createSlackPlatform(config, deps, createHttpServer({ log: silentLogger }));
+    const platform = createSlackPlatform(config, deps);
     await expect(platform.start()).rejects.toMatchObject({ code: 'unavailable', retry: true });
   });
 

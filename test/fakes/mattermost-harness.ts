@@ -27,8 +27,8 @@ export interface MattermostHarness {
 export interface MattermostHarnessOptions {
   fake?: FakeMattermostOptions;
   /**
-   * Runs once the fake runs and the HTTP server listens (so PUBLIC_URL is known) and before the platform is
-   * created: build Services with `mattermostEnv(config)` here.
+   * Runs once the fake runs and before the platform is created: build Services with `mattermostEnv(config)` here.
+   * The server listens after that, so `config.publicUrl` is a stand-in; the platform reads the real one lazily.
    */
   deps: (context: { fake: FakeMattermost; seed: FakeMattermostSetup; config: MattermostConfig }) => MattermostPlatformDeps | Promise<MattermostPlatformDeps>;
   /** Leaves start() to the test. */
@@ -52,10 +52,8 @@ export async function startMattermostHarness(options: MattermostHarnessOptions):
   const fake = await FakeMattermost.start(options.fake);
   const seed = fake.seed();
   const http = createHttpServer({ log: silentLogger });
-  const { port } = await http.listen(0, '127.0.0.1');
-  const baseUrl = `http://127.0.0.1:${port}`;
   const commands = ['env', 'audit'].map((trigger) =>
-    fake.store.addCommand({ teamId: seed.teamId, trigger, url: `${baseUrl}/mattermost/command`, creatorId: seed.admin.id }),
+    fake.store.addCommand({ teamId: seed.teamId, trigger, url: `${UNKNOWN_URL}/mattermost/command`, creatorId: seed.admin.id }),
   );
   const config: MattermostConfig = {
     url: fake.url,
@@ -63,11 +61,16 @@ export async function startMattermostHarness(options: MattermostHarnessOptions):
     commandTokens: commands.map((command) => command.token),
     approvalsChannel: seed.approvalsChannelId,
     auditChannel: undefined,
-    publicUrl: baseUrl,
+    publicUrl: UNKNOWN_URL,
     actionSecret: HARNESS_ACTION_SECRET,
   };
   const deps = await options.deps({ fake, seed, config });
-  const platform = createMattermostPlatform(deps.services.config.mattermost ?? config, deps, http);
+  let baseUrl = UNKNOWN_URL;
+  const platform = createMattermostPlatform(deps.services.config.mattermost ?? config, { publicUrl: () => baseUrl, ...deps });
+  http.register(platform.door);
+  const { port } = await http.listen(0, '127.0.0.1');
+  baseUrl = `http://127.0.0.1:${port}`;
+  for (const command of commands) command.url = `${baseUrl}/mattermost/command`;
   deps.services.notifiers.register(platform.notifier);
   if (options.start !== false) await platform.start();
   const driver = new MattermostDriver({ fake, botUserId: seed.bot.id, teamId: seed.teamId });
@@ -76,7 +79,7 @@ export async function startMattermostHarness(options: MattermostHarnessOptions):
     seed,
     http,
     platform,
-    config,
+    config: { ...config, publicUrl: baseUrl },
     baseUrl,
     driver,
     async close() {
@@ -86,3 +89,6 @@ export async function startMattermostHarness(options: MattermostHarnessOptions):
     },
   };
 }
+
+/** PUBLIC_URL until the server listens: nothing answers there. */
+const UNKNOWN_URL = 'http://127.0.0.1:9';

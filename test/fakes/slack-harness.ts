@@ -46,7 +46,8 @@ export async function startSlackHarness(options: SlackHarnessOptions): Promise<S
   if (!fake.state.channels.has(config.approvalsChannel)) fake.addChannel({ id: config.approvalsChannel, name: 'approvals' });
   const deps = options.deps(fake, config);
   const http = options.mode === 'http' ? createHttpServer({ log: deps.log }) : undefined;
-  const platform = createSlackPlatform(config, deps, http);
+  const platform = createSlackPlatform(config, deps);
+  if (http && platform.door) http.register(platform.door);
   const port = http ? (await http.listen(0, '127.0.0.1')).port : 0;
   const eventsUrl = `http://127.0.0.1:${port}/slack/events`;
   if (options.start !== false) await platform.start();

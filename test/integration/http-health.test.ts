@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectDatabase } from '../../src/db/client.js';
-import { mountHealthRoutes, readinessChecks, type ReadinessChecks } from '../../src/http/health.js';
+import { healthDoor, readinessChecks, type ReadinessChecks } from '../../src/http/health.js';
 import { createHttpServer, type HttpServer } from '../../src/http/server.js';
 import { silentLogger } from '../../src/log.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -34,7 +34,7 @@ afterEach(async () => {
 
 async function serve(checks: ReadinessChecks, timeoutMs = 5000): Promise<string> {
   const http = createHttpServer({ log: silentLogger });
-  mountHealthRoutes(http, checks, { log: silentLogger, timeoutMs });
+  http.register(healthDoor(checks, { log: silentLogger, timeoutMs }));
   current = http;
   const { port } = await http.listen(0, '127.0.0.1');
   return `http://127.0.0.1:${port}`;

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createMetrics, jobCountsFrom, labCountsFrom, mountMetricsRoute, type AppMetrics, type MetricsSources } from '../../src/http/metrics.js';
-import { createHttpServer, sendJson, type HttpServer } from '../../src/http/server.js';
+import { sendJson } from '../../src/http/answers.js';
+import { createMetrics, jobCountsFrom, labCountsFrom, metricsDoor, type AppMetrics, type MetricsSources } from '../../src/http/metrics.js';
+import { createHttpServer, type HttpServer } from '../../src/http/server.js';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createTestRedis, type TestRedis } from '../support/redis.js';
@@ -26,8 +27,10 @@ afterEach(async () => {
 
 async function serve(metrics: AppMetrics): Promise<string> {
   const http = createHttpServer({ log: silentLogger, observeRequest: metrics.httpRequest.observe });
-  http.route('GET', '/hello', (_req, res) => sendJson(res, 200, { hello: 'world' }));
-  mountMetricsRoute(http, metrics);
+  http.register(async (door) => {
+    door.get('/hello', async (_request, reply) => sendJson(reply, 200, { hello: 'world' }));
+  });
+  http.register(metricsDoor(metrics));
   current = http;
   const { port } = await http.listen(0, '127.0.0.1');
   return `http://127.0.0.1:${port}`;

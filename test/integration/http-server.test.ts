@@ -4,7 +4,8 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
-import { createHttpServer, readBody, sendJson, type HttpServer, type RequestObserver } from '../../src/http/server.js';
+import { sendJson } from '../../src/http/answers.js';
+import { acceptRawBodies, createHttpServer, rawBodyOf, type HttpServer, type RequestObserver } from '../../src/http/server.js';
 
 interface Observed {
   labels: Parameters<RequestObserver>[0];
@@ -62,7 +63,9 @@ describe('createHttpServer', () => {
 
   it('refuses a method the route does not take with 405 and the allowed methods', async () => {
     const { http } = setup();
-    http.route('POST', '/slack/events', (_req, res) => sendJson(res, 200, {}));
+    http.register(async (door) => {
+      door.post('/slack/events', async (_request, reply) => sendJson(reply, 200, {}));
+    });
     const base = await listening(http);
     const response = await fetch(`${base}/slack/events`);
     expect(response.status).toBe(405);
@@ -70,9 +73,48 @@ describe('createHttpServer', () => {
     expect(((await response.json()) as { error: string }).error).toBe('method_not_allowed');
   });
 
+  it('answers 405 on a path a route template matches, counting it under the template', async () => {
+    const { http, observed } = setup();
+    http.register(async (door) => {
+      door.get('/labs/:id', async (request, reply) => sendJson(reply, 200, { id: (request.params as { id: string }).id }));
+    });
+    const base = await listening(http);
+    expect(await (await fetch(`${base}/labs/env-7k2p9q`)).json()).toEqual({ id: 'env-7k2p9q' });
+    const response = await fetch(`${base}/labs/env-7k2p9q`, { method: 'DELETE' });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET, HEAD');
+    expect(await response.json()).toMatchObject({ error: 'method_not_allowed', message: '/labs/env-7k2p9q does not accept DELETE' });
+    expect(observed.map((entry) => entry.labels)).toEqual([
+      { method: 'GET', route: '/labs/:id', status: 200 },
+      { method: 'DELETE', route: '/labs/:id', status: 405 },
+    ]);
+  });
+
+  it('counts an answer a door writes on the raw response itself (as Bolt does), with its request id', async () => {
+    const { http, observed } = setup();
+    http.register(async (door) => {
+      door.post('/raw-writer', async (_request, reply) => {
+        reply.hijack();
+        setImmediate(() => {
+          reply.raw.writeHead(201, { 'Content-Type': 'application/json' });
+          reply.raw.end('{"ok":true}');
+        });
+        return reply;
+      });
+    });
+    const base = await listening(http);
+    const response = await fetch(`${base}/raw-writer`, { method: 'POST', headers: { 'X-Request-Id': 'req-raw' } });
+    expect(response.status).toBe(201);
+    expect(response.headers.get('x-request-id')).toBe('req-raw');
+    expect(await response.json()).toEqual({ ok: true });
+    expect(observed.map((entry) => entry.labels)).toEqual([{ method: 'POST', route: '/raw-writer', status: 201 }]);
+  });
+
   it('serves HEAD from a GET route and ignores the query string when routing', async () => {
     const { http } = setup();
-    http.route('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
+    http.register(async (door) => {
+      door.get('/healthz', async (_request, reply) => sendJson(reply, 200, { status: 'ok' }));
+    });
     const base = await listening(http);
     expect((await fetch(`${base}/healthz?verbose=1`)).status).toBe(200);
     const head = await fetch(`${base}/healthz`, { method: 'HEAD' });
@@ -82,14 +124,16 @@ describe('createHttpServer', () => {
 
   it('turns a throwing handler into a 500 with a request id, logs it, and keeps serving', async () => {
     const { http, lines, observed } = setup();
-    http.route('POST', '/boom', () => {
-      throw new Error('database exploded');
+    http.register(async (door) => {
+      door.post('/boom', () => {
+        throw new Error('database exploded');
+      });
+      door.post('/async-boom', async () => {
+        await Promise.resolve();
+        throw new Error('later explosion');
+      });
+      door.get('/fine', async (_request, reply) => sendJson(reply, 200, { fine: true }));
     });
-    http.route('POST', '/async-boom', async () => {
-      await Promise.resolve();
-      throw new Error('later explosion');
-    });
-    http.route('GET', '/fine', (_req, res) => sendJson(res, 200, { fine: true }));
     const base = await listening(http);
 
     const response = await fetch(`${base}/boom`, { method: 'POST', headers: { 'X-Request-Id': 'req-42' } });
@@ -108,12 +152,14 @@ describe('createHttpServer', () => {
 
   it('drops the connection when a handler fails after it started answering, and keeps serving', async () => {
     const { http } = setup();
-    http.route('GET', '/half', (_req, res) => {
-      res.writeHead(200, { 'Content-Type': 'text/plain' });
-      res.write('partial');
-      throw new Error('failed mid-answer');
+    http.register(async (door) => {
+      door.get('/half', (_request, reply) => {
+        reply.raw.writeHead(200, { 'Content-Type': 'text/plain' });
+        reply.raw.write('partial');
+        throw new Error('failed mid-answer');
+      });
+      door.get('/fine', async (_request, reply) => sendJson(reply, 200, { fine: true }));
     });
-    http.route('GET', '/fine', (_req, res) => sendJson(res, 200, { fine: true }));
     const base = await listening(http);
     await expect(fetch(`${base}/half`).then((response) => response.text())).rejects.toThrow();
     expect((await fetch(`${base}/fine`)).status).toBe(200);
@@ -121,7 +167,9 @@ describe('createHttpServer', () => {
 
   it('replaces a request id that is not short and plain', async () => {
     const { http } = setup();
-    http.route('GET', '/id', (_req, res, context) => sendJson(res, 200, { id: context.requestId }));
+    http.register(async (door) => {
+      door.get('/id', async (request, reply) => sendJson(reply, 200, { id: request.id }));
+    });
     const base = await listening(http);
     const response = await fetch(`${base}/id`, { headers: { 'X-Request-Id': 'has spaces; and=stuff' } });
     const { id } = (await response.json()) as { id: string };
@@ -129,12 +177,11 @@ describe('createHttpServer', () => {
     expect(response.headers.get('x-request-id')).toBe(id);
   });
 
-  it('leaves the request body unread for the handler (as a signature-checking receiver needs)', async () => {
+  it('hands a door that takes raw bodies the exact bytes, whatever the type (as a signature-checking receiver needs)', async () => {
     const { http } = setup();
-    http.route('POST', '/raw', async (req, res) => {
-      const hash = createHash('sha256');
-      for await (const chunk of req) hash.update(chunk as Buffer);
-      sendJson(res, 200, { sha256: hash.digest('hex') });
+    http.register(async (door) => {
+      acceptRawBodies(door, 1024 * 1024);
+      door.post('/raw', async (request, reply) => sendJson(reply, 200, { sha256: createHash('sha256').update(rawBodyOf(request)).digest('hex') }));
     });
     const base = await listening(http);
     const payload = Buffer.alloc(300_000, 'token=abc&text=%2Fenv+request+zap');
@@ -144,13 +191,15 @@ describe('createHttpServer', () => {
 
   it('refuses a second handler for the same method and path', () => {
     const { http } = setup();
-    http.route('GET', '/x', () => undefined);
-    expect(() => http.route('get', '/x', () => undefined)).toThrow('route GET /x is already registered');
+    http.app.get('/x', async () => undefined);
+    expect(() => http.app.route({ method: 'get', url: '/x', handler: async () => undefined })).toThrow("Method 'GET' already declared for route '/x'");
   });
 
   it('rejects listen on a port in use, and closes promptly with a keep-alive client connected', async () => {
     const { http } = setup();
-    http.route('GET', '/fine', (_req, res) => sendJson(res, 200, { fine: true }));
+    http.register(async (door) => {
+      door.get('/fine', async (_request, reply) => sendJson(reply, 200, { fine: true }));
+    });
     const base = await listening(http);
     expect((await fetch(`${base}/fine`)).status).toBe(200);
     const other = setup().http;
@@ -164,7 +213,9 @@ describe('createHttpServer', () => {
 
   it('answers malformed HTTP with 400 and keeps serving', async () => {
     const { http } = setup();
-    http.route('GET', '/fine', (_req, res) => sendJson(res, 200, { fine: true }));
+    http.register(async (door) => {
+      door.get('/fine', async (_request, reply) => sendJson(reply, 200, { fine: true }));
+    });
     const base = await listening(http);
     const socket = connect(Number(new URL(base).port), '127.0.0.1');
     await once(socket, 'connect');
@@ -182,7 +233,9 @@ describe('createHttpServer', () => {
         throw new Error('metrics broke');
       },
     });
-    http.route('GET', '/fine', (_req, res) => sendJson(res, 200, { fine: true }));
+    http.register(async (door) => {
+      door.get('/fine', async (_request, reply) => sendJson(reply, 200, { fine: true }));
+    });
     const base = await listening(http);
     const socket = connect(Number(new URL(base).port), '127.0.0.1');
     await once(socket, 'connect');
@@ -196,12 +249,15 @@ describe('createHttpServer', () => {
   });
 });
 
-describe('readBody', () => {
+describe('raw bodies', () => {
   function echoServer(limit: number) {
     const { http } = setup();
-    http.route('POST', '/echo', async (req, res) => {
-      const body = await readBody(req, limit);
-      sendJson(res, 200, { length: body.length, text: body.toString('utf8') });
+    http.register(async (door) => {
+      acceptRawBodies(door, limit);
+      door.post('/echo', async (request, reply) => {
+        const body = rawBodyOf(request);
+        return sendJson(reply, 200, { length: body.length, text: body.toString('utf8') });
+      });
     });
     return http;
   }

@@ -86,6 +86,16 @@ describe('loadConfig defaults', () => {
   });
 });
 
+describe('loadConfig TRUST_PROXY', () => {
+  it('trusts no proxy by default, and reads true, false, a hop count or addresses and CIDRs', () => {
+    expect(loadConfig({}).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'TRUE' }).TRUST_PROXY).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.1, 172.16.0.0/12,,fd00::/8' }).TRUST_PROXY).toEqual(['10.0.0.1', '172.16.0.0/12', 'fd00::/8']);
+  });
+});
+
 describe('loadConfig durations', () => {
   it('parses units alone and combined, and sorts reminder offsets largest first without duplicates', () => {
     const config = loadConfig({ MIN_TTL: '90s', APPROVAL_TIMEOUT: '1d12h', REMINDER_OFFSETS: '15m,2h30m,1h,15m', SHUTDOWN_TIMEOUT: '5s' });
@@ -127,6 +137,9 @@ describe('loadConfig refusals name the variable', () => {
     ['SLACK_API_URL', 'ftp://slack.com/api'],
     ['MATTERMOST_URL', 'not a url'],
     ['LOG_LEVEL', 'verbose'],
+    ['TRUST_PROXY', 'yes'],
+    ['TRUST_PROXY', '10.0.0.1, proxy.internal'],
+    ['TRUST_PROXY', '10.0.0.0/33'],
   ])('%s=%s', (name, value) => {
     const problems = problemsOf({ [name]: value });
     expect(problems.some((problem) => problem.startsWith(`${name} (got "${value}"): `))).toBe(true);

@@ -47,7 +47,7 @@ describe('README', () => {
   it('states the defaults the configuration really has', () => {
     const defaults = tableDefaults(configuration);
     const config = loadConfig({});
-    const plain = ['PORT', 'EMBEDDED_POSTGRES_PORT', 'REDIS_URL', 'PROVISIONER', 'LOCAL_PROVISIONER_STEP_MS', 'MAX_ACTIVE_PER_USER', 'AUDIT_RETENTION_DAYS', 'LOG_LEVEL', 'QUEUE_PREFIX', 'WORKER_CONCURRENCY', 'DATA_DIR', 'REDIS_EVICTION_CHECK', 'SLACK_API_URL'] as const;
+    const plain = ['PORT', 'EMBEDDED_POSTGRES_PORT', 'REDIS_URL', 'PROVISIONER', 'LOCAL_PROVISIONER_STEP_MS', 'MAX_ACTIVE_PER_USER', 'AUDIT_RETENTION_DAYS', 'LOG_LEVEL', 'QUEUE_PREFIX', 'WORKER_CONCURRENCY', 'DATA_DIR', 'REDIS_EVICTION_CHECK', 'SLACK_API_URL', 'TRUST_PROXY'] as const;
     for (const name of plain) expect(defaults.get(name), name).toBe(`\`${String(config[name])}\``);
     // Durations are documented as typed (`15m`); parsing the documented text must give the real default.
     const durations = ['MIN_TTL', 'APPROVAL_TIMEOUT', 'REMINDER_OFFSETS', 'SHUTDOWN_TIMEOUT', 'RECONCILE_INTERVAL'] as const;

@@ -1,15 +1,16 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { renderMattermostText } from '../../../blocks/mattermost.js';
 import { errorView } from '../../../blocks/views/error.js';
 import { presentError } from '../../../commands/present-error.js';
 import type { MattermostConfig } from '../../config.js';
-import type { Outcome } from '../../errors.js';
-import { readBody, sendJson, type RequestContext, type RouteHandler } from '../../http/server.js';
+import type { UserRef } from '../../domain/users.js';
+import { sendJson } from '../../http/answers.js';
+import { acceptRawBodies, rawBodyOf, type Door } from '../../http/server.js';
 import type { Services } from '../../services.js';
 import type { Invocation, Reply } from '../types.js';
-import { answerAction, answerCommand, isEmptyView, type Responder } from './answers.js';
-import type { RejectedMattermostRequest } from './refusals.js';
-import { readActionRequest, readCommandRequest, readDialogRequest, unreadable, type Unreadable } from './requests.js';
+import { MATTERMOST_PATHS } from './paths.js';
+import { answerAction, answerCommand, answerDialog, type Responder } from './replies.js';
+import { readActionRequest, readCommandRequest, readDialogRequest, rejectionOf, type Rejection } from './request-shapes.js';
 import { matchesCommandToken, verifyActionContext, verifyDialogState } from './signing.js';
 
 /** The three routes Mattermost calls: slash commands, button clicks and dialog submissions. */
@@ -20,6 +21,20 @@ export interface AckSample {
   requestId: string;
   /** From the request reaching us to the answer being written. */
   seconds: number;
+}
+
+/** A request the adapter refused before it reached a handler. */
+export interface RejectedMattermostRequest {
+  platform: 'mattermost';
+  requestId: string;
+  kind: Invocation['kind'];
+  /** Who the request says sent it. Unverified when `outcome` is `denied`. */
+  user?: UserRef;
+  channelId?: string;
+  /** For the audit log and logs, never shown to users. */
+  reason: string;
+  /** `denied`: it failed verification (command token, button signature, dialog state); `invalid`: it could not be read. */
+  outcome: 'invalid' | 'denied';
 }
 
 export interface InboundDeps {
@@ -37,38 +52,63 @@ export interface InboundDeps {
 /** Mattermost posts are at most 16,383 characters; no genuine request comes near this. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
-type Handler = (req: IncomingMessage, res: ServerResponse, context: RequestContext, arrival: Arrival) => Promise<void>;
+/** What a handler knows of its request besides the request itself. */
+interface RequestContext {
+  requestId: string;
+  log: FastifyBaseLogger;
+  /** The request URL (path and query). */
+  url: URL;
+}
+
+type Handler = (req: FastifyRequest, res: FastifyReply, context: RequestContext, arrival: Arrival) => Promise<void>;
 
 interface Arrival {
   receivedAt: Date;
   startedMs: number;
 }
 
-/** Wraps a handler: 503 before start-up, arrival time and ack-latency sample around it. */
-export function route(deps: InboundDeps, kind: Invocation['kind'], handler: Handler): RouteHandler {
-  return async (req, res, context) => {
-    if (!deps.isStarted()) {
-      req.resume();
-      sendJson(res, 503, { error: 'starting', message: 'The bot is starting; try again in a moment.', requestId: context.requestId });
-      return;
-    }
-    const arrival = { receivedAt: deps.services.clock.now(), startedMs: performance.now() };
-    await handler(req, res, context, arrival);
-    deps.onAck?.({ platform: 'mattermost', kind, requestId: context.requestId, seconds: (performance.now() - arrival.startedMs) / 1000 });
+/**
+ * The routes as a door of the web half's server: bodies read raw (forms and JSON alike, within the limit), `GET` for
+ * commands set to that method.
+ */
+export function mattermostDoor(deps: InboundDeps): Door {
+  const arrivals = new WeakMap<FastifyRequest, Arrival>();
+  return async (scope) => {
+    acceptRawBodies(scope, BODY_LIMIT_BYTES);
+    // Before the body is read, so that ack latency counts from the request's arrival.
+    scope.addHook('onRequest', (req, _res, done) => {
+      arrivals.set(req, { receivedAt: deps.services.clock.now(), startedMs: performance.now() });
+      done();
+    });
+    const route = (kind: Invocation['kind'], handler: Handler) => async (req: FastifyRequest, res: FastifyReply) => {
+      const context = { requestId: req.id, log: req.log, url: new URL(req.url, 'http://localhost') };
+      if (!deps.isStarted()) {
+        return sendJson(res, 503, { error: 'starting', message: 'The bot is starting; try again in a moment.', requestId: context.requestId });
+      }
+      const arrival = arrivals.get(req) ?? { receivedAt: deps.services.clock.now(), startedMs: performance.now() };
+      await handler(req, res, context, arrival);
+      deps.onAck?.({ platform: 'mattermost', kind, requestId: context.requestId, seconds: (performance.now() - arrival.startedMs) / 1000 });
+      return res;
+    };
+    const command = route('command', commandHandler(deps));
+    scope.post(MATTERMOST_PATHS.command, command);
+    scope.get(MATTERMOST_PATHS.command, command);
+    scope.post(MATTERMOST_PATHS.actions, route('action', actionHandler(deps)));
+    scope.post(MATTERMOST_PATHS.dialogs, route('dialog', dialogHandler(deps)));
   };
 }
 
-export function commandHandler(deps: InboundDeps): Handler {
+function commandHandler(deps: InboundDeps): Handler {
   return async (req, res, context, arrival) => {
-    const fields = req.method === 'GET' ? context.url.searchParams : await formFields(req);
+    const fields = req.method === 'GET' ? context.url.searchParams : formFields(req);
     if (!matchesCommandToken(commandToken(req.headers.authorization, fields), deps.config.commandTokens)) {
-      await refuse(deps, context, 'command', unreadableFrom(fields, 'the command token is not one of MATTERMOST_COMMAND_TOKENS'), 'denied');
+      await recordRejection(deps, context, 'command', rejectionOfFields(fields, 'the command token is not one of MATTERMOST_COMMAND_TOKENS'), 'denied');
       sendJson(res, 401, { error: 'invalid_token', message: 'The command token is not valid for this bot.', requestId: context.requestId });
       return;
     }
     const read = readCommandRequest(fields);
     if (!read.ok) {
-      await refuse(deps, context, 'command', read, 'invalid');
+      await recordRejection(deps, context, 'command', read, 'invalid');
       sendJson(res, 400, { error: 'invalid_request', message: 'The command request could not be read.', requestId: context.requestId });
       return;
     }
@@ -88,18 +128,18 @@ export function commandHandler(deps: InboundDeps): Handler {
   };
 }
 
-export function actionHandler(deps: InboundDeps): Handler {
+function actionHandler(deps: InboundDeps): Handler {
   return async (req, res, context, arrival) => {
-    const read = readActionRequest(await readBody(req, BODY_LIMIT_BYTES));
+    const read = readActionRequest(rawBodyOf(req));
     if (!read.ok) {
-      await refuse(deps, context, 'action', read, 'invalid');
+      await recordRejection(deps, context, 'action', read, 'invalid');
       sendJson(res, 400, { error: 'invalid_request', message: 'The action request could not be read.', requestId: context.requestId });
       return;
     }
     const request = read.value;
     const verified = verifyActionContext(deps.config.actionSecret, request.context, deps.services.clock);
     if (!verified.ok) {
-      await refuse(deps, context, 'action', unreadable(verified.reason, request.user.id, request.user.name, request.channelId), 'denied');
+      await recordRejection(deps, context, 'action', rejectionOf(verified.reason, request.user.id, request.user.name, request.channelId), 'denied');
       // A 200 with an explanation: any other status shows the user a bare "integration error" instead.
       sendJson(res, 200, { ephemeral_text: renderMattermostText(unverifiedView('This button could not be verified', context.requestId)) });
       return;
@@ -120,11 +160,11 @@ export function actionHandler(deps: InboundDeps): Handler {
   };
 }
 
-export function dialogHandler(deps: InboundDeps): Handler {
+function dialogHandler(deps: InboundDeps): Handler {
   return async (req, res, context, arrival) => {
-    const read = readDialogRequest(await readBody(req, BODY_LIMIT_BYTES));
+    const read = readDialogRequest(rawBodyOf(req));
     if (!read.ok) {
-      await refuse(deps, context, 'dialog', read, 'invalid');
+      await recordRejection(deps, context, 'dialog', read, 'invalid');
       sendJson(res, 400, { error: 'invalid_request', message: 'The dialog submission could not be read.', requestId: context.requestId });
       return;
     }
@@ -142,7 +182,7 @@ export function dialogHandler(deps: InboundDeps): Handler {
           ? 'the dialog was opened for another user'
           : undefined;
     if (!verified.ok || problem) {
-      await refuse(deps, context, 'dialog', unreadable(problem ?? 'unverified', request.userId, undefined, request.channelId), 'denied');
+      await recordRejection(deps, context, 'dialog', rejectionOf(problem ?? 'unverified', request.userId, undefined, request.channelId), 'denied');
       sendJson(res, 200, { error: renderMattermostText(unverifiedView('This form could not be verified', context.requestId)) });
       return;
     }
@@ -158,19 +198,8 @@ export function dialogHandler(deps: InboundDeps): Handler {
       value: verified.value.value,
       fields: request.fields,
     });
-    sendJson(res, 200, dialogAnswer(reply, reply.outcome ?? 'ok', Object.keys(request.fields)));
+    sendJson(res, 200, answerDialog(reply, Object.keys(request.fields)));
   };
-}
-
-/**
- * `{}` closes the dialog (the approval card then shows the decision). A refusal keeps it open: bad input under the
- * field, anything else as the dialog's error line. The outcome is the one `handleInvocation` audited (`Reply.outcome`).
- */
-function dialogAnswer(reply: Reply, outcome: Outcome, fieldNames: string[]): Record<string, unknown> {
-  if (outcome === 'ok' || isEmptyView(reply.view)) return {};
-  const text = renderMattermostText(reply.view);
-  const field = fieldNames[0];
-  return outcome === 'invalid' && field ? { errors: { [field]: text } } : { error: text };
 }
 
 async function handleSafely(deps: InboundDeps, invocation: Invocation): Promise<Reply> {
@@ -182,17 +211,17 @@ async function handleSafely(deps: InboundDeps, invocation: Invocation): Promise<
   }
 }
 
-async function refuse(deps: InboundDeps, context: RequestContext, kind: Invocation['kind'], read: Unreadable, outcome: 'invalid' | 'denied'): Promise<void> {
-  context.log.warn({ kind, reason: read.reason, outcome }, 'refused a Mattermost request');
+async function recordRejection(deps: InboundDeps, context: RequestContext, kind: Invocation['kind'], rejection: Rejection, outcome: 'invalid' | 'denied'): Promise<void> {
+  context.log.warn({ kind, reason: rejection.reason, outcome }, 'refused a Mattermost request');
   try {
     await deps.recordRejected({
       platform: 'mattermost',
       requestId: context.requestId,
       kind,
-      reason: read.reason,
+      reason: rejection.reason,
       outcome,
-      ...(read.userId ? { user: { platform: 'mattermost', id: read.userId, name: read.userName ?? read.userId } } : {}),
-      ...(read.channelId ? { channelId: read.channelId } : {}),
+      ...(rejection.userId ? { user: { platform: 'mattermost', id: rejection.userId, name: rejection.userName ?? rejection.userId } } : {}),
+      ...(rejection.channelId ? { channelId: rejection.channelId } : {}),
     });
   } catch (error) {
     context.log.error({ err: error }, 'could not record a refused Mattermost request');
@@ -214,12 +243,12 @@ function commandToken(authorization: string | undefined, fields: URLSearchParams
   return match?.[1] ?? fields.get('token') ?? undefined;
 }
 
-async function formFields(req: IncomingMessage): Promise<URLSearchParams> {
-  const body = await readBody(req, BODY_LIMIT_BYTES);
+function formFields(req: FastifyRequest): URLSearchParams {
+  const body = rawBodyOf(req);
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   return type === 'application/x-www-form-urlencoded' ? new URLSearchParams(body.toString('utf8')) : new URLSearchParams();
 }
 
-function unreadableFrom(fields: URLSearchParams, reason: string): Unreadable {
-  return unreadable(reason, fields.get('user_id'), fields.get('user_name'), fields.get('channel_id'));
+function rejectionOfFields(fields: URLSearchParams, reason: string): Rejection {
+  return rejectionOf(reason, fields.get('user_id'), fields.get('user_name'), fields.get('channel_id'));
 }

@@ -21,7 +21,7 @@ export type RenderPost = (view: View) => MattermostMessage;
 export class MattermostNotifier implements Notifier {
   readonly platform = 'mattermost' as const;
   private botUserId: Promise<string> | undefined;
-  private readonly directChannels = new Map<string, string>();
+  private readonly dmChannels = new Map<string, string>();
 
   constructor(
     private readonly client: MattermostClient,
@@ -57,13 +57,13 @@ export class MattermostNotifier implements Notifier {
   }
 
   async dm(userId: string, view: View): Promise<MessageRef> {
-    const channelId = await this.directChannel(userId);
+    const channelId = await this.dmChannel(userId);
     return this.post(channelId, view);
   }
 
   /** Spools the stream to a temp file and uploads from there, so memory stays flat whatever the file's size. */
   async upload(userId: string, file: UploadFile): Promise<void> {
-    const channelId = await this.directChannel(userId);
+    const channelId = await this.dmChannel(userId);
     const folder = await mkdtemp(join(tmpdir(), 'aithroyz-mm-upload-'));
     try {
       const path = join(folder, 'upload');
@@ -82,12 +82,12 @@ export class MattermostNotifier implements Notifier {
     }
   }
 
-  private async directChannel(userId: string): Promise<string> {
-    const known = this.directChannels.get(userId);
+  private async dmChannel(userId: string): Promise<string> {
+    const known = this.dmChannels.get(userId);
     if (known) return known;
     const botUserId = await this.botUser();
     const channel = await this.call('createDirectChannel', () => this.client.createDirectChannel([botUserId, userId]));
-    this.directChannels.set(userId, channel.id);
+    this.dmChannels.set(userId, channel.id);
     return channel.id;
   }
 
@@ -99,7 +99,7 @@ export class MattermostNotifier implements Notifier {
     try {
       return await run();
     } catch (error) {
-      throw toAppError(operation, error);
+      throw mattermostCallError(operation, error);
     }
   }
 }
@@ -113,7 +113,7 @@ function toReadable(content: NodeJS.ReadableStream): Readable {
 }
 
 /** Mattermost's 4xx answers (bad token, no permission, bot not in the channel) don't improve by retrying soon. */
-export function toAppError(operation: string, error: unknown): AppError {
+function mattermostCallError(operation: string, error: unknown): AppError {
   if (error instanceof AppError) return error;
   const status = error instanceof ClientError ? error.status_code : undefined;
   const retry = status === undefined || status === 429 || status >= 500;

@@ -1,15 +1,14 @@
 import { renderMattermostMessage } from '../../../blocks/mattermost.js';
-import { handleInvocation } from '../../../commands/index.js';
+import { handleInvocation, recordRejectedRequest } from '../../../commands/index.js';
 import type { MattermostConfig } from '../../config.js';
 import { AppError } from '../../errors.js';
-import type { HttpServer } from '../../http/server.js';
+import type { Door } from '../../http/server.js';
 import type { Services } from '../../services.js';
 import type { Invocation, Reply } from '../types.js';
 import { describeClientError, MattermostClient } from './client.js';
-import { actionHandler, commandHandler, dialogHandler, route, type AckSample } from './inbound.js';
+import { mattermostDoor, type AckSample, type RejectedMattermostRequest } from './inbound.js';
 import { MattermostNotifier, type RenderPost } from './notifier.js';
 import { MATTERMOST_PATHS } from './paths.js';
-import { auditRejectedRequest, type RejectedMattermostRequest } from './refusals.js';
 import { signActionContext, signDialogState } from './signing.js';
 
 export { MATTERMOST_PATHS };
@@ -23,32 +22,35 @@ export interface MattermostPlatformDeps {
   onAck?(sample: AckSample): void;
   /** Time limit of each REST call (Client4 has none of its own). */
   requestTimeoutMs?: number;
+  /**
+   * The bot's base URL, read each time a button or dialog URL is rendered; `config.publicUrl` by default. Tests and
+   * the demo listen on a free port, so their URL is known only once the server listens, after the door is registered.
+   */
+  publicUrl?: () => string;
 }
 
 export interface MattermostPlatform {
   notifier: MattermostNotifier;
   client: MattermostClient;
+  /** The routes Mattermost calls, for the web half's server (a worker-only process does not register it). */
+  door: Door;
   /** Checks the bot token (GET /users/me) and starts answering requests; before that they get 503. */
   start(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /**
- * The Mattermost adapter: mounts `POST /mattermost/command` (and GET, for commands set to that method),
- * `POST /mattermost/actions` and `POST /mattermost/dialogs` on the HTTP server, and returns the notifier that
- * workers use to post, edit, reply, DM and upload.
+ * The Mattermost adapter: its door serves `POST /mattermost/command` (and GET, for commands set to that method),
+ * `POST /mattermost/actions` and `POST /mattermost/dialogs`, and its notifier is what workers use to post, edit,
+ * reply, DM and upload.
  */
-export function createMattermostPlatform(
-  config: MattermostConfig,
-  deps: MattermostPlatformDeps,
-  /** The web half's server; a worker-only process passes none and only sends. */
-  http: Pick<HttpServer, 'route'> | undefined,
-): MattermostPlatform {
+export function createMattermostPlatform(config: MattermostConfig, deps: MattermostPlatformDeps): MattermostPlatform {
   const { services } = deps;
+  const publicUrl = deps.publicUrl ?? (() => config.publicUrl);
   const client = new MattermostClient(config.url, config.botToken, deps.requestTimeoutMs);
   const render: RenderPost = (view) =>
     renderMattermostMessage(view, {
-      actionUrl: `${config.publicUrl}${MATTERMOST_PATHS.actions}`,
+      actionUrl: `${publicUrl()}${MATTERMOST_PATHS.actions}`,
       contextFor: (button) => signActionContext(config.actionSecret, button, services.clock),
     });
   const notifier = new MattermostNotifier(client, render);
@@ -65,24 +67,18 @@ export function createMattermostPlatform(
       render,
       client,
       notifier,
-      dialogUrl: `${config.publicUrl}${MATTERMOST_PATHS.dialogs}`,
+      dialogUrl: () => `${publicUrl()}${MATTERMOST_PATHS.dialogs}`,
       signState: (state: Parameters<typeof signDialogState>[1]) => signDialogState(config.actionSecret, state, services.clock),
       log: services.log,
     },
     userName: (userId: string) => userNames.nameOf(userId),
     isStarted: () => started,
   };
-  if (http) {
-    const command = route(inbound, 'command', commandHandler(inbound));
-    http.route('POST', MATTERMOST_PATHS.command, command);
-    http.route('GET', MATTERMOST_PATHS.command, command);
-    http.route('POST', MATTERMOST_PATHS.actions, route(inbound, 'action', actionHandler(inbound)));
-    http.route('POST', MATTERMOST_PATHS.dialogs, route(inbound, 'dialog', dialogHandler(inbound)));
-  }
 
   return {
     notifier,
     client,
+    door: mattermostDoor(inbound),
     async start() {
       try {
         await notifier.botUser();
@@ -99,6 +95,14 @@ export function createMattermostPlatform(
       started = false;
     },
   };
+}
+
+/**
+ * Audits a refused request through the commands' own recorder, with the same event types as handled ones. A request
+ * that failed verification has no sender the platform vouched for: its claimed sender goes to the details only.
+ */
+async function auditRejectedRequest(s: Services, request: RejectedMattermostRequest): Promise<void> {
+  await recordRejectedRequest(s, { ...request, unverified: request.outcome === 'denied' });
 }
 
 /** Usernames by id, looked up once each (dialog submissions carry only the id). */

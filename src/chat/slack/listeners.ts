@@ -7,7 +7,7 @@ import type { Clock } from '../../clock.js';
 import type { UserRef } from '../../domain/users.js';
 import type { Logger } from '../../log.js';
 import type { Invocation, Reply } from '../types.js';
-import { deliverReply, ephemeralBody, isEmptyView, type Responder } from './deliver.js';
+import { deliverReply, ephemeralBody, isEmptyView, type Responder } from './replies.js';
 import { COMMAND_PATTERN } from './inbound-guard.js';
 import {
   translateAction,
@@ -109,7 +109,7 @@ async function onCommand(options: ListenerOptions, body: unknown, ack: Ack, arri
   const translation = translateCommand(body, metaOf(arrival));
   if (!translation.ok) {
     await acknowledge(options, ack, ephemeralBody(notUnderstood(arrival.requestId)), arrival, 'command');
-    await reject(options, translation.rejection, arrival);
+    await recordRejection(options.handlers, options.log, translation.rejection, arrival.requestId);
     return;
   }
   const { invocation, route } = translation;
@@ -129,7 +129,7 @@ async function onCommand(options: ListenerOptions, body: unknown, ack: Ack, arri
 
 async function onInteraction(options: ListenerOptions, translation: Translation<Invocation>, arrival: Arrival): Promise<void> {
   if (!translation.ok) {
-    await reject(options, translation.rejection, arrival);
+    await recordRejection(options.handlers, options.log, translation.rejection, arrival.requestId);
     const place = { userId: translation.rejection.user?.id ?? '', channelId: translation.rejection.channelId ?? '', requestId: arrival.requestId };
     const reply = { view: notUnderstood(arrival.requestId) };
     if (place.userId !== '') await deliverReply(options.responder, reply, translation.route, place, { viewSentInAck: false });
@@ -147,10 +147,6 @@ async function handleSafely(options: ListenerOptions, invocation: Invocation): P
   } catch (error) {
     return { view: presentError(error, invocation.requestId, options.log).view };
   }
-}
-
-async function reject(options: ListenerOptions, rejection: SlackRejection, arrival: Arrival): Promise<void> {
-  await recordRejection(options.handlers, options.log, rejection, arrival.requestId);
 }
 
 /** Audits a signed request that was refused as unreadable; never throws. */

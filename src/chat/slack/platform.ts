@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, defaultBodyLimit, HTTPReceiver, SocketModeReceiver, type BufferedIncomingMessage, type Receiver } from '@slack/bolt';
+import type { FastifyReply } from 'fastify';
 import type { Clock } from '../../clock.js';
 import type { SlackConfig } from '../../config.js';
 import { AppError } from '../../errors.js';
-import { readBody, type HttpServer, type RequestContext } from '../../http/server.js';
+import { acceptRawBodies, rawBodyOf, type Door } from '../../http/server.js';
 import type { Logger } from '../../log.js';
 import { callSlack } from './api-errors.js';
 import { boltLogger } from './bolt-logger.js';
@@ -13,7 +14,7 @@ import { newArrival, recordRejection, registerListeners, type Arrival, type Slac
 import { createSlackClient, SlackNotifier, type SlackRetryConfig } from './notifier.js';
 import { futureTimestampProblem, SLACK_TIMESTAMP_HEADER } from './timestamp.js';
 
-/** Slash commands and interactivity share one request URL (interfaces.md). */
+/** Slash commands and interactivity share one request URL (see slack/manifest.yaml). */
 export const SLACK_EVENTS_PATH = '/slack/events';
 /** Slack shows an error after 3 s; a slow command is acked before then and answered through its response_url. */
 export const DEFAULT_ACK_DEADLINE_MS = 2500;
@@ -41,6 +42,8 @@ export interface SlackPlatformDeps extends SlackHandlers {
 export interface SlackPlatform {
   mode: 'http' | 'socket';
   notifier: SlackNotifier;
+  /** `POST /slack/events`, for the web half's server (HTTP mode only). */
+  door: Door | undefined;
   /** Checks the bot token (`auth.test`) and, in Socket Mode, connects. HTTP requests before start get 503. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -48,10 +51,11 @@ export interface SlackPlatform {
 
 /**
  * The Slack adapter: a Bolt app whose listeners turn commands, clicks and modal submissions into invocations. In
- * HTTP mode Bolt's own receiver (and its signature check) serves `POST /slack/events` on our HTTP server; with an
- * app-level token (SLACK_APP_TOKEN) it connects over Socket Mode instead, with the same listeners.
+ * HTTP mode Bolt's own receiver (and its signature check) serves `POST /slack/events` on our HTTP server, through
+ * the platform's door; with an app-level token (SLACK_APP_TOKEN) it connects over Socket Mode instead, with the
+ * same listeners.
  */
-export function createSlackPlatform(config: SlackConfig, deps: SlackPlatformDeps, http?: Pick<HttpServer, 'route'>): SlackPlatform {
+export function createSlackPlatform(config: SlackConfig, deps: SlackPlatformDeps): SlackPlatform {
   const logger = boltLogger(deps.log);
   const clientOptions = { slackApiUrl: config.apiUrl, ...(deps.retryConfig ? { retryConfig: deps.retryConfig } : {}) };
   const arrivals = new WeakMap<IncomingMessage, Arrival>();
@@ -96,30 +100,45 @@ export function createSlackPlatform(config: SlackConfig, deps: SlackPlatformDeps
 
   let app: App | undefined;
   let started = false;
-  if (receiver instanceof HTTPReceiver) {
-    if (!http) throw new Error('Slack in HTTP mode needs the HTTP server to mount POST /slack/events on');
-    http.route('POST', SLACK_EVENTS_PATH, async (req: IncomingMessage, res: ServerResponse, context: RequestContext) => {
-      if (!started) return refuse(req, res, 503);
-      const problem = futureTimestampProblem(req.headers[SLACK_TIMESTAMP_HEADER], deps.clock.now());
-      if (problem) {
-        context.log.warn({ problem }, 'refused a Slack request');
-        return refuse(req, res, 401);
-      }
-      arrivals.set(req, newArrival(deps.clock, context.requestId));
-      // Read here so the body can be sorted before Bolt sees it; Bolt uses a request's `rawBody` when it has one.
-      const buffered: BufferedIncomingMessage = Object.assign(req, { rawBody: await readBody(req, defaultBodyLimit) });
-      const unroutable = isSignedBySlack(config.signingSecret, req.headers, buffered.rawBody) ? unroutableBody(buffered) : undefined;
-      if (unroutable) {
-        await recordRejection(deps, deps.log, unroutable, context.requestId);
-        return refuse(req, res, 400);
-      }
-      receiver.requestListener(buffered, res);
+  /** `POST /slack/events` in HTTP mode: the body sorted first, then handed to Bolt's receiver, which answers. */
+  const eventsDoor = (http: HTTPReceiver): Door => async (scope) => {
+    // Bolt checks the signature over the exact bytes Slack sent, so the body reaches it unparsed.
+    acceptRawBodies(scope, defaultBodyLimit);
+    // Before the body is read, so that ack latency counts from the request's arrival.
+    scope.addHook('onRequest', (request, _reply, done) => {
+      arrivals.set(request.raw, newArrival(deps.clock, request.id));
+      done();
     });
-  }
+    scope.post(SLACK_EVENTS_PATH, async (request, reply) => {
+      if (!started) return answerEmpty(reply, 503);
+      const problem = futureTimestampProblem(request.headers[SLACK_TIMESTAMP_HEADER], deps.clock.now());
+      if (problem) {
+        request.log.warn({ problem }, 'refused a Slack request');
+        return answerEmpty(reply, 401);
+      }
+      // Bolt uses a request's `rawBody` when it has one instead of reading the stream again.
+      const buffered: BufferedIncomingMessage = Object.assign(request.raw, { rawBody: rawBodyOf(request) });
+      const unroutable = isSignedBySlack(config.signingSecret, request.headers, buffered.rawBody) ? unroutableBody(buffered) : undefined;
+      if (unroutable) {
+        await recordRejection(deps, deps.log, unroutable, request.id);
+        return answerEmpty(reply, 400);
+      }
+      // From here Bolt's receiver answers, on the raw response.
+      reply.hijack();
+      try {
+        http.requestListener(buffered, reply.raw);
+      } catch (error) {
+        request.log.error({ err: error }, 'the Slack receiver failed');
+        reply.raw.destroy();
+      }
+      return reply;
+    });
+  };
 
   return {
     mode: receiver instanceof SocketModeReceiver ? 'socket' : 'http',
     notifier,
+    door: receiver instanceof HTTPReceiver ? eventsDoor(receiver) : undefined,
     async start() {
       app ??= buildApp(deps.identity ?? (await checkBotToken(config, deps.log, deps.retryConfig ?? STARTUP_RETRIES)));
       if (receiver instanceof SocketModeReceiver) await receiver.start();
@@ -165,13 +184,12 @@ async function refuseWhatBoltCannotRead(
   const requestId = arrivals.get(request)?.requestId ?? randomUUID();
   const rejection = rejectionFor(request as BufferedIncomingMessage, `Bolt could not read the payload (${error.message.slice(0, 120)})`);
   await recordRejection(deps, deps.log, rejection, requestId);
-  refuse(request, response, 400);
+  response.writeHead(400);
+  response.end();
   return true;
 }
 
-/** Answers without reading the body (drained so the connection can be reused), the way Bolt refuses: no body. */
-function refuse(req: IncomingMessage, res: ServerResponse, status: number): void {
-  req.resume();
-  res.writeHead(status);
-  res.end();
+/** A status without a body, the way Bolt refuses. */
+function answerEmpty(reply: FastifyReply, status: number): FastifyReply {
+  return reply.code(status).send();
 }

@@ -72,8 +72,11 @@ export interface DialogRequest {
   cancelled: boolean;
 }
 
-/** A request that could not be read, with whatever identifies its sender (unverified, for the audit log). */
-export interface Unreadable {
+/**
+ * Why a request is refused (it could not be read, or failed verification), with whatever identifies its sender
+ * (unverified, for the audit log).
+ */
+export interface Rejection {
   ok: false;
   reason: string;
   userId?: string;
@@ -81,11 +84,11 @@ export interface Unreadable {
   channelId?: string;
 }
 
-export type Read<T> = { ok: true; value: T } | Unreadable;
+export type Read<T> = { ok: true; value: T } | Rejection;
 
 export function readCommandRequest(fields: URLSearchParams): Read<CommandRequest> {
   const parsed = commandFields.safeParse(Object.fromEntries(fields));
-  if (!parsed.success) return unreadable(`malformed command request (${describeIssues(parsed.error)})`, fields.get('user_id'), fields.get('user_name'), fields.get('channel_id'));
+  if (!parsed.success) return rejectionOf(`malformed command request (${describeIssues(parsed.error)})`, fields.get('user_id'), fields.get('user_name'), fields.get('channel_id'));
   const data = parsed.data;
   return {
     ok: true,
@@ -152,17 +155,17 @@ function readJson<T extends z.ZodType>(body: Buffer, schema: T, what: string): R
     return { ok: false, reason: 'the body is not JSON' };
   }
   const parsed = schema.safeParse(json);
-  return parsed.success ? { ok: true, value: parsed.data } : unreadableJson(`malformed ${what} (${describeIssues(parsed.error)})`, json);
+  return parsed.success ? { ok: true, value: parsed.data } : rejectionOfJson(`malformed ${what} (${describeIssues(parsed.error)})`, json);
 }
 
-function unreadableJson(reason: string, value: unknown): Unreadable {
+function rejectionOfJson(reason: string, value: unknown): Rejection {
   const record = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
   const text = (key: string) => (typeof record[key] === 'string' ? (record[key] as string) : undefined);
-  return unreadable(reason, text('user_id'), text('user_name'), text('channel_id'));
+  return rejectionOf(reason, text('user_id'), text('user_name'), text('channel_id'));
 }
 
-/** An unreadable request, keeping the sender's claimed ids when they are plain enough to log. */
-export function unreadable(reason: string, userId?: string | null, userName?: string | null, channelId?: string | null): Unreadable {
+/** A rejection, keeping the sender's claimed ids when they are plain enough to log. */
+export function rejectionOf(reason: string, userId?: string | null, userName?: string | null, channelId?: string | null): Rejection {
   const plain = (text: string | null | undefined) => (text && /^[A-Za-z0-9._-]{1,64}$/.test(text) ? text : undefined);
   return {
     ok: false,

@@ -12,8 +12,8 @@ export interface Responder {
   render: RenderPost;
   client: MattermostClient;
   notifier: MattermostNotifier;
-  /** PUBLIC_URL/mattermost/dialogs */
-  dialogUrl: string;
+  /** PUBLIC_URL/mattermost/dialogs, read when a dialog opens. */
+  dialogUrl(): string;
   signState(state: DialogState): string;
   log: Logger;
 }
@@ -86,13 +86,25 @@ export async function answerAction(responder: Responder, reply: Reply, place: Re
   return body;
 }
 
+/**
+ * `{}` closes the dialog (the approval card then shows the decision). A refusal keeps it open: bad input under the
+ * field, anything else as the dialog's error line. The outcome is the one `handleInvocation` audited (`Reply.outcome`).
+ */
+export function answerDialog(reply: Reply, fieldNames: string[]): Record<string, unknown> {
+  const outcome = reply.outcome ?? 'ok';
+  if (outcome === 'ok' || isEmptyView(reply.view)) return {};
+  const text = renderMattermostText(reply.view);
+  const field = fieldNames[0];
+  return outcome === 'invalid' && field ? { errors: { [field]: text } } : { error: text };
+}
+
 async function openDialog(responder: Responder, dialog: DialogView, place: ReplyPlace): Promise<boolean> {
   try {
     if (place.triggerId === '') throw new Error('the request carried no trigger_id');
     const state = responder.signState({ callbackId: dialog.callbackId, value: dialog.value, userId: place.userId });
     await responder.client.openDialog({
       trigger_id: place.triggerId,
-      url: responder.dialogUrl,
+      url: responder.dialogUrl(),
       dialog: renderMattermostDialog(dialog, state),
     });
     return true;
