@@ -5,7 +5,8 @@ import { canActOnEnvironment } from '../src/domain/policy.js';
 import { AppError } from '../src/errors.js';
 import { getEnvironment } from '../workflows/queries.js';
 import { roleOf } from '../workflows/roles.js';
-import { environmentResource, ownerRef, type HandlerContext } from './context.js';
+import { ownerOf } from '../workflows/support.js';
+import { environmentResource, type HandlerContext } from './context.js';
 import { parseSingleEnvId } from './env-status.js';
 import { ENV_USAGE } from './usage.js';
 
@@ -22,7 +23,7 @@ export async function destroyConfirmation(ctx: HandlerContext, envId: string): P
   const { s, invocation } = ctx;
   ctx.audit.resource = environmentResource(envId);
   const env = await getEnvironment(s, envId);
-  if (!canActOnEnvironment(await roleOf(s, invocation.user), invocation.user, ownerRef(env))) {
+  if (!canActOnEnvironment(await roleOf(s, invocation.user), invocation.user, ownerOf(env))) {
     throw new AppError('not_owner', `${envId} belongs to ${env.ownerName}; only its owner or an admin can destroy it.`);
   }
   if (env.state === 'destroying') throw new AppError('not_destroyable', `${envId} is already being destroyed.`);

@@ -1,5 +1,5 @@
 import { addSeconds } from 'date-fns';
-import { progressView, threadNoteView } from '../blocks/views/notify-lab.js';
+import { progressView, threadNoteView } from '../blocks/views/lifecycle-notices.js';
 import { systemActor } from '../src/audit/types.js';
 import type { EnvironmentRow } from '../src/db/schema/environments.js';
 import type { Preset } from '../src/domain/presets.js';

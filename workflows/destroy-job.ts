@@ -1,4 +1,4 @@
-import { progressView } from '../blocks/views/notify-lab.js';
+import { progressView } from '../blocks/views/lifecycle-notices.js';
 import { systemActor } from '../src/audit/types.js';
 import type { EnvironmentRow } from '../src/db/schema/environments.js';
 import { withEnvLock } from '../src/provisioners/lock.js';

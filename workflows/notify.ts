@@ -2,7 +2,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { approvalCardView, decisionLine } from '../blocks/views/approval-card.js';
 import {
   decisionDmView, destroyFailedView, labDestroyedView, labFailedView, labReadyView, threadNoteView,
-} from '../blocks/views/notify-lab.js';
+} from '../blocks/views/lifecycle-notices.js';
 import type { View } from '../blocks/view.js';
 import { approvalsChannelFor } from '../src/config.js';
 import { decisions, type DecisionRow } from '../src/db/schema/decisions.js';

@@ -1,9 +1,9 @@
-import { runAuditExport } from '../src/audit/export-job.js';
-import { runAuditHead } from '../src/audit/head.js';
 import { runAuditRetention } from '../src/audit/retention.js';
-import { runAuditVerify } from '../src/audit/verify-job.js';
 import type { Processors } from '../src/queue/run-job.js';
 import type { Services } from '../src/services.js';
+import { runAuditExport } from './audit-export.js';
+import { runAuditHead } from './audit-head.js';
+import { runAuditVerify } from './audit-verify.js';
 import { runDeploy } from './deploy.js';
 import { runDestroy } from './destroy-job.js';
 import { runApprovalExpiry, runExpire } from './expire.js';

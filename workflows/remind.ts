@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { reminderView } from '../blocks/views/notify-lab.js';
+import { reminderView } from '../blocks/views/lifecycle-notices.js';
 import { systemActor } from '../src/audit/types.js';
 import { environments } from '../src/db/schema/environments.js';
 import { remindersSent } from '../src/db/schema/reminders.js';

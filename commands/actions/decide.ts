@@ -1,5 +1,4 @@
-import { decisionAckView } from '../../blocks/views/decision-ack.js';
-import { REJECT_REASON_FIELD, rejectDialogView } from '../../blocks/views/reject-dialog.js';
+import { decisionAckView, REJECT_REASON_FIELD, rejectDialogView } from '../../blocks/views/approval-card.js';
 import type { ActionInvocation, DialogSubmission, Reply } from '../../src/chat/types.js';
 import { describeState } from '../../src/domain/lifecycle.js';
 import { AppError } from '../../src/errors.js';

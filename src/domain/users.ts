@@ -3,6 +3,9 @@ import { AppError } from '../errors.js';
 export const PLATFORMS = ['slack', 'mattermost'] as const;
 export type Platform = (typeof PLATFORMS)[number];
 
+/** How messages name each platform. */
+export const PLATFORM_NAMES: Readonly<Record<Platform, string>> = { slack: 'Slack', mattermost: 'Mattermost' };
+
 export const ROLES = ['admin', 'approver', 'member'] as const;
 export type Role = (typeof ROLES)[number];
 

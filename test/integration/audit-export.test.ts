@@ -3,7 +3,7 @@ import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAudit } from '../../src/audit/append.js';
 import { openAuditExport } from '../../src/audit/export.js';
-import { runAuditExport, type AuditExportPayload } from '../../src/audit/export-job.js';
+import { runAuditExport, type AuditExportPayload } from '../../workflows/audit-export.js';
 import { AUDIT_EVENTS } from '../../src/audit/events.js';
 import { filtersToPayload, parseAuditFilters, type AuditFilters } from '../../src/audit/filters.js';
 import { CSV_COLUMNS } from '../../src/audit/query.js';

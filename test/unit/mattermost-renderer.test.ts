@@ -9,7 +9,7 @@ import {
 } from '../../blocks/mattermost.js';
 import { toMattermostMarkdown, toMattermostPlain } from '../../blocks/mattermost-markdown.js';
 import { ACTION_IDS, mention, type View, type ViewBlock } from '../../blocks/view.js';
-import { rejectDialogView } from '../../blocks/views/reject-dialog.js';
+import { rejectDialogView } from '../../blocks/views/approval-card.js';
 
 const options: MattermostRenderOptions = {
   actionUrl: 'https://bot.example.com/mattermost/actions',

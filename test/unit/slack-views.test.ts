@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderSlackMessage, renderSlackModal } from '../../blocks/slack.js';
 import type { View } from '../../blocks/view.js';
-import { approvalCardView } from '../../blocks/views/approval-card.js';
+import { approvalCardView, rejectDialogView } from '../../blocks/views/approval-card.js';
 import { destroyConfirmView } from '../../blocks/views/destroy-confirm.js';
 import { envListView } from '../../blocks/views/env-list.js';
 import { envStatusView } from '../../blocks/views/env-status.js';
@@ -14,9 +14,8 @@ import {
   labReadyView,
   progressView,
   reminderView,
-} from '../../blocks/views/notify-lab.js';
+} from '../../blocks/views/lifecycle-notices.js';
 import { presetsView } from '../../blocks/views/presets.js';
-import { rejectDialogView } from '../../blocks/views/reject-dialog.js';
 import { requestAckView } from '../../blocks/views/request-ack.js';
 import { envHelp } from '../../commands/env-help.js';
 import type { DecisionRow } from '../../src/db/schema/decisions.js';
@@ -39,7 +38,7 @@ const views: [string, () => View][] = [
   ['approval card, waiting', () => approvalCardView({ env: pending, preset: soc, activeCount: 2 })],
   ['approval card, approved', () => approvalCardView({ env: pending, preset: soc, activeCount: 2, decision: decision('approved') })],
   ['approval card, rejected', () => approvalCardView({ env: pending, preset: soc, activeCount: 2, decision: decision('rejected', 'too expensive') })],
-  ['deploy progress in the thread', () => progressView('env-7k2p9q', { toolId: 'elastic', toolName: 'Elastic Stack', status: 'ready' })],
+  ['deploy progress in the thread', () => progressView('env-7k2p9q', { toolName: 'Elastic Stack', status: 'ready' })],
   ['lab ready DM', () => labReadyView(environment(), soc)],
   ['lab failed DM', () => labFailedView(environment({ state: 'deploy_failed', failureReason: 'wazuh: image pull failed' }), soc)],
   ['reminder DM', () => reminderView(environment(), soc, 3600)],

@@ -1,15 +1,12 @@
-import { desc } from 'drizzle-orm';
-import { chainHeadView, type HeadChannel } from '../../blocks/views/audit-head.js';
-import type { Config } from '../config.js';
-import type { Db } from '../db/client.js';
-import { auditLog } from '../db/schema/audit.js';
-import type { Platform } from '../domain/users.js';
-import { AppError } from '../errors.js';
-import type { Services } from '../services.js';
-import { appendAudit, type PendingEntry } from './append.js';
-import type { AuditActor } from './types.js';
-import { systemActor } from './types.js';
-import type { ChainHead } from './verify.js';
+import type { ChannelModel } from '../blocks/models.js';
+import { chainHeadView } from '../blocks/views/audit.js';
+import { appendAudit, type PendingEntry } from '../src/audit/append.js';
+import { systemActor, type AuditActor } from '../src/audit/types.js';
+import { latestHead, type ChainHead } from '../src/audit/verify.js';
+import type { Config } from '../src/config.js';
+import type { Platform } from '../src/domain/users.js';
+import { AppError } from '../src/errors.js';
+import type { Services } from '../src/services.js';
 
 /** Who publishes: a user through `/audit head`, or the daily job. */
 export interface PublishedBy {
@@ -22,21 +19,15 @@ export interface PublishedBy {
 export interface HeadPublication {
   /** The newest entry when the head was read; null when the log is empty (then nothing is posted). */
   head: ChainHead | null;
-  posted: HeadChannel[];
-  failed: HeadChannel[];
+  posted: ChannelModel[];
+  failed: ChannelModel[];
   /** The `audit.head_published` entry; null when there was no head. */
   entry: PendingEntry | null;
 }
 
-/** The newest entry of the log. Appends hold the chain lock through their commit, so a committed newest entry is the head. */
-export async function latestHead(db: Db): Promise<ChainHead | null> {
-  const [row] = await db.select({ id: auditLog.id, hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.id)).limit(1);
-  return row ?? null;
-}
-
 /** The audit channels configured (SLACK_AUDIT_CHANNEL, MATTERMOST_AUDIT_CHANNEL); platforms without one are skipped. */
-export function auditChannels(config: Pick<Config, 'slack' | 'mattermost'>): HeadChannel[] {
-  const channels: HeadChannel[] = [];
+export function auditChannels(config: Pick<Config, 'slack' | 'mattermost'>): ChannelModel[] {
+  const channels: ChannelModel[] = [];
   if (config.slack?.auditChannel) channels.push({ platform: 'slack', channelId: config.slack.auditChannel });
   if (config.mattermost?.auditChannel) channels.push({ platform: 'mattermost', channelId: config.mattermost.auditChannel });
   return channels;
@@ -58,8 +49,8 @@ export async function publishChainHead(s: Pick<Services, 'db' | 'clock' | 'confi
   const head = await latestHead(s.db);
   if (!head) return { head: null, posted: [], failed: [], entry: null };
   const view = chainHeadView(head, s.clock.now());
-  const posted: HeadChannel[] = [];
-  const failed: HeadChannel[] = [];
+  const posted: ChannelModel[] = [];
+  const failed: ChannelModel[] = [];
   for (const channel of channels) {
     try {
       await s.notifiers.get(channel.platform).post(channel.channelId, view);

@@ -1,8 +1,9 @@
-import type { JobPayload } from '../queue/catalog.js';
-import type { Services } from '../services.js';
-import { appendAudit } from './append.js';
-import { openAuditExport, type ExportSummary } from './export.js';
-import { describeFilters, filtersFromPayload, formatUtc, type AuditFilters } from './filters.js';
+import { appendAudit } from '../src/audit/append.js';
+import { openAuditExport, type ExportSummary } from '../src/audit/export.js';
+import { describeFilters, filtersFromPayload, filtersToPayload, formatUtc, type AuditFilters } from '../src/audit/filters.js';
+import { jobIds, type JobPayload } from '../src/queue/catalog.js';
+import type { Services } from '../src/services.js';
+import type { AuditRequester } from './audit-verify.js';
 
 export type AuditExportPayload = JobPayload<'audit-export'>;
 
@@ -11,6 +12,11 @@ export interface AuditExportOutcome {
   count: number;
   firstAt: Date | null;
   lastAt: Date | null;
+}
+
+/** `/audit export`: the CSV is written by a job and arrives in the requester's DM. */
+export async function requestAuditExport(s: Pick<Services, 'jobs'>, requester: AuditRequester, filters: AuditFilters): Promise<void> {
+  await s.jobs.add('audit-export', { ...requester, filters: filtersToPayload(filters) }, { jobId: jobIds.auditExport(requester.requestId) });
 }
 
 /**

@@ -1,15 +1,17 @@
-import { chainBreakAlertView, verifyResultView } from '../../blocks/views/audit-verify.js';
-import { errorView } from '../../blocks/views/error.js';
-import type { View } from '../../blocks/view.js';
-import { usersWithRole } from '../../workflows/roles.js';
-import { isAppError, type AppError } from '../errors.js';
-import type { JobPayload } from '../queue/catalog.js';
-import type { Services } from '../services.js';
-import { appendAudit, type PendingEntry } from './append.js';
-import { systemActor, type AuditEntryInput } from './types.js';
-import { verifyChain, type ChainHead, type VerifyResult } from './verify.js';
+import { chainBreakAlertView, verifyResultView } from '../blocks/views/audit.js';
+import { errorView } from '../blocks/views/error.js';
+import type { View } from '../blocks/view.js';
+import { appendAudit, type PendingEntry } from '../src/audit/append.js';
+import { systemActor, type AuditEntryInput } from '../src/audit/types.js';
+import { verifyChain, type ChainHead, type VerifyResult } from '../src/audit/verify.js';
+import { isAppError, type AppError } from '../src/errors.js';
+import { jobIds, type JobPayload } from '../src/queue/catalog.js';
+import type { Services } from '../src/services.js';
+import { usersWithRole } from './roles.js';
 
 export type AuditVerifyPayload = JobPayload<'audit-verify'>;
+/** Who asked for an audit job from chat: the answer goes to them by DM. */
+export type AuditRequester = NonNullable<AuditVerifyPayload['requestedBy']>;
 type VerifyServices = Pick<Services, 'db' | 'clock' | 'notifiers' | 'log'>;
 
 export interface VerifyReport {
@@ -19,6 +21,11 @@ export interface VerifyReport {
   entry: PendingEntry;
   /** Admins the break was reported to, as `platform:userId` (the daily check only). */
   alerted: string[];
+}
+
+/** `/audit verify`: the check reads the whole log, so it runs as a job whose answer goes to the requester by DM. */
+export async function requestAuditVerify(s: Pick<Services, 'jobs'>, requester: AuditRequester, head: ChainHead | undefined): Promise<void> {
+  await s.jobs.add('audit-verify', { requestedBy: requester, ...(head ? { head } : {}) }, { jobId: jobIds.auditVerify(requester.requestId) });
 }
 
 /**

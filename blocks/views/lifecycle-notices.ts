@@ -1,9 +1,8 @@
-import type { EnvironmentRow } from '../../src/db/schema/environments.js';
 import { formatDuration } from '../../src/domain/durations.js';
 import type { Preset } from '../../src/domain/presets.js';
 import { formatUtc } from '../../src/domain/time.js';
-import type { ProgressEvent } from '../../src/provisioners/port.js';
 import type { Button, View } from '../view.js';
+import type { EnvironmentModel, ToolProgressModel } from '../models.js';
 
 /** The buttons of a running lab: in the ready DM and in every reminder. */
 export function runningLabButtons(envId: string): Button[] {
@@ -14,7 +13,7 @@ export function runningLabButtons(envId: string): Button[] {
   ];
 }
 
-const PROGRESS_WORDS: Record<ProgressEvent['status'], string> = {
+const PROGRESS_WORDS: Record<ToolProgressModel['status'], string> = {
   started: 'deploying',
   ready: 'ready',
   failed: 'failed',
@@ -22,7 +21,7 @@ const PROGRESS_WORDS: Record<ProgressEvent['status'], string> = {
 };
 
 /** One line in the approval card's thread per tool step. */
-export function progressView(envId: string, event: ProgressEvent): View {
+export function progressView(envId: string, event: ToolProgressModel): View {
   const text = `${envId}: ${event.toolName} ${PROGRESS_WORDS[event.status]}${event.message ? ` (${event.message})` : ''}`;
   return { text, blocks: [{ kind: 'context', text }], tone: event.status === 'failed' ? 'danger' : 'neutral' };
 }
@@ -33,7 +32,7 @@ export function threadNoteView(text: string): View {
 }
 
 /** DM to the owner: the lab is running, with its endpoints and buttons. */
-export function labReadyView(env: EnvironmentRow, preset: Preset): View {
+export function labReadyView(env: EnvironmentModel, preset: Preset): View {
   const endpoints = preset.tools.map((tool) => `${tool.name}: ${env.endpoints[tool.id] ?? 'not reported'}`);
   const expiry = env.expiresAt ? formatUtc(env.expiresAt) : 'unknown';
   return {
@@ -49,7 +48,7 @@ export function labReadyView(env: EnvironmentRow, preset: Preset): View {
 }
 
 /** DM to the owner when the deploy failed after its retries. */
-export function labFailedView(env: EnvironmentRow, preset: Preset): View {
+export function labFailedView(env: EnvironmentModel, preset: Preset): View {
   const reason = env.failureReason ?? 'unknown error';
   return {
     text: `Your lab ${env.id} (${preset.name}) failed to deploy: ${reason}. Anything it created is being cleaned up.`,
@@ -63,7 +62,7 @@ export function labFailedView(env: EnvironmentRow, preset: Preset): View {
 }
 
 /** DM to the owner before expiry. */
-export function reminderView(env: EnvironmentRow, preset: Preset, offsetSeconds: number): View {
+export function reminderView(env: EnvironmentModel, preset: Preset, offsetSeconds: number): View {
   const expiry = env.expiresAt ? formatUtc(env.expiresAt) : 'soon';
   const text = `Your lab ${env.id} (${preset.name}) expires in ${formatDuration(offsetSeconds)}, at ${expiry}.`;
   return {
@@ -78,7 +77,7 @@ export function reminderView(env: EnvironmentRow, preset: Preset, offsetSeconds:
 }
 
 /** DM to the owner once the lab is gone. */
-export function labDestroyedView(env: EnvironmentRow, preset: Preset): View {
+export function labDestroyedView(env: EnvironmentModel, preset: Preset): View {
   const why =
     env.destroyReason === 'expired' ? 'expired and was destroyed'
       : env.destroyReason === 'deploy_failed' ? 'was cleaned up after its failed deploy'
@@ -88,7 +87,7 @@ export function labDestroyedView(env: EnvironmentRow, preset: Preset): View {
 }
 
 /** DM to the owner and to admins when a destroy failed after its retries: resources may be left behind. */
-export function destroyFailedView(env: EnvironmentRow, preset: Preset): View {
+export function destroyFailedView(env: EnvironmentModel, preset: Preset): View {
   const text = `Destroying ${env.id} (${preset.name}, owner ${env.ownerName}) failed after retries: ${env.failureReason ?? 'unknown error'}. Resources may be left behind.`;
   return {
     text,
@@ -102,7 +101,7 @@ export function destroyFailedView(env: EnvironmentRow, preset: Preset): View {
 }
 
 /** DM to the requester after a decision. */
-export function decisionDmView(env: EnvironmentRow, decisionText: string): View {
+export function decisionDmView(env: EnvironmentModel, decisionText: string): View {
   const text = `Your lab request ${env.id}: ${decisionText}.`;
   return { text, blocks: [{ kind: 'text', text }], tone: env.state === 'approved' ? 'good' : 'danger' };
 }
