@@ -1,11 +1,12 @@
 import { exportStartedView } from '../blocks/views/audit.js';
-import { describeFilters, filtersToPayload, parseAuditFilters } from '../src/audit/filters.js';
+import { describeFilters, filtersToPayload } from '../src/audit/filters.js';
 import type { Reply } from '../src/chat/types.js';
 import { canExportAudit } from '../src/domain/policy.js';
 import { AppError } from '../src/errors.js';
 import { requestAuditExport } from '../workflows/audit-export.js';
 import { roleOf } from '../workflows/roles.js';
 import { assertTextLength } from './args.js';
+import { parseAuditFilters } from './audit-export-args.js';
 import { requesterOf, type HandlerContext } from './context.js';
 
 /**

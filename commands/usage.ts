@@ -1,4 +1,3 @@
-import { EXPORT_USAGE } from '../src/audit/filters.js';
 import type { Platform } from '../src/domain/users.js';
 
 export interface UsageLine {
@@ -41,7 +40,7 @@ export function envUsage(subcommand: EnvSubcommand, platform: Platform): UsageLi
 export const AUDIT_USAGE: Readonly<Record<AuditSubcommand, UsageLine>> = {
   help: { syntax: '/audit help', summary: 'this help' },
   export: {
-    syntax: EXPORT_USAGE,
+    syntax: '/audit export [--from YYYY-MM-DD|ISO time] [--to YYYY-MM-DD|ISO time] [--type category-or-event,...] [--actor @user|user id]',
     summary: 'the audit log as CSV, sent to you by DM (admins only; the last 7 days by default)',
   },
   verify: {

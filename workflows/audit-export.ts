@@ -1,7 +1,7 @@
 import { appendAudit } from '../src/audit/append.js';
 import { openAuditExport, type ExportSummary } from '../src/audit/export.js';
 import { describeFilters, filtersFromPayload, filtersToPayload, formatUtc, type AuditFilters } from '../src/audit/filters.js';
-import { jobIds, type JobPayload } from '../src/queue/catalog.js';
+import { jobIds, type JobPayload } from '../src/queue/jobs.js';
 import type { Services } from '../src/services.js';
 import type { AuditRequester } from './audit-verify.js';
 

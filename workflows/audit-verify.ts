@@ -5,7 +5,7 @@ import { appendAudit, type PendingEntry } from '../src/audit/append.js';
 import { systemActor, type AuditEntryInput } from '../src/audit/types.js';
 import { verifyChain, type ChainHead, type VerifyResult } from '../src/audit/verify.js';
 import { isAppError, type AppError } from '../src/errors.js';
-import { jobIds, type JobPayload } from '../src/queue/catalog.js';
+import { jobIds, type JobPayload } from '../src/queue/jobs.js';
 import type { Services } from '../src/services.js';
 import { usersWithRole } from './roles.js';
 

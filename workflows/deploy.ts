@@ -5,12 +5,12 @@ import type { EnvironmentRow } from '../src/db/schema/environments.js';
 import type { Preset } from '../src/domain/presets.js';
 import { AppError, isAppError } from '../src/errors.js';
 import { withEnvLock } from '../src/provisioners/lock.js';
-import { JOBS, jobIds } from '../src/queue/catalog.js';
+import { JOBS, jobIds } from '../src/queue/jobs.js';
+import { isFinalAttempt, type JobRun } from '../src/queue/run-job.js';
 import type { Services } from '../src/services.js';
-import { isFinalAttempt, type JobRun } from './job-context.js';
+import { getEnvironment } from './environment-queries.js';
 import { postInThread } from './notify-thread.js';
-import { getEnvironment } from './queries.js';
-import { auditEnvironment, enqueueAfterCommit, transition } from './support.js';
+import { auditEnvironment, enqueueAfterCommit, transition } from './state-change.js';
 import { scheduleTimers } from './timers.js';
 
 const WORKER = systemActor('worker');

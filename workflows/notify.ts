@@ -9,12 +9,12 @@ import { decisions, type DecisionRow } from '../src/db/schema/decisions.js';
 import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
 import type { Preset } from '../src/domain/presets.js';
 import { AppError } from '../src/errors.js';
-import type { JobPayload } from '../src/queue/catalog.js';
+import type { JobPayload } from '../src/queue/jobs.js';
 import type { Notifier } from '../src/chat/types.js';
 import type { Services } from '../src/services.js';
 import { presetOf } from './deploy.js';
 import { postInThread } from './notify-thread.js';
-import { countActive, getEnvironment } from './queries.js';
+import { countActive, getEnvironment } from './environment-queries.js';
 import { usersWithRole } from './roles.js';
 
 /**

@@ -1,7 +1,7 @@
 import { and, inArray, isNull, lt } from 'drizzle-orm';
 import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
 import type { EnvState } from '../src/domain/lifecycle.js';
-import { jobIds, type JobName, type JobPayload } from '../src/queue/catalog.js';
+import { jobIds, type JobName, type JobPayload } from '../src/queue/jobs.js';
 import type { Services } from '../src/services.js';
 import { scheduleTimers, type AddJob } from './timers.js';
 

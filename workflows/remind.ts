@@ -3,10 +3,10 @@ import { reminderView } from '../blocks/views/lifecycle-notices.js';
 import { systemActor } from '../src/audit/types.js';
 import { environments } from '../src/db/schema/environments.js';
 import { remindersSent } from '../src/db/schema/reminders.js';
-import type { JobPayload } from '../src/queue/catalog.js';
+import type { JobPayload } from '../src/queue/jobs.js';
 import type { Services } from '../src/services.js';
 import { presetOf } from './deploy.js';
-import { auditEnvironment } from './support.js';
+import { auditEnvironment } from './state-change.js';
 
 /**
  * Sends one reminder DM, exactly once per (lab, offset, expiry): the row in reminders_sent is written in the same

@@ -1,17 +1,17 @@
 import { addSeconds } from 'date-fns';
 import { sql } from 'drizzle-orm';
 import { sanitizeText } from '../src/audit/sanitize.js';
-import { systemActor } from '../src/audit/types.js';
+import { systemActor, userActor } from '../src/audit/types.js';
 import { decisions } from '../src/db/schema/decisions.js';
 import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
 import { newEnvId } from '../src/domain/ids.js';
 import { parseLabName } from '../src/domain/lab-name.js';
 import { checkQuota, checkRequestedTtl } from '../src/domain/policy.js';
 import { userKey, type UserRef } from '../src/domain/users.js';
-import { jobIds } from '../src/queue/catalog.js';
+import { jobIds } from '../src/queue/jobs.js';
 import type { Services } from '../src/services.js';
-import { countActive } from './queries.js';
-import { auditEnvironment, enqueueAfterCommit, transition, userActor } from './support.js';
+import { countActive } from './environment-queries.js';
+import { auditEnvironment, enqueueAfterCommit, transition } from './state-change.js';
 
 export interface RequestInput {
   requester: UserRef;

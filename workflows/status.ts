@@ -5,9 +5,8 @@ import type { UserRef } from '../src/domain/users.js';
 import { AppError } from '../src/errors.js';
 import type { Logger } from '../src/log.js';
 import type { Services } from '../src/services.js';
-import { environmentHistory, getEnvironment } from './queries.js';
+import { environmentHistory, getEnvironment, ownerOf } from './environment-queries.js';
 import { roleOf } from './roles.js';
-import { ownerOf } from './support.js';
 
 /** One environment as `/env status` shows it: its row, with the endpoints as the provisioner reads them now, and its history. */
 export interface EnvironmentStatus {

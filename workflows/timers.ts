@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { remindersSent } from '../src/db/schema/reminders.js';
 import type { EnvironmentRow } from '../src/db/schema/environments.js';
-import { jobIds, type JobName, type JobPayload } from '../src/queue/catalog.js';
+import { jobIds, type JobName, type JobPayload } from '../src/queue/jobs.js';
 import type { Services } from '../src/services.js';
 
 /** A reminder due longer ago than this is stale (the lab started or was extended past it): it is skipped, not sent late. */

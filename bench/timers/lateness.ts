@@ -8,7 +8,7 @@ import { scheduleTimers } from '../../workflows/timers.js';
 import { createTestDatabase } from '../../test/support/database.js';
 import { deleteKeys } from '../../test/support/services.js';
 import { pollUntil, uniquePrefix } from '../../test/support/redis.js';
-import { percentile } from '../ack/stats.js';
+import { percentile } from '../framework/stats.js';
 import { seedRunningLabs } from './seed.js';
 import { createWorkerSide, type WorkerSide } from './worker-side.js';
 

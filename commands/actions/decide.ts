@@ -3,7 +3,7 @@ import type { ActionInvocation, DialogSubmission, Reply } from '../../src/chat/t
 import { describeState } from '../../src/domain/lifecycle.js';
 import { AppError } from '../../src/errors.js';
 import { checkMayDecide, decidePlan, REJECT_REASON_LIMITS } from '../../workflows/decide.js';
-import { getEnvironment } from '../../workflows/queries.js';
+import { getEnvironment } from '../../workflows/environment-queries.js';
 import { NOTHING_MORE, type HandlerContext } from '../context.js';
 
 /** Approve on the approval card. The card itself is edited by the notification that follows the decision. */

@@ -12,7 +12,7 @@ import { silentLogger } from '../../src/log.js';
 import { startChatWorld, type ChatMessage, type ChatWorld } from '../fakes/chat-world.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { uniquePrefix } from '../support/redis.js';
-import { deleteKeys, FAST_ENV, FAST_POLICY, TEST_REDIS_URL } from '../support/services.js';
+import { deleteKeys, FAST_ENV, FAST_RETRIES, TEST_REDIS_URL } from '../support/services.js';
 import { actionIds, envIdIn, Flow, readable } from './support/flows.js';
 
 /**
@@ -57,7 +57,7 @@ describe.each<Platform>(['slack', 'mattermost'])('user flows on %s', (platform) 
       queuePrefix: prefix,
       env: FLOW_ENV,
       log: silentLogger,
-      jobPolicy: FAST_POLICY,
+      retries: FAST_RETRIES,
     });
     flow = new Flow(world);
   });

@@ -2,7 +2,7 @@ import { startApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { Platform } from '../../src/domain/users.js';
 import type { Logger } from '../../src/log.js';
-import type { PolicyOverrides } from '../../src/queue/policy.js';
+import type { RetryOverrides } from '../../src/queue/jobs.js';
 import type { ChatMessage, ChatUser, SentRequest } from './chat-types.js';
 
 export type { ChatButton, ChatMessage, ChatUser, SentRequest } from './chat-types.js';
@@ -65,7 +65,7 @@ export interface ChatWorldOptions {
   /** Settings besides the platform's (short durations, the provisioner's step time). */
   env?: Record<string, string>;
   log: Logger;
-  jobPolicy?: PolicyOverrides;
+  retries?: RetryOverrides;
   /** Who is an admin and who an approver; adam and ana by default. */
   roles?: ChatRoles;
 }
@@ -99,7 +99,7 @@ export async function startWorldApp(options: ChatWorldOptions, platformEnv: Reco
     mode: 'all',
     host: '127.0.0.1',
     publicUrlFor: (port) => `http://127.0.0.1:${port}`,
-    ...(options.jobPolicy ? { jobPolicy: options.jobPolicy } : {}),
+    ...(options.retries ? { retries: options.retries } : {}),
   });
 }
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseArgs, splitSubcommand, tokenize, type FlagSpec } from '../../commands/args.js';
+import { parseAuditFilters } from '../../commands/audit-export-args.js';
 import { parseDestroyArgs } from '../../commands/env-destroy.js';
 import { parseExtendArgs } from '../../commands/env-extend.js';
 import { parseListArgs } from '../../commands/env-list.js';
@@ -8,7 +9,6 @@ import { parsePresetsArgs } from '../../commands/env-presets.js';
 import { parseRequestArgs } from '../../commands/env-request.js';
 import { parseRoleArgs } from '../../commands/env-role.js';
 import { parseStatusArgs } from '../../commands/env-status.js';
-import { parseAuditFilters } from '../../src/audit/filters.js';
 import { MAX_DURATION_SECONDS, parseDuration, parseDurationList } from '../../src/domain/durations.js';
 import { ENV_ID_PATTERN, parseEnvId } from '../../src/domain/ids.js';
 import { MAX_NAME_LENGTH, parseLabName } from '../../src/domain/lab-name.js';

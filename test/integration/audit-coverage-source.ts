@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
-import { PROJECT_ROOT } from '../../src/paths.js';
+import { PROJECT_ROOT } from '../../src/project-files.js';
 
 /**
  * What the product's source says about its audit trail, read with the TypeScript type checker rather than by hand:
@@ -94,13 +94,13 @@ function siteOf(source: ts.SourceFile, node: ts.Node): string {
   return `${relative(PROJECT_ROOT, source.fileName)}:${line + 1}`;
 }
 
-/** True for a call of `transition` as declared in workflows/support.ts. */
+/** True for a call of `transition` as declared in workflows/state-change.ts. */
 function isTransitionCall(checker: ts.TypeChecker, call: ts.CallExpression): boolean {
   if (!ts.isIdentifier(call.expression) || call.expression.text !== 'transition') return false;
   let symbol = checker.getSymbolAtLocation(call.expression);
   if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
   const declaration = symbol?.declarations?.[0];
-  return declaration !== undefined && relative(PROJECT_ROOT, declaration.getSourceFile().fileName) === join('workflows', 'support.ts');
+  return declaration !== undefined && relative(PROJECT_ROOT, declaration.getSourceFile().fileName) === join('workflows', 'state-change.ts');
 }
 
 export function readSourceFacts(): SourceFacts {

@@ -8,7 +8,7 @@ import { allEventTypes } from '../../src/audit/filters.js';
 import type { Invocation } from '../../src/chat/types.js';
 import { canTransition, ENV_STATES, TRANSITIONS, type EnvState } from '../../src/domain/lifecycle.js';
 import type { Outcome } from '../../src/errors.js';
-import { JOB_NAMES, type JobName } from '../../src/queue/catalog.js';
+import { JOB_NAMES, type JobName } from '../../src/queue/jobs.js';
 import { CASTS, click, command, CoverageHarness, submit, type Cast } from './audit-coverage-harness.js';
 import { readSourceFacts, type SourceFacts } from './audit-coverage-source.js';
 

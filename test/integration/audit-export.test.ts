@@ -1,11 +1,11 @@
 import { parse } from 'csv-parse/sync';
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAuditFilters } from '../../commands/audit-export-args.js';
 import { appendAudit } from '../../src/audit/append.js';
-import { openAuditExport } from '../../src/audit/export.js';
-import { runAuditExport, type AuditExportPayload } from '../../workflows/audit-export.js';
 import { AUDIT_EVENTS } from '../../src/audit/events.js';
-import { filtersToPayload, parseAuditFilters, type AuditFilters } from '../../src/audit/filters.js';
+import { openAuditExport } from '../../src/audit/export.js';
+import { filtersToPayload, type AuditFilters } from '../../src/audit/filters.js';
 import { CSV_COLUMNS } from '../../src/audit/query.js';
 import { sanitizeText } from '../../src/audit/sanitize.js';
 import type { AuditEntryInput } from '../../src/audit/types.js';
@@ -13,6 +13,7 @@ import { verifyChain } from '../../src/audit/verify.js';
 import { ManualClock } from '../../src/clock.js';
 import { auditLog, type AuditRow } from '../../src/db/schema/audit.js';
 import { Notifiers } from '../../src/services.js';
+import { runAuditExport, type AuditExportPayload } from '../../workflows/audit-export.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { RecordingNotifier } from '../support/recording-notifier.js';
 

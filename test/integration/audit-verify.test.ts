@@ -5,7 +5,7 @@ import { latestHead } from '../../src/audit/verify.js';
 import { purgeExpiredEntries } from '../../src/audit/retention.js';
 import type { AuditEntryInput } from '../../src/audit/types.js';
 import { runAuditVerify } from '../../workflows/audit-verify.js';
-import { jobIds } from '../../src/queue/catalog.js';
+import { jobIds } from '../../src/queue/jobs.js';
 import { eventually, USERS } from '../support/services.js';
 import type { RecordedCall } from '../support/recording-notifier.js';
 import { tamperWithAuditLog } from '../support/database.js';

@@ -11,7 +11,7 @@ import { environments, type EnvironmentRow } from '../../src/db/schema/environme
 import { loadCatalog } from '../../src/domain/presets.js';
 import type { UserRef } from '../../src/domain/users.js';
 import { silentLogger } from '../../src/log.js';
-import type { EnqueueOptions, JobName, JobPayload, JobQueue } from '../../src/queue/catalog.js';
+import type { EnqueueOptions, JobName, JobPayload, JobQueue } from '../../src/queue/jobs.js';
 import { Notifiers, type Services } from '../../src/services.js';
 import { bootstrapRoles } from '../../workflows/roles.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';

@@ -7,8 +7,8 @@ import { remindersSent } from '../../src/db/schema/reminders.js';
 import { simulatedResources } from '../../src/db/schema/simulated.js';
 import type { EnvState } from '../../src/domain/lifecycle.js';
 import { decidePlan } from '../../workflows/decide.js';
+import { getEnvironment } from '../../workflows/environment-queries.js';
 import { extendEnvironment } from '../../workflows/extend.js';
-import { getEnvironment } from '../../workflows/queries.js';
 import { requestEnvironment } from '../../workflows/request.js';
 import { createTestServices, eventually, USERS, type TestServices } from '../support/services.js';
 

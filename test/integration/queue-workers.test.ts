@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
-import { jobIds } from '../../src/queue/catalog.js';
+import { jobIds } from '../../src/queue/jobs.js';
 import { createJobQueue, type BullJobQueue } from '../../src/queue/queue.js';
 import { DEFAULT_RETENTION_PATTERN } from '../../src/queue/schedules.js';
 import { startWorkers, type JobEvent, type Processors, type StartWorkersOptions, type Workers } from '../../src/queue/workers.js';

@@ -1,14 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
-import { JOB_NAMES, jobIds } from '../../src/queue/catalog.js';
-import type { PolicyOverrides } from '../../src/queue/policy.js';
+import { JOB_NAMES, jobIds } from '../../src/queue/jobs.js';
+import type { RetryOverrides } from '../../src/queue/jobs.js';
 import { createJobQueue, type BullJobQueue } from '../../src/queue/queue.js';
 import { createRedis } from '../../src/queue/redis.js';
 import { startWorkers, type JobEvent, type Processors, type Workers } from '../../src/queue/workers.js';
 import { createTestRedis, pollUntil, processorsWith, type TestRedis } from '../support/redis.js';
 
-const policy: PolicyOverrides = {
+const retries: RetryOverrides = {
   deploy: { attempts: 3, backoffMs: 60 },
   destroy: { attempts: 3, backoffMs: 20 },
   notify: { attempts: 2, backoffMs: 10, timeoutMs: 150 },
@@ -22,7 +22,7 @@ let workers: Workers | undefined;
 
 beforeAll(async () => {
   redis = await createTestRedis('queue');
-  jobs = createJobQueue({ connection: redis.url, prefix: redis.prefix, policy });
+  jobs = createJobQueue({ connection: redis.url, prefix: redis.prefix, retries });
 });
 
 afterEach(async () => {
@@ -42,7 +42,7 @@ async function start(processors: Partial<Processors>, onEvent?: (event: JobEvent
     concurrency: 1,
     processors: processorsWith(processors),
     log: silentLogger,
-    policy,
+    retries,
     ...(onEvent ? { onEvent } : {}),
   });
   return workers;

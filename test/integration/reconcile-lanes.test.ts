@@ -1,7 +1,7 @@
 import { addHours } from 'date-fns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { environments, type NewEnvironmentRow } from '../../src/db/schema/environments.js';
-import type { JobName } from '../../src/queue/catalog.js';
+import type { JobName } from '../../src/queue/jobs.js';
 import { RECONCILE_LANES, runReconcile } from '../../workflows/reconcile.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { commandServices, RecordingJobQueue, type CommandTestKit } from './commands-support.js';

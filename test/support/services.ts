@@ -4,7 +4,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { loadCatalog } from '../../src/domain/presets.js';
 import { silentLogger } from '../../src/log.js';
 import { createProvisioner } from '../../src/provisioners/index.js';
-import type { PolicyOverrides } from '../../src/queue/policy.js';
+import type { RetryOverrides } from '../../src/queue/jobs.js';
 import { createJobQueue, type BullJobQueue } from '../../src/queue/queue.js';
 import { startWorkers, type Workers } from '../../src/queue/workers.js';
 import { Notifiers, type Services } from '../../src/services.js';
@@ -40,7 +40,7 @@ export const FAST_ENV: Record<string, string> = {
 };
 
 /** Tests retry fast instead of waiting for production backoffs. */
-export const FAST_POLICY: PolicyOverrides = {
+export const FAST_RETRIES: RetryOverrides = {
   deploy: { backoffMs: 50 },
   destroy: { backoffMs: 50 },
   notify: { backoffMs: 50 },
@@ -90,7 +90,7 @@ export async function createTestServices(options: TestServicesOptions = {}): Pro
 export async function attachServices(database: Database, prefix: string, options: TestServicesOptions = {}) {
   const redisUrl = options.redisUrl ?? TEST_REDIS_URL;
   const config = loadConfig({ ...FAST_ENV, QUEUE_PREFIX: prefix, REDIS_URL: redisUrl, ...options.env });
-  const queue = createJobQueue({ connection: redisUrl, prefix, policy: FAST_POLICY });
+  const queue = createJobQueue({ connection: redisUrl, prefix, retries: FAST_RETRIES });
   const notifier = new RecordingNotifier('slack');
   const clock = options.clock ?? systemClock;
   const s: Services = {
@@ -120,7 +120,7 @@ export async function attachServices(database: Database, prefix: string, options
         concurrency: 4,
         processors: createProcessors(s, { timerLateness: (kind, seconds) => lateness.push({ kind, seconds }) }),
         log: silentLogger,
-        policy: FAST_POLICY,
+        retries: FAST_RETRIES,
         ...options.worker,
       });
       workerSets.push(workers);

@@ -5,9 +5,9 @@ import {
   describeFilters,
   filtersFromPayload,
   filtersToPayload,
-  parseAuditFilters,
   type AuditFilters,
 } from '../../src/audit/filters.js';
+import { parseAuditFilters } from '../../commands/audit-export-args.js';
 import { AppError } from '../../src/errors.js';
 
 const now = new Date('2026-11-26T12:34:56.789Z');
@@ -163,7 +163,7 @@ describe('parseAuditFilters: the command line', () => {
   });
 
   it('refuses with a usage hint', async () => {
-    expect((await refusal('--nope 1')).hint).toMatch(/^Usage: \/audit export \[--from/);
+    expect((await refusal('--nope 1')).hint).toMatch(/^Usage: `\/audit export \[--from/);
   });
 });
 

@@ -10,7 +10,7 @@ import { loadCatalog } from '../../src/domain/presets.js';
 import type { Platform } from '../../src/domain/users.js';
 import { AppError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
-import type { JobQueue } from '../../src/queue/catalog.js';
+import type { JobQueue } from '../../src/queue/jobs.js';
 import { Notifiers, type Services } from '../../src/services.js';
 
 /** Anything that reaches for I/O fails the test: these paths must answer from the text alone. */

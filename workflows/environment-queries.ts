@@ -1,5 +1,5 @@
 import { and, asc, count, desc, eq, inArray } from 'drizzle-orm';
-import type { DbOrTx } from '../src/db/client.js';
+import type { DbOrTx, Tx } from '../src/db/client.js';
 import { auditLog, type AuditRow } from '../src/db/schema/audit.js';
 import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
 import { ACTIVE_STATES } from '../src/domain/lifecycle.js';
@@ -8,7 +8,24 @@ import type { UserRef } from '../src/domain/users.js';
 import { AppError } from '../src/errors.js';
 import type { Services } from '../src/services.js';
 import { roleOf } from './roles.js';
-import { notFound } from './support.js';
+
+/** Reading environments: one by id (or locked for a change), a user's list, what counts against the quota, the history. */
+
+/** Reads an environment, locking its row until the transaction ends; `not_found` when there is none. */
+export async function lockEnvironment(tx: Tx, envId: string): Promise<EnvironmentRow> {
+  const [row] = await tx.select().from(environments).where(eq(environments.id, envId)).for('update');
+  if (!row) throw notFound(envId);
+  return row;
+}
+
+export function notFound(envId: string): AppError {
+  return new AppError('not_found', `There is no environment ${envId}.`, { hint: '`/env list` shows your environments.' });
+}
+
+/** The owner of an environment as a user reference. */
+export function ownerOf(env: EnvironmentRow): UserRef {
+  return { platform: env.platform, id: env.ownerId, name: env.ownerName };
+}
 
 export async function getEnvironment(s: Pick<Services, 'db'>, envId: string): Promise<EnvironmentRow> {
   const [row] = await s.db.select().from(environments).where(eq(environments.id, envId));

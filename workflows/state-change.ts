@@ -1,22 +1,15 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { appendAudit } from '../src/audit/append.js';
-import type { AuditActor, AuditEntryInput } from '../src/audit/types.js';
+import type { AuditEntryInput } from '../src/audit/types.js';
 import type { Tx } from '../src/db/client.js';
 import { environments, type EnvironmentRow, type NewEnvironmentRow } from '../src/db/schema/environments.js';
 import { assertTransition, type EnvState } from '../src/domain/lifecycle.js';
-import type { UserRef } from '../src/domain/users.js';
-import { AppError } from '../src/errors.js';
 import type { Services } from '../src/services.js';
 
-/** The audit actor for a chat user. */
-export function userActor(user: UserRef): AuditActor {
-  return { type: 'user', id: user.id, name: user.name };
-}
-
-/** The owner of an environment as a user reference. */
-export function ownerOf(env: EnvironmentRow): UserRef {
-  return { platform: env.platform, id: env.ownerId, name: env.ownerName };
-}
+/**
+ * The parts of every change to an environment: the conditional state transition, the audit entry written in the same
+ * transaction, and the jobs enqueued once it has committed.
+ */
 
 /** Appends an audit event about an environment inside the caller's transaction. */
 export function auditEnvironment(
@@ -53,17 +46,6 @@ export async function transition(
     .where(and(eq(environments.id, envId), inArray(environments.state, fromStates)))
     .returning();
   return row;
-}
-
-/** Reads an environment, locking its row until the transaction ends; `not_found` when there is none. */
-export async function lockEnvironment(tx: Tx, envId: string): Promise<EnvironmentRow> {
-  const [row] = await tx.select().from(environments).where(eq(environments.id, envId)).for('update');
-  if (!row) throw notFound(envId);
-  return row;
-}
-
-export function notFound(envId: string): AppError {
-  return new AppError('not_found', `There is no environment ${envId}.`, { hint: '`/env list` shows your environments.' });
 }
 
 /**

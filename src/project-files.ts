@@ -2,7 +2,10 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The project's root folder (where package.json is), whether running from source or from dist/. */
+/**
+ * Where the project's own files are: its root folder (where package.json is), whether running from source or from
+ * dist/, the migrations and the default presets catalog.
+ */
 export const PROJECT_ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
 
 function findRoot(start: string): string {
@@ -16,4 +19,4 @@ function findRoot(start: string): string {
 }
 
 export const MIGRATIONS_FOLDER = join(PROJECT_ROOT, 'migrations');
-export const DEFAULT_CATALOG_FILE = join(PROJECT_ROOT, 'catalog', 'presets.json');
+export const DEFAULT_PRESETS_FILE = join(PROJECT_ROOT, 'catalog', 'presets.json');

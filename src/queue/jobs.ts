@@ -23,8 +23,8 @@ export const NOTIFY_EVENTS = [
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 
 /**
- * The job catalog: every job the workers run, with its payload schema, retry policy and time limit. Job ids are
- * deterministic (see `jobIds`), so adding the same job twice runs it once.
+ * Every job the workers run, with its payload schema, retry settings and time limit. Job ids are deterministic (see
+ * `jobIds`), so adding the same job twice runs it once.
  */
 export const JOBS = {
   deploy: {
@@ -115,6 +115,24 @@ export const JOBS = {
 export type JobName = keyof typeof JOBS;
 export type JobPayload<N extends JobName> = z.infer<(typeof JOBS)[N]['payload']>;
 export const JOB_NAMES = Object.keys(JOBS) as JobName[];
+
+/** How often a job is tried, how long it waits between tries, and how long one try may take. */
+export interface RetrySettings {
+  attempts: number;
+  backoffMs: number;
+  timeoutMs: number;
+}
+
+/**
+ * Per-name replacements of the settings in JOBS. Production uses JOBS as they are; tests shrink backoffs and
+ * timeouts instead of waiting for real ones.
+ */
+export type RetryOverrides = Partial<Record<JobName, Partial<RetrySettings>>>;
+
+export function retrySettingsOf(name: JobName, overrides: RetryOverrides = {}): RetrySettings {
+  const { attempts, backoffMs, timeoutMs } = JOBS[name];
+  return { attempts, backoffMs, timeoutMs, ...overrides[name] };
+}
 
 /** Deterministic job ids. BullMQ ids may not contain ':'. */
 export const jobIds = {
