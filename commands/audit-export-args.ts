@@ -1,14 +1,17 @@
 import { AUDIT_EVENTS, isAuditCategory, isAuditEventType, type AuditCategory, type AuditEventType } from '../src/audit/events.js';
 import { allEventTypes, type AuditFilters } from '../src/audit/filters.js';
+import type { MentionedUser } from '../src/chat/types.js';
 import { AppError } from '../src/errors.js';
+import { clip } from './args.js';
+import { readMention } from './mentions.js';
 import { AUDIT_USAGE, usageHint } from './usage.js';
 
 /** `/audit export [--from …] [--to …] [--type …] [--actor …]`: the text after `export`, read into audit filters. */
 
 export interface ParseFiltersOptions {
   now: Date;
-  /** Turns a bare `@name` into a user id (platforms whose commands carry names, not ids). Without it, `@name` is refused. */
-  resolveUserName?: (name: string) => Promise<string | undefined>;
+  /** The users the door resolved in the command's text: `--actor` may mention one of them. */
+  mentions?: readonly MentionedUser[];
 }
 
 export const DEFAULT_SPAN_DAYS = 7;
@@ -17,8 +20,6 @@ const FLAGS = ['from', 'to', 'type', 'actor'] as const;
 type Flag = (typeof FLAGS)[number];
 /** Tokens: a mention `<@U1|some name>` (may hold spaces), a double-quoted string, or a run of non-spaces. */
 const TOKEN = /<@[^>]*>|"[^"]*"|\S+/g;
-const SLACK_MENTION = /^<@([A-Za-z0-9._-]+)(?:\|[^<>]*)?>$/;
-const NAME_MENTION = /^@([A-Za-z0-9._-]{1,64})$/;
 const USER_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
@@ -26,7 +27,7 @@ const USER_ID = /^[A-Za-z0-9._-]{1,64}$/;
  * only `--to`: the 7 days before it. Refuses unknown or repeated flags, stray words, bad dates, `--from` after `--to`,
  * unknown types and malformed actors with an `invalid_filter` AppError that says how to do it right.
  */
-export async function parseAuditFilters(text: string, options: ParseFiltersOptions): Promise<AuditFilters> {
+export function parseAuditFilters(text: string, options: ParseFiltersOptions): AuditFilters {
   const flags = readFlags(text);
   const to = flags.to === undefined ? options.now : parseFilterTime(flags.to, 'end', '--to');
   const from = flags.from === undefined ? new Date(to.getTime() - DEFAULT_SPAN_DAYS * DAY_MS) : parseFilterTime(flags.from, 'start', '--from');
@@ -34,7 +35,7 @@ export async function parseAuditFilters(text: string, options: ParseFiltersOptio
     throw invalid(`--from (${from.toISOString()}) is after --to (${to.toISOString()}).`, 'Give a --from that is on or before --to.');
   }
   const types = flags.type === undefined ? [] : parseTypes(flags.type);
-  const actorId = flags.actor === undefined ? undefined : await parseActor(flags.actor, options.resolveUserName);
+  const actorId = flags.actor === undefined ? undefined : parseActor(flags.actor, options.mentions);
   return actorId === undefined ? { from, to, types } : { from, to, types, actorId };
 }
 
@@ -69,14 +70,11 @@ function parseTypes(text: string): AuditEventType[] {
   return allEventTypes().filter((type) => selected.has(type));
 }
 
-async function parseActor(text: string, resolve: ParseFiltersOptions['resolveUserName']): Promise<string> {
-  const mention = SLACK_MENTION.exec(text);
-  if (mention) return mention[1]!;
-  const named = NAME_MENTION.exec(text);
-  if (named) {
-    const id = resolve ? await resolve(named[1]!) : undefined;
-    if (id !== undefined) return id;
-    throw invalid(`No user named @${named[1]!} is known here.`, 'Mention the user so the mention carries their id, or give the user id.');
+function parseActor(text: string, mentions: readonly MentionedUser[] | undefined): string {
+  const mention = readMention(text, mentions);
+  if (mention?.kind === 'user') return mention.user.id;
+  if (mention) {
+    throw invalid(`${clip(mention.shown)} is not someone this chat knows.`, 'Mention a member of the workspace (type @ and pick them from the list), or give their user id.');
   }
   if (USER_ID.test(text)) return text;
   throw invalid(`"${clip(text)}" is not a user: --actor takes a mention (@alice) or a user id (U0123ABCD).`);
@@ -161,10 +159,6 @@ function isFlag(name: string): name is Flag {
 
 function unquote(token: string): string {
   return token.length >= 2 && token.startsWith('"') && token.endsWith('"') ? token.slice(1, -1) : token;
-}
-
-function clip(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
 function invalid(message: string, hint = usageHint(AUDIT_USAGE.export)): AppError {

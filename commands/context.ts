@@ -1,5 +1,5 @@
 import type { View } from '../blocks/view.js';
-import type { Invocation } from '../src/chat/types.js';
+import type { CommandInvocation, Invocation } from '../src/chat/types.js';
 import { AppError, isAppError } from '../src/errors.js';
 import type { Logger } from '../src/log.js';
 import type { Services } from '../src/services.js';
@@ -19,6 +19,9 @@ export interface HandlerContext<I extends Invocation = Invocation> {
   log: Logger;
   audit: AuditNotes;
 }
+
+/** What a slash command's handler gets. */
+export type CommandContext = HandlerContext<CommandInvocation>;
 
 /** Who asked, for work that answers later by DM (audit exports and checks). */
 export function requesterOf(invocation: Invocation): AuditRequester {

@@ -206,15 +206,25 @@ describe.each<Platform>(['slack', 'mattermost'])('user flows on %s', (platform) 
 
   it('lets an admin change roles and refuses a member', async () => {
     const { alice, bob, adam } = world.people;
-    const changed = await flow.command(adam, `/env role ${world.roleTarget(bob)} approver`);
+    const changed = await flow.command(adam, `/env role ${world.typedMention(bob)} approver`);
     expect(changed.text).toContain('approver');
     const [role] = await world.app.services.db.select().from(members).where(eq(members.userId, bob.id));
     expect(role?.role).toBe('approver');
 
-    const refused = await flow.command(alice, `/env role ${world.roleTarget(alice)} admin`, 'denied');
+    const refused = await flow.command(alice, `/env role ${world.typedMention(alice)} admin`, 'denied');
     expect(refused.text).toMatch(/admin/i);
     const [unchanged] = await world.app.services.db.select().from(members).where(eq(members.userId, alice.id));
     expect(unchanged?.role ?? 'member').toBe('member');
+  });
+
+  it('names users only as the platform resolves them: nobody it does not know, no bot', async () => {
+    const { adam } = world.people;
+    const unknown = await flow.command(adam, '/env role @nobody approver', 'invalid');
+    expect(unknown.text).toContain('@nobody is not someone this chat knows');
+    const bot = await flow.command(adam, `/env role ${world.typedMention(world.bot)} approver`, 'invalid');
+    expect(bot.text).toContain(`@${world.bot.name} is a bot`);
+    const [row] = await world.app.services.db.select().from(members).where(eq(members.userId, world.bot.id));
+    expect(row).toBeUndefined();
   });
 
   it('exports the audit log as CSV into the admin\'s DM, with filters; refuses members and bad filters', async () => {
@@ -227,8 +237,9 @@ describe.each<Platform>(['slack', 'mattermost'])('user flows on %s', (platform) 
     expect(badType.text).toContain('nonsense');
 
     const today = new Date().toISOString().slice(0, 10);
-    const started = await flow.command(adam, `/audit export --from ${today} --type chat --actor ${alice.id}`);
+    const started = await flow.command(adam, `/audit export --from ${today} --type chat --actor ${world.typedMention(alice)}`);
     expect(started.text).toContain('Preparing your export');
+    expect(started.text).toContain(`actor: ${alice.id}`);
     const delivered = await flow.driver.waitFor(() => flow.driver.dms(adam).find((message) => message.files.length > 0), 10_000);
     expect(readable(delivered.text)).toMatch(/Audit log export: \d+ entries/);
     const file = delivered.files[0]!;

@@ -20,6 +20,8 @@ export async function startSlackWorld(options: ChatWorldOptions): Promise<ChatWo
       adam: { id: 'U0ADAM', name: 'adam' },
     };
     for (const person of Object.values(people)) fake.addUser(person);
+    const bot = { id: fake.identity.botUserId, name: 'aithroyz' };
+    fake.addUser({ ...bot, isBot: true });
     const app = await startWorldApp(options, {
       SLACK_API_URL: fake.apiUrl,
       SLACK_BOT_TOKEN: fake.botToken,
@@ -34,9 +36,10 @@ export async function startSlackWorld(options: ChatWorldOptions): Promise<ChatWo
       app,
       driver,
       people,
+      bot,
       approvalsChannel: APPROVALS.id,
       appUrl,
-      roleTarget: (user) => `<@${user.id}|${user.name}>`,
+      typedMention: (user) => `<@${user.id}>`,
       dialogsOpenedFor: (user) => fake.state.views.filter((view) => view.userId === user.id).length,
       fileText: async (fileId) => (await fake.uploadedFile(fileId)).toString('utf8'),
       uploadSteps: () => fake.calls.filter((call) => UPLOAD_METHODS.has(call.method)).map((call) => call.method),

@@ -41,12 +41,14 @@ export interface ChatWorld {
   app: App;
   driver: ChatDriver;
   people: ChatPeople;
+  /** The bot's own account, as the platform lists it (a bot, not a person). */
+  bot: ChatUser;
   /** Where approval cards go. */
   approvalsChannel: string;
   /** The bot's base URL. */
   appUrl: string;
-  /** How a user is named in `/env role` on this platform (Slack: an escaped mention; Mattermost: the user id). */
-  roleTarget(user: ChatUser): string;
+  /** A mention of `user` as this platform sends it when someone picks them (Slack: `<@U…>`; Mattermost: `@name`). */
+  typedMention(user: ChatUser): string;
   /** How many dialogs (modals) the bot has opened for this user. */
   dialogsOpenedFor(user: ChatUser): number;
   /** The content of a file the bot uploaded. */

@@ -33,7 +33,7 @@ const KNOWN_WORDS = [
   'quick-sandbox', 'soc-platform', 'ir-dfir-lab', 'env-7k2p9q', 'env-', 'ENV-7K2P9Q', 'admin', 'approver', 'user',
   '--ttl', '--name', '--all', '--from', '--to', '--type', '--actor', '--ttl=8h', '--', '\u2014ttl', '8h', '+2h', '-5h',
   '0s', '1d12h', '99999999d', 'abc', '2024-01-01', '2024-13-45T25:61:61Z', 'team', 'lifecycle', '@alice', '<@U1>',
-  '<@U1|a b>', '"My lab"', "'x'", '\u201cquoted\u201d', '=', ',', ',,', '""',
+  '<@U1|a b>', '<@U0ALICE|alice>', '<@U0ALICE|alice', '"My lab"', "'x'", '\u201cquoted\u201d', '=', ',', ',,', '""',
 ];
 
 /** Any text: unicode of every kind, lone surrogates, injection strings, soups of known words and 10 KB strings. */

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
-import type { ActionId } from '../../blocks/view.js';
+import { MENTION_PATTERN, type ActionId } from '../../blocks/view.js';
 import { handleInvocation } from '../../commands/index.js';
 import { appendAudit } from '../../src/audit/append.js';
 import type { ActionInvocation, CommandInvocation, DialogSubmission, Invocation, Reply } from '../../src/chat/types.js';
@@ -322,8 +322,10 @@ function base(user: UserRef, channelId: string) {
   return { requestId: randomUUID(), platform: user.platform, user, channelId, receivedAt: new Date() };
 }
 
+/** A command as a door hands it over; the scenarios write only mentions a door would have resolved. */
 export function command(user: UserRef, name: string, text: string): CommandInvocation {
-  return { kind: 'command', command: name, text, ...base(user, 'CLABS') };
+  const mentions = [...text.matchAll(MENTION_PATTERN)].map(([, id, mentionedName]) => ({ id: id!, name: mentionedName!, bot: false }));
+  return { kind: 'command', command: name, text, mentions, ...base(user, 'CLABS') };
 }
 
 export function click(user: UserRef, actionId: ActionId | string, value: string): ActionInvocation {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTION_IDS, type ActionId } from '../../blocks/view.js';
+import { ACTION_IDS, mention, type ActionId } from '../../blocks/view.js';
 import { DIALOG_CALLBACK_IDS } from '../../commands/actions/index.js';
 import { COMMAND_NAMES } from '../../commands/index.js';
 import { AUDIT_SUBCOMMANDS, ENV_SUBCOMMANDS } from '../../commands/usage.js';
@@ -84,7 +84,7 @@ const run = (user: keyof Cast, name: string, text: (cast: Cast, h: CoverageHarne
 });
 const env = (user: keyof Cast, text: Parameters<typeof run>[2], outcome?: Outcome) => run(user, 'env', text, outcome);
 const audit = (user: keyof Cast, text: Parameters<typeof run>[2], outcome?: Outcome) => run(user, 'audit', text, outcome);
-const roleTarget = (cast: Cast) => cast.other.id;
+const roleTarget = (cast: Cast) => mention(cast.other);
 
 const SUBCOMMAND_CASES: Readonly<Record<string, Cases>> = {
   'env help': { ok: env('owner', () => 'help'), refused: [] },
@@ -257,7 +257,7 @@ async function driveLifecycles(): Promise<void> {
   expect((await h.environment(stuck)).state).toBe('destroyed');
 
   // Roles, and the audit log's own jobs: on demand, then as the daily schedules add them.
-  await h.invoke(command(slack.admin, 'env', `role ${slack.other.id} approver`));
+  await h.invoke(command(slack.admin, 'env', `role ${mention(slack.other)} approver`));
   await h.invoke(command(slack.admin, 'audit', 'export'));
   await h.invoke(command(mattermost.admin, 'audit', 'verify'));
   await h.invoke(command(slack.admin, 'audit', 'head'));

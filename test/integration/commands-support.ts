@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import { and, asc, eq, inArray } from 'drizzle-orm';
-import type { ActionId } from '../../blocks/view.js';
-import type { ActionInvocation, CommandInvocation, DialogSubmission } from '../../src/chat/types.js';
+import { mention, type ActionId } from '../../blocks/view.js';
+import type { ActionInvocation, CommandInvocation, DialogSubmission, MentionedUser } from '../../src/chat/types.js';
 import { ManualClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/client.js';
@@ -112,8 +112,13 @@ function base(user: UserRef, channelId: string) {
   return { requestId: randomUUID(), platform: user.platform, user, channelId, receivedAt: new Date() };
 }
 
-export function command(user: UserRef, text: string, name = 'env'): CommandInvocation {
-  return { kind: 'command', command: name, text, ...base(user, 'C0LABS') };
+export function command(user: UserRef, text: string, name = 'env', mentions: readonly MentionedUser[] = []): CommandInvocation {
+  return { kind: 'command', command: name, text, mentions, ...base(user, 'C0LABS') };
+}
+
+/** A user as a door that resolved their mention lists them, and the token it writes into the text. */
+export function mentioned(user: UserRef): { user: MentionedUser; token: string } {
+  return { user: { id: user.id, name: user.name, bot: false }, token: mention(user) };
 }
 
 export function click(user: UserRef, actionId: ActionId | string, value: string): ActionInvocation {

@@ -45,7 +45,7 @@ const views: [string, () => View][] = [
   ['lab destroyed DM', () => labDestroyedView(environment({ state: 'destroyed', finishedAt: NOW }), soc)],
   ['destroy failed DM', () => destroyFailedView(environment({ state: 'destroy_failed' }), soc)],
   ['decision DM', () => decisionDmView(environment(), 'Approved by <@U0ANA|ana> at 08:30 UTC')],
-  ['help', () => envHelp('slack').view],
+  ['help', () => envHelp().view],
   ['presets', () => presetsView(catalog.presets)],
   ['request acknowledged', () => requestAckView(pending, soc)],
   ['env list', () => envListView({ all: false, now: NOW, environments: [{ env: environment(), preset: soc }] })],

@@ -42,8 +42,7 @@ const history = [
 ];
 
 const views: [string, () => View][] = [
-  ['help (slack)', () => envHelp('slack').view],
-  ['help (mattermost)', () => envHelp('mattermost').view],
+  ['help', () => envHelp().view],
   ['presets', () => presetsView(catalog.presets)],
   ['request acknowledged, waiting for approval', () => requestAckView(environment({ state: 'pending_approval', runningAt: null, expiresAt: null, maxExpiresAt: null, endpoints: {} }), preset('soc-platform'))],
   ['request acknowledged, approved by policy', () => requestAckView(environment({ presetId: 'quick-sandbox', state: 'approved', ttlSeconds: 7200, name: 'Scratch', runningAt: null, expiresAt: null, maxExpiresAt: null, endpoints: {} }), preset('quick-sandbox'))],
@@ -145,11 +144,11 @@ describe('command views', () => {
   });
 
   it('help lists every sub-command and the audit export', () => {
-    const { text } = envHelp('slack').view;
+    const { text } = envHelp().view;
     for (const word of ['help', 'presets', 'request', 'list', 'status', 'extend', 'destroy', 'role', '/audit export']) {
       expect(text).toContain(word);
     }
-    expect(envHelp('mattermost').view.text).toContain('/env role <user id>');
+    expect(text).toContain('/env role <@user>');
   });
 
   it('time left is written in words, to the minute', () => {

@@ -4,9 +4,11 @@ import type { MattermostConfig } from '../../config.js';
 import { AppError } from '../../errors.js';
 import type { HttpServer } from '../../http/server.js';
 import type { Services } from '../../services.js';
+import { resolveMentions } from '../mentions.js';
 import type { Invocation, Reply } from '../types.js';
 import { describeClientError, MattermostClient } from './client.js';
 import { actionHandler, commandHandler, dialogHandler, route, type AckSample } from './inbound.js';
+import { mattermostMentionFinder } from './mentions.js';
 import { MattermostNotifier, type RenderPost } from './notifier.js';
 import { MATTERMOST_PATHS } from './paths.js';
 import { auditRejectedRequest, type RejectedMattermostRequest } from './refusals.js';
@@ -53,12 +55,14 @@ export function createMattermostPlatform(
     });
   const notifier = new MattermostNotifier(client, render);
   const userNames = new UserNames(client);
+  const mentions = mattermostMentionFinder(client);
+  const handle = deps.handle ?? ((invocation: Invocation) => handleInvocation(services, invocation));
   let started = false;
 
   const inbound = {
     config,
     services,
-    handle: deps.handle ?? ((invocation: Invocation) => handleInvocation(services, invocation)),
+    handle: async (invocation: Invocation) => handle(await resolveMentions(invocation, mentions, services.log)),
     recordRejected: deps.recordRejected ?? ((request: RejectedMattermostRequest) => auditRejectedRequest(services, request)),
     ...(deps.onAck ? { onAck: deps.onAck } : {}),
     responder: {
