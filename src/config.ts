@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationListSchema, durationSchema } from './domain/durations.js';
+import { PLATFORMS, type Platform } from './domain/users.js';
 
 /**
  * Every setting of the bot, read once from the environment at start-up. This module is the only reader of
@@ -12,7 +13,12 @@ const list = z
   .transform((text) => text.split(',').map((item) => item.trim()).filter((item) => item !== ''));
 
 const userKeyList = list.pipe(
-  z.array(z.string().regex(/^(slack|mattermost):[A-Za-z0-9._-]+$/, 'each entry must look like slack:U123 or mattermost:abc123')),
+  z.array(
+    z.string().regex(
+      new RegExp(`^(${PLATFORMS.join('|')}):[A-Za-z0-9._-]+$`),
+      `each entry must be a platform (${PLATFORMS.join(', ')}) and a user id, like slack:U123 or mattermost:abc123`,
+    ),
+  ),
 );
 
 const optionalText = z.string().trim().min(1).optional();
@@ -96,26 +102,36 @@ export const configSchema = envShape.superRefine((env, ctx) => {
     }
   });
 
+/** Each platform's settings, undefined when it is off. */
 export type Config = z.infer<typeof configSchema> & {
   slack: SlackConfig | undefined;
   mattermost: MattermostConfig | undefined;
+  sandbox: SandboxConfig;
 };
 
-export interface SlackConfig {
-  signingSecret: string;
-  botToken: string;
-  appToken: string | undefined;
-  apiUrl: string;
+/** Where a platform's shared messages go: approval cards, and the daily audit chain head when there is a channel. */
+export interface ChatChannels {
   approvalsChannel: string;
   auditChannel: string | undefined;
 }
 
-export interface MattermostConfig {
+/** The in-process chat needs no settings: its channels are its own. */
+export type SandboxConfig = ChatChannels;
+
+/** The sandbox's approvals channel; it has no audit channel (its chat lives and dies with the process). */
+export const SANDBOX_CHANNELS: SandboxConfig = { approvalsChannel: 'lab-approvals', auditChannel: undefined };
+
+export interface SlackConfig extends ChatChannels {
+  signingSecret: string;
+  botToken: string;
+  appToken: string | undefined;
+  apiUrl: string;
+}
+
+export interface MattermostConfig extends ChatChannels {
   url: string;
   botToken: string;
   commandTokens: string[];
-  approvalsChannel: string;
-  auditChannel: string | undefined;
   publicUrl: string;
   actionSecret: string;
 }
@@ -147,7 +163,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     );
   }
   const value = parsed.data;
-  return { ...value, slack: slackConfig(value), mattermost: mattermostConfig(value) };
+  return { ...value, slack: slackConfig(value), mattermost: mattermostConfig(value), sandbox: SANDBOX_CHANNELS };
 }
 
 /** Connection strings may carry a password (postgres://user:secret@host): never echo it. */
@@ -185,7 +201,7 @@ function mattermostConfig(env: ParsedEnv): MattermostConfig | undefined {
   };
 }
 
-/** The channel where a platform's approval cards go, when that platform is on. */
-export function approvalsChannelFor(config: Config, platform: 'slack' | 'mattermost'): string | undefined {
-  return platform === 'slack' ? config.slack?.approvalsChannel : config.mattermost?.approvalsChannel;
+/** Where a platform's approval cards and chain heads go; undefined when that platform is off. */
+export function channelsOf(config: Pick<Config, Platform>, platform: Platform): ChatChannels | undefined {
+  return config[platform];
 }

@@ -3,8 +3,8 @@ import { chainHeadView } from '../blocks/views/audit.js';
 import { appendAudit, type PendingEntry } from '../src/audit/append.js';
 import { systemActor, type AuditActor } from '../src/audit/types.js';
 import { latestHead, type ChainHead } from '../src/audit/verify.js';
-import type { Config } from '../src/config.js';
-import type { Platform } from '../src/domain/users.js';
+import { channelsOf, type Config } from '../src/config.js';
+import { PLATFORMS, type Platform } from '../src/domain/users.js';
 import { AppError } from '../src/errors.js';
 import type { Services } from '../src/services.js';
 
@@ -25,12 +25,12 @@ export interface HeadPublication {
   entry: PendingEntry | null;
 }
 
-/** The audit channels configured (SLACK_AUDIT_CHANNEL, MATTERMOST_AUDIT_CHANNEL); platforms without one are skipped. */
-export function auditChannels(config: Pick<Config, 'slack' | 'mattermost'>): ChannelModel[] {
-  const channels: ChannelModel[] = [];
-  if (config.slack?.auditChannel) channels.push({ platform: 'slack', channelId: config.slack.auditChannel });
-  if (config.mattermost?.auditChannel) channels.push({ platform: 'mattermost', channelId: config.mattermost.auditChannel });
-  return channels;
+/** The audit channel of each platform that has one (SLACK_AUDIT_CHANNEL, MATTERMOST_AUDIT_CHANNEL). */
+export function auditChannels(config: Pick<Config, Platform>): ChannelModel[] {
+  return PLATFORMS.flatMap((platform) => {
+    const channelId = channelsOf(config, platform)?.auditChannel;
+    return channelId ? [{ platform, channelId }] : [];
+  });
 }
 
 export function noAuditChannel(): AppError {

@@ -4,7 +4,7 @@ import {
   decisionDmView, destroyFailedView, labDestroyedView, labFailedView, labReadyView, threadNoteView,
 } from '../blocks/views/lifecycle-notices.js';
 import type { View } from '../blocks/view.js';
-import { approvalsChannelFor } from '../src/config.js';
+import { channelsOf } from '../src/config.js';
 import { decisions, type DecisionRow } from '../src/db/schema/decisions.js';
 import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
 import type { Preset } from '../src/domain/presets.js';
@@ -52,7 +52,7 @@ export async function runNotify(s: Services, payload: JobPayload<'notify'>): Pro
 
 async function postApprovalCard(s: Services, notifier: Notifier, env: EnvironmentRow, preset: Preset): Promise<void> {
   if (env.approvalCard) return;
-  const channel = approvalsChannelFor(s.config, env.platform);
+  const channel = channelsOf(s.config, env.platform)?.approvalsChannel;
   if (!channel) throw new AppError('platform_off', `no approvals channel for ${env.platform}`, { retry: false });
   const activeCount = await countActive(s, { platform: env.platform, id: env.ownerId });
   const decidedBefore = await decisionOf(s, env.id);

@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { PLATFORMS } from '../domain/users.js';
 
 const envId = z.string().regex(/^env-[a-z0-9]{6}$/);
 const isoTime = z.iso.datetime();
 /** Who asked for an audit job from chat: the answer goes to them by DM. */
 const auditRequester = z.object({
   requestId: z.string().min(1),
-  platform: z.enum(['slack', 'mattermost']),
+  platform: z.enum(PLATFORMS),
   userId: z.string().min(1),
   userName: z.string(),
   channelId: z.string(),
@@ -66,7 +67,7 @@ export const JOBS = {
   'audit-export': {
     payload: z.object({
       requestId: z.string().min(1),
-      platform: z.enum(['slack', 'mattermost']),
+      platform: z.enum(PLATFORMS),
       userId: z.string().min(1),
       userName: z.string(),
       channelId: z.string(),

@@ -7,9 +7,8 @@ import { auditLog } from '../../src/db/schema/audit.js';
 import { environments } from '../../src/db/schema/environments.js';
 import { members } from '../../src/db/schema/members.js';
 import { loadCatalog } from '../../src/domain/presets.js';
-import type { Platform } from '../../src/domain/users.js';
 import { silentLogger } from '../../src/log.js';
-import { startChatWorld, type ChatMessage, type ChatWorld } from '../fakes/chat-world.js';
+import { startChatWorld, type ChatMessage, type ChatWorld, type WorldPlatform } from '../fakes/chat-world.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { uniquePrefix } from '../support/redis.js';
 import { deleteKeys, FAST_ENV, FAST_RETRIES, TEST_REDIS_URL } from '../support/services.js';
@@ -31,7 +30,7 @@ const FLOW_ENV: Record<string, string> = {
 };
 
 /** How each platform carries the audit CSV into the admin's DM. */
-const UPLOAD_STEPS: Record<Platform, string[]> = {
+const UPLOAD_STEPS: Record<WorldPlatform, string[]> = {
   slack: ['files.getUploadURLExternal', 'upload', 'files.completeUploadExternal'],
   mattermost: ['POST /api/v4/files', 'POST /api/v4/posts with file_ids'],
 };
@@ -43,7 +42,7 @@ function escaped(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-describe.each<Platform>(['slack', 'mattermost'])('user flows on %s', (platform) => {
+describe.each<WorldPlatform>(['slack', 'mattermost'])('user flows on %s', (platform) => {
   let database: TestDatabase;
   let world: ChatWorld;
   let flow: Flow;

@@ -36,8 +36,11 @@ export interface ChatPeople {
   adam: ChatUser;
 }
 
+/** The platforms with a fake server to run against. */
+export type WorldPlatform = Exclude<Platform, 'sandbox'>;
+
 export interface ChatWorld {
-  platform: Platform;
+  platform: WorldPlatform;
   app: App;
   driver: ChatDriver;
   people: ChatPeople;
@@ -105,7 +108,7 @@ export async function startWorldApp(options: ChatWorldOptions, platformEnv: Reco
   });
 }
 
-export async function startChatWorld(platform: Platform, options: ChatWorldOptions): Promise<ChatWorld> {
+export async function startChatWorld(platform: WorldPlatform, options: ChatWorldOptions): Promise<ChatWorld> {
   // Loaded on demand: each world needs only its own platform's fake.
   if (platform === 'slack') return (await import('./chat-world-slack.js')).startSlackWorld(options);
   return (await import('./chat-world-mattermost.js')).startMattermostWorld(options);

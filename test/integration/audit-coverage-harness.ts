@@ -44,6 +44,12 @@ export const CASTS: Readonly<Record<UserRef['platform'], Cast>> = {
     approver: { platform: 'mattermost', id: 'mmapprover0000000000000000', name: 'abe' },
     admin: MM_ADMIN,
   },
+  sandbox: {
+    owner: { platform: 'sandbox', id: 'sara', name: 'sara' },
+    other: { platform: 'sandbox', id: 'sven', name: 'sven' },
+    approver: { platform: 'sandbox', id: 'sal', name: 'sal' },
+    admin: { platform: 'sandbox', id: 'sam', name: 'sam' },
+  },
 };
 
 /** One job run as the inline queue did it, with the audit entries written while it ran. */
@@ -193,7 +199,8 @@ export class CoverageHarness {
     const config = loadConfig({
       ...FAST_ENV,
       ...MATTERMOST_ENV,
-      APPROVERS: `slack:${USERS.approver.id},mattermost:${CASTS.mattermost.approver.id}`,
+      APPROVERS: `slack:${USERS.approver.id},mattermost:${CASTS.mattermost.approver.id},sandbox:${CASTS.sandbox.approver.id}`,
+      ADMINS: `${MATTERMOST_ENV.ADMINS!},sandbox:${CASTS.sandbox.admin.id}`,
       SLACK_AUDIT_CHANNEL: 'CAUDIT',
       MATTERMOST_AUDIT_CHANNEL: 'mmaudit',
       MAX_ACTIVE_PER_USER: '50',
@@ -202,7 +209,7 @@ export class CoverageHarness {
     // Real time: the database's retention guard compares entries with its own clock.
     const clock = new ManualClock(new Date());
     const jobs = new InlineJobQueue(clock);
-    const notifiers = { slack: new RecordingNotifier('slack'), mattermost: new RecordingNotifier('mattermost') };
+    const notifiers = { slack: new RecordingNotifier('slack'), mattermost: new RecordingNotifier('mattermost'), sandbox: new RecordingNotifier('sandbox') };
     const provisioner = new FaultyProvisioner(createProvisioner(config, database.db, silentLogger, clock));
     const s: Services = {
       config,
@@ -211,7 +218,7 @@ export class CoverageHarness {
       log: silentLogger,
       catalog: loadCatalog(),
       jobs,
-      notifiers: new Notifiers([notifiers.slack, notifiers.mattermost]),
+      notifiers: new Notifiers(Object.values(notifiers)),
       provisioner,
     };
     await bootstrapRoles(s);

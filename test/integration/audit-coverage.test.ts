@@ -7,6 +7,7 @@ import { AUDIT_EVENTS, RESERVED_EVENTS } from '../../src/audit/events.js';
 import { allEventTypes } from '../../src/audit/filters.js';
 import type { Invocation } from '../../src/chat/types.js';
 import { canTransition, ENV_STATES, TRANSITIONS, type EnvState } from '../../src/domain/lifecycle.js';
+import { PLATFORMS } from '../../src/domain/users.js';
 import type { Outcome } from '../../src/errors.js';
 import { JOB_NAMES, type JobName } from '../../src/queue/jobs.js';
 import { CASTS, click, command, CoverageHarness, submit, type Cast } from './audit-coverage-harness.js';
@@ -179,7 +180,7 @@ describe('every command, sub-command, button and dialog writes exactly one chat 
     expect(Object.entries(SUBCOMMAND_CASES).filter(([, cases]) => cases.refused.length === 0).map(([route]) => route)).toEqual(['env help', 'audit help']);
   });
 
-  for (const platform of ['slack', 'mattermost'] as const) {
+  for (const platform of PLATFORMS) {
     it(`on ${platform}`, async () => {
       const cast = CASTS[platform];
       for (const name of COMMAND_NAMES) {
