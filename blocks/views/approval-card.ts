@@ -76,6 +76,7 @@ export function rejectDialogView(envId: string, reasonLength: { min: number; max
     value: envId,
     fields: [
       {
+        kind: 'text',
         name: REJECT_REASON_FIELD,
         label: `Why is ${envId} rejected?`,
         placeholder: 'The requester sees this reason.',

@@ -152,7 +152,7 @@ describe('button clicks and the reject modal over HTTP', () => {
       invocation.kind === 'action'
         ? {
             view: { text: '', blocks: [] },
-            openDialog: { callbackId: 'rejectReason', title: 'Reject env-7k2p9q', submitLabel: 'Reject', value: 'env-7k2p9q', fields: [{ name: 'reason', label: 'Reason', maxLength: 500 }] },
+            openDialog: { callbackId: 'rejectReason', title: 'Reject env-7k2p9q', submitLabel: 'Reject', value: 'env-7k2p9q', fields: [{ kind: 'text', name: 'reason', label: 'Reason', maxLength: 500 }] },
           }
         : { view: view('Rejected env-7k2p9q'), replaceOriginal: view('Rejected by <@U0ANA|ana>: too expensive') };
     const shownBefore = harness.fake.ephemeralsFor(ana.id).length;

@@ -109,8 +109,8 @@ describe('Mattermost renderer', () => {
         submitLabel: 'Go',
         value: 'env-7k2p9q',
         fields: [
-          { name: 'short', label: 'Short', maxLength: 10_000 },
-          { name: 'long', label: 'Long', multiline: true, maxLength: 10_000 },
+          { kind: 'text', name: 'short', label: 'Short', maxLength: 10_000 },
+          { kind: 'text', name: 'long', label: 'Long', multiline: true, maxLength: 10_000 },
         ],
       },
       's',
@@ -119,6 +119,26 @@ describe('Mattermost renderer', () => {
     expect(dialog.elements.map((element) => element.max_length)).toEqual([
       MATTERMOST_LIMITS.dialogTextLength,
       MATTERMOST_LIMITS.dialogTextareaLength,
+    ]);
+  });
+
+  it('renders a select with its options and a secret as a masked text field', () => {
+    const dialog = renderMattermostDialog(
+      {
+        callbackId: 'rejectReason',
+        title: 'Add a cloud key',
+        submitLabel: 'Add',
+        value: 'key-1',
+        fields: [
+          { kind: 'select', name: 'provider', label: '*Provider*', options: [{ label: 'AWS', value: 'aws' }, { label: 'Azure', value: 'azure' }] },
+          { kind: 'secret', name: 'secret', label: 'Secret access key', minLength: 20, maxLength: 400 },
+        ],
+      },
+      's',
+    );
+    expect(dialog.elements).toEqual([
+      { display_name: 'Provider', name: 'provider', type: 'select', optional: false, options: [{ text: 'AWS', value: 'aws' }, { text: 'Azure', value: 'azure' }] },
+      { display_name: 'Secret access key', name: 'secret', type: 'text', subtype: 'password', optional: false, min_length: 20, max_length: MATTERMOST_LIMITS.dialogTextLength },
     ]);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderSlackMessage, renderSlackModal } from '../../blocks/slack.js';
-import type { View } from '../../blocks/view.js';
+import { renderSlackMessage, renderSlackModal, UNMASKED_NOTICE } from '../../blocks/slack.js';
+import type { DialogView, View } from '../../blocks/view.js';
 import { approvalCardView, rejectDialogView } from '../../blocks/views/approval-card.js';
 import { destroyConfirmView } from '../../blocks/views/destroy-confirm.js';
 import { envListView } from '../../blocks/views/env-list.js';
@@ -66,6 +66,26 @@ describe('Slack rendering of every message view', () => {
     const modal = renderSlackModal(rejectDialogView('env-7k2p9q', { min: 3, max: 500 }), { value: 'env-7k2p9q', channelId: 'C0APPROVALS', responseUrl: undefined });
     expect(checkModal(modal)).toEqual([]);
     expect(modal).toMatchSnapshot();
+  });
+
+  it('a select and a secret field render as a valid modal; the secret says Slack does not mask it', () => {
+    const dialog: DialogView = {
+      callbackId: 'rejectReason',
+      title: 'Add a cloud key',
+      submitLabel: 'Add',
+      value: 'key-1',
+      fields: [
+        { kind: 'select', name: 'provider', label: 'Provider', options: [{ label: 'AWS', value: 'aws' }, { label: 'x'.repeat(100), value: 'y'.repeat(200) }] },
+        { kind: 'secret', name: 'secret', label: 'Secret access key', maxLength: 400 },
+      ],
+    };
+    const modal = renderSlackModal(dialog, { value: 'key-1', channelId: 'C0GENERAL', responseUrl: undefined });
+    expect(checkModal(modal)).toEqual([]);
+    const [select, secret] = modal.blocks as unknown as { element: Record<string, unknown>; hint?: { text: string } }[];
+    expect(select!.element).toMatchObject({ type: 'static_select', action_id: 'provider', options: [{ text: { type: 'plain_text', text: 'AWS' }, value: 'aws' }, {}] });
+    expect(secret!.element).toMatchObject({ type: 'plain_text_input', action_id: 'secret', multiline: false, max_length: 400 });
+    expect(secret!.hint?.text).toBe(UNMASKED_NOTICE);
+    expect(select!.hint).toBeUndefined();
   });
 
   it('a lab name a user typed cannot ping the channel or break the limits on the approval card', () => {
