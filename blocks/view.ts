@@ -94,3 +94,8 @@ export function mention(user: Pick<UserRef, 'id' | 'name'>): string {
 }
 
 export const MENTION_PATTERN = /<@([A-Za-z0-9._-]+)\|([^<>|]*)>/g;
+
+/** A view that says nothing: the answer's other parts (a dialog, an edited message) say it all, so doors post nothing. */
+export function isEmptyView(view: View): boolean {
+  return view.text.trim() === '' && view.blocks.length === 0;
+}

@@ -12,6 +12,13 @@ export interface MentionFinder {
   lookup(keys: readonly string[]): Promise<ReadonlyMap<string, MentionedUser>>;
 }
 
+/**
+ * `@name` as people type it where the platform sends text as typed, without ids (Mattermost, the in-memory chat): a
+ * letter, then letters, digits, `.`, `-` or `_`, not ending in a dot, and not part of an email address or a longer
+ * word. Its group is the name.
+ */
+export const TYPED_NAME_MENTION = /(?<![\w@.-])@([A-Za-z][A-Za-z0-9._-]*[A-Za-z0-9_-]|[A-Za-z])(?![\w@-])/g;
+
 /** More than this many users in one command is not a real command; the rest stay as typed. */
 const MAX_LOOKUPS = 20;
 

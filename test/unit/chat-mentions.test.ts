@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readMention } from '../../commands/mentions.js';
-import { USERNAME_MENTION } from '../../src/chat/mattermost/mentions.js';
-import { resolveMentions, type MentionFinder } from '../../src/chat/mentions.js';
+import { resolveMentions, TYPED_NAME_MENTION, type MentionFinder } from '../../src/chat/mentions.js';
 import { SLACK_MENTION } from '../../src/chat/slack/mentions.js';
 import type { CommandInvocation, Invocation, MentionedUser } from '../../src/chat/types.js';
 import { silentLogger } from '../../src/log.js';
@@ -29,7 +28,7 @@ function directory(pattern: RegExp, users: Record<string, MentionedUser>): Menti
 
 describe('resolveMentions (what every door does before the core sees the text)', () => {
   it('writes resolved users as mention tokens, lists them once each, and leaves the rest as typed', async () => {
-    const finder = directory(USERNAME_MENTION, { alice: ALICE, hubot: HUBOT });
+    const finder = directory(TYPED_NAME_MENTION, { alice: ALICE, hubot: HUBOT });
     const resolved = (await resolveMentions(command('role @alice approver, cc @alice @nobody and @hubot'), finder, silentLogger)) as CommandInvocation;
     expect(resolved.text).toBe('role <@U0ALICE|alice> approver, cc <@U0ALICE|alice> @nobody and <@U0HUBOT|hubot>');
     expect(resolved.mentions).toEqual([ALICE, HUBOT]);
@@ -39,7 +38,7 @@ describe('resolveMentions (what every door does before the core sees the text)',
   });
 
   it('asks nothing for text that names no one, and leaves clicks alone', async () => {
-    const finder = directory(USERNAME_MENTION, { alice: ALICE });
+    const finder = directory(TYPED_NAME_MENTION, { alice: ALICE });
     const plain = command('list --all');
     expect(await resolveMentions(plain, finder, silentLogger)).toBe(plain);
     const click: Invocation = { ...plain, kind: 'action', actionId: 'approve', value: '@alice', message: undefined };
@@ -63,7 +62,7 @@ describe('what each platform sends for a mention', () => {
     expect(keys(SLACK_MENTION, 'role <@U012ABCDEF> admin <@W0123|ann.lee> <#C123|general> <@u01> <!here>')).toEqual(['U012ABCDEF', 'W0123']);
   });
 
-  it('Mattermost: @username as typed, but not inside an email address, a word or a trailing dot', () => {
-    expect(keys(USERNAME_MENTION, '@alice, (@bob) @carol. @d.e-f_g ann@example.com x@y @@z @9lives @')).toEqual(['alice', 'bob', 'carol', 'd.e-f_g']);
+  it('Mattermost and the in-memory chat: @name as typed, but not inside an email address, a word or a trailing dot', () => {
+    expect(keys(TYPED_NAME_MENTION, '@alice, (@bob) @carol. @d.e-f_g ann@example.com x@y @@z @9lives @')).toEqual(['alice', 'bob', 'carol', 'd.e-f_g']);
   });
 });

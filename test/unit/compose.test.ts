@@ -96,8 +96,13 @@ describe('Dockerfile', () => {
     expect(instructions).toContain('COPY catalog ./catalog');
   });
 
-  it('keeps local state and dependencies out of the build context', () => {
+  it('keeps local state, dependencies and test code out of the build context', () => {
     const ignored = readFileSync(join(PROJECT_ROOT, '.dockerignore'), 'utf8').split('\n');
-    for (const entry of ['node_modules', 'dist', '.data', '.git', '.env']) expect(ignored).toContain(entry);
+    for (const entry of ['node_modules', 'dist', '.data', '.git', '.env', 'test', 'bench']) expect(ignored).toContain(entry);
+  });
+
+  it('compiles no test code into dist/', () => {
+    const build = JSON.parse(readFileSync(join(PROJECT_ROOT, 'tsconfig.build.json'), 'utf8')) as { include: string[] };
+    expect(build.include).toEqual(['src', 'commands', 'workflows', 'blocks', 'scripts']);
   });
 });
