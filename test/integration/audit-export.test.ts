@@ -3,7 +3,7 @@ import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAuditFilters } from '../../commands/audit-export-args.js';
 import { appendAudit } from '../../src/audit/append.js';
-import { AUDIT_EVENTS } from '../../src/audit/events.js';
+import { AUDIT_EVENTS, type AuditEventType } from '../../src/audit/events.js';
 import { openAuditExport } from '../../src/audit/export.js';
 import { filtersToPayload, type AuditFilters } from '../../src/audit/filters.js';
 import { CSV_COLUMNS } from '../../src/audit/query.js';
@@ -150,7 +150,7 @@ describe('openAuditExport', () => {
   });
 
   it('applies the filters: inclusive day bounds, types by category or event, actor', async () => {
-    const week = await parseAuditFilters('--from 2026-11-19 --to 2026-11-26', { now: clock.now() });
+    const week = parseAuditFilters('--from 2026-11-19 --to 2026-11-26', { now: clock.now() });
     const inWeek = records((await exportCsv(week)).text);
     expect(inWeek.map((record) => record.occurred_at)).toContain('2026-11-26T23:59:59.999Z');
     expect(inWeek.map((record) => record.occurred_at)).toContain('2026-11-19T00:00:00.000Z');
@@ -194,7 +194,7 @@ describe('runAuditExport', () => {
 
   it('uploads the CSV to the requester, says how many entries and their span, and audits the export', async () => {
     const notifier = new RecordingNotifier('slack');
-    const filters = await parseAuditFilters('--from 2026-11-19 --to 2026-11-26', { now: clock.now() });
+    const filters = parseAuditFilters('--from 2026-11-19 --to 2026-11-26', { now: clock.now() });
     const outcome = await runAuditExport({ db: database.db, clock, notifiers: new Notifiers([notifier]) }, payload(filters));
 
     expect(outcome).toMatchObject({ filename: 'audit-2026-11-19-to-2026-11-26.csv', count: 10 });
@@ -263,8 +263,9 @@ describe('openAuditExport reads every stored character back through COPY', () =>
         expect(record.request_id).toBe(rows[index]!.requestId);
         expect(JSON.parse(record.details!)).toEqual(rows[index]!.details);
       });
-      for (const actorId of ["U7' or '1'='1", 'U7\\', "'; drop table audit_log; --"]) {
-        const hostile = await openAuditExport(own.db, { ...everything, actorId });
+      const hostileTypes = ["command.invoked') or ('1'='1" as AuditEventType];
+      for (const actorId of ["U7' or '1'='1", 'U7\\', "'; drop table audit_log; --", "\\'; drop table audit_log; --", '$$ or true $$']) {
+        const hostile = await openAuditExport(own.db, { ...everything, actorId, types: actorId.startsWith('U7') ? [] : hostileTypes });
         let body = '';
         for await (const chunk of hostile.stream) body += String(chunk);
         expect(body).toBe(`${HEADER}\r\n`);
