@@ -9,15 +9,16 @@ export interface MessageRef {
   messageId: string;
 }
 
-/** A file to upload into a user's DM (the audit CSV). The content is streamed, never held whole in memory. */
+/**
+ * A file to upload into a user's DM (the audit CSV). The content is streamed, never held whole in memory: doors whose
+ * upload needs the length first spool it to a temporary file.
+ */
 export interface UploadFile {
   filename: string;
   title: string;
   /** Message posted with the file. */
   comment: string;
   content: NodeJS.ReadableStream;
-  /** Size in bytes when known up front (Slack's upload needs it; adapters spool to a temp file otherwise). */
-  length?: number;
 }
 
 /**
