@@ -5,7 +5,7 @@ import { MENTION_PATTERN, type Button, type DialogField, type DialogView, type F
 /**
  * Renders neutral views as Block Kit. Neutral `*bold*` and `code` are Slack mrkdwn already and mention tokens
  * (`<@U123|name>`) are Slack's own syntax; everything else that Slack would parse (`<!channel>`, links, `&`) is
- * escaped, so text a user typed (a lab name) cannot ping a channel or forge a link. Every limit comes from
+ * escaped, so text a user typed (an environment name) cannot ping a channel or forge a link. Every limit comes from
  * SLACK_LIMITS: long text is clipped, sections get at most ten fields, and a message keeps at most 50 blocks, the
  * overflow summed up in a closing "…and N more" context block. Tone has no Block Kit equivalent (only legacy
  * attachments have colours), so the words of the view carry it.

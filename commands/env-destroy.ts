@@ -15,7 +15,7 @@ export function parseDestroyArgs(text: string): { envId: string } {
 
 /**
  * The confirmation with `Destroy now` / `Cancel`, for the command and the Destroy button. Nothing is destroyed here;
- * what the destroy itself would refuse (someone else's lab, one that cannot be destroyed now) is refused now rather
+ * what the destroy itself would refuse (someone else's environment, one that cannot be destroyed now) is refused now rather
  * than after the click. The destroy re-checks everything when confirmed.
  */
 export async function destroyConfirmation(ctx: HandlerContext, envId: string): Promise<Reply> {

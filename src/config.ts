@@ -25,7 +25,7 @@ const optionalText = z.string().trim().min(1).optional();
 const httpUrl = z.url({ protocol: /^https?$/ });
 const port = z.coerce.number().int().min(0).max(65535);
 
-const envShape = z.object({
+const settingsShape = z.object({
     PORT: port.default(3000),
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string').optional(),
     DATA_DIR: z.string().min(1).default('.data'),
@@ -70,19 +70,19 @@ const envShape = z.object({
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export const configSchema = envShape.superRefine((env, ctx) => {
-    const require = (name: keyof typeof env, when: string) => {
-      if (env[name] === undefined || (Array.isArray(env[name]) && env[name].length === 0)) {
+export const configSchema = settingsShape.superRefine((settings, ctx) => {
+    const require = (name: keyof typeof settings, when: string) => {
+      if (settings[name] === undefined || (Array.isArray(settings[name]) && settings[name].length === 0)) {
         ctx.addIssue({ code: 'custom', path: [name], message: `is required ${when}` });
       }
     };
-    if (env.SLACK_SIGNING_SECRET || env.SLACK_BOT_TOKEN || env.SLACK_APP_TOKEN) {
+    if (settings.SLACK_SIGNING_SECRET || settings.SLACK_BOT_TOKEN || settings.SLACK_APP_TOKEN) {
       const when = 'when Slack is on (SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN or SLACK_APP_TOKEN is set)';
       require('SLACK_SIGNING_SECRET', when);
       require('SLACK_BOT_TOKEN', when);
       require('SLACK_APPROVALS_CHANNEL', when);
     }
-    if (env.MATTERMOST_URL || env.MATTERMOST_BOT_TOKEN) {
+    if (settings.MATTERMOST_URL || settings.MATTERMOST_BOT_TOKEN) {
       const when = 'when Mattermost is on (MATTERMOST_URL or MATTERMOST_BOT_TOKEN is set)';
       require('MATTERMOST_URL', when);
       require('MATTERMOST_BOT_TOKEN', when);
@@ -90,8 +90,8 @@ export const configSchema = envShape.superRefine((env, ctx) => {
       require('MATTERMOST_APPROVALS_CHANNEL', when);
       require('PUBLIC_URL', when);
     }
-    if (env.PROVISIONER === 'pulumi') {
-      if (!env.PULUMI_CONFIG_PASSPHRASE && !env.PULUMI_SECRETS_PROVIDER) {
+    if (settings.PROVISIONER === 'pulumi') {
+      if (!settings.PULUMI_CONFIG_PASSPHRASE && !settings.PULUMI_SECRETS_PROVIDER) {
         ctx.addIssue({
           code: 'custom',
           path: ['PULUMI_CONFIG_PASSPHRASE'],
@@ -137,7 +137,7 @@ export interface MattermostConfig extends ChatChannels {
 }
 
 /** The variable names the schema knows, for docs and the docker-compose check. */
-export const CONFIG_VARIABLES = Object.keys(envShape.shape) as (keyof typeof envShape.shape)[];
+export const CONFIG_VARIABLES = Object.keys(settingsShape.shape) as (keyof typeof settingsShape.shape)[];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -149,15 +149,15 @@ export class ConfigError extends Error {
 /** Parses the environment; throws a ConfigError whose lines each name the variable at fault. Empty strings count as unset. */
 export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
   const known = new Set<string>(CONFIG_VARIABLES);
-  const env = Object.fromEntries(
+  const variables = Object.fromEntries(
     Object.entries(source).filter(([name, value]) => known.has(name) && value !== undefined && value !== ''),
   );
-  const parsed = configSchema.safeParse(env);
+  const parsed = configSchema.safeParse(variables);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? 'configuration');
-        const shown = name in env && !/SECRET|TOKEN|PASSPHRASE/.test(name) ? ` (got "${withoutCredentials(env[name])}")` : '';
+        const shown = name in variables && !/SECRET|TOKEN|PASSPHRASE/.test(name) ? ` (got "${withoutCredentials(variables[name])}")` : '';
         return `${name}${shown}: ${issue.message}`;
       }),
     );
@@ -171,33 +171,33 @@ export function withoutCredentials(text: string | undefined): string {
   return (text ?? '').replace(/\/\/\S*@/g, '//***@');
 }
 
-type ParsedEnv = z.infer<typeof configSchema>;
+type ParsedSettings = z.infer<typeof configSchema>;
 
-function slackConfig(env: ParsedEnv): SlackConfig | undefined {
-  if (!env.SLACK_SIGNING_SECRET || !env.SLACK_BOT_TOKEN || !env.SLACK_APPROVALS_CHANNEL) return undefined;
+function slackConfig(settings: ParsedSettings): SlackConfig | undefined {
+  if (!settings.SLACK_SIGNING_SECRET || !settings.SLACK_BOT_TOKEN || !settings.SLACK_APPROVALS_CHANNEL) return undefined;
   return {
-    signingSecret: env.SLACK_SIGNING_SECRET,
-    botToken: env.SLACK_BOT_TOKEN,
-    appToken: env.SLACK_APP_TOKEN,
-    apiUrl: env.SLACK_API_URL.endsWith('/') ? env.SLACK_API_URL : `${env.SLACK_API_URL}/`,
-    approvalsChannel: env.SLACK_APPROVALS_CHANNEL,
-    auditChannel: env.SLACK_AUDIT_CHANNEL,
+    signingSecret: settings.SLACK_SIGNING_SECRET,
+    botToken: settings.SLACK_BOT_TOKEN,
+    appToken: settings.SLACK_APP_TOKEN,
+    apiUrl: settings.SLACK_API_URL.endsWith('/') ? settings.SLACK_API_URL : `${settings.SLACK_API_URL}/`,
+    approvalsChannel: settings.SLACK_APPROVALS_CHANNEL,
+    auditChannel: settings.SLACK_AUDIT_CHANNEL,
   };
 }
 
-function mattermostConfig(env: ParsedEnv): MattermostConfig | undefined {
-  if (!env.MATTERMOST_URL || !env.MATTERMOST_BOT_TOKEN || !env.MATTERMOST_APPROVALS_CHANNEL || !env.PUBLIC_URL) {
+function mattermostConfig(settings: ParsedSettings): MattermostConfig | undefined {
+  if (!settings.MATTERMOST_URL || !settings.MATTERMOST_BOT_TOKEN || !settings.MATTERMOST_APPROVALS_CHANNEL || !settings.PUBLIC_URL) {
     return undefined;
   }
   return {
-    url: env.MATTERMOST_URL.replace(/\/+$/, ''),
-    botToken: env.MATTERMOST_BOT_TOKEN,
-    commandTokens: env.MATTERMOST_COMMAND_TOKENS,
-    approvalsChannel: env.MATTERMOST_APPROVALS_CHANNEL,
-    auditChannel: env.MATTERMOST_AUDIT_CHANNEL,
-    publicUrl: env.PUBLIC_URL.replace(/\/+$/, ''),
+    url: settings.MATTERMOST_URL.replace(/\/+$/, ''),
+    botToken: settings.MATTERMOST_BOT_TOKEN,
+    commandTokens: settings.MATTERMOST_COMMAND_TOKENS,
+    approvalsChannel: settings.MATTERMOST_APPROVALS_CHANNEL,
+    auditChannel: settings.MATTERMOST_AUDIT_CHANNEL,
+    publicUrl: settings.PUBLIC_URL.replace(/\/+$/, ''),
     // Without a dedicated secret the button HMAC key is derived from the bot token, which is secret too.
-    actionSecret: env.MATTERMOST_ACTION_SECRET ?? `mm-actions:${env.MATTERMOST_BOT_TOKEN}`,
+    actionSecret: settings.MATTERMOST_ACTION_SECRET ?? `mm-actions:${settings.MATTERMOST_BOT_TOKEN}`,
   };
 }
 

@@ -2,7 +2,7 @@ import { buttonsOf, type ChatMessage, type ChatPerson, type MemoryChat } from '.
 import type { MemoryDoor } from './chat/memory/door.js';
 
 /**
- * The demo's story, played by two people in the in-memory chat: alice asks for a lab, ana (an approver and admin)
+ * The demo's story, played by two people in the in-memory chat: alice asks for an environment, ana (an approver and admin)
  * approves it, the workers deploy it, alice is reminded, extends it, is refused an extension past the preset's
  * maximum, destroys it, and ana exports the audit log. Each chapter waits for what people would see before the next.
  */

@@ -17,7 +17,7 @@ const WORKER = systemActor('worker');
 
 /**
  * The deploy job: approved → deploying → running, with progress per tool in the card's thread. Safe to run again after
- * a crash: a lab found `deploying` is resumed (the provisioner is idempotent), and anything else means the work is done.
+ * a crash: an environment found `deploying` is resumed (the provisioner is idempotent), and anything else means the work is done.
  * A deploy that fails for good moves to `destroying` with reason `deploy_failed`, so what it left behind is removed.
  */
 export async function runDeploy(s: Services, envId: string, run: JobRun): Promise<void> {
@@ -78,7 +78,7 @@ async function markRunning(s: Services, env: EnvironmentRow, preset: Preset, end
     return moved;
   });
   if (!running) {
-    // Someone destroyed the lab while it deployed; the destroy job removes what was just created.
+    // Someone destroyed the environment while it deployed; the destroy job removes what was just created.
     s.log.info({ envId: env.id }, 'lab left deploying during the deploy; not marking it running');
     return;
   }

@@ -13,8 +13,8 @@ import { auditEnvironment, enqueueAfterCommit, transition } from './state-change
 const WORKER = systemActor('worker');
 
 /**
- * The destroy job: removes a lab's resources and settles it as `destroyed` (or `deploy_failed` when it was the cleanup
- * of a failed deploy). Runs only for labs in `destroying`, so replays are no-ops. A destroy that fails for good ends in
+ * The destroy job: removes an environment's resources and settles it as `destroyed` (or `deploy_failed` when it was the cleanup
+ * of a failed deploy). Runs only for environments in `destroying`, so replays are no-ops. A destroy that fails for good ends in
  * `destroy_failed`, and the owner and admins are told.
  */
 export async function runDestroy(s: Services, envId: string, run: JobRun): Promise<void> {

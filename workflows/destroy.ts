@@ -18,7 +18,7 @@ export interface DestroyInput {
   channelId?: string;
 }
 
-/** States a person can destroy from: a lab being deployed or running, or one whose destroy failed (try again). */
+/** States a person can destroy from: an environment being deployed or running, or one whose destroy failed (try again). */
 const DESTROYABLE: readonly EnvState[] = ['deploying', 'running', 'destroy_failed'];
 
 /** The owner or an admin starts a destroy; the destroy job does the work. */

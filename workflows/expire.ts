@@ -10,7 +10,7 @@ import { auditEnvironment, enqueueAfterCommit, transition } from './state-change
 
 const TIMER = systemActor('timer');
 
-/** The expiry job: a running lab whose expiry is still the one this job was set for is destroyed. */
+/** The expiry job: a running environment whose expiry is still the one this job was set for is destroyed. */
 export async function runExpire(s: Services, payload: JobPayload<'expire'>): Promise<void> {
   const destroying = await s.db.transaction(async (tx): Promise<EnvironmentRow | undefined> => {
     const env = await lockEnvironment(tx, payload.envId);

@@ -22,7 +22,7 @@ export interface ExtendInput {
   channelId?: string;
 }
 
-/** Moves a running lab's expiry later, never past its maximum lifetime (running since + the preset's max TTL). */
+/** Moves a running environment's expiry later, never past its maximum lifetime (running since + the preset's max TTL). */
 export async function extendEnvironment(s: Services, input: ExtendInput): Promise<EnvironmentRow> {
   const role = await roleOf(s, input.actor);
   const { before, after } = await s.db.transaction(async (tx) => {

@@ -1,7 +1,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { approvalCardView, decisionLine } from '../blocks/views/approval-card.js';
 import {
-  decisionDmView, destroyFailedView, labDestroyedView, labFailedView, labReadyView, threadNoteView,
+  decisionDmView, destroyFailedView, environmentDestroyedView, environmentFailedView, environmentReadyView, threadNoteView,
 } from '../blocks/views/lifecycle-notices.js';
 import type { View } from '../blocks/view.js';
 import { channelsOf } from '../src/config.js';
@@ -35,15 +35,15 @@ export async function runNotify(s: Services, payload: JobPayload<'notify'>): Pro
       return announceDecision(s, notifier, env, preset);
     case 'deployment.completed':
       await postInThread(s, env, threadNoteView(`${env.id} is running.`));
-      await notifier.dm(env.ownerId, labReadyView(env, preset));
+      await notifier.dm(env.ownerId, environmentReadyView(env, preset));
       return;
     case 'deployment.failed':
       await postInThread(s, env, threadNoteView(`${env.id} failed to deploy: ${env.failureReason ?? 'unknown error'}. Cleaning up.`));
-      await notifier.dm(env.ownerId, labFailedView(env, preset));
+      await notifier.dm(env.ownerId, environmentFailedView(env, preset));
       return;
     case 'destroy.completed':
       await postInThread(s, env, threadNoteView(`${env.id} is destroyed.`));
-      await notifier.dm(env.ownerId, labDestroyedView(env, preset));
+      await notifier.dm(env.ownerId, environmentDestroyedView(env, preset));
       return;
     case 'destroy.failed':
       return alertDestroyFailed(s, notifier, env, destroyFailedView(env, preset));

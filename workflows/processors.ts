@@ -16,7 +16,7 @@ export interface ProcessorHooks {
   timerLateness?(kind: 'remind' | 'expire', seconds: number): void;
 }
 
-/** Binds every job of the catalog to its workflow step. */
+/** Binds every job of JOBS to its workflow step. */
 export function createProcessors(s: Services, hooks: ProcessorHooks = {}): Processors {
   const late = (kind: 'remind' | 'expire', dueAt: number) =>
     hooks.timerLateness?.(kind, Math.max(0, (s.clock.now().getTime() - dueAt) / 1000));

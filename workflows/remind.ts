@@ -9,9 +9,9 @@ import { presetOf } from './deploy.js';
 import { auditEnvironment } from './state-change.js';
 
 /**
- * Sends one reminder DM, exactly once per (lab, offset, expiry): the row in reminders_sent is written in the same
+ * Sends one reminder DM, exactly once per (environment, offset, expiry): the row in reminders_sent is written in the same
  * transaction that sends the DM and writes the audit entry, so a failed DM is retried and a sent one is never repeated.
- * Reminders for an expiry that changed (extension) or a lab no longer running are dropped.
+ * Reminders for an expiry that changed (extension) or an environment no longer running are dropped.
  */
 export async function runRemind(s: Services, payload: JobPayload<'remind'>): Promise<void> {
   const expiresAt = new Date(payload.expiresAt);

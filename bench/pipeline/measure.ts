@@ -37,7 +37,7 @@ const TIMEOUT_MS = 300_000;
  */
 export async function measurePipeline(database: TestDatabase, options: PipelineOptions): Promise<number> {
   const prefix = uniquePrefix('bench-pipe');
-  const web = createWorkerSide({ databaseUrl: database.url, redisUrl: options.redisUrl, prefix, env: { APPROVERS: `slack:${APPROVER.id}` } });
+  const web = createWorkerSide({ databaseUrl: database.url, redisUrl: options.redisUrl, prefix, settings: { APPROVERS: `slack:${APPROVER.id}` } });
   const sets: ChildProcessHandle<WorkerRequest, WorkerAnswer>[] = [];
   try {
     for (let index = 0; index < options.workerSets; index += 1) {

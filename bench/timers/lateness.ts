@@ -65,7 +65,7 @@ export async function measureLateness(options: LatenessOptions): Promise<Latenes
     databaseUrl: database.url,
     redisUrl: options.redisUrl,
     prefix: uniquePrefix('bench-late'),
-    env: { REMINDER_OFFSETS: options.reminderOffsetsSeconds.map((seconds) => `${seconds}s`).join(','), WORKER_CONCURRENCY: String(options.concurrency) },
+    settings: { REMINDER_OFFSETS: options.reminderOffsetsSeconds.map((seconds) => `${seconds}s`).join(','), WORKER_CONCURRENCY: String(options.concurrency) },
     ...(options.log ? { log: options.log } : {}),
   });
   try {

@@ -15,7 +15,7 @@ export interface WorkerSideOptions {
   redisUrl: string;
   prefix: string;
   /** Settings on top of the defaults (WORKER_CONCURRENCY, REMINDER_OFFSETS, ...); the local provisioner runs at zero delay. */
-  env?: Record<string, string>;
+  settings?: Record<string, string>;
   /** Silent unless given (to look into a failing run). */
   log?: Logger;
 }
@@ -38,7 +38,7 @@ export function createWorkerSide(options: WorkerSideOptions): WorkerSide {
   const config = loadConfig({
     LOG_LEVEL: 'silent',
     LOCAL_PROVISIONER_STEP_MS: '0',
-    ...options.env,
+    ...options.settings,
     REDIS_URL: options.redisUrl,
     QUEUE_PREFIX: options.prefix,
   });

@@ -10,7 +10,7 @@ import { envLabel } from './env-summary.js';
 export interface ApprovalCardInput {
   env: EnvironmentModel;
   preset: Preset;
-  /** The requester's active labs, this one included. */
+  /** The requester's active environments, this one included. */
   activeCount: number;
   /** Set once decided: the card loses its buttons and says who decided. */
   decision?: DecisionModel;

@@ -5,7 +5,7 @@ import { formatUtc } from '../../src/domain/time.js';
 import { mention, type Field, type View, type ViewBlock } from '../view.js';
 import { envLabel, lifeSummary } from './env-summary.js';
 import { code, stateTone } from './format.js';
-import { runningLabButtons } from './lifecycle-notices.js';
+import { runningEnvironmentButtons } from './lifecycle-notices.js';
 import type { EnvironmentModel, HistoryEntryModel } from '../models.js';
 
 /** The latest history entries shown; the full record is in `/audit export`. */
@@ -36,7 +36,7 @@ export function envStatusView(input: EnvStatusInput): View {
   if (endpointItems.length > 0) blocks.push({ kind: 'text', text: '*Endpoints*' }, { kind: 'list', items: endpointItems });
   if (historyItems.length > 0) blocks.push({ kind: 'text', text: '*History*' }, { kind: 'list', items: historyItems });
   if (env.state === 'running') {
-    blocks.push({ kind: 'actions', buttons: runningLabButtons(env.id) });
+    blocks.push({ kind: 'actions', buttons: runningEnvironmentButtons(env.id) });
   }
   const text = [
     `${title}: ${describeState(env.state)}, ${lifeSummary(env, now)}. Owner ${env.ownerName}.`,

@@ -4,8 +4,8 @@ import { formatUtc } from '../../src/domain/time.js';
 import type { Button, View } from '../view.js';
 import type { EnvironmentModel, ToolProgressModel } from '../models.js';
 
-/** The buttons of a running lab: in the ready DM and in every reminder. */
-export function runningLabButtons(envId: string): Button[] {
+/** The buttons of a running environment: in the ready DM and in every reminder. */
+export function runningEnvironmentButtons(envId: string): Button[] {
   return [
     { actionId: 'extend1h', label: 'Extend +1h', value: envId },
     { actionId: 'extend4h', label: 'Extend +4h', value: envId },
@@ -26,13 +26,13 @@ export function progressView(envId: string, event: ToolProgressModel): View {
   return { text, blocks: [{ kind: 'context', text }], tone: event.status === 'failed' ? 'danger' : 'neutral' };
 }
 
-/** Thread note when a lab's lifecycle moves on (deploy started, running, destroyed). */
+/** Thread note when an environment's lifecycle moves on (deploy started, running, destroyed). */
 export function threadNoteView(text: string): View {
   return { text, blocks: [{ kind: 'text', text }] };
 }
 
-/** DM to the owner: the lab is running, with its endpoints and buttons. */
-export function labReadyView(env: EnvironmentModel, preset: Preset): View {
+/** DM to the owner: the environment is running, with its endpoints and buttons. */
+export function environmentReadyView(env: EnvironmentModel, preset: Preset): View {
   const endpoints = preset.tools.map((tool) => `${tool.name}: ${env.endpoints[tool.id] ?? 'not reported'}`);
   const expiry = env.expiresAt ? formatUtc(env.expiresAt) : 'unknown';
   return {
@@ -42,13 +42,13 @@ export function labReadyView(env: EnvironmentModel, preset: Preset): View {
       { kind: 'header', text: `${env.id} is running` },
       { kind: 'text', text: `Your *${preset.name}* lab is ready. It expires at ${expiry} unless you extend it.` },
       { kind: 'list', items: endpoints },
-      { kind: 'actions', buttons: runningLabButtons(env.id) },
+      { kind: 'actions', buttons: runningEnvironmentButtons(env.id) },
     ],
   };
 }
 
 /** DM to the owner when the deploy failed after its retries. */
-export function labFailedView(env: EnvironmentModel, preset: Preset): View {
+export function environmentFailedView(env: EnvironmentModel, preset: Preset): View {
   const reason = env.failureReason ?? 'unknown error';
   return {
     text: `Your lab ${env.id} (${preset.name}) failed to deploy: ${reason}. Anything it created is being cleaned up.`,
@@ -71,13 +71,13 @@ export function reminderView(env: EnvironmentModel, preset: Preset, offsetSecond
     blocks: [
       { kind: 'text', text },
       { kind: 'context', text: `It can live until ${env.maxExpiresAt ? formatUtc(env.maxExpiresAt) : 'its maximum'} at most.` },
-      { kind: 'actions', buttons: runningLabButtons(env.id) },
+      { kind: 'actions', buttons: runningEnvironmentButtons(env.id) },
     ],
   };
 }
 
-/** DM to the owner once the lab is gone. */
-export function labDestroyedView(env: EnvironmentModel, preset: Preset): View {
+/** DM to the owner once the environment is gone. */
+export function environmentDestroyedView(env: EnvironmentModel, preset: Preset): View {
   const why =
     env.destroyReason === 'expired' ? 'expired and was destroyed'
       : env.destroyReason === 'deploy_failed' ? 'was cleaned up after its failed deploy'

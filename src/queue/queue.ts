@@ -45,7 +45,7 @@ export interface JobQueueOptions {
   log?: Logger;
 }
 
-/** Checks a payload against the catalog; a bad one is a programming error and never reaches Redis. */
+/** Checks a payload against its job's schema; a bad one is a programming error and never reaches Redis. */
 export function validatePayload<N extends JobName>(name: N, payload: unknown): JobPayload<N> {
   const schema = JOBS[name].payload as unknown as z.ZodType<JobPayload<N>>;
   const parsed = schema.safeParse(payload);

@@ -26,10 +26,10 @@ export function isFinalAttempt(run: JobRun, maxAttempts: number, error: unknown)
 
 export type JobProcessor<N extends JobName> = (payload: JobPayload<N>, context: JobContext) => Promise<void>;
 
-/** One processor per job name of the catalog. */
+/** One processor per job name of JOBS. */
 export type Processors = { [N in JobName]: JobProcessor<N> };
 
-/** An attempt that ran past the catalog's time limit; retryable, like any failure that may pass. */
+/** An attempt that ran past its job's time limit; retryable, like any failure that may pass. */
 export class JobTimeoutError extends Error {
   constructor(name: JobName, timeoutMs: number) {
     super(`job "${name}" ran longer than its ${timeoutMs} ms limit`);

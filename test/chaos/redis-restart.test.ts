@@ -11,7 +11,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { eventCounts, simulatedTools, waitForState } from '../support/labs.js';
 import { RecordingNotifier } from '../support/recording-notifier.js';
 import { startPrivateRedis, type PrivateRedis } from '../support/redis-server.js';
-import { eventually, FAST_ENV, FAST_RETRIES, USERS } from '../support/services.js';
+import { eventually, FAST_SETTINGS, FAST_RETRIES, USERS } from '../support/services.js';
 
 /**
  * Redis killed and started again empty (no persistence) under the whole app in worker mode: deploys in flight,
@@ -27,7 +27,7 @@ beforeAll(async () => {
   redis = await startPrivateRedis();
   database = await createTestDatabase();
   const config = loadConfig({
-    ...FAST_ENV,
+    ...FAST_SETTINGS,
     REDIS_URL: redis.url,
     QUEUE_PREFIX: `t${randomBytes(5).toString('hex')}`,
     RECONCILE_INTERVAL: '1s',

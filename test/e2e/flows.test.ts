@@ -11,7 +11,7 @@ import { silentLogger } from '../../src/log.js';
 import { startChatWorld, type ChatMessage, type ChatWorld, type WorldPlatform } from '../fakes/chat-world.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { uniquePrefix } from '../support/redis.js';
-import { deleteKeys, FAST_ENV, FAST_RETRIES, TEST_REDIS_URL } from '../support/services.js';
+import { deleteKeys, FAST_SETTINGS, FAST_RETRIES, TEST_REDIS_URL } from '../support/services.js';
 import { actionIds, envIdIn, Flow, readable } from './support/flows.js';
 
 /**
@@ -19,10 +19,10 @@ import { actionIds, envIdIn, Flow, readable } from './support/flows.js';
  * server, platform adapter, workers, reconciler) with Postgres and Redis, driven as people click in the fake Slack
  * or the fake Mattermost, and read back from what those fakes recorded.
  */
-const FLOW_ENV: Record<string, string> = {
-  MIN_TTL: FAST_ENV.MIN_TTL!,
-  APPROVAL_TIMEOUT: FAST_ENV.APPROVAL_TIMEOUT!,
-  LOCAL_PROVISIONER_STEP_MS: FAST_ENV.LOCAL_PROVISIONER_STEP_MS!,
+const FLOW_SETTINGS: Record<string, string> = {
+  MIN_TTL: FAST_SETTINGS.MIN_TTL!,
+  APPROVAL_TIMEOUT: FAST_SETTINGS.APPROVAL_TIMEOUT!,
+  LOCAL_PROVISIONER_STEP_MS: FAST_SETTINGS.LOCAL_PROVISIONER_STEP_MS!,
   LOG_LEVEL: 'silent',
   // The first reminder comes 4 s before expiry: time to click Extend even on a busy machine.
   REMINDER_OFFSETS: '4s,1s',
@@ -54,7 +54,7 @@ describe.each<WorldPlatform>(['slack', 'mattermost'])('user flows on %s', (platf
       databaseUrl: database.url,
       redisUrl: TEST_REDIS_URL,
       queuePrefix: prefix,
-      env: FLOW_ENV,
+      settings: FLOW_SETTINGS,
       log: silentLogger,
       retries: FAST_RETRIES,
     });

@@ -1,4 +1,4 @@
-import { roleEnv, startWorldApp, type ChatWorld, type ChatWorldOptions } from './chat-world.js';
+import { roleSettings, startWorldApp, type ChatWorld, type ChatWorldOptions } from './chat-world.js';
 import { FakeMattermost, type RecordedCall } from './mattermost.js';
 import { MattermostDriver } from './mattermost-driver.js';
 
@@ -34,7 +34,7 @@ export async function startMattermostWorld(options: ChatWorldOptions): Promise<C
       MATTERMOST_ACTION_SECRET: ACTION_SECRET,
       // Replaced by the app's own address once it listens.
       PUBLIC_URL: 'http://127.0.0.1:9',
-      ...roleEnv('mattermost', people, options.roles),
+      ...roleSettings('mattermost', people, options.roles),
     });
     const appUrl = `http://127.0.0.1:${app.port}`;
     for (const command of commands) command.url = `${appUrl}/mattermost/command`;

@@ -1,4 +1,4 @@
-import { roleEnv, startWorldApp, type ChatWorld, type ChatWorldOptions } from './chat-world.js';
+import { roleSettings, startWorldApp, type ChatWorld, type ChatWorldOptions } from './chat-world.js';
 import { FakeSlack } from './slack.js';
 import { SlackDriver } from './slack-driver.js';
 
@@ -27,7 +27,7 @@ export async function startSlackWorld(options: ChatWorldOptions): Promise<ChatWo
       SLACK_BOT_TOKEN: fake.botToken,
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_APPROVALS_CHANNEL: APPROVALS.id,
-      ...roleEnv('slack', people, options.roles),
+      ...roleSettings('slack', people, options.roles),
     });
     const appUrl = `http://127.0.0.1:${app.port}`;
     const driver = SlackDriver.http(fake, { eventsUrl: `${appUrl}/slack/events`, signingSecret: SIGNING_SECRET, channelId: GENERAL.id });

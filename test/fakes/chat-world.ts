@@ -68,7 +68,7 @@ export interface ChatWorldOptions {
   /** BullMQ prefix of this world's own. */
   queuePrefix: string;
   /** Settings besides the platform's (short durations, the provisioner's step time). */
-  env?: Record<string, string>;
+  settings?: Record<string, string>;
   log: Logger;
   retries?: RetryOverrides;
   /** Who is an admin and who an approver; adam and ana by default. */
@@ -83,16 +83,16 @@ export interface ChatRoles {
 const DEFAULT_ROLES: ChatRoles = { admins: ['adam'], approvers: ['ana'] };
 
 /** ADMINS and APPROVERS for these people on this platform. */
-export function roleEnv(platform: Platform, people: ChatPeople, roles: ChatRoles = DEFAULT_ROLES): Record<string, string> {
+export function roleSettings(platform: Platform, people: ChatPeople, roles: ChatRoles = DEFAULT_ROLES): Record<string, string> {
   const keys = (names: (keyof ChatPeople)[]) => names.map((name) => `${platform}:${people[name].id}`).join(',');
   return { ADMINS: keys(roles.admins), APPROVERS: keys(roles.approvers) };
 }
 
-/** The bot with `env` (the platform's settings added to the caller's), on a free port of 127.0.0.1. */
-export async function startWorldApp(options: ChatWorldOptions, platformEnv: Record<string, string>): Promise<App> {
+/** The bot with `settings` (the platform's added to the caller's), on a free port of 127.0.0.1. */
+export async function startWorldApp(options: ChatWorldOptions, platformSettings: Record<string, string>): Promise<App> {
   const config = loadConfig({
-    ...options.env,
-    ...platformEnv,
+    ...options.settings,
+    ...platformSettings,
     PORT: '0',
     REDIS_URL: options.redisUrl,
     QUEUE_PREFIX: options.queuePrefix,

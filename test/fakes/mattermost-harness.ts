@@ -28,7 +28,7 @@ export interface MattermostHarnessOptions {
   fake?: FakeMattermostOptions;
   /**
    * Runs once the fake runs and the HTTP server listens (so PUBLIC_URL is known) and before the platform is
-   * created: build Services with `mattermostEnv(config)` here.
+   * created: build Services with `mattermostSettings(config)` here.
    */
   deps: (context: { fake: FakeMattermost; seed: FakeMattermostSetup; config: MattermostConfig }) => MattermostPlatformDeps | Promise<MattermostPlatformDeps>;
   /** Leaves start() to the test. */
@@ -36,7 +36,7 @@ export interface MattermostHarnessOptions {
 }
 
 /** The environment variables that make `loadConfig` produce `config` (for the Services of a test). */
-export function mattermostEnv(config: MattermostConfig): Record<string, string> {
+export function mattermostSettings(config: MattermostConfig): Record<string, string> {
   return {
     MATTERMOST_URL: config.url,
     MATTERMOST_BOT_TOKEN: config.botToken,

@@ -11,7 +11,7 @@ import { parseRoleArgs } from '../../commands/env-role.js';
 import { parseStatusArgs } from '../../commands/env-status.js';
 import { MAX_DURATION_SECONDS, parseDuration, parseDurationList } from '../../src/domain/durations.js';
 import { ENV_ID_PATTERN, parseEnvId } from '../../src/domain/ids.js';
-import { MAX_NAME_LENGTH, parseLabName } from '../../src/domain/lab-name.js';
+import { MAX_NAME_LENGTH, parseEnvironmentName } from '../../src/domain/environment-name.js';
 import { loadCatalog } from '../../src/domain/presets.js';
 import { AppError, outcomeOf } from '../../src/errors.js';
 import { anyText, RUNS } from './arbitraries.js';
@@ -95,7 +95,7 @@ describe('fuzzing the command parsers: only AppError comes out', () => {
     await refusesOnlyWithAppError(() => parseDurationList(text));
     const envId = await refusesOnlyWithAppError(() => parseEnvId(text));
     if (envId !== undefined) expect(envId).toMatch(ENV_ID_PATTERN);
-    const name = await refusesOnlyWithAppError(() => parseLabName(text));
+    const name = await refusesOnlyWithAppError(() => parseEnvironmentName(text));
     if (name !== undefined) expect(name).not.toMatch(/[<>&@`|]/u);
   });
 });

@@ -18,7 +18,7 @@ let harness: SlackHarness;
 const handled: Invocation[] = [];
 
 beforeAll(async () => {
-  services = await createTestServices({ env: { MAX_ACTIVE_PER_USER: '1000' } });
+  services = await createTestServices({ settings: { MAX_ACTIVE_PER_USER: '1000' } });
   harness = await startSlackBot(services, { mode: 'http', users: [USERS.alice, USERS.admin, USERS.approver], handled: handled });
 });
 afterAll(async () => {

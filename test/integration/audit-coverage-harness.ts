@@ -23,8 +23,8 @@ import { createProcessors } from '../../workflows/processors.js';
 import { bootstrapRoles } from '../../workflows/roles.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { RecordingNotifier } from '../support/recording-notifier.js';
-import { FAST_ENV, USERS } from '../support/services.js';
-import { MATTERMOST_ENV, MM_ADMIN, MM_MEMBER } from './audit-verify-support.js';
+import { FAST_SETTINGS, USERS } from '../support/services.js';
+import { MATTERMOST_SETTINGS, MM_ADMIN, MM_MEMBER } from './audit-verify-support.js';
 import { envIdIn } from './commands-support.js';
 
 /** Who acts in the coverage scenarios, on each platform. */
@@ -71,7 +71,7 @@ interface PendingJob {
 /**
  * A JobQueue that runs jobs in this process, one at a time, when `drain` is called and their time (on the manual
  * clock) has come: BullMQ's id rules (a pending or completed id is not added again; `remove` frees it), its retries
- * (immediately, up to the catalog's attempts; a non-retryable AppError stops them), and nothing running alongside, so
+ * (immediately, up to the job's attempts; a non-retryable AppError stops them), and nothing running alongside, so
  * every audit entry belongs to exactly one job run.
  */
 export class InlineJobQueue implements JobQueue {
@@ -197,10 +197,10 @@ export class CoverageHarness {
     const database = await createTestDatabase();
     await database.pool.query(TRACE_SQL);
     const config = loadConfig({
-      ...FAST_ENV,
-      ...MATTERMOST_ENV,
+      ...FAST_SETTINGS,
+      ...MATTERMOST_SETTINGS,
       APPROVERS: `slack:${USERS.approver.id},mattermost:${CASTS.mattermost.approver.id},sandbox:${CASTS.sandbox.approver.id}`,
-      ADMINS: `${MATTERMOST_ENV.ADMINS!},sandbox:${CASTS.sandbox.admin.id}`,
+      ADMINS: `${MATTERMOST_SETTINGS.ADMINS!},sandbox:${CASTS.sandbox.admin.id}`,
       SLACK_AUDIT_CHANNEL: 'CAUDIT',
       MATTERMOST_AUDIT_CHANNEL: 'mmaudit',
       MAX_ACTIVE_PER_USER: '50',

@@ -16,7 +16,7 @@ import { readSourceFacts, type SourceFacts } from './audit-coverage-source.js';
 /**
  * The audit trail is complete: every event the product can produce is written by the code, every command, button and
  * dialog writes its one chat entry whatever the outcome, every job's outcome and every lifecycle transition is audited.
- * The lists come from the code (the source, the routing tables, the job catalog, TRANSITIONS); only the inputs that
+ * The lists come from the code (the source, the routing tables, the job list, TRANSITIONS); only the inputs that
  * drive each case are written here, and a case missing for something the code has fails the test.
  */
 
@@ -35,8 +35,8 @@ const sorted = <T>(items: Iterable<T>): T[] => [...items].sort();
 const CATALOG: readonly string[] = allEventTypes();
 const PRODUCIBLE = CATALOG.filter((event) => !(RESERVED_EVENTS as readonly string[]).includes(event));
 
-describe('the event catalog against the source', () => {
-  it('keeps the reserved events in the catalog', () => {
+describe('the event list against the source', () => {
+  it('keeps the reserved events in the list', () => {
     expect(RESERVED_EVENTS.filter((event) => !CATALOG.includes(event))).toEqual([]);
     expect(RESERVED_EVENTS).toEqual(expect.arrayContaining([...AUDIT_EVENTS.credentials, ...AUDIT_EVENTS.api]));
   });
@@ -44,11 +44,11 @@ describe('the event catalog against the source', () => {
   it('writes every event the product can produce somewhere in src/, commands/ or workflows/, and none of the reserved ones', () => {
     const producers = facts.eventSites.filter((site) => site.events.length > 0 && site.events.length < CATALOG.length);
     const produced = new Set(producers.flatMap((site) => site.events));
-    expect(sorted(PRODUCIBLE.filter((event) => !produced.has(event))), 'events of the catalog no code writes').toEqual([]);
+    expect(sorted(PRODUCIBLE.filter((event) => !produced.has(event))), 'events of the list no code writes').toEqual([]);
     expect(sorted([...produced].filter((event) => !PRODUCIBLE.includes(event))), 'events written that are reserved or unknown').toEqual([]);
   });
 
-  it('has no eventType that is neither a catalog literal nor a pass-through of the whole catalog', () => {
+  it('has no eventType that is neither a literal of the list nor a pass-through of the whole list', () => {
     const forwarders = facts.eventSites.filter((site) => site.events.length === CATALOG.length);
     expect(forwarders.every((site) => sorted(site.events).join() === sorted(CATALOG).join())).toBe(true);
     // Column definitions of the schema are the only other `eventType:` properties.
@@ -58,7 +58,7 @@ describe('the event catalog against the source', () => {
     expect(outside).toEqual([]);
   });
 
-  it('finds every literal `eventType: \'…\'` of the text in the catalog and among the checker’s findings', () => {
+  it('finds every literal `eventType: \'…\'` of the text in the list and among the checker’s findings', () => {
     expect(facts.literalEventTypes.length).toBeGreaterThan(10);
     const found = new Set(facts.eventSites.flatMap((site) => site.events));
     for (const { at, event } of facts.literalEventTypes) {
@@ -271,7 +271,7 @@ describe('job outcomes and lifecycle transitions are audited', () => {
     await driveLifecycles();
   }, 60_000);
 
-  it('binds every job of the catalog to a processor, and the scenarios ran every one', () => {
+  it('binds every job of JOBS to a processor, and the scenarios ran every one', () => {
     expect(sorted(Object.keys(h.processors))).toEqual(sorted(JOB_NAMES));
     expect(sorted(Object.keys(JOB_EVENTS))).toEqual(sorted(JOB_NAMES));
     expect(JOB_NAMES.filter((name) => !h.runs.some((record) => record.name === name))).toEqual([]);

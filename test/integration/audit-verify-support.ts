@@ -8,7 +8,7 @@ import type { UserRef } from '../../src/domain/users.js';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { handleInvocation } from '../../commands/index.js';
 import { tamperWithAuditLog } from '../support/database.js';
-import { createTestServices, FAST_ENV, type TestServices } from '../support/services.js';
+import { createTestServices, FAST_SETTINGS, type TestServices } from '../support/services.js';
 import { RecordingNotifier } from '../support/recording-notifier.js';
 
 /** A Mattermost admin (26-character id), so alerts and publications reach both platforms. */
@@ -16,13 +16,13 @@ export const MM_ADMIN = { platform: 'mattermost', id: 'mmadmin000000000000000000
 export const MM_MEMBER = { platform: 'mattermost', id: 'mmmember000000000000000000', name: 'max' } as const satisfies UserRef;
 
 /** Mattermost switched on in the configuration (its notifier is a recording one), with its own admin. */
-export const MATTERMOST_ENV: Record<string, string> = {
+export const MATTERMOST_SETTINGS: Record<string, string> = {
   MATTERMOST_URL: 'http://mattermost.invalid',
   MATTERMOST_BOT_TOKEN: 'mm-bot-token',
   MATTERMOST_COMMAND_TOKENS: 'mm-command-token',
   MATTERMOST_APPROVALS_CHANNEL: 'mmapprovals',
   PUBLIC_URL: 'http://bot.invalid',
-  ADMINS: `${FAST_ENV.ADMINS!},mattermost:${MM_ADMIN.id}`,
+  ADMINS: `${FAST_SETTINGS.ADMINS!},mattermost:${MM_ADMIN.id}`,
 };
 
 export interface AuditTestServices extends TestServices {
@@ -30,8 +30,8 @@ export interface AuditTestServices extends TestServices {
 }
 
 /** Test services with Slack and Mattermost recording notifiers and the workers running. */
-export async function auditServices(env: Record<string, string> = {}): Promise<AuditTestServices> {
-  const t = await createTestServices({ env: { ...MATTERMOST_ENV, ...env } });
+export async function auditServices(settings: Record<string, string> = {}): Promise<AuditTestServices> {
+  const t = await createTestServices({ settings: { ...MATTERMOST_SETTINGS, ...settings } });
   const mattermost = new RecordingNotifier('mattermost');
   t.s.notifiers.register(mattermost);
   await t.startWorkers();
@@ -42,10 +42,10 @@ export async function auditServices(env: Record<string, string> = {}): Promise<A
  * Audit services for the tests of one file: made before them (handed to `use`), closed after, and before each test an
  * empty audit log and notifiers with nothing recorded.
  */
-export function auditTestFile(use: (services: AuditTestServices) => void, env: Record<string, string> = {}): void {
+export function auditTestFile(use: (services: AuditTestServices) => void, settings: Record<string, string> = {}): void {
   let services: AuditTestServices | undefined;
   beforeAll(async () => {
-    services = await auditServices(env);
+    services = await auditServices(settings);
     use(services);
   });
   afterAll(async () => {

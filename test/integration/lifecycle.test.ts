@@ -102,7 +102,7 @@ describe('lab lifecycle through the workflows and workers', () => {
   });
 
   it('request → approval expired when nobody decides in time', async () => {
-    t = await createTestServices({ env: { APPROVAL_TIMEOUT: '1s' } });
+    t = await createTestServices({ settings: { APPROVAL_TIMEOUT: '1s' } });
     await t.startWorkers();
     const plan = await request('ir-dfir-lab');
     await reachState(plan.id, 'approval_expired', 10_000);
@@ -116,7 +116,7 @@ describe('lab lifecycle through the workflows and workers', () => {
   });
 
   it('deploy failure → retries → cleanup → deploy_failed, with nothing left behind', async () => {
-    t = await createTestServices({ env: { LOCAL_PROVISIONER_FAIL: 'portainer' } });
+    t = await createTestServices({ settings: { LOCAL_PROVISIONER_FAIL: 'portainer' } });
     await t.startWorkers();
     const plan = await request('quick-sandbox');
     expect(plan.state).toBe('approved');

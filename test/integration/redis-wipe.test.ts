@@ -15,7 +15,7 @@ let t: TestServices;
 beforeAll(async () => {
   redis = await startPrivateRedis();
   // Long reminders for the lab that stays, so its timers are all in the future after the wipe.
-  t = await createTestServices({ redisUrl: redis.url, env: { REMINDER_OFFSETS: '30m,2s' } });
+  t = await createTestServices({ redisUrl: redis.url, settings: { REMINDER_OFFSETS: '30m,2s' } });
 });
 afterAll(async () => {
   await t.close();

@@ -26,7 +26,7 @@ export const USERS = {
 } as const;
 
 /** Short durations so whole lifecycles run in seconds: nothing here sleeps for long. */
-export const FAST_ENV: Record<string, string> = {
+export const FAST_SETTINGS: Record<string, string> = {
   MIN_TTL: '1s',
   REMINDER_OFFSETS: '2s,1s',
   APPROVAL_TIMEOUT: '1h',
@@ -64,7 +64,7 @@ export interface TestServices {
 }
 
 export interface TestServicesOptions {
-  env?: Record<string, string>;
+  settings?: Record<string, string>;
   clock?: Clock;
   redisUrl?: string;
   /** Worker timings: short lock and stall checks let a surviving worker take over a killed one's job quickly. */
@@ -89,7 +89,7 @@ export async function createTestServices(options: TestServicesOptions = {}): Pro
 /** Services over an existing database and queue prefix (the worker child process of the crash tests uses this too). */
 export async function attachServices(database: Database, prefix: string, options: TestServicesOptions = {}) {
   const redisUrl = options.redisUrl ?? TEST_REDIS_URL;
-  const config = loadConfig({ ...FAST_ENV, QUEUE_PREFIX: prefix, REDIS_URL: redisUrl, ...options.env });
+  const config = loadConfig({ ...FAST_SETTINGS, QUEUE_PREFIX: prefix, REDIS_URL: redisUrl, ...options.settings });
   const queue = createJobQueue({ connection: redisUrl, prefix, retries: FAST_RETRIES });
   const notifier = new RecordingNotifier('slack');
   const clock = options.clock ?? systemClock;

@@ -98,7 +98,7 @@ describe('parseAuditFilters: types', () => {
     expect((await parse('--type environments')).types).toEqual([...AUDIT_EVENTS.environments]);
   });
 
-  it('takes exact events and mixes, comma-separated, case-insensitive, without duplicates, in catalog order', async () => {
+  it('takes exact events and mixes, comma-separated, case-insensitive, without duplicates, in the order of the event list', async () => {
     expect((await parse('--type deployment.failed')).types).toEqual(['deployment.failed']);
     expect((await parse('--type Audit,deployment.failed, command.invoked,audit.exported')).types).toEqual([
       'command.invoked',

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseRequestArgs } from '../../commands/env-request.js';
-import { MAX_NAME_LENGTH, parseLabName } from '../../src/domain/lab-name.js';
+import { MAX_NAME_LENGTH, parseEnvironmentName } from '../../src/domain/environment-name.js';
 import { parseDestroyArgs } from '../../commands/env-destroy.js';
 import { parseExtendArgs } from '../../commands/env-extend.js';
 import { parseListArgs } from '../../commands/env-list.js';
@@ -136,30 +136,30 @@ describe('parseRequestArgs', () => {
   });
 });
 
-describe('parseLabName', () => {
+describe('parseEnvironmentName', () => {
   it('keeps unicode names, trimming and folding whitespace', () => {
-    expect(parseLabName('  Лаборатория   1 ')).toBe('Лаборатория 1');
-    expect(parseLabName('実験 🔬')).toBe('実験 🔬');
-    expect(parseLabName('👩\u200d🔬 lab')).toBe('👩\u200d🔬 lab');
+    expect(parseEnvironmentName('  Лаборатория   1 ')).toBe('Лаборатория 1');
+    expect(parseEnvironmentName('実験 🔬')).toBe('実験 🔬');
+    expect(parseEnvironmentName('👩\u200d🔬 lab')).toBe('👩\u200d🔬 lab');
   });
 
   it('counts characters, not UTF-16 units', () => {
-    expect(parseLabName('😀'.repeat(MAX_NAME_LENGTH))).toHaveLength(MAX_NAME_LENGTH * 2);
-    expect(refusal(() => parseLabName('😀'.repeat(MAX_NAME_LENGTH + 1))).message).toContain(`${MAX_NAME_LENGTH + 1} characters`);
+    expect(parseEnvironmentName('😀'.repeat(MAX_NAME_LENGTH))).toHaveLength(MAX_NAME_LENGTH * 2);
+    expect(refusal(() => parseEnvironmentName('😀'.repeat(MAX_NAME_LENGTH + 1))).message).toContain(`${MAX_NAME_LENGTH + 1} characters`);
   });
 
   it('refuses empty names', () => {
-    expect(refusal(() => parseLabName('   ')).message).toContain('empty');
+    expect(refusal(() => parseEnvironmentName('   ')).message).toContain('empty');
   });
 
   it('refuses control characters, bidi overrides and zero-width characters', () => {
     for (const name of ['a\u0000b', 'a\u0007b', 'abc\u202egnp.exe', 'a\u200bb', 'a\u2066b\u2069', 'soft\u00adhyphen']) {
-      expect(refusal(() => parseLabName(name)).code).toBe('invalid_name');
+      expect(refusal(() => parseEnvironmentName(name)).code).toBe('invalid_name');
     }
   });
 
   it('folds line breaks and other separators into single spaces', () => {
-    expect(parseLabName('a\nb\u2028c\td')).toBe('a b c d');
+    expect(parseEnvironmentName('a\nb\u2028c\td')).toBe('a b c d');
   });
 });
 

@@ -5,7 +5,7 @@ import { jobOptions, KEEP_COMPLETED, KEEP_FAILED, validatePayload } from '../../
 const now = Date.parse('2026-11-26T12:00:00.000Z');
 
 describe('jobOptions', () => {
-  it('takes attempts and exponential backoff from the catalog, with the deterministic id', () => {
+  it('takes attempts and exponential backoff from the settings of its job, with the deterministic id', () => {
     expect(jobOptions('deploy', { jobId: 'deploy-env-abc123' }, now)).toEqual({
       jobId: 'deploy-env-abc123',
       delay: 0,

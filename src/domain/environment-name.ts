@@ -5,8 +5,8 @@ export const MAX_NAME_LENGTH = 60;
 const MARKUP_CHARACTERS = /[<>&@`|]/u;
 const INVISIBLE_CHARACTERS = /(?!\u200d)[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/u;
 
-/** A lab's display name: 1 to 60 characters of text, without chat markup or invisible characters. */
-export function parseLabName(text: string): string {
+/** An environment's display name: 1 to 60 characters of text, without chat markup or invisible characters. */
+export function parseEnvironmentName(text: string): string {
   const name = text.trim().replace(/\s+/gu, ' ');
   const length = [...name].length;
   const rule = `A name is 1 to ${MAX_NAME_LENGTH} characters, without < > & @ \` | or control characters.`;
