@@ -61,7 +61,7 @@ function dueTimes(options: LatenessOptions, start: number): { firstExpiry: Date;
  */
 export async function measureLateness(options: LatenessOptions): Promise<LatenessFigures> {
   const database = await createTestDatabase();
-  const side = createWorkerSide({
+  const side = await createWorkerSide({
     databaseUrl: database.url,
     redisUrl: options.redisUrl,
     prefix: uniquePrefix('bench-late'),

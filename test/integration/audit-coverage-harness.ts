@@ -5,25 +5,21 @@ import { handleInvocation } from '../../commands/index.js';
 import { appendAudit } from '../../src/audit/append.js';
 import type { ActionInvocation, CommandInvocation, DialogSubmission, Invocation, Reply } from '../../src/chat/types.js';
 import { ManualClock } from '../../src/clock.js';
-import { loadConfig } from '../../src/config.js';
 import { auditLog, type AuditRow } from '../../src/db/schema/audit.js';
 import type { EnvironmentRow } from '../../src/db/schema/environments.js';
-import { loadCatalog } from '../../src/domain/presets.js';
 import type { UserRef } from '../../src/domain/users.js';
 import { AppError, isAppError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
-import { createProvisioner } from '../../src/provisioners/index.js';
 import type { DeployRequest, DestroyRequest, Provisioner } from '../../src/provisioners/port.js';
 import { JOBS, type EnqueueOptions, type JobName, type JobPayload, type JobQueue } from '../../src/queue/jobs.js';
 import { validatePayload } from '../../src/queue/queue.js';
 import type { JobProcessor, Processors } from '../../src/queue/run-job.js';
-import { Notifiers, type Services } from '../../src/services.js';
+import type { Services } from '../../src/services.js';
 import { getEnvironment } from '../../workflows/environment-queries.js';
 import { createProcessors } from '../../workflows/processors.js';
-import { bootstrapRoles } from '../../workflows/roles.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { RecordingNotifier } from '../support/recording-notifier.js';
-import { FAST_SETTINGS, USERS } from '../support/services.js';
+import { buildServices, FAST_SETTINGS, USERS } from '../support/services.js';
 import { MATTERMOST_SETTINGS, MM_ADMIN, MM_MEMBER } from './audit-verify-support.js';
 import { envIdIn } from './commands-support.js';
 
@@ -196,32 +192,28 @@ export class CoverageHarness {
   static async start(): Promise<CoverageHarness> {
     const database = await createTestDatabase();
     await database.pool.query(TRACE_SQL);
-    const config = loadConfig({
-      ...FAST_SETTINGS,
-      ...MATTERMOST_SETTINGS,
-      APPROVERS: `slack:${USERS.approver.id},mattermost:${CASTS.mattermost.approver.id},sandbox:${CASTS.sandbox.approver.id}`,
-      ADMINS: `${MATTERMOST_SETTINGS.ADMINS!},sandbox:${CASTS.sandbox.admin.id}`,
-      SLACK_AUDIT_CHANNEL: 'CAUDIT',
-      MATTERMOST_AUDIT_CHANNEL: 'mmaudit',
-      MAX_ACTIVE_PER_USER: '50',
-      LOCAL_PROVISIONER_STEP_MS: '0',
-    });
     // Real time: the database's retention guard compares entries with its own clock.
     const clock = new ManualClock(new Date());
     const jobs = new InlineJobQueue(clock);
     const notifiers = { slack: new RecordingNotifier('slack'), mattermost: new RecordingNotifier('mattermost'), sandbox: new RecordingNotifier('sandbox') };
-    const provisioner = new FaultyProvisioner(createProvisioner(config, database.db, silentLogger, clock));
-    const s: Services = {
-      config,
+    let provisioner!: FaultyProvisioner;
+    const s = await buildServices({
       db: database.db,
+      settings: {
+        ...FAST_SETTINGS,
+        ...MATTERMOST_SETTINGS,
+        APPROVERS: `slack:${USERS.approver.id},mattermost:${CASTS.mattermost.approver.id},sandbox:${CASTS.sandbox.approver.id}`,
+        ADMINS: `${MATTERMOST_SETTINGS.ADMINS!},sandbox:${CASTS.sandbox.admin.id}`,
+        SLACK_AUDIT_CHANNEL: 'CAUDIT',
+        MATTERMOST_AUDIT_CHANNEL: 'mmaudit',
+        MAX_ACTIVE_PER_USER: '50',
+        LOCAL_PROVISIONER_STEP_MS: '0',
+      },
       clock,
-      log: silentLogger,
-      catalog: loadCatalog(),
       jobs,
-      notifiers: new Notifiers(Object.values(notifiers)),
-      provisioner,
-    };
-    await bootstrapRoles(s);
+      notifiers: Object.values(notifiers),
+      provisioner: (configured) => (provisioner = new FaultyProvisioner(configured)),
+    });
     // The oldest entry is past the retention period, so the retention job has something to purge.
     await appendAudit(database.db, clock, {
       eventType: 'command.invoked',

@@ -1,20 +1,18 @@
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
-import { and, asc, eq, inArray } from 'drizzle-orm';
 import { mention, type ActionId } from '../../blocks/view.js';
 import type { ActionInvocation, CommandInvocation, DialogSubmission, MentionedUser } from '../../src/chat/types.js';
 import { ManualClock } from '../../src/clock.js';
-import { loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/client.js';
 import { auditLog, type AuditRow } from '../../src/db/schema/audit.js';
 import { environments, type EnvironmentRow } from '../../src/db/schema/environments.js';
-import { loadCatalog } from '../../src/domain/presets.js';
 import type { UserRef } from '../../src/domain/users.js';
-import { silentLogger } from '../../src/log.js';
+import type { Provisioner } from '../../src/provisioners/port.js';
 import type { EnqueueOptions, JobName, JobPayload, JobQueue } from '../../src/queue/jobs.js';
-import { Notifiers, type Services } from '../../src/services.js';
-import { bootstrapRoles } from '../../workflows/roles.js';
+import type { Services } from '../../src/services.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { buildServices } from '../support/services.js';
 
 export interface RecordedJob {
   name: JobName;
@@ -80,31 +78,29 @@ export function commandTestFile(): CommandTestFile {
   return file;
 }
 
+/** Commands never deploy or destroy: they ask workflows, which enqueue jobs. */
+const commandsNeverProvision: Provisioner = {
+  name: 'local',
+  deploy: () => Promise.reject(new Error('commands never deploy')),
+  destroy: () => Promise.reject(new Error('commands never destroy')),
+};
+
 /** Real services over a test database: the real workflows, a manual clock and a recording job queue. */
 export async function commandServices(db: Db): Promise<CommandTestKit> {
-  const config = loadConfig({
-    ADMINS: `slack:${users.carol.id}`,
-    APPROVERS: `slack:${users.bob.id},slack:${users.erin.id}`,
-    MAX_ACTIVE_PER_USER: '20',
-    MIN_TTL: '15m',
-  });
   const clock = new ManualClock('2026-11-26T12:00:00.000Z');
   const jobs = new RecordingJobQueue();
-  const s: Services = {
-    config,
+  const s = await buildServices({
     db,
-    clock,
-    log: silentLogger,
-    catalog: loadCatalog(),
-    jobs,
-    notifiers: new Notifiers(),
-    provisioner: {
-      name: 'local',
-      deploy: () => Promise.reject(new Error('commands never deploy')),
-      destroy: () => Promise.reject(new Error('commands never destroy')),
+    settings: {
+      ADMINS: `slack:${users.carol.id}`,
+      APPROVERS: `slack:${users.bob.id},slack:${users.erin.id}`,
+      MAX_ACTIVE_PER_USER: '20',
+      MIN_TTL: '15m',
     },
-  };
-  await bootstrapRoles(s);
+    clock,
+    jobs,
+    provisioner: commandsNeverProvision,
+  });
   return { s, jobs, clock };
 }
 
