@@ -12,7 +12,7 @@ import { startChatWorld, type ChatMessage, type ChatWorld, type WorldPlatform } 
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { uniquePrefix } from '../support/redis.js';
 import { deleteKeys, FAST_SETTINGS, FAST_RETRIES, TEST_REDIS_URL } from '../support/services.js';
-import { actionIds, envIdIn, Flow, readable } from './support/flows.js';
+import { actionIds, envIdIn, Flow, readable } from '../support/flows.js';
 
 /**
  * The user flows of the product, written once and run against both platforms: the real app (`startApp`: HTTP

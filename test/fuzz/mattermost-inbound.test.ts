@@ -9,8 +9,8 @@ import type { ChatUser } from '../fakes/mattermost-driver.js';
 import { mattermostSettings, startMattermostHarness, type MattermostHarness } from '../fakes/mattermost-harness.js';
 import { actionRequest, commandRequest, dialogRequest, send, type HttpAnswer, type HttpRequestSpec } from '../fakes/mattermost-requests.js';
 import { createTestServices, type TestServices } from '../support/services.js';
-import { anyActionId, anyBody, anyContentType, anyText, mangled, HTTP_PROPERTY } from './arbitraries.js';
-import { expectEachAuditedOnce, stateOf } from './inbound-support.js';
+import { anyActionId, anyBody, anyContentType, anyText, mangled, HTTP_PROPERTY } from '../support/arbitraries.js';
+import { expectEachAuditedOnce, stateOf } from '../support/fuzz-inbound.js';
 
 /**
  * The three Mattermost routes under random input, through the real HTTP server, the adapter and the commands:

@@ -14,7 +14,7 @@ import { ENV_ID_PATTERN, parseEnvId } from '../../src/domain/ids.js';
 import { MAX_NAME_LENGTH, parseEnvironmentName } from '../../src/domain/environment-name.js';
 import { loadCatalog } from '../../src/domain/presets.js';
 import { AppError, outcomeOf } from '../../src/errors.js';
-import { anyText, RUNS } from './arbitraries.js';
+import { anyText, RUNS } from '../support/arbitraries.js';
 
 /**
  * Every parser of user text, fed random text, unicode, injection strings and 10 KB strings: it returns a value or

@@ -10,8 +10,8 @@ import { canTransition, ENV_STATES, TRANSITIONS, type EnvState } from '../../src
 import { PLATFORMS } from '../../src/domain/users.js';
 import type { Outcome } from '../../src/errors.js';
 import { JOB_NAMES, type JobName } from '../../src/queue/jobs.js';
-import { CASTS, click, command, CoverageHarness, submit, type Cast } from './audit-coverage-harness.js';
-import { readSourceFacts, type SourceFacts } from './audit-coverage-source.js';
+import { CASTS, click, command, CoverageHarness, submit, type Cast } from '../support/coverage-harness.js';
+import { readSourceFacts, type SourceFacts } from '../support/coverage-source.js';
 
 /**
  * The audit trail is complete: every event the product can produce is written by the code, every command, button and

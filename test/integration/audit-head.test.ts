@@ -10,7 +10,7 @@ import { DEFAULT_HEAD_PATTERN, DEFAULT_RETENTION_PATTERN, DEFAULT_VERIFY_PATTERN
 import { eventually, FAST_SETTINGS, TEST_REDIS_URL, USERS } from '../support/services.js';
 import type { RecordedCall } from '../support/recording-notifier.js';
 import { tamperWithAuditLog } from '../support/database.js';
-import { auditCommand, auditTestFile, runAuditAs, entriesOf, MATTERMOST_SETTINGS, MM_MEMBER, type AuditTestServices } from './audit-verify-support.js';
+import { auditCommand, auditTestFile, runAuditAs, entriesOf, MATTERMOST_SETTINGS, MM_MEMBER, type AuditTestServices } from '../support/audit-services.js';
 
 const CHANNELS = { SLACK_AUDIT_CHANNEL: 'CAUDIT', MATTERMOST_AUDIT_CHANNEL: 'mmaudit' };
 let t: AuditTestServices;

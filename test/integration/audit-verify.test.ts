@@ -9,7 +9,7 @@ import { jobIds } from '../../src/queue/jobs.js';
 import { eventually, USERS } from '../support/services.js';
 import type { RecordedCall } from '../support/recording-notifier.js';
 import { tamperWithAuditLog } from '../support/database.js';
-import { auditCommand, auditTestFile, runAuditAs, commandEntry, entriesOf, MM_ADMIN, type AuditTestServices } from './audit-verify-support.js';
+import { auditCommand, auditTestFile, runAuditAs, commandEntry, entriesOf, MM_ADMIN, type AuditTestServices } from '../support/audit-services.js';
 
 let t: AuditTestServices;
 auditTestFile((services) => (t = services));

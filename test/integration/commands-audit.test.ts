@@ -7,7 +7,7 @@ import { connectDatabase } from '../../src/db/client.js';
 import { auditLog } from '../../src/db/schema/audit.js';
 import type { MentionedUser } from '../../src/chat/types.js';
 import type { Services } from '../../src/services.js';
-import { chatEntry, click, command, commandTestFile, mentioned, users } from './commands-support.js';
+import { chatEntry, click, command, commandTestFile, mentioned, users } from '../support/command-kit.js';
 
 const t = commandTestFile();
 

@@ -15,7 +15,7 @@ import {
   markRunning,
   mentioned,
   users,
-} from './commands-support.js';
+} from '../support/command-kit.js';
 
 const t = commandTestFile();
 

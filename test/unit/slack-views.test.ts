@@ -20,7 +20,7 @@ import { requestAckView } from '../../blocks/views/request-ack.js';
 import { envHelp } from '../../commands/env-help.js';
 import type { DecisionRow } from '../../src/db/schema/decisions.js';
 import { checkMessageBlocks, checkModal } from '../fakes/slack-checks.js';
-import { auditRow, catalog, environment, NOW, preset } from './views-fixtures.js';
+import { auditRow, catalog, environment, NOW, preset } from '../support/view-fixtures.js';
 
 /** Every message the bot sends on Slack, rendered as Block Kit: snapshots, and Slack's limits checked on each. */
 const soc = preset('soc-platform');

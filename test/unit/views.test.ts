@@ -15,7 +15,7 @@ import { roleChangedView } from '../../blocks/views/role-changed.js';
 import { envHelp } from '../../commands/env-help.js';
 import type { Preset } from '../../src/domain/presets.js';
 import { ENV_STATES } from '../../src/domain/lifecycle.js';
-import { auditRow, catalog, environment, NOW, preset } from './views-fixtures.js';
+import { auditRow, catalog, environment, NOW, preset } from '../support/view-fixtures.js';
 
 /** Structural limits every view must meet whatever the renderer: Slack's are the tightest. */
 function expectWithinLimits(view: View): void {

@@ -7,9 +7,9 @@ import { auditLog, type AuditRow } from '../../src/db/schema/audit.js';
 import type { UserRef } from '../../src/domain/users.js';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { handleInvocation } from '../../commands/index.js';
-import { tamperWithAuditLog } from '../support/database.js';
-import { createTestServices, FAST_SETTINGS, type TestServices } from '../support/services.js';
-import { RecordingNotifier } from '../support/recording-notifier.js';
+import { tamperWithAuditLog } from './database.js';
+import { createTestServices, FAST_SETTINGS, type TestServices } from './services.js';
+import { RecordingNotifier } from './recording-notifier.js';
 
 /** A Mattermost admin (26-character id), so alerts and publications reach both platforms. */
 export const MM_ADMIN = { platform: 'mattermost', id: 'mmadmin0000000000000000000', name: 'mia' } as const satisfies UserRef;

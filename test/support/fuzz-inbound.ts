@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type pg from 'pg';
-import { eventually } from '../support/services.js';
+import { eventually } from './services.js';
 
 /** Counts of everything a request could change, to compare before and after refused requests. */
 export async function stateOf(pool: pg.Pool): Promise<Record<string, number>> {

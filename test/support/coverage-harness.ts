@@ -1,6 +1,5 @@
 import { and, asc, eq, gt, inArray } from 'drizzle-orm';
-import { randomUUID } from 'node:crypto';
-import { MENTION_PATTERN, type ActionId } from '../../blocks/view.js';
+import type { ActionId } from '../../blocks/view.js';
 import { handleInvocation } from '../../commands/index.js';
 import { appendAudit } from '../../src/audit/append.js';
 import type { ActionInvocation, CommandInvocation, DialogSubmission, Invocation, Reply } from '../../src/chat/types.js';
@@ -17,11 +16,12 @@ import type { JobProcessor, Processors } from '../../src/queue/run-job.js';
 import type { Services } from '../../src/services.js';
 import { getEnvironment } from '../../workflows/environment-queries.js';
 import { createProcessors } from '../../workflows/processors.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { RecordingNotifier } from '../support/recording-notifier.js';
-import { buildServices, FAST_SETTINGS, USERS } from '../support/services.js';
-import { MATTERMOST_SETTINGS, MM_ADMIN, MM_MEMBER } from './audit-verify-support.js';
-import { envIdIn } from './commands-support.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+import { clickInvocation, commandInvocation, dialogInvocation } from './invocations.js';
+import { RecordingNotifier } from './recording-notifier.js';
+import { buildServices, FAST_SETTINGS, USERS } from './services.js';
+import { MATTERMOST_SETTINGS, MM_ADMIN, MM_MEMBER } from './audit-services.js';
+import { envIdIn } from './command-kit.js';
 
 /** Who acts in the coverage scenarios, on each platform. */
 export interface Cast {
@@ -317,20 +317,15 @@ export class CoverageHarness {
   }
 }
 
-function base(user: UserRef, channelId: string) {
-  return { requestId: randomUUID(), platform: user.platform, user, channelId, receivedAt: new Date() };
-}
-
 /** A command as a door hands it over; the scenarios write only mentions a door would have resolved. */
 export function command(user: UserRef, name: string, text: string): CommandInvocation {
-  const mentions = [...text.matchAll(MENTION_PATTERN)].map(([, id, mentionedName]) => ({ id: id!, name: mentionedName!, bot: false }));
-  return { kind: 'command', command: name, text, mentions, ...base(user, 'CLABS') };
+  return commandInvocation(user, text, { command: name, channelId: 'CLABS' });
 }
 
 export function click(user: UserRef, actionId: ActionId | string, value: string): ActionInvocation {
-  return { kind: 'action', actionId, value, message: { platform: user.platform, channelId: 'CAPPROVALS', messageId: 'm0' }, ...base(user, 'CAPPROVALS') };
+  return clickInvocation(user, actionId, value, 'CAPPROVALS');
 }
 
 export function submit(user: UserRef, callbackId: string, envId: string, reason: string): DialogSubmission {
-  return { kind: 'dialog', callbackId, value: envId, fields: { reason }, ...base(user, 'CAPPROVALS') };
+  return dialogInvocation(user, callbackId, envId, { reason }, 'CAPPROVALS');
 }

@@ -1,7 +1,6 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
-import { mention, type ActionId } from '../../blocks/view.js';
+import type { ActionId } from '../../blocks/view.js';
 import type { ActionInvocation, CommandInvocation, DialogSubmission, MentionedUser } from '../../src/chat/types.js';
 import { ManualClock } from '../../src/clock.js';
 import type { Db } from '../../src/db/client.js';
@@ -11,8 +10,9 @@ import type { UserRef } from '../../src/domain/users.js';
 import type { Provisioner } from '../../src/provisioners/port.js';
 import type { EnqueueOptions, JobName, JobPayload, JobQueue } from '../../src/queue/jobs.js';
 import type { Services } from '../../src/services.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { buildServices } from '../support/services.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+import { clickInvocation, commandInvocation, dialogInvocation, mentioned } from './invocations.js';
+import { buildServices } from './services.js';
 
 export interface RecordedJob {
   name: JobName;
@@ -104,26 +104,19 @@ export async function commandServices(db: Db): Promise<CommandTestKit> {
   return { s, jobs, clock };
 }
 
-function base(user: UserRef, channelId: string) {
-  return { requestId: randomUUID(), platform: user.platform, user, channelId, receivedAt: new Date() };
-}
-
 export function command(user: UserRef, text: string, name = 'env', mentions: readonly MentionedUser[] = []): CommandInvocation {
-  return { kind: 'command', command: name, text, mentions, ...base(user, 'C0LABS') };
-}
-
-/** A user as a door that resolved their mention lists them, and the token it writes into the text. */
-export function mentioned(user: UserRef): { user: MentionedUser; token: string } {
-  return { user: { id: user.id, name: user.name, bot: false }, token: mention(user) };
+  return commandInvocation(user, text, { command: name, mentions });
 }
 
 export function click(user: UserRef, actionId: ActionId | string, value: string): ActionInvocation {
-  return { kind: 'action', actionId, value, message: { platform: user.platform, channelId: 'C0APPROVALS', messageId: '1700000000.000100' }, ...base(user, 'C0APPROVALS') };
+  return clickInvocation(user, actionId, value);
 }
 
 export function submitReason(user: UserRef, envId: string, reason: string | undefined, callbackId = 'rejectReason'): DialogSubmission {
-  return { kind: 'dialog', callbackId, value: envId, fields: reason === undefined ? {} : { reason }, ...base(user, 'C0APPROVALS') };
+  return dialogInvocation(user, callbackId, envId, reason === undefined ? {} : { reason });
 }
+
+export { mentioned };
 
 /** The chat entries (`command.invoked` / `action.clicked`) written for one request. */
 export async function chatEntries(db: Db, requestId: string): Promise<AuditRow[]> {

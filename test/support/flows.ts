@@ -1,9 +1,9 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { expect } from 'vitest';
-import { auditLog } from '../../../src/db/schema/audit.js';
-import type { Outcome } from '../../../src/errors.js';
-import type { ChatMessage, ChatUser, ChatWorld, SentRequest } from '../../fakes/chat-world.js';
-import { eventually } from '../../support/services.js';
+import { auditLog } from '../../src/db/schema/audit.js';
+import type { Outcome } from '../../src/errors.js';
+import type { ChatMessage, ChatUser, ChatWorld, SentRequest } from '../fakes/chat-world.js';
+import { eventually } from './services.js';
 
 /** What the flow tests need besides the world: readable texts, waits on what users see, and the audit trail. */
 
