@@ -102,7 +102,7 @@ afterAll(async () => {
 });
 
 describe('openAuditExport', () => {
-  it('writes the header of interfaces.md, RFC 4180 line ends, one record per entry', async () => {
+  it('writes the header the README documents, RFC 4180 line ends, one record per entry', async () => {
     const { text, count } = await exportCsv(everything);
     expect(text.startsWith(`${HEADER}\r\n`)).toBe(true);
     expect(CSV_COLUMNS.join(',')).toBe(HEADER);

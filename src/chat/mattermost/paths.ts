@@ -1,4 +1,4 @@
-/** The routes Mattermost calls on the bot (interfaces.md). */
+/** The routes Mattermost calls on the bot (README, "HTTP routes"). */
 export const MATTERMOST_PATHS = {
   command: '/mattermost/command',
   actions: '/mattermost/actions',

@@ -13,7 +13,7 @@ import { newArrival, recordRejection, registerListeners, type Arrival, type Slac
 import { createSlackClient, SlackNotifier, type SlackRetryConfig } from './notifier.js';
 import { futureTimestampProblem, SLACK_TIMESTAMP_HEADER } from './timestamp.js';
 
-/** Slash commands and interactivity share one request URL (interfaces.md). */
+/** Slash commands and interactivity share one request URL (README, "HTTP routes"). */
 export const SLACK_EVENTS_PATH = '/slack/events';
 /** Slack shows an error after 3 s; a slow command is acked before then and answered through its response_url. */
 export const DEFAULT_ACK_DEADLINE_MS = 2500;
