@@ -4,8 +4,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # No dependency install script is needed (see README.md, "npm install scripts").
 RUN npm ci --ignore-scripts
-# Everything .dockerignore lets through; tsconfig.build.json picks what is compiled (tests stay out, the fakes
-# that `demo` uses go in).
+# Everything .dockerignore lets through (no tests, no bench); tsconfig.build.json compiles the app and its scripts.
 COPY . .
 RUN npm run build && npm prune --omit=dev --ignore-scripts
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PROJECT_ROOT } from '../src/paths.js';
+import { PROJECT_ROOT } from '../src/project-files.js';
 import { formatTable, writeReport } from './framework/report.js';
 import { runSuites } from './framework/runner.js';
 import { SUITES } from './suites.js';

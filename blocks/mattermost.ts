@@ -1,6 +1,6 @@
 import { clipText, MATTERMOST_LIMITS } from './limits.js';
 import { toMattermostMarkdown, toMattermostPlain } from './mattermost-markdown.js';
-import type { Button, DialogView, View, ViewBlock } from './view.js';
+import type { Button, DialogField, DialogView, View, ViewBlock } from './view.js';
 
 /**
  * The Mattermost renderer: neutral views → a post (`message` + `props.attachments`) and dialogs → interactive
@@ -223,11 +223,14 @@ export function visibleLength(post: MattermostMessage): number {
 export interface MattermostDialogElement {
   display_name: string;
   name: string;
-  type: 'text' | 'textarea';
+  type: 'text' | 'textarea' | 'select';
+  /** `password` masks a text element. */
+  subtype?: 'password';
   placeholder?: string;
   optional: false;
   min_length?: number;
-  max_length: number;
+  max_length?: number;
+  options?: { text: string; value: string }[];
 }
 
 export interface MattermostDialog {
@@ -247,18 +250,27 @@ export function renderMattermostDialog(dialog: DialogView, state: string): Matte
     submit_label: toMattermostPlain(dialog.submitLabel),
     notify_on_cancel: false,
     state,
-    elements: dialog.fields.map((field) => {
-      const type = field.multiline ? 'textarea' : 'text';
-      const limit = type === 'textarea' ? MATTERMOST_LIMITS.dialogTextareaLength : MATTERMOST_LIMITS.dialogTextLength;
-      return {
-        display_name: toMattermostPlain(field.label),
-        name: field.name,
-        type,
-        ...(field.placeholder ? { placeholder: toMattermostPlain(field.placeholder) } : {}),
-        optional: false,
-        ...(field.minLength !== undefined ? { min_length: field.minLength } : {}),
-        max_length: Math.min(field.maxLength, limit),
-      };
-    }),
+    elements: dialog.fields.map(renderDialogElement),
+  };
+}
+
+function renderDialogElement(field: DialogField): MattermostDialogElement {
+  const common = {
+    display_name: toMattermostPlain(field.label),
+    name: field.name,
+    ...(field.placeholder ? { placeholder: toMattermostPlain(field.placeholder) } : {}),
+    optional: false as const,
+  };
+  if (field.kind === 'select') {
+    return { ...common, type: 'select', options: field.options.map((option) => ({ text: toMattermostPlain(option.label), value: option.value })) };
+  }
+  const textarea = field.kind === 'text' && field.multiline === true;
+  const limit = textarea ? MATTERMOST_LIMITS.dialogTextareaLength : MATTERMOST_LIMITS.dialogTextLength;
+  return {
+    ...common,
+    type: textarea ? 'textarea' : 'text',
+    ...(field.kind === 'secret' ? { subtype: 'password' as const } : {}),
+    ...(field.minLength !== undefined ? { min_length: field.minLength } : {}),
+    max_length: Math.min(field.maxLength, limit),
   };
 }

@@ -1,11 +1,11 @@
 import type { types as slack } from '@slack/bolt';
 import { clipText, SLACK_LIMITS } from './limits.js';
-import { MENTION_PATTERN, type Button, type DialogView, type Field, type View, type ViewBlock } from './view.js';
+import { MENTION_PATTERN, type Button, type DialogField, type DialogView, type Field, type View, type ViewBlock } from './view.js';
 
 /**
  * Renders neutral views as Block Kit. Neutral `*bold*` and `code` are Slack mrkdwn already and mention tokens
  * (`<@U123|name>`) are Slack's own syntax; everything else that Slack would parse (`<!channel>`, links, `&`) is
- * escaped, so text a user typed (a lab name) cannot ping a channel or forge a link. Every limit comes from
+ * escaped, so text a user typed (an environment name) cannot ping a channel or forge a link. Every limit comes from
  * SLACK_LIMITS: long text is clipped, sections get at most ten fields, and a message keeps at most 50 blocks, the
  * overflow summed up in a closing "…and N more" context block. Tone has no Block Kit equivalent (only legacy
  * attachments have colours), so the words of the view carry it.
@@ -174,19 +174,6 @@ export interface DialogContext {
 }
 
 export function renderSlackModal(dialog: DialogView, context: DialogContext): slack.ModalView {
-  const blocks: slack.InputBlock[] = dialog.fields.map((field) => ({
-    type: 'input',
-    block_id: clipText(field.name, SLACK_LIMITS.blockIdLength),
-    label: plainText(field.label, SLACK_LIMITS.inputLabelLength),
-    element: {
-      type: 'plain_text_input',
-      action_id: clipText(field.name, SLACK_LIMITS.actionIdLength),
-      multiline: field.multiline ?? false,
-      max_length: field.maxLength,
-      ...(field.minLength === undefined ? {} : { min_length: field.minLength }),
-      ...(field.placeholder === undefined ? {} : { placeholder: plainText(field.placeholder, SLACK_LIMITS.placeholderLength) }),
-    },
-  }));
   return {
     type: 'modal',
     callback_id: dialog.callbackId,
@@ -194,7 +181,35 @@ export function renderSlackModal(dialog: DialogView, context: DialogContext): sl
     submit: plainText(dialog.submitLabel, SLACK_LIMITS.modalButtonLength),
     close: plainText('Cancel', SLACK_LIMITS.modalButtonLength),
     private_metadata: encodeDialogContext(context),
-    blocks: blocks.slice(0, SLACK_LIMITS.blocksPerModal),
+    blocks: dialog.fields.map(renderInput).slice(0, SLACK_LIMITS.blocksPerModal),
+  };
+}
+
+/** Said under a secret field: Slack has no masked input, so whoever sees the screen sees what is typed. */
+export const UNMASKED_NOTICE = 'Slack does not hide what you type here: make sure nobody is looking at your screen.';
+
+function renderInput(field: DialogField): slack.InputBlock {
+  const ids = { block_id: clipText(field.name, SLACK_LIMITS.blockIdLength), action_id: clipText(field.name, SLACK_LIMITS.actionIdLength) };
+  const placeholder = field.placeholder === undefined ? {} : { placeholder: plainText(field.placeholder, SLACK_LIMITS.placeholderLength) };
+  const block = { type: 'input' as const, block_id: ids.block_id, label: plainText(field.label, SLACK_LIMITS.inputLabelLength) };
+  if (field.kind === 'select') {
+    const options = field.options.slice(0, SLACK_LIMITS.selectOptions).map((option) => ({
+      text: plainText(option.label, SLACK_LIMITS.optionTextLength),
+      value: clipText(option.value, SLACK_LIMITS.optionValueLength),
+    }));
+    return { ...block, element: { type: 'static_select', action_id: ids.action_id, options, ...placeholder } };
+  }
+  return {
+    ...block,
+    ...(field.kind === 'secret' ? { hint: plainText(UNMASKED_NOTICE, SLACK_LIMITS.inputHintLength) } : {}),
+    element: {
+      type: 'plain_text_input',
+      action_id: ids.action_id,
+      multiline: field.kind === 'text' && field.multiline === true,
+      max_length: field.maxLength,
+      ...(field.minLength === undefined ? {} : { min_length: field.minLength }),
+      ...placeholder,
+    },
   };
 }
 

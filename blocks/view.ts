@@ -35,25 +35,55 @@ export interface Button {
   actionId: ActionId;
   label: string;
   style?: 'primary' | 'danger';
-  /** What the button is about: an environment id. Never a user or a role: the acting user comes from the platform. */
+  /**
+   * The id of what the button acts on (an environment, an invitation, a cloud key: each action says which), parsed
+   * and checked by its action. Never a user or a role: the acting user comes from the platform.
+   */
   value: string;
 }
 
+/** Dialog ids, like button ids: letters and digits only. */
+export const DIALOG_IDS = ['rejectReason'] as const;
+export type DialogId = (typeof DIALOG_IDS)[number];
+
 /** A modal asking for input (the reject reason): Slack `views.open`, Mattermost interactive dialog. */
 export interface DialogView {
-  callbackId: 'rejectReason';
+  callbackId: DialogId;
   title: string;
   submitLabel: string;
-  /** Carried through the dialog and back on submission (an environment id). */
+  /** Carried through the dialog and back on submission: the id of what it is about, as a button's value is. */
   value: string;
   fields: DialogField[];
 }
 
-export interface DialogField {
+export type DialogField = TextField | SelectField | SecretField;
+
+interface FieldBase {
+  /** The key of the field's value in the submission. */
   name: string;
   label: string;
   placeholder?: string;
+}
+
+export interface TextField extends FieldBase {
+  kind: 'text';
   multiline?: boolean;
+  minLength?: number;
+  maxLength: number;
+}
+
+/** One choice among options; the submission carries the chosen option's value. */
+export interface SelectField extends FieldBase {
+  kind: 'select';
+  options: { label: string; value: string }[];
+}
+
+/**
+ * Text that must not be shown (a cloud key's secret). Mattermost masks it as a password field; Slack has no masked
+ * input, so the field says it is not masked. Its value is never logged, audited or shown back.
+ */
+export interface SecretField extends FieldBase {
+  kind: 'secret';
   minLength?: number;
   maxLength: number;
 }
@@ -64,3 +94,8 @@ export function mention(user: Pick<UserRef, 'id' | 'name'>): string {
 }
 
 export const MENTION_PATTERN = /<@([A-Za-z0-9._-]+)\|([^<>|]*)>/g;
+
+/** A view that says nothing: the answer's other parts (a dialog, an edited message) say it all, so doors post nothing. */
+export function isEmptyView(view: View): boolean {
+  return view.text.trim() === '' && view.blocks.length === 0;
+}

@@ -40,7 +40,8 @@ export function assertTextLength(text: string): string {
 
 /**
  * Splits command text into tokens: whitespace separates, a quote at the start of a token (or right after `=` in
- * `--flag=`) keeps spaces together until its closing quote. Works on code points, so any Unicode text is safe.
+ * `--flag=`) keeps spaces together until its closing quote, and so does a mention token. Works on code points, so any
+ * Unicode text is safe.
  */
 export function tokenize(text: string): Token[] {
   const characters = [...assertTextLength(text)];
@@ -64,6 +65,15 @@ function readToken(characters: string[], start: number): { token: Token; next: n
   let index = start;
   while (index < characters.length && !SPACE.test(characters[index]!)) {
     const character = characters[index]!;
+    if (index === start && character === '<' && characters[index + 1] === '@') {
+      // A mention token (`<@U123|Ann Lee>`) is one word, whatever its name holds.
+      const end = characters.indexOf('>', index);
+      if (end !== -1) {
+        text += characters.slice(index, end + 1).join('');
+        index = end + 1;
+        continue;
+      }
+    }
     const closers = quoteClosers(character);
     if (closers && (index === start || (text.endsWith('=') && FLAG_PREFIX.test(text)))) {
       const end = characters.findIndex((candidate, position) => position > index && closers.has(candidate));

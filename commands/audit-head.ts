@@ -1,8 +1,8 @@
-import { emptyLogView, headPublishedView } from '../blocks/views/audit-head.js';
-import { publishChainHead } from '../src/audit/head.js';
+import { emptyLogView, headPublishedView } from '../blocks/views/audit.js';
 import type { Reply } from '../src/chat/types.js';
 import { canVerifyAudit } from '../src/domain/policy.js';
 import { AppError } from '../src/errors.js';
+import { publishChainHead } from '../workflows/audit-head.js';
 import { roleOf } from '../workflows/roles.js';
 import { clip, parseArgs } from './args.js';
 import { badArguments, withUsage, type HandlerContext } from './context.js';

@@ -1,19 +1,19 @@
-import { verifyStartedView } from '../blocks/views/audit-verify.js';
-import type { ChainHead } from '../src/audit/verify.js';
+import type { ChainHeadModel } from '../blocks/models.js';
+import { verifyStartedView } from '../blocks/views/audit.js';
 import type { Reply } from '../src/chat/types.js';
 import { canVerifyAudit } from '../src/domain/policy.js';
 import { AppError } from '../src/errors.js';
-import { jobIds } from '../src/queue/catalog.js';
+import { requestAuditVerify } from '../workflows/audit-verify.js';
 import { roleOf } from '../workflows/roles.js';
 import { clip, parseArgs } from './args.js';
-import { badArguments, withUsage, type HandlerContext } from './context.js';
+import { badArguments, requesterOf, withUsage, type HandlerContext } from './context.js';
 import { AUDIT_USAGE } from './usage.js';
 
 /** `<id>:<hash>` as the audit channel shows it: a positive entry id and a 64-digit hex SHA-256. */
 const HEAD = /^#?(\d{1,15}):([0-9a-f]{64})$/i;
 
 /** `/audit verify [--head <id>:<hash>]`. */
-export function parseVerifyArgs(text: string): { head?: ChainHead } {
+export function parseVerifyArgs(text: string): { head?: ChainHeadModel } {
   const line = AUDIT_USAGE.verify;
   return withUsage(line, () => {
     const { positionals, flags } = parseArgs(text, { head: { kind: 'value', example: '1234:<64 hex digits>' } });
@@ -40,19 +40,6 @@ export async function runAuditVerify(ctx: HandlerContext, text: string): Promise
   }
   const { head } = parseVerifyArgs(text);
   if (head) ctx.audit.details.head = head;
-  await s.jobs.add(
-    'audit-verify',
-    {
-      requestedBy: {
-        requestId: invocation.requestId,
-        platform: invocation.platform,
-        userId: invocation.user.id,
-        userName: invocation.user.name,
-        channelId: invocation.channelId,
-      },
-      ...(head ? { head } : {}),
-    },
-    { jobId: jobIds.auditVerify(invocation.requestId) },
-  );
+  await requestAuditVerify(s, requesterOf(invocation), head);
   return { view: verifyStartedView(head) };
 }

@@ -5,7 +5,7 @@ import { clip, isSubcommand, splitSubcommand } from './args.js';
 import { runAuditExport } from './audit-export.js';
 import { runAuditHead } from './audit-head.js';
 import { runAuditVerify } from './audit-verify.js';
-import type { HandlerContext } from './context.js';
+import type { CommandContext } from './context.js';
 import { AUDIT_SUBCOMMANDS, AUDIT_USAGE, type AuditSubcommand } from './usage.js';
 
 const FOOTER = 'Dates are UTC and inclusive: --to 2026-11-26 includes the whole day. --type takes a category or an event, comma-separated.';
@@ -14,7 +14,7 @@ function auditHelp(): Reply {
   return { view: helpView({ title: 'Audit log commands', entries: AUDIT_SUBCOMMANDS.map((name) => AUDIT_USAGE[name]), footer: FOOTER }) };
 }
 
-const AUDIT_HANDLERS: Readonly<Record<AuditSubcommand, (ctx: HandlerContext, text: string) => Reply | Promise<Reply>>> = {
+const AUDIT_HANDLERS: Readonly<Record<AuditSubcommand, (ctx: CommandContext, text: string) => Reply | Promise<Reply>>> = {
   help: () => auditHelp(),
   export: runAuditExport,
   verify: runAuditVerify,
@@ -22,7 +22,7 @@ const AUDIT_HANDLERS: Readonly<Record<AuditSubcommand, (ctx: HandlerContext, tex
 };
 
 /** `/audit <sub-command> …`; `/audit` alone shows its help. */
-export async function runAuditCommand(ctx: HandlerContext, text: string): Promise<Reply> {
+export async function runAuditCommand(ctx: CommandContext, text: string): Promise<Reply> {
   const { word, rest } = splitSubcommand(text);
   if (word === '') return auditHelp();
   const subcommand = word.toLowerCase();

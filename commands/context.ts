@@ -1,10 +1,9 @@
 import type { View } from '../blocks/view.js';
-import type { Invocation } from '../src/chat/types.js';
-import type { EnvironmentRow } from '../src/db/schema/environments.js';
-import type { UserRef } from '../src/domain/users.js';
+import type { CommandInvocation, Invocation } from '../src/chat/types.js';
 import { AppError, isAppError } from '../src/errors.js';
 import type { Logger } from '../src/log.js';
 import type { Services } from '../src/services.js';
+import type { AuditRequester } from '../workflows/audit-verify.js';
 import { usageHint, type UsageLine } from './usage.js';
 
 /** What the handler learned that belongs in the invocation's audit entry, filled in as soon as it is known. */
@@ -21,9 +20,18 @@ export interface HandlerContext<I extends Invocation = Invocation> {
   audit: AuditNotes;
 }
 
-/** An environment's owner, for the policy checks that compare users. */
-export function ownerRef(env: Pick<EnvironmentRow, 'platform' | 'ownerId'>): Pick<UserRef, 'platform' | 'id'> {
-  return { platform: env.platform, id: env.ownerId };
+/** What a slash command's handler gets. */
+export type CommandContext = HandlerContext<CommandInvocation>;
+
+/** Who asked, for work that answers later by DM (audit exports and checks). */
+export function requesterOf(invocation: Invocation): AuditRequester {
+  return {
+    requestId: invocation.requestId,
+    platform: invocation.platform,
+    userId: invocation.user.id,
+    userName: invocation.user.name,
+    channelId: invocation.channelId,
+  };
 }
 
 /**

@@ -3,9 +3,9 @@ import type { Reply } from '../src/chat/types.js';
 import { canTransition, describeState } from '../src/domain/lifecycle.js';
 import { canActOnEnvironment } from '../src/domain/policy.js';
 import { AppError } from '../src/errors.js';
-import { getEnvironment } from '../workflows/queries.js';
+import { getEnvironment, ownerOf } from '../workflows/environment-queries.js';
 import { roleOf } from '../workflows/roles.js';
-import { environmentResource, ownerRef, type HandlerContext } from './context.js';
+import { environmentResource, type HandlerContext } from './context.js';
 import { parseSingleEnvId } from './env-status.js';
 import { ENV_USAGE } from './usage.js';
 
@@ -15,14 +15,14 @@ export function parseDestroyArgs(text: string): { envId: string } {
 
 /**
  * The confirmation with `Destroy now` / `Cancel`, for the command and the Destroy button. Nothing is destroyed here;
- * what the destroy itself would refuse (someone else's lab, one that cannot be destroyed now) is refused now rather
+ * what the destroy itself would refuse (someone else's environment, one that cannot be destroyed now) is refused now rather
  * than after the click. The destroy re-checks everything when confirmed.
  */
 export async function destroyConfirmation(ctx: HandlerContext, envId: string): Promise<Reply> {
   const { s, invocation } = ctx;
   ctx.audit.resource = environmentResource(envId);
   const env = await getEnvironment(s, envId);
-  if (!canActOnEnvironment(await roleOf(s, invocation.user), invocation.user, ownerRef(env))) {
+  if (!canActOnEnvironment(await roleOf(s, invocation.user), invocation.user, ownerOf(env))) {
     throw new AppError('not_owner', `${envId} belongs to ${env.ownerName}; only its owner or an admin can destroy it.`);
   }
   if (env.state === 'destroying') throw new AppError('not_destroyable', `${envId} is already being destroyed.`);

@@ -1,6 +1,6 @@
 import { envListView } from '../blocks/views/env-list.js';
 import type { Reply } from '../src/chat/types.js';
-import { listEnvironments } from '../workflows/queries.js';
+import { listEnvironments } from '../workflows/environment-queries.js';
 import { clip, parseArgs } from './args.js';
 import { badArguments, withUsage, type HandlerContext } from './context.js';
 import { ENV_USAGE } from './usage.js';

@@ -3,7 +3,7 @@ import type { Reply } from '../src/chat/types.js';
 import { parseDuration } from '../src/domain/durations.js';
 import { checkRequestedTtl } from '../src/domain/policy.js';
 import type { Preset, PresetCatalog } from '../src/domain/presets.js';
-import { parseLabName } from '../src/domain/lab-name.js';
+import { parseEnvironmentName } from '../src/domain/environment-name.js';
 import { requestEnvironment } from '../workflows/request.js';
 import { clip, parseArgs, type FlagSpec } from './args.js';
 import { badArguments, environmentResource, withUsage, type HandlerContext } from './context.js';
@@ -35,7 +35,7 @@ export function parseRequestArgs(text: string, options: RequestParseOptions): Re
     const ttlSeconds = typeof ttl === 'string' ? parseDuration(ttl) : undefined;
     if (ttlSeconds !== undefined) checkRequestedTtl(ttlSeconds, preset, options.minTtlSeconds);
     const name = flags.get('name');
-    return { preset, ttlSeconds, name: typeof name === 'string' ? parseLabName(name) : undefined };
+    return { preset, ttlSeconds, name: typeof name === 'string' ? parseEnvironmentName(name) : undefined };
   });
 }
 

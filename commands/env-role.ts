@@ -1,75 +1,38 @@
 import { roleChangedView } from '../blocks/views/role-changed.js';
-import type { Reply } from '../src/chat/types.js';
-import { parseRole, userKey, type Platform, type Role } from '../src/domain/users.js';
-import { AppError } from '../src/errors.js';
+import type { MentionedUser, Reply } from '../src/chat/types.js';
+import { parseRole, userKey, type Role } from '../src/domain/users.js';
 import { setRole } from '../workflows/roles.js';
 import { clip, parseArgs } from './args.js';
-import { badArguments, withUsage, type HandlerContext } from './context.js';
-import { roleUsage } from './usage.js';
-
-/** Platform user ids: Slack `U…`/`W…`; Mattermost 26 lowercase letters and digits. */
-const USER_ID: Readonly<Record<Platform, RegExp>> = {
-  slack: /^[UW][A-Z0-9]{2,20}$/,
-  mattermost: /^[a-z0-9]{26}$/,
-};
-/** Slack's escaped mention: `<@U123>` or `<@U123|name>`. */
-const SLACK_MENTION = /^<@([A-Za-z0-9]+)(?:\|([^<>|]*))?>$/;
-
-export interface RoleTarget {
-  id: string;
-  name?: string;
-}
+import { badArguments, withUsage, type CommandContext } from './context.js';
+import { mentionedPerson } from './mentions.js';
+import { ENV_USAGE } from './usage.js';
 
 export interface RoleArgs {
-  target: RoleTarget;
+  target: MentionedUser;
   role: Role;
 }
 
-/** `/env role <@user or user id> <admin|approver|member>`. */
-export function parseRoleArgs(text: string, platform: Platform): RoleArgs {
-  const line = roleUsage(platform);
+/** `/env role <@user> <admin|approver|member>`: the user is a mention the door resolved. */
+export function parseRoleArgs(text: string, mentions?: readonly MentionedUser[]): RoleArgs {
+  const line = ENV_USAGE.role;
   return withUsage(line, () => {
     const { positionals } = parseArgs(text, {});
     const [targetText, roleText, extra] = positionals;
-    if (targetText === undefined) throw badArguments('Whose role? Name the user first.', line);
-    const target = parseRoleTarget(targetText, platform);
+    if (targetText === undefined) throw badArguments('Whose role? Mention the user first.', line);
+    const target = mentionedPerson(targetText, mentions);
     if (roleText === undefined) throw badArguments('Which role? admin, approver or member.', line);
     if (extra !== undefined) throw badArguments(`Unexpected "${clip(extra)}": give one user and one role.`, line);
     return { target, role: parseRole(roleText) };
   });
 }
 
-/** The user a role command is about, from a Slack mention or a raw platform user id. */
-export function parseRoleTarget(text: string, platform: Platform): RoleTarget {
-  const mention = platform === 'slack' ? SLACK_MENTION.exec(text) : null;
-  const id = mention ? mention[1]! : text;
-  if (USER_ID[platform].test(id)) {
-    const name = mention?.[2]?.trim();
-    return name ? { id, name } : { id };
-  }
-  if (text.startsWith('@')) {
-    throw new AppError(
-      'user_id_required',
-      platform === 'slack'
-        ? `"${clip(text)}" is a name, not a user: pick the user from Slack’s mention menu so their id is sent, or give their user id (U…).`
-        : `"${clip(text)}" is a username, and Mattermost does not send user ids with it: give the 26-character user id instead (System Console → Users shows it).`,
-    );
-  }
-  throw new AppError(
-    'invalid_user',
-    platform === 'slack'
-      ? `"${clip(text)}" is neither a mention nor a Slack user id (U…).`
-      : `"${clip(text)}" is not a Mattermost user id (26 lowercase letters and digits).`,
-  );
-}
-
-export async function runRole(ctx: HandlerContext, text: string): Promise<Reply> {
+export async function runRole(ctx: CommandContext, text: string): Promise<Reply> {
   const { s, invocation } = ctx;
-  const { target, role } = parseRoleArgs(text, invocation.platform);
+  const { target, role } = parseRoleArgs(text, invocation.mentions);
   ctx.audit.resource = { type: 'member', id: userKey({ platform: invocation.platform, id: target.id }) };
   const result = await setRole(s, {
     actor: invocation.user,
-    target: { platform: invocation.platform, ...target },
+    target: { platform: invocation.platform, id: target.id, name: target.name },
     role,
     requestId: invocation.requestId,
     channelId: invocation.channelId,

@@ -1,7 +1,7 @@
 import type { Reply } from '../src/chat/types.js';
 import { AppError } from '../src/errors.js';
 import { clip, isSubcommand, splitSubcommand } from './args.js';
-import type { HandlerContext } from './context.js';
+import type { CommandContext } from './context.js';
 import { runDestroy } from './env-destroy.js';
 import { runExtend } from './env-extend.js';
 import { envHelp, envUsageList } from './env-help.js';
@@ -12,10 +12,10 @@ import { runRole } from './env-role.js';
 import { runStatus } from './env-status.js';
 import { ENV_SUBCOMMANDS, type EnvSubcommand } from './usage.js';
 
-type SubcommandHandler = (ctx: HandlerContext, text: string) => Reply | Promise<Reply>;
+type SubcommandHandler = (ctx: CommandContext, text: string) => Reply | Promise<Reply>;
 
 const ENV_HANDLERS: Readonly<Record<EnvSubcommand, SubcommandHandler>> = {
-  help: (ctx) => envHelp(ctx.invocation.platform),
+  help: () => envHelp(),
   presets: runPresets,
   request: runRequest,
   list: runList,
@@ -26,13 +26,12 @@ const ENV_HANDLERS: Readonly<Record<EnvSubcommand, SubcommandHandler>> = {
 };
 
 /** `/env <sub-command> …`; `/env` alone shows the help. */
-export async function runEnvCommand(ctx: HandlerContext, text: string): Promise<Reply> {
+export async function runEnvCommand(ctx: CommandContext, text: string): Promise<Reply> {
   const { word, rest } = splitSubcommand(text);
-  const platform = ctx.invocation.platform;
-  if (word === '') return envHelp(platform);
+  if (word === '') return envHelp();
   const subcommand = word.toLowerCase();
   if (!isSubcommand(ENV_SUBCOMMANDS, subcommand)) {
-    throw new AppError('unknown_subcommand', `There is no \`/env ${clip(word)}\`.`, { hint: `Try one of:\n${envUsageList(platform)}` });
+    throw new AppError('unknown_subcommand', `There is no \`/env ${clip(word)}\`.`, { hint: `Try one of:\n${envUsageList()}` });
   }
   ctx.audit.details.subcommand = subcommand;
   return ENV_HANDLERS[subcommand](ctx, rest);

@@ -7,11 +7,11 @@ import type { Services } from '../src/services.js';
 import { runAction, runDialog } from './actions/index.js';
 import { clip } from './args.js';
 import { runAuditCommand } from './audit.js';
-import type { AuditNotes, HandlerContext } from './context.js';
+import type { AuditNotes, CommandContext, HandlerContext } from './context.js';
 import { runEnvCommand } from './env.js';
 import { presentError } from './present-error.js';
 
-const COMMANDS: Readonly<Record<string, (ctx: HandlerContext, text: string) => Promise<Reply>>> = {
+const COMMANDS: Readonly<Record<string, (ctx: CommandContext, text: string) => Promise<Reply>>> = {
   env: runEnvCommand,
   audit: runAuditCommand,
 };
@@ -59,7 +59,7 @@ async function route(ctx: HandlerContext): Promise<Reply> {
       if (!run) {
         throw new AppError('unknown_command', `/${clip(name)} is not a command of this bot.`, { hint: 'Try `/env help`.' });
       }
-      return run(ctx, invocation.text);
+      return run({ ...ctx, invocation }, invocation.text);
     }
     case 'action':
       return runAction({ ...ctx, invocation });

@@ -34,10 +34,12 @@ export function isUnavailable(error: unknown, depth = 0): boolean {
  * The one place errors become replies. An AppError shows its message and hint; a backing service that is down says so;
  * anything else is logged in full and shown as "Something went wrong" with the request id, never with its details.
  */
-export function presentError(error: unknown, requestId: string, log: Logger): PresentedError {
+export function presentError(error: unknown, requestId: string, logger: Logger): PresentedError {
+  // Named once per line: a logger already bound to this request would otherwise repeat the field.
+  const log = logger.bindings().requestId === requestId ? logger : logger.child({ requestId });
   if (isAppError(error)) {
     const outcome = outcomeOf(error);
-    if (outcome === 'error') log.warn({ err: error, requestId, code: error.code }, 'request failed');
+    if (outcome === 'error') log.warn({ err: error, code: error.code }, 'request failed');
     return {
       outcome,
       code: error.code,
@@ -45,7 +47,7 @@ export function presentError(error: unknown, requestId: string, log: Logger): Pr
     };
   }
   if (isUnavailable(error)) {
-    log.error({ err: error, requestId }, 'backing service unavailable');
+    log.error({ err: error }, 'backing service unavailable');
     const unavailable = new AppError('unavailable', 'The service is temporarily unavailable.', { retry: true, hint: 'Try again in a minute.' });
     return {
       outcome: 'error',
@@ -53,7 +55,7 @@ export function presentError(error: unknown, requestId: string, log: Logger): Pr
       view: errorView({ message: unavailable.message, hint: unavailable.hint, requestId, tone: 'danger' }),
     };
   }
-  log.error({ err: error, requestId }, 'unexpected error');
+  log.error({ err: error }, 'unexpected error');
   return {
     outcome: 'error',
     code: 'internal',

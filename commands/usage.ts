@@ -1,6 +1,3 @@
-import { EXPORT_USAGE } from '../src/audit/filters.js';
-import type { Platform } from '../src/domain/users.js';
-
 export interface UsageLine {
   syntax: string;
   summary: string;
@@ -13,8 +10,8 @@ export type EnvSubcommand = (typeof ENV_SUBCOMMANDS)[number];
 export const AUDIT_SUBCOMMANDS = ['help', 'export', 'verify', 'head'] as const;
 export type AuditSubcommand = (typeof AUDIT_SUBCOMMANDS)[number];
 
-/** Usage of the `/env` sub-commands that read the same on every platform: the single source for help and refusals. */
-export const ENV_USAGE: Readonly<Record<Exclude<EnvSubcommand, 'role'>, UsageLine>> = {
+/** Usage of the `/env` sub-commands: the single source for help and refusals. */
+export const ENV_USAGE: Readonly<Record<EnvSubcommand, UsageLine>> = {
   help: { syntax: '/env help', summary: 'this help' },
   presets: { syntax: '/env presets', summary: 'the lab presets with their tools, TTLs and cost' },
   request: { syntax: '/env request <preset> [--ttl 8h] [--name "My lab"]', summary: 'ask for a lab from a preset' },
@@ -22,26 +19,13 @@ export const ENV_USAGE: Readonly<Record<Exclude<EnvSubcommand, 'role'>, UsageLin
   status: { syntax: '/env status <env-id>', summary: 'one lab: state, owner, endpoints, expiry, history' },
   extend: { syntax: '/env extend <env-id> <duration>', summary: 'move the expiry, e.g. /env extend env-7k2p9q 2h' },
   destroy: { syntax: '/env destroy <env-id>', summary: 'destroy a lab (asks for confirmation first)' },
+  role: { syntax: '/env role <@user> <admin|approver|member>', summary: 'set a user’s role (admins only)' },
 };
-
-/** `/env role`: Slack sends mentions with user ids; Mattermost sends only usernames, so it needs the id itself. */
-export function roleUsage(platform: Platform): UsageLine {
-  return platform === 'slack'
-    ? { syntax: '/env role <@user or user id> <admin|approver|member>', summary: 'set a user’s role (admins only)' }
-    : {
-        syntax: '/env role <user id> <admin|approver|member>',
-        summary: 'set a user’s role (admins only); give the 26-character user id, as Mattermost sends @names without ids',
-      };
-}
-
-export function envUsage(subcommand: EnvSubcommand, platform: Platform): UsageLine {
-  return subcommand === 'role' ? roleUsage(platform) : ENV_USAGE[subcommand];
-}
 
 export const AUDIT_USAGE: Readonly<Record<AuditSubcommand, UsageLine>> = {
   help: { syntax: '/audit help', summary: 'this help' },
   export: {
-    syntax: EXPORT_USAGE,
+    syntax: '/audit export [--from YYYY-MM-DD|ISO time] [--to YYYY-MM-DD|ISO time] [--type category-or-event,...] [--actor @user|user id]',
     summary: 'the audit log as CSV, sent to you by DM (admins only; the last 7 days by default)',
   },
   verify: {

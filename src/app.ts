@@ -13,7 +13,7 @@ import { createHttpServer, type HttpServer } from './http/server.js';
 import type { Logger } from './log.js';
 import { createProvisioner } from './provisioners/index.js';
 import type { Provisioner } from './provisioners/port.js';
-import type { PolicyOverrides } from './queue/policy.js';
+import type { RetryOverrides } from './queue/jobs.js';
 import { createJobQueue, type BullJobQueue } from './queue/queue.js';
 import { checkRedis, createRedis } from './queue/redis.js';
 import { startWorkers, type Workers } from './queue/workers.js';
@@ -35,7 +35,7 @@ export interface AppOptions {
   notifiers?: Notifier[];
   provisioner?: Provisioner;
   /** Tests: faster retries and stall detection. */
-  jobPolicy?: PolicyOverrides;
+  retries?: RetryOverrides;
   worker?: { lockDurationMs?: number; stalledIntervalMs?: number };
   /** Host to listen on; the default is every interface. */
   host?: string;
@@ -76,7 +76,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   await setRetentionDays(database.db, config.AUDIT_RETENTION_DAYS);
 
   const redis = createRedis(config.REDIS_URL, 'producer', log);
-  const queue = createJobQueue({ connection: redis, prefix: config.QUEUE_PREFIX, log, ...(options.jobPolicy ? { policy: options.jobPolicy } : {}) });
+  const queue = createJobQueue({ connection: redis, prefix: config.QUEUE_PREFIX, log, ...(options.retries ? { retries: options.retries } : {}) });
   const metrics = createMetrics({
     log,
     sources: { jobCounts: () => queue.jobCounts(), labCounts: labCountsFrom(database.pool) },
@@ -125,7 +125,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       log,
       onEvent: (event) => metrics.jobFinished.observe({ queue: event.queue, outcome: event.type }, event.durationMs / 1000),
       schedules: { reconcileEveryMs: config.RECONCILE_INTERVAL * 1000 },
-      ...(options.jobPolicy ? { policy: options.jobPolicy } : {}),
+      ...(options.retries ? { retries: options.retries } : {}),
       ...options.worker,
     });
     await runReconcile(services);

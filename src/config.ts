@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationListSchema, durationSchema } from './domain/durations.js';
+import { PLATFORMS, type Platform } from './domain/users.js';
 
 /**
  * Every setting of the bot, read once from the environment at start-up. This module is the only reader of
@@ -12,7 +13,12 @@ const list = z
   .transform((text) => text.split(',').map((item) => item.trim()).filter((item) => item !== ''));
 
 const userKeyList = list.pipe(
-  z.array(z.string().regex(/^(slack|mattermost):[A-Za-z0-9._-]+$/, 'each entry must look like slack:U123 or mattermost:abc123')),
+  z.array(
+    z.string().regex(
+      new RegExp(`^(${PLATFORMS.join('|')}):[A-Za-z0-9._-]+$`),
+      `each entry must be a platform (${PLATFORMS.join(', ')}) and a user id, like slack:U123 or mattermost:abc123`,
+    ),
+  ),
 );
 
 const optionalText = z.string().trim().min(1).optional();
@@ -35,7 +41,7 @@ const trustProxy = z
     return z.NEVER;
   });
 
-const envShape = z.object({
+const settingsShape = z.object({
     PORT: port.default(3000),
     TRUST_PROXY: trustProxy.default(false),
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string').optional(),
@@ -81,19 +87,19 @@ const envShape = z.object({
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export const configSchema = envShape.superRefine((env, ctx) => {
-    const require = (name: keyof typeof env, when: string) => {
-      if (env[name] === undefined || (Array.isArray(env[name]) && env[name].length === 0)) {
+export const configSchema = settingsShape.superRefine((settings, ctx) => {
+    const require = (name: keyof typeof settings, when: string) => {
+      if (settings[name] === undefined || (Array.isArray(settings[name]) && settings[name].length === 0)) {
         ctx.addIssue({ code: 'custom', path: [name], message: `is required ${when}` });
       }
     };
-    if (env.SLACK_SIGNING_SECRET || env.SLACK_BOT_TOKEN || env.SLACK_APP_TOKEN) {
+    if (settings.SLACK_SIGNING_SECRET || settings.SLACK_BOT_TOKEN || settings.SLACK_APP_TOKEN) {
       const when = 'when Slack is on (SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN or SLACK_APP_TOKEN is set)';
       require('SLACK_SIGNING_SECRET', when);
       require('SLACK_BOT_TOKEN', when);
       require('SLACK_APPROVALS_CHANNEL', when);
     }
-    if (env.MATTERMOST_URL || env.MATTERMOST_BOT_TOKEN) {
+    if (settings.MATTERMOST_URL || settings.MATTERMOST_BOT_TOKEN) {
       const when = 'when Mattermost is on (MATTERMOST_URL or MATTERMOST_BOT_TOKEN is set)';
       require('MATTERMOST_URL', when);
       require('MATTERMOST_BOT_TOKEN', when);
@@ -101,8 +107,8 @@ export const configSchema = envShape.superRefine((env, ctx) => {
       require('MATTERMOST_APPROVALS_CHANNEL', when);
       require('PUBLIC_URL', when);
     }
-    if (env.PROVISIONER === 'pulumi') {
-      if (!env.PULUMI_CONFIG_PASSPHRASE && !env.PULUMI_SECRETS_PROVIDER) {
+    if (settings.PROVISIONER === 'pulumi') {
+      if (!settings.PULUMI_CONFIG_PASSPHRASE && !settings.PULUMI_SECRETS_PROVIDER) {
         ctx.addIssue({
           code: 'custom',
           path: ['PULUMI_CONFIG_PASSPHRASE'],
@@ -113,32 +119,42 @@ export const configSchema = envShape.superRefine((env, ctx) => {
     }
   });
 
+/** Each platform's settings, undefined when it is off. */
 export type Config = z.infer<typeof configSchema> & {
   slack: SlackConfig | undefined;
   mattermost: MattermostConfig | undefined;
+  sandbox: SandboxConfig;
 };
 
-export interface SlackConfig {
-  signingSecret: string;
-  botToken: string;
-  appToken: string | undefined;
-  apiUrl: string;
+/** Where a platform's shared messages go: approval cards, and the daily audit chain head when there is a channel. */
+export interface ChatChannels {
   approvalsChannel: string;
   auditChannel: string | undefined;
 }
 
-export interface MattermostConfig {
+/** The in-process chat needs no settings: its channels are its own. */
+export type SandboxConfig = ChatChannels;
+
+/** The sandbox's approvals channel; it has no audit channel (its chat lives and dies with the process). */
+export const SANDBOX_CHANNELS: SandboxConfig = { approvalsChannel: 'lab-approvals', auditChannel: undefined };
+
+export interface SlackConfig extends ChatChannels {
+  signingSecret: string;
+  botToken: string;
+  appToken: string | undefined;
+  apiUrl: string;
+}
+
+export interface MattermostConfig extends ChatChannels {
   url: string;
   botToken: string;
   commandTokens: string[];
-  approvalsChannel: string;
-  auditChannel: string | undefined;
   publicUrl: string;
   actionSecret: string;
 }
 
 /** The variable names the schema knows, for docs and the docker-compose check. */
-export const CONFIG_VARIABLES = Object.keys(envShape.shape) as (keyof typeof envShape.shape)[];
+export const CONFIG_VARIABLES = Object.keys(settingsShape.shape) as (keyof typeof settingsShape.shape)[];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -150,21 +166,21 @@ export class ConfigError extends Error {
 /** Parses the environment; throws a ConfigError whose lines each name the variable at fault. Empty strings count as unset. */
 export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
   const known = new Set<string>(CONFIG_VARIABLES);
-  const env = Object.fromEntries(
+  const variables = Object.fromEntries(
     Object.entries(source).filter(([name, value]) => known.has(name) && value !== undefined && value !== ''),
   );
-  const parsed = configSchema.safeParse(env);
+  const parsed = configSchema.safeParse(variables);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? 'configuration');
-        const shown = name in env && !/SECRET|TOKEN|PASSPHRASE/.test(name) ? ` (got "${withoutCredentials(env[name])}")` : '';
+        const shown = name in variables && !/SECRET|TOKEN|PASSPHRASE/.test(name) ? ` (got "${withoutCredentials(variables[name])}")` : '';
         return `${name}${shown}: ${issue.message}`;
       }),
     );
   }
   const value = parsed.data;
-  return { ...value, slack: slackConfig(value), mattermost: mattermostConfig(value) };
+  return { ...value, slack: slackConfig(value), mattermost: mattermostConfig(value), sandbox: SANDBOX_CHANNELS };
 }
 
 /** Connection strings may carry a password (postgres://user:secret@host): never echo it. */
@@ -172,37 +188,37 @@ export function withoutCredentials(text: string | undefined): string {
   return (text ?? '').replace(/\/\/\S*@/g, '//***@');
 }
 
-type ParsedEnv = z.infer<typeof configSchema>;
+type ParsedSettings = z.infer<typeof configSchema>;
 
-function slackConfig(env: ParsedEnv): SlackConfig | undefined {
-  if (!env.SLACK_SIGNING_SECRET || !env.SLACK_BOT_TOKEN || !env.SLACK_APPROVALS_CHANNEL) return undefined;
+function slackConfig(settings: ParsedSettings): SlackConfig | undefined {
+  if (!settings.SLACK_SIGNING_SECRET || !settings.SLACK_BOT_TOKEN || !settings.SLACK_APPROVALS_CHANNEL) return undefined;
   return {
-    signingSecret: env.SLACK_SIGNING_SECRET,
-    botToken: env.SLACK_BOT_TOKEN,
-    appToken: env.SLACK_APP_TOKEN,
-    apiUrl: env.SLACK_API_URL.endsWith('/') ? env.SLACK_API_URL : `${env.SLACK_API_URL}/`,
-    approvalsChannel: env.SLACK_APPROVALS_CHANNEL,
-    auditChannel: env.SLACK_AUDIT_CHANNEL,
+    signingSecret: settings.SLACK_SIGNING_SECRET,
+    botToken: settings.SLACK_BOT_TOKEN,
+    appToken: settings.SLACK_APP_TOKEN,
+    apiUrl: settings.SLACK_API_URL.endsWith('/') ? settings.SLACK_API_URL : `${settings.SLACK_API_URL}/`,
+    approvalsChannel: settings.SLACK_APPROVALS_CHANNEL,
+    auditChannel: settings.SLACK_AUDIT_CHANNEL,
   };
 }
 
-function mattermostConfig(env: ParsedEnv): MattermostConfig | undefined {
-  if (!env.MATTERMOST_URL || !env.MATTERMOST_BOT_TOKEN || !env.MATTERMOST_APPROVALS_CHANNEL || !env.PUBLIC_URL) {
+function mattermostConfig(settings: ParsedSettings): MattermostConfig | undefined {
+  if (!settings.MATTERMOST_URL || !settings.MATTERMOST_BOT_TOKEN || !settings.MATTERMOST_APPROVALS_CHANNEL || !settings.PUBLIC_URL) {
     return undefined;
   }
   return {
-    url: env.MATTERMOST_URL.replace(/\/+$/, ''),
-    botToken: env.MATTERMOST_BOT_TOKEN,
-    commandTokens: env.MATTERMOST_COMMAND_TOKENS,
-    approvalsChannel: env.MATTERMOST_APPROVALS_CHANNEL,
-    auditChannel: env.MATTERMOST_AUDIT_CHANNEL,
-    publicUrl: env.PUBLIC_URL.replace(/\/+$/, ''),
+    url: settings.MATTERMOST_URL.replace(/\/+$/, ''),
+    botToken: settings.MATTERMOST_BOT_TOKEN,
+    commandTokens: settings.MATTERMOST_COMMAND_TOKENS,
+    approvalsChannel: settings.MATTERMOST_APPROVALS_CHANNEL,
+    auditChannel: settings.MATTERMOST_AUDIT_CHANNEL,
+    publicUrl: settings.PUBLIC_URL.replace(/\/+$/, ''),
     // Without a dedicated secret the button HMAC key is derived from the bot token, which is secret too.
-    actionSecret: env.MATTERMOST_ACTION_SECRET ?? `mm-actions:${env.MATTERMOST_BOT_TOKEN}`,
+    actionSecret: settings.MATTERMOST_ACTION_SECRET ?? `mm-actions:${settings.MATTERMOST_BOT_TOKEN}`,
   };
 }
 
-/** The channel where a platform's approval cards go, when that platform is on. */
-export function approvalsChannelFor(config: Config, platform: 'slack' | 'mattermost'): string | undefined {
-  return platform === 'slack' ? config.slack?.approvalsChannel : config.mattermost?.approvalsChannel;
+/** Where a platform's approval cards and chain heads go; undefined when that platform is off. */
+export function channelsOf(config: Pick<Config, Platform>, platform: Platform): ChatChannels | undefined {
+  return config[platform];
 }

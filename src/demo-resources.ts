@@ -17,7 +17,7 @@ export interface DemoDatabase {
 }
 
 /**
- * `databaseUrl` when given (its labs and audit entries stay there). Otherwise the embedded Postgres from the npm
+ * `databaseUrl` when given (its environments and audit entries stay there). Otherwise the embedded Postgres from the npm
  * package, in its own cluster under `DATA_DIR/demo-postgres` (initialised on the first run, reused afterwards) on a
  * free port, with a fresh database for this run that is dropped at the end.
  */

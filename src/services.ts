@@ -6,7 +6,7 @@ import type { Platform } from './domain/users.js';
 import type { Notifier } from './chat/types.js';
 import type { Logger } from './log.js';
 import type { Provisioner } from './provisioners/port.js';
-import type { JobQueue } from './queue/catalog.js';
+import type { JobQueue } from './queue/jobs.js';
 
 /** Everything workflows, commands and job processors need, passed explicitly (no module-level singletons). */
 export interface Services {

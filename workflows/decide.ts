@@ -1,16 +1,18 @@
 import { eq } from 'drizzle-orm';
 import { sanitizeText } from '../src/audit/sanitize.js';
+import { userActor } from '../src/audit/types.js';
 import { decisions, type DecisionRow } from '../src/db/schema/decisions.js';
 import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
 import { describeState } from '../src/domain/lifecycle.js';
-import { formatUtc } from '../src/domain/time.js';
 import { canDecidePlans, isSameUser } from '../src/domain/policy.js';
+import { formatUtc } from '../src/domain/time.js';
 import type { UserRef } from '../src/domain/users.js';
 import { AppError } from '../src/errors.js';
-import { jobIds } from '../src/queue/catalog.js';
+import { jobIds } from '../src/queue/jobs.js';
 import type { Services } from '../src/services.js';
+import { notFound, ownerOf } from './environment-queries.js';
 import { roleOf } from './roles.js';
-import { auditEnvironment, enqueueAfterCommit, notFound, ownerOf, transition, userActor } from './support.js';
+import { auditEnvironment, enqueueAfterCommit, transition } from './state-change.js';
 
 export interface DecideInput {
   envId: string;

@@ -1,23 +1,23 @@
 import { addSeconds } from 'date-fns';
-import { progressView, threadNoteView } from '../blocks/views/notify-lab.js';
+import { progressView, threadNoteView } from '../blocks/views/lifecycle-notices.js';
 import { systemActor } from '../src/audit/types.js';
 import type { EnvironmentRow } from '../src/db/schema/environments.js';
 import type { Preset } from '../src/domain/presets.js';
 import { AppError, isAppError } from '../src/errors.js';
 import { withEnvLock } from '../src/provisioners/lock.js';
-import { JOBS, jobIds } from '../src/queue/catalog.js';
+import { JOBS, jobIds } from '../src/queue/jobs.js';
+import { isFinalAttempt, type JobRun } from '../src/queue/run-job.js';
 import type { Services } from '../src/services.js';
-import { isFinalAttempt, type JobRun } from './job-context.js';
+import { getEnvironment } from './environment-queries.js';
 import { postInThread } from './notify-thread.js';
-import { getEnvironment } from './queries.js';
-import { auditEnvironment, enqueueAfterCommit, transition } from './support.js';
+import { auditEnvironment, enqueueAfterCommit, transition } from './state-change.js';
 import { scheduleTimers } from './timers.js';
 
 const WORKER = systemActor('worker');
 
 /**
  * The deploy job: approved → deploying → running, with progress per tool in the card's thread. Safe to run again after
- * a crash: a lab found `deploying` is resumed (the provisioner is idempotent), and anything else means the work is done.
+ * a crash: an environment found `deploying` is resumed (the provisioner is idempotent), and anything else means the work is done.
  * A deploy that fails for good moves to `destroying` with reason `deploy_failed`, so what it left behind is removed.
  */
 export async function runDeploy(s: Services, envId: string, run: JobRun): Promise<void> {
@@ -78,7 +78,7 @@ async function markRunning(s: Services, env: EnvironmentRow, preset: Preset, end
     return moved;
   });
   if (!running) {
-    // Someone destroyed the lab while it deployed; the destroy job removes what was just created.
+    // Someone destroyed the environment while it deployed; the destroy job removes what was just created.
     s.log.info({ envId: env.id }, 'lab left deploying during the deploy; not marking it running');
     return;
   }

@@ -1,20 +1,20 @@
-import { progressView } from '../blocks/views/notify-lab.js';
+import { progressView } from '../blocks/views/lifecycle-notices.js';
 import { systemActor } from '../src/audit/types.js';
 import type { EnvironmentRow } from '../src/db/schema/environments.js';
 import { withEnvLock } from '../src/provisioners/lock.js';
-import { JOBS, jobIds, type NotifyEvent } from '../src/queue/catalog.js';
+import { JOBS, jobIds, type NotifyEvent } from '../src/queue/jobs.js';
+import { isFinalAttempt, type JobRun } from '../src/queue/run-job.js';
 import type { Services } from '../src/services.js';
 import { failureReasonOf, presetOf } from './deploy.js';
-import { isFinalAttempt, type JobRun } from './job-context.js';
+import { getEnvironment } from './environment-queries.js';
 import { postInThread } from './notify-thread.js';
-import { getEnvironment } from './queries.js';
-import { auditEnvironment, enqueueAfterCommit, transition } from './support.js';
+import { auditEnvironment, enqueueAfterCommit, transition } from './state-change.js';
 
 const WORKER = systemActor('worker');
 
 /**
- * The destroy job: removes a lab's resources and settles it as `destroyed` (or `deploy_failed` when it was the cleanup
- * of a failed deploy). Runs only for labs in `destroying`, so replays are no-ops. A destroy that fails for good ends in
+ * The destroy job: removes an environment's resources and settles it as `destroyed` (or `deploy_failed` when it was the cleanup
+ * of a failed deploy). Runs only for environments in `destroying`, so replays are no-ops. A destroy that fails for good ends in
  * `destroy_failed`, and the owner and admins are told.
  */
 export async function runDestroy(s: Services, envId: string, run: JobRun): Promise<void> {

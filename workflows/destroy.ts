@@ -1,12 +1,14 @@
+import { userActor } from '../src/audit/types.js';
 import type { EnvironmentRow } from '../src/db/schema/environments.js';
 import { describeState, type EnvState } from '../src/domain/lifecycle.js';
 import { canActOnEnvironment } from '../src/domain/policy.js';
 import type { UserRef } from '../src/domain/users.js';
 import { AppError } from '../src/errors.js';
-import { jobIds } from '../src/queue/catalog.js';
+import { jobIds } from '../src/queue/jobs.js';
 import type { Services } from '../src/services.js';
+import { lockEnvironment, ownerOf } from './environment-queries.js';
 import { roleOf } from './roles.js';
-import { auditEnvironment, enqueueAfterCommit, lockEnvironment, ownerOf, transition, userActor } from './support.js';
+import { auditEnvironment, enqueueAfterCommit, transition } from './state-change.js';
 import { cancelTimers } from './timers.js';
 
 export interface DestroyInput {
@@ -16,7 +18,7 @@ export interface DestroyInput {
   channelId?: string;
 }
 
-/** States a person can destroy from: a lab being deployed or running, or one whose destroy failed (try again). */
+/** States a person can destroy from: an environment being deployed or running, or one whose destroy failed (try again). */
 const DESTROYABLE: readonly EnvState[] = ['deploying', 'running', 'destroy_failed'];
 
 /** The owner or an admin starts a destroy; the destroy job does the work. */

@@ -1,15 +1,16 @@
 import { systemActor } from '../src/audit/types.js';
 import { decisions } from '../src/db/schema/decisions.js';
 import type { EnvironmentRow } from '../src/db/schema/environments.js';
-import type { JobPayload } from '../src/queue/catalog.js';
-import { jobIds } from '../src/queue/catalog.js';
+import type { JobPayload } from '../src/queue/jobs.js';
+import { jobIds } from '../src/queue/jobs.js';
 import type { Services } from '../src/services.js';
 import { startDestroyJob } from './destroy.js';
-import { auditEnvironment, enqueueAfterCommit, lockEnvironment, transition } from './support.js';
+import { lockEnvironment } from './environment-queries.js';
+import { auditEnvironment, enqueueAfterCommit, transition } from './state-change.js';
 
 const TIMER = systemActor('timer');
 
-/** The expiry job: a running lab whose expiry is still the one this job was set for is destroyed. */
+/** The expiry job: a running environment whose expiry is still the one this job was set for is destroyed. */
 export async function runExpire(s: Services, payload: JobPayload<'expire'>): Promise<void> {
   const destroying = await s.db.transaction(async (tx): Promise<EnvironmentRow | undefined> => {
     const env = await lockEnvironment(tx, payload.envId);

@@ -1,5 +1,6 @@
 import { addSeconds } from 'date-fns';
 import { sql, eq } from 'drizzle-orm';
+import { userActor } from '../src/audit/types.js';
 import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
 import { formatDuration } from '../src/domain/durations.js';
 import { describeState } from '../src/domain/lifecycle.js';
@@ -8,8 +9,9 @@ import { formatUtc } from '../src/domain/time.js';
 import type { UserRef } from '../src/domain/users.js';
 import { AppError } from '../src/errors.js';
 import type { Services } from '../src/services.js';
+import { lockEnvironment, ownerOf } from './environment-queries.js';
 import { roleOf } from './roles.js';
-import { auditEnvironment, enqueueAfterCommit, lockEnvironment, ownerOf, userActor } from './support.js';
+import { auditEnvironment, enqueueAfterCommit } from './state-change.js';
 import { cancelTimers, scheduleTimers } from './timers.js';
 
 export interface ExtendInput {
@@ -20,7 +22,7 @@ export interface ExtendInput {
   channelId?: string;
 }
 
-/** Moves a running lab's expiry later, never past its maximum lifetime (running since + the preset's max TTL). */
+/** Moves a running environment's expiry later, never past its maximum lifetime (running since + the preset's max TTL). */
 export async function extendEnvironment(s: Services, input: ExtendInput): Promise<EnvironmentRow> {
   const role = await roleOf(s, input.actor);
   const { before, after } = await s.db.transaction(async (tx) => {

@@ -4,7 +4,7 @@ import type { Services } from '../src/services.js';
 
 /**
  * Posts into the approval card's thread. Best effort: progress notes must never fail a deploy or a destroy, so errors
- * are logged and swallowed. Labs whose card was never posted (platform off) get no thread notes.
+ * are logged and swallowed. Environments whose card was never posted (platform off) get no thread notes.
  */
 export async function postInThread(s: Services, env: EnvironmentRow, view: View): Promise<void> {
   const notifier = s.notifiers.find(env.platform);

@@ -1,20 +1,20 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { approvalCardView, decisionLine } from '../blocks/views/approval-card.js';
 import {
-  decisionDmView, destroyFailedView, labDestroyedView, labFailedView, labReadyView, threadNoteView,
-} from '../blocks/views/notify-lab.js';
+  decisionDmView, destroyFailedView, environmentDestroyedView, environmentFailedView, environmentReadyView, threadNoteView,
+} from '../blocks/views/lifecycle-notices.js';
 import type { View } from '../blocks/view.js';
-import { approvalsChannelFor } from '../src/config.js';
+import { channelsOf } from '../src/config.js';
 import { decisions, type DecisionRow } from '../src/db/schema/decisions.js';
 import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
 import type { Preset } from '../src/domain/presets.js';
 import { AppError } from '../src/errors.js';
-import type { JobPayload } from '../src/queue/catalog.js';
+import type { JobPayload } from '../src/queue/jobs.js';
 import type { Notifier } from '../src/chat/types.js';
 import type { Services } from '../src/services.js';
 import { presetOf } from './deploy.js';
 import { postInThread } from './notify-thread.js';
-import { countActive, getEnvironment } from './queries.js';
+import { countActive, getEnvironment } from './environment-queries.js';
 import { usersWithRole } from './roles.js';
 
 /**
@@ -35,15 +35,15 @@ export async function runNotify(s: Services, payload: JobPayload<'notify'>): Pro
       return announceDecision(s, notifier, env, preset);
     case 'deployment.completed':
       await postInThread(s, env, threadNoteView(`${env.id} is running.`));
-      await notifier.dm(env.ownerId, labReadyView(env, preset));
+      await notifier.dm(env.ownerId, environmentReadyView(env, preset));
       return;
     case 'deployment.failed':
       await postInThread(s, env, threadNoteView(`${env.id} failed to deploy: ${env.failureReason ?? 'unknown error'}. Cleaning up.`));
-      await notifier.dm(env.ownerId, labFailedView(env, preset));
+      await notifier.dm(env.ownerId, environmentFailedView(env, preset));
       return;
     case 'destroy.completed':
       await postInThread(s, env, threadNoteView(`${env.id} is destroyed.`));
-      await notifier.dm(env.ownerId, labDestroyedView(env, preset));
+      await notifier.dm(env.ownerId, environmentDestroyedView(env, preset));
       return;
     case 'destroy.failed':
       return alertDestroyFailed(s, notifier, env, destroyFailedView(env, preset));
@@ -52,7 +52,7 @@ export async function runNotify(s: Services, payload: JobPayload<'notify'>): Pro
 
 async function postApprovalCard(s: Services, notifier: Notifier, env: EnvironmentRow, preset: Preset): Promise<void> {
   if (env.approvalCard) return;
-  const channel = approvalsChannelFor(s.config, env.platform);
+  const channel = channelsOf(s.config, env.platform)?.approvalsChannel;
   if (!channel) throw new AppError('platform_off', `no approvals channel for ${env.platform}`, { retry: false });
   const activeCount = await countActive(s, { platform: env.platform, id: env.ownerId });
   const decidedBefore = await decisionOf(s, env.id);

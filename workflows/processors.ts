@@ -1,9 +1,9 @@
-import { runAuditExport } from '../src/audit/export-job.js';
-import { runAuditHead } from '../src/audit/head.js';
 import { runAuditRetention } from '../src/audit/retention.js';
-import { runAuditVerify } from '../src/audit/verify-job.js';
 import type { Processors } from '../src/queue/run-job.js';
 import type { Services } from '../src/services.js';
+import { runAuditExport } from './audit-export.js';
+import { runAuditHead } from './audit-head.js';
+import { runAuditVerify } from './audit-verify.js';
 import { runDeploy } from './deploy.js';
 import { runDestroy } from './destroy-job.js';
 import { runApprovalExpiry, runExpire } from './expire.js';
@@ -16,7 +16,7 @@ export interface ProcessorHooks {
   timerLateness?(kind: 'remind' | 'expire', seconds: number): void;
 }
 
-/** Binds every job of the catalog to its workflow step. */
+/** Binds every job of JOBS to its workflow step. */
 export function createProcessors(s: Services, hooks: ProcessorHooks = {}): Processors {
   const late = (kind: 'remind' | 'expire', dueAt: number) =>
     hooks.timerLateness?.(kind, Math.max(0, (s.clock.now().getTime() - dueAt) / 1000));

@@ -1,19 +1,19 @@
 import { and, inArray, isNull, lt } from 'drizzle-orm';
 import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
 import type { EnvState } from '../src/domain/lifecycle.js';
-import { jobIds, type JobName, type JobPayload } from '../src/queue/catalog.js';
+import { jobIds, type JobName, type JobPayload } from '../src/queue/jobs.js';
 import type { Services } from '../src/services.js';
 import { scheduleTimers, type AddJob } from './timers.js';
 
-/** States in which some job must exist for the lab to move on. */
+/** States in which some job must exist for the environment to move on. */
 const IN_FLIGHT: readonly EnvState[] = ['pending_approval', 'approved', 'deploying', 'running', 'destroying'];
 
 /** A card is re-posted only when its notify job has been gone for this long (it may simply not have run yet). */
 const CARD_GRACE_MS = 60_000;
 
 /**
- * Labs reconciled at once. Each lab is a few round trips to Redis (and one to Postgres for a running lab); overlapping
- * them makes a pass over 10,000 labs take seconds rather than minutes, while the pool and Redis see a bounded load.
+ * Environments reconciled at once. Each is a few round trips to Redis (and one to Postgres when running); overlapping
+ * them makes a pass over 10,000 environments take seconds rather than minutes, while the pool and Redis see a bounded load.
  */
 export const RECONCILE_LANES = 16;
 
@@ -24,13 +24,13 @@ export interface ReconcileReport {
 }
 
 /**
- * Rebuilds, from Postgres, every job the labs in flight need: approval expiries, deploys, destroys, reminders and
+ * Rebuilds, from Postgres, every job the environments in flight need: approval expiries, deploys, destroys, reminders and
  * expiries. Runs at start-up and every RECONCILE_INTERVAL, so a wiped Redis or a crash between a commit and its enqueue
  * loses nothing. Jobs have deterministic ids and their handlers check Postgres, so a job added twice runs once.
  */
 export async function runReconcile(s: Services): Promise<ReconcileReport> {
-  const labs = await s.db.select().from(environments).where(inArray(environments.state, [...IN_FLIGHT]));
-  const report: ReconcileReport = { checked: labs.length, restored: {} };
+  const inFlight = await s.db.select().from(environments).where(inArray(environments.state, [...IN_FLIGHT]));
+  const report: ReconcileReport = { checked: inFlight.length, restored: {} };
   const ensure = async <N extends JobName>(name: N, payload: JobPayload<N>, jobId: string, runAt?: Date) => {
     if (await s.jobs.has(name, jobId)) return;
     // A finished job with the same id would make the add a no-op: clear it first.
@@ -38,7 +38,7 @@ export async function runReconcile(s: Services): Promise<ReconcileReport> {
     await s.jobs.add(name, payload, { jobId, ...(runAt ? { runAt } : {}) });
     report.restored[name] = (report.restored[name] ?? 0) + 1;
   };
-  await inLanes(labs, RECONCILE_LANES, async (env) => {
+  await inLanes(inFlight, RECONCILE_LANES, async (env) => {
     try {
       await reconcileOne(s, env, ensure);
     } catch (error) {

@@ -1,17 +1,17 @@
 import { eq } from 'drizzle-orm';
-import { reminderView } from '../blocks/views/notify-lab.js';
+import { reminderView } from '../blocks/views/lifecycle-notices.js';
 import { systemActor } from '../src/audit/types.js';
 import { environments } from '../src/db/schema/environments.js';
 import { remindersSent } from '../src/db/schema/reminders.js';
-import type { JobPayload } from '../src/queue/catalog.js';
+import type { JobPayload } from '../src/queue/jobs.js';
 import type { Services } from '../src/services.js';
 import { presetOf } from './deploy.js';
-import { auditEnvironment } from './support.js';
+import { auditEnvironment } from './state-change.js';
 
 /**
- * Sends one reminder DM, exactly once per (lab, offset, expiry): the row in reminders_sent is written in the same
+ * Sends one reminder DM, exactly once per (environment, offset, expiry): the row in reminders_sent is written in the same
  * transaction that sends the DM and writes the audit entry, so a failed DM is retried and a sent one is never repeated.
- * Reminders for an expiry that changed (extension) or a lab no longer running are dropped.
+ * Reminders for an expiry that changed (extension) or an environment no longer running are dropped.
  */
 export async function runRemind(s: Services, payload: JobPayload<'remind'>): Promise<void> {
   const expiresAt = new Date(payload.expiresAt);

@@ -1,17 +1,17 @@
 import { addSeconds } from 'date-fns';
 import { sql } from 'drizzle-orm';
 import { sanitizeText } from '../src/audit/sanitize.js';
-import { systemActor } from '../src/audit/types.js';
+import { systemActor, userActor } from '../src/audit/types.js';
 import { decisions } from '../src/db/schema/decisions.js';
 import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
 import { newEnvId } from '../src/domain/ids.js';
-import { parseLabName } from '../src/domain/lab-name.js';
+import { parseEnvironmentName } from '../src/domain/environment-name.js';
 import { checkQuota, checkRequestedTtl } from '../src/domain/policy.js';
 import { userKey, type UserRef } from '../src/domain/users.js';
-import { jobIds } from '../src/queue/catalog.js';
+import { jobIds } from '../src/queue/jobs.js';
 import type { Services } from '../src/services.js';
-import { countActive } from './queries.js';
-import { auditEnvironment, enqueueAfterCommit, transition, userActor } from './support.js';
+import { countActive } from './environment-queries.js';
+import { auditEnvironment, enqueueAfterCommit, transition } from './state-change.js';
 
 export interface RequestInput {
   requester: UserRef;
@@ -30,7 +30,7 @@ export async function requestEnvironment(s: Services, input: RequestInput): Prom
   const preset = s.catalog.get(input.presetId);
   const ttlSeconds = input.ttlSeconds ?? preset.defaultTtlSeconds;
   checkRequestedTtl(ttlSeconds, preset, s.config.MIN_TTL);
-  const name = input.name === undefined ? null : parseLabName(input.name);
+  const name = input.name === undefined ? null : parseEnvironmentName(input.name);
 
   const env = await s.db.transaction(async (tx) => {
     // One request at a time per user, so two concurrent requests cannot both slip under the quota.

@@ -1,12 +1,12 @@
 import { and, eq } from 'drizzle-orm';
 import { appendAudit } from '../src/audit/append.js';
+import { userActor } from '../src/audit/types.js';
 import type { DbOrTx } from '../src/db/client.js';
 import { members } from '../src/db/schema/members.js';
 import { canManageRoles } from '../src/domain/policy.js';
 import type { Platform, Role, UserRef } from '../src/domain/users.js';
 import { AppError } from '../src/errors.js';
 import type { Services } from '../src/services.js';
-import { userActor } from './support.js';
 
 /** A user's role as Postgres has it now; users without a row are members. */
 export async function roleOf(s: Pick<Services, 'db'>, user: Pick<UserRef, 'platform' | 'id'>, db: DbOrTx = s.db): Promise<Role> {

@@ -1,10 +1,10 @@
 import { and, eq } from 'drizzle-orm';
 import { remindersSent } from '../src/db/schema/reminders.js';
 import type { EnvironmentRow } from '../src/db/schema/environments.js';
-import { jobIds, type JobName, type JobPayload } from '../src/queue/catalog.js';
+import { jobIds, type JobName, type JobPayload } from '../src/queue/jobs.js';
 import type { Services } from '../src/services.js';
 
-/** A reminder due longer ago than this is stale (the lab started or was extended past it): it is skipped, not sent late. */
+/** A reminder due longer ago than this is stale (the environment started or was extended past it): it is skipped, not sent late. */
 export const REMINDER_GRACE_MS = 60_000;
 
 export interface PlannedReminder {
@@ -12,7 +12,7 @@ export interface PlannedReminder {
   dueAt: Date;
 }
 
-/** The reminders of a running lab's current expiry that are still worth sending, at the configured offsets. */
+/** The reminders of a running environment's current expiry that are still worth sending, at the configured offsets. */
 export function plannedReminders(expiresAt: Date, offsets: readonly number[], now: Date): PlannedReminder[] {
   return offsets
     .map((offsetSeconds) => ({ offsetSeconds, dueAt: new Date(expiresAt.getTime() - offsetSeconds * 1000) }))
@@ -20,7 +20,7 @@ export function plannedReminders(expiresAt: Date, offsets: readonly number[], no
 }
 
 /**
- * Makes sure a running lab has its expiry job and a job for every reminder not yet sent. Job ids include the expiry, so
+ * Makes sure a running environment has its expiry job and a job for every reminder not yet sent. Job ids include the expiry, so
  * scheduling twice is harmless and an extension gets fresh timers; jobs for an old expiry find nothing to do.
  */
 export async function scheduleTimers(s: Services, env: EnvironmentRow, add: AddJob = defaultAdd(s)): Promise<void> {

@@ -1,7 +1,7 @@
 import type { BenchCase, BenchSuite } from '../framework/types.js';
 import { startFloorProcess, type AckFloor } from './floor.js';
 import { startLoadProcess, type LoadProcess, type LoadResult } from './load.js';
-import { percentile } from './stats.js';
+import { percentile } from '../framework/stats.js';
 import { ACK_SIGNING_SECRET, startAckSubject, type AckCommand, type AckSubject } from './subject.js';
 
 /** Slack shows the user an error when a slash command is not answered within 3 s. */

@@ -7,7 +7,7 @@ import { loadEntries } from './entries.js';
 import { exportCase } from './export.js';
 
 /**
- * The audit figures of quality.md, in a temporary database dropped afterwards: append rate with the hash chain
+ * The audit figures of docs/promises.md, in a temporary database dropped afterwards: append rate with the hash chain
  * (1 and 20 writers) against plain INSERTs, and the export of 1,000,000 entries against COPY.
  */
 export const auditSuite: BenchSuite = {

@@ -10,3 +10,11 @@ export function median(values: readonly number[]): number {
 export function costRatio(figure: number, baseline: number, better: 'higher' | 'lower'): number {
   return better === 'lower' ? figure / baseline : baseline / figure;
 }
+
+/** The value at percentile `p` (0..100) of the samples, nearest rank. */
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) throw new Error('percentile of no samples');
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}

@@ -7,7 +7,7 @@ export interface Metric {
   unit: string;
   /** `higher` for rates, `lower` for times and memory. */
   better: 'higher' | 'lower';
-  /** The most the figure may cost relative to its baseline (the ratio column), when quality.md sets a target. */
+  /** The most the figure may cost relative to its baseline (the ratio column), when docs/promises.md sets a target. */
   target?: number;
   /** Decimals shown. */
   digits?: number;

@@ -4,7 +4,6 @@ import { Redis } from 'ioredis';
 import { environments } from '../../src/db/schema/environments.js';
 import { redisOptions } from '../../src/queue/redis.js';
 import { decidePlan } from '../../workflows/decide.js';
-import { bootstrapRoles } from '../../workflows/roles.js';
 import type { TestDatabase } from '../../test/support/database.js';
 import { deleteKeys } from '../../test/support/services.js';
 import { pollUntil, uniquePrefix } from '../../test/support/redis.js';
@@ -37,14 +36,13 @@ const TIMEOUT_MS = 300_000;
  */
 export async function measurePipeline(database: TestDatabase, options: PipelineOptions): Promise<number> {
   const prefix = uniquePrefix('bench-pipe');
-  const web = createWorkerSide({ databaseUrl: database.url, redisUrl: options.redisUrl, prefix, env: { APPROVERS: `slack:${APPROVER.id}` } });
+  const web = await createWorkerSide({ databaseUrl: database.url, redisUrl: options.redisUrl, prefix, settings: { APPROVERS: `slack:${APPROVER.id}` } });
   const sets: ChildProcessHandle<WorkerRequest, WorkerAnswer>[] = [];
   try {
     for (let index = 0; index < options.workerSets; index += 1) {
       sets.push(await startChild<WorkerRequest, WorkerAnswer>(new URL('./worker-process.ts', import.meta.url)));
     }
     await Promise.all(sets.map((set) => set.ask({ start: { databaseUrl: database.url, redisUrl: options.redisUrl, prefix } })));
-    await bootstrapRoles(web.s);
     const ids = await seedPendingPlans(web.s.db, { count: options.labs, presetId: PRESET, ttlSeconds: 8 * 3600, firstIndex: options.firstIndex });
     const running = () => web.s.db.$count(environments, and(eq(environments.state, 'running'), between(environments.id, ids[0]!, ids.at(-1)!)));
     const started = performance.now();

@@ -16,7 +16,7 @@ let workers: Workers | undefined;
 serveRequests<WorkerRequest, WorkerAnswer>(
   async (request) => {
     if ('start' in request) {
-      side ??= createWorkerSide(request.start);
+      side ??= await createWorkerSide(request.start);
       workers ??= await side.startWorkers();
     }
     return { failedAttempts: side?.failures.length ?? 0 };

@@ -8,7 +8,7 @@ import { scheduleTimers } from '../../workflows/timers.js';
 import { createTestDatabase } from '../../test/support/database.js';
 import { deleteKeys } from '../../test/support/services.js';
 import { pollUntil, uniquePrefix } from '../../test/support/redis.js';
-import { percentile } from '../ack/stats.js';
+import { percentile } from '../framework/stats.js';
 import { seedRunningLabs } from './seed.js';
 import { createWorkerSide, type WorkerSide } from './worker-side.js';
 
@@ -61,11 +61,11 @@ function dueTimes(options: LatenessOptions, start: number): { firstExpiry: Date;
  */
 export async function measureLateness(options: LatenessOptions): Promise<LatenessFigures> {
   const database = await createTestDatabase();
-  const side = createWorkerSide({
+  const side = await createWorkerSide({
     databaseUrl: database.url,
     redisUrl: options.redisUrl,
     prefix: uniquePrefix('bench-late'),
-    env: { REMINDER_OFFSETS: options.reminderOffsetsSeconds.map((seconds) => `${seconds}s`).join(','), WORKER_CONCURRENCY: String(options.concurrency) },
+    settings: { REMINDER_OFFSETS: options.reminderOffsetsSeconds.map((seconds) => `${seconds}s`).join(','), WORKER_CONCURRENCY: String(options.concurrency) },
     ...(options.log ? { log: options.log } : {}),
   });
   try {

@@ -34,7 +34,7 @@ export async function openRebuildFixture(redis: PrivateRedis, labs: number, remi
     await database.drop();
   };
   try {
-    side = createWorkerSide({ databaseUrl: database.url, redisUrl: redis.url, prefix: uniquePrefix('bench-timers'), env: { REMINDER_OFFSETS: reminderOffsets } });
+    side = await createWorkerSide({ databaseUrl: database.url, redisUrl: redis.url, prefix: uniquePrefix('bench-timers'), settings: { REMINDER_OFFSETS: reminderOffsets } });
     const now = Date.now();
     await seedRunningLabs(side.s.db, { count: labs, firstExpiry: new Date(now + 2 * 3600_000), lastExpiry: new Date(now + 3 * 3600_000), presetId: 'quick-sandbox' });
     const timers = labs * (side.config.REMINDER_OFFSETS.length + 1);

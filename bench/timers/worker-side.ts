@@ -1,12 +1,10 @@
-import { systemClock } from '../../src/clock.js';
-import { loadConfig, type Config } from '../../src/config.js';
+import type { Config } from '../../src/config.js';
 import { connectDatabase, type Database } from '../../src/db/client.js';
-import { loadCatalog } from '../../src/domain/presets.js';
 import { silentLogger, type Logger } from '../../src/log.js';
-import { createProvisioner } from '../../src/provisioners/index.js';
 import { createJobQueue, type BullJobQueue } from '../../src/queue/queue.js';
 import { startWorkers, type JobEvent, type Workers } from '../../src/queue/workers.js';
-import { Notifiers, type Services } from '../../src/services.js';
+import type { Services } from '../../src/services.js';
+import { buildServices } from '../../test/support/services.js';
 import { createProcessors, type ProcessorHooks } from '../../workflows/processors.js';
 import { CountingNotifier } from './counting-notifier.js';
 
@@ -15,12 +13,12 @@ export interface WorkerSideOptions {
   redisUrl: string;
   prefix: string;
   /** Settings on top of the defaults (WORKER_CONCURRENCY, REMINDER_OFFSETS, ...); the local provisioner runs at zero delay. */
-  env?: Record<string, string>;
+  settings?: Record<string, string>;
   /** Silent unless given (to look into a failing run). */
   log?: Logger;
 }
 
-/** One worker process's worth of the bot: its own pool, producer and notifier, as `startApp` builds them in `worker` mode. */
+/** One worker process's worth of the bot: its own pool, producer and notifier, as `startApp` builds them in `worker` mode (roles included). */
 export interface WorkerSide {
   s: Services;
   config: Config;
@@ -34,28 +32,19 @@ export interface WorkerSide {
   close(): Promise<void>;
 }
 
-export function createWorkerSide(options: WorkerSideOptions): WorkerSide {
-  const config = loadConfig({
-    LOG_LEVEL: 'silent',
-    LOCAL_PROVISIONER_STEP_MS: '0',
-    ...options.env,
-    REDIS_URL: options.redisUrl,
-    QUEUE_PREFIX: options.prefix,
-  });
+export async function createWorkerSide(options: WorkerSideOptions): Promise<WorkerSide> {
   const log = options.log ?? silentLogger;
   const database = connectDatabase(options.databaseUrl);
   const queue = createJobQueue({ connection: options.redisUrl, prefix: options.prefix, log });
   const notifier = new CountingNotifier('slack');
-  const s: Services = {
-    config,
+  const s = await buildServices({
     db: database.db,
-    clock: systemClock,
+    settings: { LOG_LEVEL: 'silent', LOCAL_PROVISIONER_STEP_MS: '0', ...options.settings, REDIS_URL: options.redisUrl, QUEUE_PREFIX: options.prefix },
     log,
-    catalog: loadCatalog(config.PRESETS_FILE),
     jobs: queue,
-    notifiers: new Notifiers([notifier]),
-    provisioner: createProvisioner(config, database.db, log, systemClock),
-  };
+    notifiers: [notifier],
+  });
+  const { config } = s;
   const sets: Workers[] = [];
   const failures: JobEvent[] = [];
   return {

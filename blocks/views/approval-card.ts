@@ -1,17 +1,19 @@
-import type { DecisionRow } from '../../src/db/schema/decisions.js';
-import type { EnvironmentRow } from '../../src/db/schema/environments.js';
 import { formatDuration } from '../../src/domain/durations.js';
 import { costEstimate, type Preset } from '../../src/domain/presets.js';
 import { formatUtcTime } from '../../src/domain/time.js';
-import { mention, type View, type ViewBlock } from '../view.js';
+import type { DecisionModel, EnvironmentModel } from '../models.js';
+import { mention, type DialogView, type View, type ViewBlock } from '../view.js';
+import { envLabel } from './env-summary.js';
+
+/** The approval card approvers decide on, the reject dialog it opens, and the decider's answer. */
 
 export interface ApprovalCardInput {
-  env: EnvironmentRow;
+  env: EnvironmentModel;
   preset: Preset;
-  /** The requester's active labs, this one included. */
+  /** The requester's active environments, this one included. */
   activeCount: number;
   /** Set once decided: the card loses its buttons and says who decided. */
-  decision?: DecisionRow;
+  decision?: DecisionModel;
 }
 
 /** The plan as approvers see it in the approvals channel; edited in place after the decision. */
@@ -50,7 +52,7 @@ export function approvalCardView({ env, preset, activeCount, decision }: Approva
 }
 
 /** "Approved by @x at 14:02 UTC", "Rejected by @x at 14:02 UTC: reason", "Expired without a decision at …". */
-export function decisionLine(decision: DecisionRow): string {
+export function decisionLine(decision: DecisionModel): string {
   const at = formatUtcTime(decision.decidedAt);
   const who = decision.deciderId ? mention({ id: decision.deciderId, name: decision.deciderName ?? decision.deciderId }) : undefined;
   switch (decision.outcome) {
@@ -61,4 +63,37 @@ export function decisionLine(decision: DecisionRow): string {
     case 'expired':
       return `Expired without a decision at ${at}`;
   }
+}
+
+export const REJECT_REASON_FIELD = 'reason';
+
+/** The dialog a Reject click opens: the reason goes to the requester and the audit log. */
+export function rejectDialogView(envId: string, reasonLength: { min: number; max: number }): DialogView {
+  return {
+    callbackId: 'rejectReason',
+    title: 'Reject the request',
+    submitLabel: 'Reject',
+    value: envId,
+    fields: [
+      {
+        kind: 'text',
+        name: REJECT_REASON_FIELD,
+        label: `Why is ${envId} rejected?`,
+        placeholder: 'The requester sees this reason.',
+        multiline: true,
+        minLength: reasonLength.min,
+        maxLength: reasonLength.max,
+      },
+    ],
+  };
+}
+
+/** The decider's answer after Approve or a submitted rejection; the approval card itself is edited separately. */
+export function decisionAckView(env: EnvironmentModel, preset: Preset | undefined, decision: 'approve' | 'reject'): View {
+  const owner = mention({ id: env.ownerId, name: env.ownerName });
+  const text =
+    decision === 'approve'
+      ? `You approved ${envLabel(env, preset)} for ${owner}. Deployment starts now; progress goes to the card’s thread.`
+      : `You rejected ${envLabel(env, preset)} for ${owner}. They have been told why.`;
+  return { text, tone: decision === 'approve' ? 'good' : 'neutral', blocks: [{ kind: 'text', text }] };
 }

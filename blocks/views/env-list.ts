@@ -1,15 +1,15 @@
-import type { EnvironmentRow } from '../../src/db/schema/environments.js';
 import { describeState } from '../../src/domain/lifecycle.js';
 import type { Preset } from '../../src/domain/presets.js';
 import { SLACK_LIMITS } from '../limits.js';
 import { mention, type View } from '../view.js';
 import { envLabel, lifeSummary } from './env-summary.js';
+import type { EnvironmentModel } from '../models.js';
 
 /** Items beyond this (or beyond one section's text) are counted, not listed. */
 export const MAX_LISTED_ENVIRONMENTS = 20;
 
 export interface EnvListInput {
-  environments: readonly { env: EnvironmentRow; preset: Preset | undefined }[];
+  environments: readonly { env: EnvironmentModel; preset: Preset | undefined }[];
   /** Everyone's (admins with --all) rather than the caller's own. */
   all: boolean;
   now: Date;

@@ -1,5 +1,3 @@
-import type { AuditRow } from '../../src/db/schema/audit.js';
-import type { EnvironmentRow } from '../../src/db/schema/environments.js';
 import { formatDuration } from '../../src/domain/durations.js';
 import { describeState } from '../../src/domain/lifecycle.js';
 import type { Preset } from '../../src/domain/presets.js';
@@ -7,16 +5,17 @@ import { formatUtc } from '../../src/domain/time.js';
 import { mention, type Field, type View, type ViewBlock } from '../view.js';
 import { envLabel, lifeSummary } from './env-summary.js';
 import { code, stateTone } from './format.js';
-import { runningLabButtons } from './notify-lab.js';
+import { runningEnvironmentButtons } from './lifecycle-notices.js';
+import type { EnvironmentModel, HistoryEntryModel } from '../models.js';
 
 /** The latest history entries shown; the full record is in `/audit export`. */
 export const MAX_HISTORY_SHOWN = 10;
 
 export interface EnvStatusInput {
-  env: EnvironmentRow;
+  env: EnvironmentModel;
   preset: Preset | undefined;
   /** Audit entries about the environment, oldest first; chat entries (commands, clicks) are left out. */
-  history: readonly AuditRow[];
+  history: readonly HistoryEntryModel[];
   now: Date;
 }
 
@@ -37,7 +36,7 @@ export function envStatusView(input: EnvStatusInput): View {
   if (endpointItems.length > 0) blocks.push({ kind: 'text', text: '*Endpoints*' }, { kind: 'list', items: endpointItems });
   if (historyItems.length > 0) blocks.push({ kind: 'text', text: '*History*' }, { kind: 'list', items: historyItems });
   if (env.state === 'running') {
-    blocks.push({ kind: 'actions', buttons: runningLabButtons(env.id) });
+    blocks.push({ kind: 'actions', buttons: runningEnvironmentButtons(env.id) });
   }
   const text = [
     `${title}: ${describeState(env.state)}, ${lifeSummary(env, now)}. Owner ${env.ownerName}.`,
@@ -48,7 +47,7 @@ export function envStatusView(input: EnvStatusInput): View {
   return { text: text.join('\n'), tone: stateTone(env.state), blocks };
 }
 
-function statusFields(env: EnvironmentRow, preset: Preset | undefined, now: Date): Field[] {
+function statusFields(env: EnvironmentModel, preset: Preset | undefined, now: Date): Field[] {
   const fields: Field[] = [
     { label: 'State', value: `${describeState(env.state)}: ${lifeSummary(env, now)}` },
     { label: 'Owner', value: mention({ id: env.ownerId, name: env.ownerName }) },

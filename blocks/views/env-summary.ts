@@ -1,17 +1,17 @@
-import type { EnvironmentRow } from '../../src/db/schema/environments.js';
 import { formatDuration } from '../../src/domain/durations.js';
 import type { Preset } from '../../src/domain/presets.js';
 import { formatUtc } from '../../src/domain/time.js';
 import { code, timeUntil } from './format.js';
+import type { EnvironmentModel } from '../models.js';
 
 /** "`env-7k2p9q` “My lab” (SOC Platform)": how views name one environment. */
-export function envLabel(env: Pick<EnvironmentRow, 'id' | 'name' | 'presetId'>, preset: Preset | undefined): string {
+export function envLabel(env: Pick<EnvironmentModel, 'id' | 'name' | 'presetId'>, preset: Preset | undefined): string {
   const name = env.name ? ` “${env.name}”` : '';
   return `${code(env.id)}${name} (${preset?.name ?? env.presetId})`;
 }
 
 /** Where an environment is in its life, in words: time left when running, what it waits for otherwise. */
-export function lifeSummary(env: EnvironmentRow, now: Date): string {
+export function lifeSummary(env: EnvironmentModel, now: Date): string {
   switch (env.state) {
     case 'running':
       if (!env.expiresAt) return 'running';

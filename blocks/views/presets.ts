@@ -11,7 +11,7 @@ function approvalText(preset: Preset): string {
   return preset.approvalRequired ? 'required' : 'none (approved by policy)';
 }
 
-/** The catalog: each preset with its tools, TTLs, approval rule and the cost of a default-length lab. */
+/** The catalog: each preset with its tools, TTLs, approval rule and the cost of a default-length environment. */
 export function presetsView(presets: readonly Preset[]): View {
   const shown = presets.slice(0, MAX_PRESETS_SHOWN);
   const blocks: ViewBlock[] = [{ kind: 'header', text: 'Lab presets' }];

@@ -1,12 +1,12 @@
-import type { EnvironmentRow } from '../../src/db/schema/environments.js';
 import { formatDuration } from '../../src/domain/durations.js';
 import { costEstimate, type Preset } from '../../src/domain/presets.js';
 import type { View } from '../view.js';
 import { envLabel } from './env-summary.js';
 import { lines } from './format.js';
+import type { EnvironmentModel } from '../models.js';
 
 /** The requester's answer to `/env request`: what was asked for and what happens next. */
-export function requestAckView(env: EnvironmentRow, preset: Preset): View {
+export function requestAckView(env: EnvironmentModel, preset: Preset): View {
   const waiting = env.state === 'pending_approval';
   const summary = `Requested ${envLabel(env, preset)} for ${formatDuration(env.ttlSeconds)}, ${costEstimate(preset, env.ttlSeconds)}.`;
   const next = waiting

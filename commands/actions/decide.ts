@@ -1,10 +1,9 @@
-import { decisionAckView } from '../../blocks/views/decision-ack.js';
-import { REJECT_REASON_FIELD, rejectDialogView } from '../../blocks/views/reject-dialog.js';
+import { decisionAckView, REJECT_REASON_FIELD, rejectDialogView } from '../../blocks/views/approval-card.js';
 import type { ActionInvocation, DialogSubmission, Reply } from '../../src/chat/types.js';
 import { describeState } from '../../src/domain/lifecycle.js';
 import { AppError } from '../../src/errors.js';
 import { checkMayDecide, decidePlan, REJECT_REASON_LIMITS } from '../../workflows/decide.js';
-import { getEnvironment } from '../../workflows/queries.js';
+import { getEnvironment } from '../../workflows/environment-queries.js';
 import { NOTHING_MORE, type HandlerContext } from '../context.js';
 
 /** Approve on the approval card. The card itself is edited by the notification that follows the decision. */

@@ -1,5 +1,4 @@
-import { destroyKeptView } from '../../blocks/views/destroy-kept.js';
-import { destroyingView } from '../../blocks/views/destroying.js';
+import { destroyingView, destroyKeptView } from '../../blocks/views/destroy-confirm.js';
 import type { Reply } from '../../src/chat/types.js';
 import { requestDestroy } from '../../workflows/destroy.js';
 import { NOTHING_MORE, type HandlerContext } from '../context.js';

@@ -1,5 +1,5 @@
 /**
- * The audit event catalog: every event type the log may hold, by category. `/audit export --type` accepts a category
+ * The audit event list: every event type the log may hold, by category. `/audit export --type` accepts a category
  * or an exact event from here, and coverage tests check the code against it.
  */
 export const AUDIT_EVENTS = {
@@ -26,7 +26,7 @@ const CATEGORY_BY_EVENT = new Map<string, AuditCategory>(
 );
 
 /**
- * Events of the catalog that no feature produces yet: cloud keys, API keys and invitations do not exist in the chat
+ * Events of the list that no feature produces yet: cloud keys, API keys and invitations do not exist in the chat
  * product. Coverage tests expect every other event to be written by the code, and none of these.
  */
 export const RESERVED_EVENTS: readonly AuditEventType[] = [

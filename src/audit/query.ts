@@ -1,4 +1,4 @@
-import { and, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { and, sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import type { Db } from '../db/client.js';
@@ -7,17 +7,24 @@ import type { AuditFilters } from './filters.js';
 
 const dialect = new PgDialect();
 
+/** How a filter value goes into a query: as a bound parameter, or written in as a literal (COPY takes no parameters). */
+type Embed = (value: string) => SQL;
+const asParameter: Embed = (value) => sql`${value}`;
+/** pg's own escaping: quotes doubled, and backslashes as an E'' string; the value stays one value whatever it holds. */
+const asLiteral: Embed = (value) => sql.raw(pg.escapeLiteral(value));
+
 /** The one translation of export filters into SQL: `from <= occurred_at <= to`, event types, actor. */
-export function whereOf(filters: AuditFilters): SQL {
+function whereOf(filters: AuditFilters, embed: Embed): SQL {
+  const t = auditLog;
   return and(
-    gte(auditLog.occurredAt, filters.from),
-    lte(auditLog.occurredAt, filters.to),
-    filters.types.length > 0 ? inArray(auditLog.eventType, filters.types) : undefined,
-    filters.actorId !== undefined ? eq(auditLog.actorId, filters.actorId) : undefined,
+    sql`${t.occurredAt} >= ${embed(filters.from.toISOString())}::timestamptz`,
+    sql`${t.occurredAt} <= ${embed(filters.to.toISOString())}::timestamptz`,
+    filters.types.length > 0 ? sql`${t.eventType} in (${sql.join(filters.types.map(embed), sql`, `)})` : undefined,
+    filters.actorId !== undefined ? sql`${t.actorId} = ${embed(filters.actorId)}` : undefined,
   )!;
 }
 
-/** The CSV columns, in the order of the export header (interfaces.md). */
+/** The CSV columns, in the order of the export header (an interface: README, "Identifiers and exports"). */
 export const CSV_COLUMNS = [
   'id', 'occurred_at', 'category', 'event_type', 'actor_type', 'actor_id', 'actor_name', 'platform', 'channel_id',
   'resource_type', 'resource_id', 'outcome', 'details', 'request_id', 'hash',
@@ -65,34 +72,30 @@ function neutralized(cell: SQL): SQL {
  * The matching entries in id order, one column per CSV column (named as in the header), every value already the text
  * of its cell; with `neutralize`, cells a spreadsheet would evaluate are prefixed with `'`.
  */
-export function exportRowsQuery(filters: AuditFilters, options: { neutralize: boolean }): { text: string; values: unknown[] } {
+function exportRows(filters: AuditFilters, options: { neutralize: boolean }, embed: Embed): SQL {
   const cells = cellsOf();
   const columns = CSV_COLUMNS.map((name) => {
     const cell = options.neutralize && !NEVER_FORMULA.has(name) ? neutralized(cells[name]) : cells[name];
     return sql`${cell} as ${sql.identifier(name)}`;
   });
-  return toQuery(sql`select ${sql.join(columns, sql`, `)} from ${auditLog} where ${whereOf(filters)} order by ${auditLog.id}`);
+  return sql`select ${sql.join(columns, sql`, `)} from ${auditLog} where ${whereOf(filters, embed)} order by ${auditLog.id}`;
 }
 
 /**
- * `COPY (rows query) TO STDOUT` as CSV with the header, its values written in as SQL literals (COPY takes no
- * parameters). Every value is a string (timestamps as ISO text, event types, the actor id), quoted by `pg.escapeLiteral`.
+ * `COPY (rows query) TO STDOUT` as CSV with the header. COPY takes no parameters, so the filter values are built into
+ * the query as literals escaped by pg; the built query then has no parameters left.
  */
 export function exportCopyStatement(filters: AuditFilters, options: { neutralize: boolean }): string {
-  const { text, values } = exportRowsQuery(filters, options);
-  const query = text.replace(/\$(\d+)/g, (_, position: string) => {
-    const value = values[Number(position) - 1];
-    if (typeof value !== 'string') throw new Error(`export query parameter $${position} is not text`);
-    return pg.escapeLiteral(value);
-  });
-  return `copy (${query}) to stdout with (format csv, header true)`;
+  const { text, values } = toQuery(exportRows(filters, options, asLiteral));
+  if (values.length > 0) throw new Error('the export query still has parameters');
+  return `copy (${text}) to stdout with (format csv, header true)`;
 }
 
 /** How many entries match and the span of their timestamps. */
 export function exportSummaryQuery(filters: AuditFilters): { text: string; values: unknown[] } {
   const t = auditLog;
   return toQuery(sql`select count(*)::text as count, min(${t.occurredAt}) as first_at, max(${t.occurredAt}) as last_at
-    from ${t} where ${whereOf(filters)}`);
+    from ${t} where ${whereOf(filters, asParameter)}`);
 }
 
 function toQuery(query: SQL): { text: string; values: unknown[] } {

@@ -1,5 +1,5 @@
+import type { Platform, UserRef } from '../domain/users.js';
 import type { Outcome } from '../errors.js';
-import type { Platform } from '../domain/users.js';
 import type { AuditEventType } from './events.js';
 
 export interface AuditActor {
@@ -26,4 +26,9 @@ export interface AuditEntryInput {
 export const SYSTEM_ACTOR: AuditActor = { type: 'system', id: 'system', name: 'Aithroyz' };
 export function systemActor(component: string): AuditActor {
   return { type: 'system', id: component, name: component };
+}
+
+/** The audit actor for a chat user. */
+export function userActor(user: UserRef): AuditActor {
+  return { type: 'user', id: user.id, name: user.name };
 }

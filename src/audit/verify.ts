@@ -1,4 +1,4 @@
-import { gt } from 'drizzle-orm';
+import { desc, gt } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db/client.js';
 import { auditLog, type AuditRow } from '../db/schema/audit.js';
 import { AppError } from '../errors.js';
@@ -25,6 +25,12 @@ export interface VerifyOptions {
   publishedHead?: ChainHead;
   /** Entries read per query. */
   batchSize?: number;
+}
+
+/** The newest entry of the log. Appends hold the chain lock through their commit, so a committed newest entry is the head. */
+export async function latestHead(db: Db): Promise<ChainHead | null> {
+  const [row] = await db.select({ id: auditLog.id, hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.id)).limit(1);
+  return row ?? null;
 }
 
 /**

@@ -9,15 +9,16 @@ export interface MessageRef {
   messageId: string;
 }
 
-/** A file to upload into a user's DM (the audit CSV). The content is streamed, never held whole in memory. */
+/**
+ * A file to upload into a user's DM (the audit CSV). The content is streamed, never held whole in memory: doors whose
+ * upload needs the length first spool it to a temporary file.
+ */
 export interface UploadFile {
   filename: string;
   title: string;
   /** Message posted with the file. */
   comment: string;
   content: NodeJS.ReadableStream;
-  /** Size in bytes when known up front (Slack's upload needs it; adapters spool to a temp file otherwise). */
-  length?: number;
 }
 
 /**
@@ -48,12 +49,25 @@ interface InvocationBase {
   receivedAt: Date;
 }
 
+/** A user named in a command's text, as the door resolved it: the text holds them as `mention()` tokens. */
+export interface MentionedUser {
+  id: string;
+  name: string;
+  /** A bot account rather than a person. */
+  bot: boolean;
+}
+
 export interface CommandInvocation extends InvocationBase {
   kind: 'command';
   /** The slash command without its slash: `env` or `audit`. */
   command: string;
-  /** Everything after the command, as typed. */
+  /** Everything after the command, as typed, except that the users it names are written as `mention()` tokens. */
   text: string;
+  /**
+   * The users the door resolved from the text; a mention token for anyone else was typed, not resolved, and names
+   * nobody. Text that names no user comes with none.
+   */
+  mentions?: readonly MentionedUser[];
 }
 
 export interface ActionInvocation extends InvocationBase {

@@ -2,7 +2,7 @@ import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import type { Logger } from '../log.js';
-import { MIGRATIONS_FOLDER } from '../paths.js';
+import { MIGRATIONS_FOLDER } from '../project-files.js';
 import { releaseEveryTransactionClient } from './pooled-transactions.js';
 import * as schema from './schema/index.js';
 

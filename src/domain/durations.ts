@@ -61,7 +61,7 @@ function parsedText<T>(parse: (text: string) => T) {
   });
 }
 
-/** Duration text (`8h`) as seconds, for configuration and catalog schemas. */
+/** Duration text (`8h`) as seconds, for the schemas of the configuration and the presets catalog. */
 export const durationSchema = parsedText(parseDuration);
 /** A comma-separated duration list (`24h,1h,15m`) as seconds, largest first. */
 export const durationListSchema = parsedText(parseDurationList);

@@ -33,7 +33,7 @@ export function isSameUser(a: Pick<UserRef, 'platform' | 'id'>, b: Pick<UserRef,
   return a.platform === b.platform && a.id === b.id;
 }
 
-/** Owners act on their own labs; admins on any. */
+/** Owners act on their own environments; admins on any. */
 export function canActOnEnvironment(role: Role, actor: Pick<UserRef, 'platform' | 'id'>, owner: Pick<UserRef, 'platform' | 'id'>): boolean {
   return role === 'admin' || isSameUser(actor, owner);
 }

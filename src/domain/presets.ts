@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
-import { DEFAULT_CATALOG_FILE } from '../paths.js';
+import { DEFAULT_PRESETS_FILE } from '../project-files.js';
 import { durationSchema, formatDuration } from './durations.js';
 
 
@@ -96,7 +96,7 @@ export function parseCatalog(data: unknown, source = 'catalog'): PresetCatalog {
   );
 }
 
-export function loadCatalog(file: string = DEFAULT_CATALOG_FILE): PresetCatalog {
+export function loadCatalog(file: string = DEFAULT_PRESETS_FILE): PresetCatalog {
   let data: unknown;
   try {
     data = JSON.parse(readFileSync(file, 'utf8'));

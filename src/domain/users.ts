@@ -1,7 +1,14 @@
 import { AppError } from '../errors.js';
 
-export const PLATFORMS = ['slack', 'mattermost'] as const;
+/**
+ * The chat platforms people act from: each is a door with its own user ids. A new door adds its id here; the database
+ * checks (a migration), ADMINS / APPROVERS and the job payloads follow this list.
+ */
+export const PLATFORMS = ['slack', 'mattermost', 'sandbox'] as const;
 export type Platform = (typeof PLATFORMS)[number];
+
+/** How messages name each platform. */
+export const PLATFORM_NAMES: Readonly<Record<Platform, string>> = { slack: 'Slack', mattermost: 'Mattermost', sandbox: 'Sandbox' };
 
 export const ROLES = ['admin', 'approver', 'member'] as const;
 export type Role = (typeof ROLES)[number];
@@ -14,7 +21,7 @@ export interface UserRef {
   name: string;
 }
 
-/** `slack:U123`: how users are named in configuration (ADMINS, APPROVERS). */
+/** `slack:U123`, `mattermost:abc123`, `sandbox:alice`: how users are named in configuration (ADMINS, APPROVERS). */
 export function userKey(user: Pick<UserRef, 'platform' | 'id'>): string {
   return `${user.platform}:${user.id}`;
 }

@@ -35,7 +35,7 @@ export class LocalProvisioner implements Provisioner {
     private readonly options: LocalProvisionerOptions,
   ) {
     options.log.info(
-      { provisioner: 'local', stepMs: options.stepMs, failTools: options.failTools },
+      { stepMs: options.stepMs, failTools: options.failTools },
       'PROVISIONER=local is a simulator: labs are simulated, no cloud resources are created, endpoints end in .lab.local.invalid',
     );
   }

@@ -2,8 +2,7 @@ import { Queue, type JobsOptions } from 'bullmq';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
-import { JOB_NAMES, JOBS, type EnqueueOptions, type JobName, type JobPayload, type JobQueue } from './catalog.js';
-import { policyOf, type PolicyOverrides } from './policy.js';
+import { type EnqueueOptions, JOB_NAMES, type JobName, type JobPayload, type JobQueue, JOBS, type RetryOverrides, retrySettingsOf } from './jobs.js';
 import { resolveRedis, type RedisTarget } from './redis.js';
 
 /*
@@ -42,11 +41,11 @@ export interface JobQueueOptions {
   connection: RedisTarget;
   /** Key prefix shared by producers and workers of one deployment (QUEUE_PREFIX); tests use one of their own. */
   prefix: string;
-  policy?: PolicyOverrides;
+  retries?: RetryOverrides;
   log?: Logger;
 }
 
-/** Checks a payload against the catalog; a bad one is a programming error and never reaches Redis. */
+/** Checks a payload against its job's schema; a bad one is a programming error and never reaches Redis. */
 export function validatePayload<N extends JobName>(name: N, payload: unknown): JobPayload<N> {
   const schema = JOBS[name].payload as unknown as z.ZodType<JobPayload<N>>;
   const parsed = schema.safeParse(payload);
@@ -55,13 +54,13 @@ export function validatePayload<N extends JobName>(name: N, payload: unknown): J
 }
 
 /** BullMQ options for one job: id, delay until `runAt` (past means now), attempts and exponential backoff. */
-export function jobOptions(name: JobName, options: EnqueueOptions, nowMs: number, overrides?: PolicyOverrides): JobsOptions {
-  const policy = policyOf(name, overrides);
+export function jobOptions(name: JobName, options: EnqueueOptions, nowMs: number, overrides?: RetryOverrides): JobsOptions {
+  const retry = retrySettingsOf(name, overrides);
   return {
     jobId: options.jobId,
     delay: options.runAt ? Math.max(0, options.runAt.getTime() - nowMs) : 0,
-    attempts: policy.attempts,
-    backoff: { type: 'exponential', delay: policy.backoffMs },
+    attempts: retry.attempts,
+    backoff: { type: 'exponential', delay: retry.backoffMs },
     removeOnComplete: KEEP_COMPLETED,
     removeOnFail: KEEP_FAILED,
   };
@@ -98,7 +97,7 @@ export function createJobQueue(options: JobQueueOptions): BullJobQueue {
       const queue = queueOf(name);
       await unavailableOnFailure(name, async () => {
         if ((await queue.getJobState(enqueue.jobId)) === 'failed') await queue.remove(enqueue.jobId);
-        await queue.add(name, data, jobOptions(name, enqueue, Date.now(), options.policy));
+        await queue.add(name, data, jobOptions(name, enqueue, Date.now(), options.retries));
       });
     },
     async remove(name, jobId) {

@@ -90,7 +90,7 @@ export const readEvictionPolicy: PolicyReader = async (source) => {
 export type EvictionCheckMode = 'refuse' | 'warn';
 
 /**
- * BullMQ keeps jobs (and so every timer of a lab) in Redis keys; a Redis that evicts keys under memory pressure loses
+ * BullMQ keeps jobs (and so every timer of an environment) in Redis keys; a Redis that evicts keys under memory pressure loses
  * them silently. Refuses (throws) or warns loudly unless the policy is `noeviction`.
  */
 export function assertNoEviction(policy: string | undefined, mode: EvictionCheckMode, log: Logger, url: string): void {

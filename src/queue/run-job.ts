@@ -2,7 +2,7 @@ import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import { z } from 'zod';
 import { isAppError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { JOBS, type JobName, type JobPayload } from './catalog.js';
+import { JOBS, type JobName, type JobPayload } from './jobs.js';
 
 /** What a processor gets besides its payload. */
 export interface JobContext {
@@ -15,12 +15,21 @@ export interface JobContext {
   log: Logger;
 }
 
+/** What a workflow's job step needs to know about the run it is part of. */
+export type JobRun = Pick<JobContext, 'attempt' | 'signal'>;
+
+/** True when a failure on this run will not be retried, so the workflow must settle the outcome itself. */
+export function isFinalAttempt(run: JobRun, maxAttempts: number, error: unknown): boolean {
+  const retryable = typeof error === 'object' && error !== null && 'retry' in error ? Boolean(error.retry) : true;
+  return !retryable || run.attempt >= maxAttempts;
+}
+
 export type JobProcessor<N extends JobName> = (payload: JobPayload<N>, context: JobContext) => Promise<void>;
 
-/** One processor per job name of the catalog. */
+/** One processor per job name of JOBS. */
 export type Processors = { [N in JobName]: JobProcessor<N> };
 
-/** An attempt that ran past the catalog's time limit; retryable, like any failure that may pass. */
+/** An attempt that ran past its job's time limit; retryable, like any failure that may pass. */
 export class JobTimeoutError extends Error {
   constructor(name: JobName, timeoutMs: number) {
     super(`job "${name}" ran longer than its ${timeoutMs} ms limit`);

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
-import type { PolicyOverrides } from './policy.js';
+import type { RetryOverrides } from './jobs.js';
 import { upsertSchedules, type ScheduleOptions } from './schedules.js';
 
 export interface ScheduleKeeper {
@@ -16,7 +16,7 @@ export interface ScheduleKeeper {
  * and with them the reconciler that would rebuild everything else. This puts them back: it checks on every reconnect
  * and every reconcile interval that the reconcile scheduler exists, and upserts all schedules when it does not.
  */
-export function keepSchedules(connection: Redis, prefix: string, schedules: ScheduleOptions, policy: PolicyOverrides | undefined, log: Logger): ScheduleKeeper {
+export function keepSchedules(connection: Redis, prefix: string, schedules: ScheduleOptions, retries: RetryOverrides | undefined, log: Logger): ScheduleKeeper {
   const queue = new Queue('reconcile', { connection, prefix });
   let inFlight: Promise<void> | undefined;
   let stopped = false;
@@ -24,7 +24,7 @@ export function keepSchedules(connection: Redis, prefix: string, schedules: Sche
   const restoreIfMissing = async () => {
     try {
       if (await queue.getJobScheduler('reconcile')) return;
-      await upsertSchedules(connection, prefix, schedules, policy);
+      await upsertSchedules(connection, prefix, schedules, retries);
       log.warn({ prefix }, 'the repeating jobs were missing from Redis (restarted empty or flushed); restored them');
     } catch (error) {
       if (!stopped) log.warn({ err: error }, 'could not check the repeating jobs; trying again at the next interval');

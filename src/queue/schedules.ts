@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { JobName } from './catalog.js';
-import { policyOf, type PolicyOverrides } from './policy.js';
+import type { JobName } from './jobs.js';
+import { retrySettingsOf, type RetryOverrides } from './jobs.js';
 
 export interface ScheduleOptions {
   /** Milliseconds between reconciler runs (RECONCILE_INTERVAL is in seconds). */
@@ -31,7 +31,7 @@ export async function upsertSchedules(
   connection: Redis,
   prefix: string,
   schedules: ScheduleOptions,
-  overrides?: PolicyOverrides,
+  overrides?: RetryOverrides,
 ): Promise<void> {
   await upsert(connection, prefix, 'reconcile', { every: schedules.reconcileEveryMs }, overrides);
   await upsert(
@@ -50,17 +50,17 @@ async function upsert(
   prefix: string,
   name: Extract<JobName, 'reconcile' | 'audit-retention' | 'audit-verify' | 'audit-head'>,
   repeat: { every: number } | { pattern: string; tz: string },
-  overrides?: PolicyOverrides,
+  overrides?: RetryOverrides,
 ): Promise<void> {
-  const policy = policyOf(name, overrides);
+  const retry = retrySettingsOf(name, overrides);
   const queue = new Queue(name, { connection, prefix });
   try {
     await queue.upsertJobScheduler(name, repeat, {
       name,
       data: {},
       opts: {
-        attempts: policy.attempts,
-        backoff: { type: 'exponential', delay: policy.backoffMs },
+        attempts: retry.attempts,
+        backoff: { type: 'exponential', delay: retry.backoffMs },
         removeOnComplete: KEEP_RUNS,
         removeOnFail: KEEP_RUNS,
       },

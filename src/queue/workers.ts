@@ -1,7 +1,6 @@
 import { Worker, type Job } from 'bullmq';
 import type { Logger } from '../log.js';
-import { JOB_NAMES, type JobName } from './catalog.js';
-import { policyOf, type PolicyOverrides } from './policy.js';
+import { JOB_NAMES, type JobName, type RetryOverrides, retrySettingsOf } from './jobs.js';
 import { resolveRedis, type RedisTarget } from './redis.js';
 import { runJob, WorkerStoppingError, type JobProcessor, type Processors, type RunningJob } from './run-job.js';
 import { keepSchedules, type ScheduleKeeper } from './schedule-keeper.js';
@@ -24,7 +23,7 @@ export interface StartWorkersOptions {
   processors: Processors;
   log: Logger;
   onEvent?: JobEventListener;
-  policy?: PolicyOverrides;
+  retries?: RetryOverrides;
   /** The repeating jobs; omitted, this process only runs what others schedule. */
   schedules?: ScheduleOptions;
   /** A job whose worker died goes back to the queue once its lock expires (BullMQ's default: 30 s). */
@@ -79,7 +78,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
 
   const workers = JOB_NAMES.map((name) => {
     const handler = runJob(name, options.processors[name] as JobProcessor<typeof name>, {
-      timeoutMs: policyOf(name, options.policy).timeoutMs,
+      timeoutMs: retrySettingsOf(name, options.retries).timeoutMs,
       log,
       running,
       handBackMs: HAND_BACK_MS,
@@ -114,8 +113,8 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
   let keeper: ScheduleKeeper | undefined;
   if (options.schedules) {
-    await upsertSchedules(connection, options.prefix, options.schedules, options.policy);
-    keeper = keepSchedules(connection, options.prefix, options.schedules, options.policy, log);
+    await upsertSchedules(connection, options.prefix, options.schedules, options.retries);
+    keeper = keepSchedules(connection, options.prefix, options.schedules, options.retries, log);
   }
   log.info({ queues: JOB_NAMES, concurrency: options.concurrency, prefix: options.prefix }, 'workers started');
 

@@ -15,7 +15,7 @@ import { startSlackHarness, type SlackHarness } from '../fakes/slack-harness.js'
 import { postSigned, slashCommandBody } from '../fakes/slack-signing.js';
 import { commandInvocation } from '../support/invocations.js';
 import { EVENT_OF_STATE, auditTrail, eventCounts, simulatedTools, waitForState } from '../support/labs.js';
-import { deleteKeys, eventually, FAST_ENV, FAST_POLICY, TEST_REDIS_URL, USERS } from '../support/services.js';
+import { deleteKeys, eventually, FAST_SETTINGS, FAST_RETRIES, TEST_REDIS_URL, USERS } from '../support/services.js';
 
 /**
  * A private PostgreSQL stopped while commands are being handled and a lab is deploying, then started again on the same
@@ -33,7 +33,7 @@ beforeAll(async () => {
   await chmod(root, 0o755);
   postgres = await startEmbeddedPostgres(join(root, 'data'), silentLogger, { port: 0 });
   const config = loadConfig({
-    ...FAST_ENV,
+    ...FAST_SETTINGS,
     REDIS_URL: TEST_REDIS_URL,
     QUEUE_PREFIX: prefix,
     RECONCILE_INTERVAL: '1s',
@@ -41,7 +41,7 @@ beforeAll(async () => {
     MAX_ACTIVE_PER_USER: '50',
     SHUTDOWN_TIMEOUT: '2s',
   });
-  app = await startApp({ config, log: silentLogger, databaseUrl: postgres.url, mode: 'worker', jobPolicy: FAST_POLICY });
+  app = await startApp({ config, log: silentLogger, databaseUrl: postgres.url, mode: 'worker', retries: FAST_RETRIES });
   // The Slack endpoint over the same services, to see what a user gets through HTTP while Postgres is down.
   slack = await startSlackHarness({
     mode: 'http',

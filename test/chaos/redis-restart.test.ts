@@ -5,13 +5,13 @@ import { startApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { environments } from '../../src/db/schema/environments.js';
 import { silentLogger } from '../../src/log.js';
-import { jobIds } from '../../src/queue/catalog.js';
+import { jobIds } from '../../src/queue/jobs.js';
 import { requestEnvironment } from '../../workflows/request.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { eventCounts, simulatedTools, waitForState } from '../support/labs.js';
 import { RecordingNotifier } from '../support/recording-notifier.js';
 import { startPrivateRedis, type PrivateRedis } from '../support/redis-server.js';
-import { eventually, FAST_ENV, FAST_POLICY, USERS } from '../support/services.js';
+import { eventually, FAST_SETTINGS, FAST_RETRIES, USERS } from '../support/services.js';
 
 /**
  * Redis killed and started again empty (no persistence) under the whole app in worker mode: deploys in flight,
@@ -27,7 +27,7 @@ beforeAll(async () => {
   redis = await startPrivateRedis();
   database = await createTestDatabase();
   const config = loadConfig({
-    ...FAST_ENV,
+    ...FAST_SETTINGS,
     REDIS_URL: redis.url,
     QUEUE_PREFIX: `t${randomBytes(5).toString('hex')}`,
     RECONCILE_INTERVAL: '1s',
@@ -35,7 +35,7 @@ beforeAll(async () => {
     LOCAL_PROVISIONER_STEP_MS: '400',
     SHUTDOWN_TIMEOUT: '2s',
   });
-  app = await startApp({ config, log: silentLogger, databaseUrl: database.url, mode: 'worker', notifiers: [notifier], jobPolicy: FAST_POLICY });
+  app = await startApp({ config, log: silentLogger, databaseUrl: database.url, mode: 'worker', notifiers: [notifier], retries: FAST_RETRIES });
 });
 afterAll(async () => {
   await app?.stop();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobIds } from '../../src/queue/catalog.js';
+import { jobIds } from '../../src/queue/jobs.js';
 import { requestEnvironment } from '../../workflows/request.js';
 import { eventCounts, simulatedTools, waitForState } from '../support/labs.js';
 import { createTestServices, eventually, USERS, type TestServices } from '../support/services.js';

@@ -6,7 +6,7 @@ import { runDemo, type DemoResult } from '../../src/demo.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { TEST_REDIS_URL } from '../support/redis.js';
 
-/** `npm run demo` in-process: the whole flow runs against the fake Slack and the transcript shows every step. */
+/** `npm run demo` in-process: the whole flow runs through the in-memory chat and the transcript shows every step. */
 let database: TestDatabase;
 let result: DemoResult;
 const printed: string[] = [];
@@ -35,7 +35,7 @@ function expectInOrder(steps: string[]): void {
 describe('npm run demo', () => {
   it('prints what it returns, and says what it ran on', () => {
     expect(result.lines).toEqual(printed);
-    expect(printed[1]).toMatch(/^The bot runs at http:\/\/127\.0\.0\.1:\d+ against a fake Slack on 127\.0\.0\.1, with Postgres at .+ and Redis at /);
+    expect(printed[1]).toMatch(/^The bot runs in this process with a chat of its own in memory \(no Slack or Mattermost\), with Postgres at .+ and Redis at /);
   });
 
   it('shows the request, the approval card with its buttons and the approval', () => {

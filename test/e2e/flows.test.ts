@@ -7,23 +7,22 @@ import { auditLog } from '../../src/db/schema/audit.js';
 import { environments } from '../../src/db/schema/environments.js';
 import { members } from '../../src/db/schema/members.js';
 import { loadCatalog } from '../../src/domain/presets.js';
-import type { Platform } from '../../src/domain/users.js';
 import { silentLogger } from '../../src/log.js';
-import { startChatWorld, type ChatMessage, type ChatWorld } from '../fakes/chat-world.js';
+import { startChatWorld, type ChatMessage, type ChatWorld, type WorldPlatform } from '../fakes/chat-world.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { uniquePrefix } from '../support/redis.js';
-import { deleteKeys, FAST_ENV, FAST_POLICY, TEST_REDIS_URL } from '../support/services.js';
-import { actionIds, envIdIn, Flow, readable } from './support/flows.js';
+import { deleteKeys, FAST_SETTINGS, FAST_RETRIES, TEST_REDIS_URL } from '../support/services.js';
+import { actionIds, envIdIn, Flow, readable } from '../support/flows.js';
 
 /**
  * The user flows of the product, written once and run against both platforms: the real app (`startApp`: HTTP
  * server, platform adapter, workers, reconciler) with Postgres and Redis, driven as people click in the fake Slack
  * or the fake Mattermost, and read back from what those fakes recorded.
  */
-const FLOW_ENV: Record<string, string> = {
-  MIN_TTL: FAST_ENV.MIN_TTL!,
-  APPROVAL_TIMEOUT: FAST_ENV.APPROVAL_TIMEOUT!,
-  LOCAL_PROVISIONER_STEP_MS: FAST_ENV.LOCAL_PROVISIONER_STEP_MS!,
+const FLOW_SETTINGS: Record<string, string> = {
+  MIN_TTL: FAST_SETTINGS.MIN_TTL!,
+  APPROVAL_TIMEOUT: FAST_SETTINGS.APPROVAL_TIMEOUT!,
+  LOCAL_PROVISIONER_STEP_MS: FAST_SETTINGS.LOCAL_PROVISIONER_STEP_MS!,
   LOG_LEVEL: 'silent',
   // The first reminder comes 4 s before expiry: time to click Extend even on a busy machine.
   REMINDER_OFFSETS: '4s,1s',
@@ -31,7 +30,7 @@ const FLOW_ENV: Record<string, string> = {
 };
 
 /** How each platform carries the audit CSV into the admin's DM. */
-const UPLOAD_STEPS: Record<Platform, string[]> = {
+const UPLOAD_STEPS: Record<WorldPlatform, string[]> = {
   slack: ['files.getUploadURLExternal', 'upload', 'files.completeUploadExternal'],
   mattermost: ['POST /api/v4/files', 'POST /api/v4/posts with file_ids'],
 };
@@ -43,7 +42,7 @@ function escaped(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-describe.each<Platform>(['slack', 'mattermost'])('user flows on %s', (platform) => {
+describe.each<WorldPlatform>(['slack', 'mattermost'])('user flows on %s', (platform) => {
   let database: TestDatabase;
   let world: ChatWorld;
   let flow: Flow;
@@ -55,9 +54,9 @@ describe.each<Platform>(['slack', 'mattermost'])('user flows on %s', (platform) 
       databaseUrl: database.url,
       redisUrl: TEST_REDIS_URL,
       queuePrefix: prefix,
-      env: FLOW_ENV,
+      settings: FLOW_SETTINGS,
       log: silentLogger,
-      jobPolicy: FAST_POLICY,
+      retries: FAST_RETRIES,
     });
     flow = new Flow(world, world.app.services.db);
   });
@@ -206,15 +205,25 @@ describe.each<Platform>(['slack', 'mattermost'])('user flows on %s', (platform) 
 
   it('lets an admin change roles and refuses a member', async () => {
     const { alice, bob, adam } = world.people;
-    const changed = await flow.command(adam, `/env role ${world.roleTarget(bob)} approver`);
+    const changed = await flow.command(adam, `/env role ${world.typedMention(bob)} approver`);
     expect(changed.text).toContain('approver');
     const [role] = await world.app.services.db.select().from(members).where(eq(members.userId, bob.id));
     expect(role?.role).toBe('approver');
 
-    const refused = await flow.command(alice, `/env role ${world.roleTarget(alice)} admin`, 'denied');
+    const refused = await flow.command(alice, `/env role ${world.typedMention(alice)} admin`, 'denied');
     expect(refused.text).toMatch(/admin/i);
     const [unchanged] = await world.app.services.db.select().from(members).where(eq(members.userId, alice.id));
     expect(unchanged?.role ?? 'member').toBe('member');
+  });
+
+  it('names users only as the platform resolves them: nobody it does not know, no bot', async () => {
+    const { adam } = world.people;
+    const unknown = await flow.command(adam, '/env role @nobody approver', 'invalid');
+    expect(unknown.text).toContain('@nobody is not someone this chat knows');
+    const bot = await flow.command(adam, `/env role ${world.typedMention(world.bot)} approver`, 'invalid');
+    expect(bot.text).toContain(`@${world.bot.name} is a bot`);
+    const [row] = await world.app.services.db.select().from(members).where(eq(members.userId, world.bot.id));
+    expect(row).toBeUndefined();
   });
 
   it('exports the audit log as CSV into the admin\'s DM, with filters; refuses members and bad filters', async () => {
@@ -227,8 +236,9 @@ describe.each<Platform>(['slack', 'mattermost'])('user flows on %s', (platform) 
     expect(badType.text).toContain('nonsense');
 
     const today = new Date().toISOString().slice(0, 10);
-    const started = await flow.command(adam, `/audit export --from ${today} --type chat --actor ${alice.id}`);
+    const started = await flow.command(adam, `/audit export --from ${today} --type chat --actor ${world.typedMention(alice)}`);
     expect(started.text).toContain('Preparing your export');
+    expect(started.text).toContain(`actor: ${alice.id}`);
     const delivered = await flow.driver.waitFor(() => flow.driver.dms(adam).find((message) => message.files.length > 0), 10_000);
     expect(readable(delivered.text)).toMatch(/Audit log export: \d+ entries/);
     const file = delivered.files[0]!;

@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseSetupArgs, runSetupCli } from '../../src/chat/mattermost/setup-cli.js';
-import { PROJECT_ROOT } from '../../src/paths.js';
+import { PROJECT_ROOT } from '../../src/project-files.js';
 import { FakeMattermost } from '../fakes/mattermost.js';
 
 let fake: FakeMattermost;

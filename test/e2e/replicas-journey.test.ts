@@ -1,8 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/domain/presets.js';
-import type { Platform } from '../../src/domain/users.js';
-import { startChatStage, type ChatStage } from '../fakes/chat-world.js';
+import { startChatStage, type ChatStage, type WorldPlatform } from '../fakes/chat-world.js';
 import { builtProject } from '../support/built-project.js';
 import { LEVEL, logLinesAtLeast, spawnBuilt, untilReady, type BuiltProcess } from '../support/built-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -10,7 +9,7 @@ import { eventCounts } from '../support/labs.js';
 import { uniquePrefix } from '../support/redis.js';
 import { startRoundRobinProxy, type RoundRobinProxy } from '../support/round-robin-proxy.js';
 import { deleteKeys, TEST_REDIS_URL } from '../support/services.js';
-import { actionIds, envIdIn, Flow, readable } from './support/flows.js';
+import { actionIds, envIdIn, Flow, readable } from '../support/flows.js';
 
 /**
  * A lab's whole journey (request, approval, deploy, reminder and extension, destroy, audit export) on the bot scaled
@@ -35,7 +34,7 @@ const JOURNEY_EVENTS = {
   'destroy.completed': 1,
 };
 
-const BOT_ENV: Record<string, string> = {
+const BOT_SETTINGS: Record<string, string> = {
   MIN_TTL: '1s',
   APPROVAL_TIMEOUT: '1h',
   LOCAL_PROVISIONER_STEP_MS: '20',
@@ -47,7 +46,7 @@ const BOT_ENV: Record<string, string> = {
 
 let database: TestDatabase;
 let proxy: RoundRobinProxy;
-let stages: Record<Platform, ChatStage>;
+let stages: Record<WorldPlatform, ChatStage>;
 let webs: BuiltProcess[] = [];
 let workers: BuiltProcess[] = [];
 const prefix = uniquePrefix('replicas-journey');
@@ -59,11 +58,11 @@ beforeAll(async () => {
   const [slack, mattermost] = await Promise.all([startChatStage('slack'), startChatStage('mattermost')]);
   stages = { slack, mattermost };
   const env = {
-    ...BOT_ENV,
-    ...slack.env,
-    ...mattermost.env,
-    ADMINS: [slack.env.ADMINS, mattermost.env.ADMINS].join(','),
-    APPROVERS: [slack.env.APPROVERS, mattermost.env.APPROVERS].join(','),
+    ...BOT_SETTINGS,
+    ...slack.settings,
+    ...mattermost.settings,
+    ADMINS: [slack.settings.ADMINS, mattermost.settings.ADMINS].join(','),
+    APPROVERS: [slack.settings.APPROVERS, mattermost.settings.APPROVERS].join(','),
     // Button and dialog callbacks come back through the proxy too.
     PUBLIC_URL: proxy.url,
     DATABASE_URL: database.url,
@@ -99,7 +98,7 @@ function completedJobs(envId: string): Map<string, string[]> {
   return byJob;
 }
 
-describe.each<Platform>(['slack', 'mattermost'])('a lab\'s journey on %s across two web and two worker processes', (platform) => {
+describe.each<WorldPlatform>(['slack', 'mattermost'])('a lab\'s journey on %s across two web and two worker processes', (platform) => {
   let flow: Flow;
   let labId: string;
   /** Requests the proxy had forwarded before this platform's journey. */

@@ -1,6 +1,6 @@
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS_FOLDER } from '../../src/paths.js';
+import { MIGRATIONS_FOLDER } from '../../src/project-files.js';
 import { builtProject } from '../support/built-project.js';
 import { LEVEL, logLinesAtLeast, spawnBuilt, untilReady, type BuiltMode } from '../support/built-process.js';
 import { createTestDatabase } from '../support/database.js';

@@ -70,13 +70,21 @@ describe('Slack notifier', () => {
     expect(await readdir(spoolDir)).toEqual([]);
   });
 
-  it('streams a stream of known length without spooling, and refuses one that is shorter than announced', async () => {
-    await notifier.upload('U0ALICE', { filename: 'a.csv', title: 'A', comment: 'known', content: Readable.from(['abc']), length: 3 });
-    expect(fake.dmMessages('U0ALICE').at(-1)!.text).toBe('known');
-    await expect(
-      notifier.upload('U0ALICE', { filename: 'b.csv', title: 'B', comment: 'short', content: Readable.from(['ab']), length: 3 }),
-    ).rejects.toThrow(/2 bytes where 3 were announced/);
-    expect(fake.dmMessages('U0ALICE').at(-1)!.text).toBe('known');
+  it('refuses an empty file before asking Slack for an upload URL, and leaves no spool file', async () => {
+    const asked = fake.callsTo('files.getUploadURLExternal').length;
+    await expect(notifier.upload('U0ALICE', { filename: 'empty.csv', title: 'Empty', comment: 'empty', content: Readable.from([]) })).rejects.toThrow(/empty/);
+    expect(fake.callsTo('files.getUploadURLExternal')).toHaveLength(asked);
+    expect(await readdir(spoolDir)).toEqual([]);
+  });
+
+  it('fails the upload, for a retry, when the upload URL refuses the bytes', async () => {
+    const before = fake.dmMessages('U0ALICE').length;
+    fake.failNext('upload', 'internal_error', 500);
+    await expect(notifier.upload('U0ALICE', { filename: 'a.csv', title: 'A', comment: 'refused', content: Readable.from(['abc']) })).rejects.toMatchObject({
+      code: 'unavailable',
+      retry: true,
+    });
+    expect(fake.dmMessages('U0ALICE')).toHaveLength(before);
   });
 
   it('keeps memory flat while uploading a large export', async () => {

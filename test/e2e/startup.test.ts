@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../src/paths.js';
+import { PROJECT_ROOT } from '../../src/project-files.js';
 import { createTestDatabase, TEST_POSTGRES_URL } from '../support/database.js';
 
 /** Runs the real entry point and collects what it prints and how it exits. */

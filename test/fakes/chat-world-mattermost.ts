@@ -1,4 +1,4 @@
-import { roleEnv, type ChatRoles, type ChatStage } from './chat-world.js';
+import { roleSettings, type ChatRoles, type ChatStage } from './chat-world.js';
 import { FakeMattermost, type RecordedCall } from './mattermost.js';
 import { MattermostDriver } from './mattermost-driver.js';
 
@@ -32,17 +32,18 @@ export async function startMattermostStage(roles: ChatRoles): Promise<ChatStage>
   return {
     platform: 'mattermost',
     people,
+    bot: { id: seed.bot.id, name: seed.bot.username },
     approvalsChannel: seed.approvalsChannelId,
-    env: {
+    settings: {
       MATTERMOST_URL: fake.url,
       MATTERMOST_BOT_TOKEN: seed.botToken,
       MATTERMOST_COMMAND_TOKENS: commands.map((command) => command.token).join(','),
       MATTERMOST_APPROVALS_CHANNEL: seed.approvalsChannelId,
       MATTERMOST_ACTION_SECRET: ACTION_SECRET,
       PUBLIC_URL: NOWHERE,
-      ...roleEnv('mattermost', people, roles),
+      ...roleSettings('mattermost', people, roles),
     },
-    roleTarget: (user) => user.id,
+    typedMention: (user) => `@${user.name}`,
     dialogsOpenedFor: (user) => fake.store.dialogs.filter((dialog) => dialog.user_id === user.id).length,
     fileText: async (fileId) => driver.fileText(fileId),
     uploadSteps: () => fake.calls.flatMap(uploadStep),

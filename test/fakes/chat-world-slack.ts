@@ -1,4 +1,4 @@
-import { roleEnv, type ChatRoles, type ChatStage } from './chat-world.js';
+import { roleSettings, type ChatRoles, type ChatStage } from './chat-world.js';
 import { FakeSlack } from './slack.js';
 import { SlackDriver } from './slack-driver.js';
 
@@ -19,18 +19,21 @@ export async function startSlackStage(roles: ChatRoles): Promise<ChatStage> {
     adam: { id: 'U0ADAM', name: 'adam' },
   };
   for (const person of Object.values(people)) fake.addUser(person);
+  const bot = { id: fake.identity.botUserId, name: 'aithroyz' };
+  fake.addUser({ ...bot, isBot: true });
   return {
     platform: 'slack',
     people,
+    bot,
     approvalsChannel: APPROVALS.id,
-    env: {
+    settings: {
       SLACK_API_URL: fake.apiUrl,
       SLACK_BOT_TOKEN: fake.botToken,
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_APPROVALS_CHANNEL: APPROVALS.id,
-      ...roleEnv('slack', people, roles),
+      ...roleSettings('slack', people, roles),
     },
-    roleTarget: (user) => `<@${user.id}|${user.name}>`,
+    typedMention: (user) => `<@${user.id}>`,
     dialogsOpenedFor: (user) => fake.state.views.filter((view) => view.userId === user.id).length,
     fileText: async (fileId) => (await fake.uploadedFile(fileId)).toString('utf8'),
     uploadSteps: () => fake.calls.filter((call) => UPLOAD_METHODS.has(call.method)).map((call) => call.method),

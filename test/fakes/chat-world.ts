@@ -2,7 +2,7 @@ import { startApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { Platform } from '../../src/domain/users.js';
 import type { Logger } from '../../src/log.js';
-import type { PolicyOverrides } from '../../src/queue/policy.js';
+import type { RetryOverrides } from '../../src/queue/jobs.js';
 import type { ChatMessage, ChatUser, SentRequest } from './chat-types.js';
 
 export type { ChatButton, ChatMessage, ChatUser, SentRequest } from './chat-types.js';
@@ -10,7 +10,7 @@ export type { ChatButton, ChatMessage, ChatUser, SentRequest } from './chat-type
 /**
  * The whole bot as it runs in production (`startApp`, mode `all`: the HTTP server, the chat platform, the workers
  * and the reconciler) pointed at a fake Slack or a fake Mattermost, with four people to play it: for the flow tests
- * written once for both platforms, and for the demo.
+ * written once for both platforms.
  */
 
 /** What users do and see, with the same names on both platforms' drivers. */
@@ -40,15 +40,20 @@ export interface ChatPeople {
  * A fake chat platform with its people, before a bot is pointed at it: what the bot must be configured with, and
  * how to read back what people saw. One bot process or several (behind one address) can serve it.
  */
+/** The platforms with a fake server to run against. */
+export type WorldPlatform = Exclude<Platform, 'sandbox'>;
+
 export interface ChatStage {
-  platform: Platform;
+  platform: WorldPlatform;
   people: ChatPeople;
+  /** The bot's own account, as the platform lists it (a bot, not a person). */
+  bot: ChatUser;
   /** Where approval cards go. */
   approvalsChannel: string;
   /** The bot's settings for this platform: credentials, channels, ADMINS and APPROVERS. */
-  env: Record<string, string>;
-  /** How a user is named in `/env role` on this platform (Slack: an escaped mention; Mattermost: the user id). */
-  roleTarget(user: ChatUser): string;
+  settings: Record<string, string>;
+  /** A mention of `user` as this platform sends it when someone picks them (Slack: `<@U…>`; Mattermost: `@name`). */
+  typedMention(user: ChatUser): string;
   /** How many dialogs (modals) the bot has opened for this user. */
   dialogsOpenedFor(user: ChatUser): number;
   /** The content of a file the bot uploaded. */
@@ -61,7 +66,7 @@ export interface ChatStage {
   close(): Promise<void>;
 }
 
-export interface ChatWorld extends Omit<ChatStage, 'env' | 'driverFor'> {
+export interface ChatWorld extends Omit<ChatStage, 'settings' | 'driverFor'> {
   app: App;
   driver: ChatDriver;
   /** The bot's base URL. */
@@ -76,9 +81,9 @@ export interface ChatWorldOptions {
   /** BullMQ prefix of this world's own. */
   queuePrefix: string;
   /** Settings besides the platform's (short durations, the provisioner's step time). */
-  env?: Record<string, string>;
+  settings?: Record<string, string>;
   log: Logger;
-  jobPolicy?: PolicyOverrides;
+  retries?: RetryOverrides;
   /** Who is an admin and who an approver; adam and ana by default. */
   roles?: ChatRoles;
 }
@@ -91,16 +96,16 @@ export interface ChatRoles {
 const DEFAULT_ROLES: ChatRoles = { admins: ['adam'], approvers: ['ana'] };
 
 /** ADMINS and APPROVERS for these people on this platform. */
-export function roleEnv(platform: Platform, people: ChatPeople, roles: ChatRoles): Record<string, string> {
+export function roleSettings(platform: Platform, people: ChatPeople, roles: ChatRoles): Record<string, string> {
   const keys = (names: (keyof ChatPeople)[]) => names.map((name) => `${platform}:${people[name].id}`).join(',');
   return { ADMINS: keys(roles.admins), APPROVERS: keys(roles.approvers) };
 }
 
-/** The bot with `env` (the platform's settings added to the caller's), on a free port of 127.0.0.1. */
-export async function startWorldApp(options: ChatWorldOptions, platformEnv: Record<string, string>): Promise<App> {
+/** The bot with `settings` (the platform's added to the caller's), on a free port of 127.0.0.1. */
+export async function startWorldApp(options: ChatWorldOptions, platformSettings: Record<string, string>): Promise<App> {
   const config = loadConfig({
-    ...options.env,
-    ...platformEnv,
+    ...options.settings,
+    ...platformSettings,
     PORT: '0',
     REDIS_URL: options.redisUrl,
     QUEUE_PREFIX: options.queuePrefix,
@@ -112,23 +117,23 @@ export async function startWorldApp(options: ChatWorldOptions, platformEnv: Reco
     mode: 'all',
     host: '127.0.0.1',
     publicUrlFor: (port) => `http://127.0.0.1:${port}`,
-    ...(options.jobPolicy ? { jobPolicy: options.jobPolicy } : {}),
+    ...(options.retries ? { retries: options.retries } : {}),
   });
 }
 
 /** A fake Slack or Mattermost with alice, bob, ana and adam, and the bot's settings for it. */
-export async function startChatStage(platform: Platform, roles: ChatRoles = DEFAULT_ROLES): Promise<ChatStage> {
+export async function startChatStage(platform: WorldPlatform, roles: ChatRoles = DEFAULT_ROLES): Promise<ChatStage> {
   // Loaded on demand: each stage needs only its own platform's fake.
   if (platform === 'slack') return (await import('./chat-world-slack.js')).startSlackStage(roles);
   return (await import('./chat-world-mattermost.js')).startMattermostStage(roles);
 }
 
-export async function startChatWorld(platform: Platform, options: ChatWorldOptions): Promise<ChatWorld> {
+export async function startChatWorld(platform: WorldPlatform, options: ChatWorldOptions): Promise<ChatWorld> {
   const stage = await startChatStage(platform, options.roles);
   try {
-    const app = await startWorldApp(options, stage.env);
+    const app = await startWorldApp(options, stage.settings);
     const appUrl = `http://127.0.0.1:${app.port}`;
-    const { env: _env, driverFor, close: closeStage, ...seen } = stage;
+    const { settings: _settings, driverFor, close: closeStage, ...seen } = stage;
     return {
       ...seen,
       app,

@@ -24,6 +24,20 @@ export const identityRoutes: Route[] = [
     },
   },
   {
+    // GetUsersByUsernames: the users found among those named, in no set order; unknown names are left out.
+    method: 'POST',
+    pattern: /^\/users\/usernames$/,
+    handle({ store, body }) {
+      const parsed = z.array(z.string()).min(1).safeParse(body);
+      if (!parsed.success) return fail(400, 'api.context.invalid_body_param.app_error', 'Invalid or missing usernames in request body.');
+      const found = [...new Set(parsed.data)].flatMap((name) => {
+        const user = store.userByName(name);
+        return user ? [publicUser(user)] : [];
+      });
+      return ok(200, found);
+    },
+  },
+  {
     method: 'GET',
     pattern: /^\/users\/(?<id>[A-Za-z0-9]+)$/,
     handle({ store, params }) {

@@ -1,6 +1,8 @@
 import type { FakeMattermost } from './mattermost.js';
 import type { FakeDialog, FakePost, TimelineEntry } from './mattermost-store.js';
+import type { TranscriptEntry } from '../../src/chat/memory/transcript.js';
 import type { ChatMessage, ChatUser, SentRequest as ChatSentRequest } from './chat-types.js';
+import { ActionNotes } from './chat-transcript.js';
 import { actionRequest, commandRequest, dialogRequest, send, type HttpAnswer, type HttpRequestSpec } from './mattermost-requests.js';
 
 export type { ChatButton, ChatMessage, ChatUser } from './chat-types.js';
@@ -31,7 +33,7 @@ interface PostAction {
  */
 export class MattermostDriver {
   private readonly ephemeralPosts: FakePost[] = [];
-  private readonly actions: { afterEvents: number; line: string }[] = [];
+  private readonly notes = new ActionNotes();
   private readonly defaultChannel: string;
 
   constructor(private readonly options: DriverOptions) {
@@ -177,20 +179,9 @@ export class MattermostDriver {
     return this.fake.waitFor(check, timeoutMs === undefined ? {} : { timeoutMs });
   }
 
-  /** The conversation so far as people saw it unfold, for people to read (the demo prints it). */
+  /** The conversation so far as people saw it unfold, for people to read. */
   transcript(): string[] {
-    const lines: string[] = [];
-    const timeline = this.fake.store.timeline;
-    let actionIndex = 0;
-    for (let index = 0; index <= timeline.length; index += 1) {
-      while (actionIndex < this.actions.length && this.actions[actionIndex]!.afterEvents === index) {
-        lines.push(`> ${this.actions[actionIndex]!.line}`);
-        actionIndex += 1;
-      }
-      const entry = timeline[index];
-      if (entry) lines.push(...this.describe(entry));
-    }
-    return lines;
+    return this.notes.transcript(this.fake.store.timeline, (entry) => this.describe(entry));
   }
 
   toMessage(post: FakePost): ChatMessage {
@@ -224,7 +215,7 @@ export class MattermostDriver {
   }
 
   private note(line: string): void {
-    this.actions.push({ afterEvents: this.fake.store.timeline.length, line });
+    this.notes.note(line, this.fake.store.timeline.length);
   }
 
   private addEphemeral(user: ChatUser, channelId: string, content: { message: string; props: Record<string, unknown> }): FakePost {
@@ -247,20 +238,20 @@ export class MattermostDriver {
     return post;
   }
 
-  private describe(entry: TimelineEntry): string[] {
+  private describe(entry: TimelineEntry): TranscriptEntry {
     const { post } = entry;
     const store = this.fake.store;
     const channel = store.channels.get(post.channel_id);
     const other = channel?.type === 'D' ? channel.name.split('__').find((id) => id !== this.options.botUserId) : undefined;
-    const where = other ? `DM with @${store.users.get(other)?.username ?? other}` : `~${channel?.name ?? post.channel_id}`;
-    const audience = post.ephemeral_for ? ` (only @${store.users.get(post.ephemeral_for)?.username ?? post.ephemeral_for} sees this)` : '';
-    const threaded = post.root_id !== '';
-    const pad = threaded ? '      ' : '  ';
-    const header = `${threaded ? '    ↳ ' : ''}[${where}]${threaded ? ' (in thread)' : ''}${audience}${entry.kind === 'edited' ? ' (edited)' : ''}`;
-    const files = entry.kind === 'posted' ? post.file_ids.map((id) => `📎 ${store.files.get(id)?.name ?? id} (${store.files.get(id)?.size ?? 0} bytes)`) : [];
-    const body = [postText(post), ...files].filter((line) => line.trim() !== '').map((line) => `${pad}${line.replace(/\n/g, `\n${pad}`)}`);
-    const buttons = actionsOf(post).map((action) => action.name);
-    return [header, ...body, ...(buttons.length > 0 ? [`${pad}[${buttons.join('] [')}]`] : [])];
+    return {
+      kind: entry.kind,
+      where: other ? `DM with @${store.users.get(other)?.username ?? other}` : `~${channel?.name ?? post.channel_id}`,
+      inThread: post.root_id !== '',
+      onlyFor: post.ephemeral_for ? (store.users.get(post.ephemeral_for)?.username ?? post.ephemeral_for) : undefined,
+      text: postText(post),
+      buttons: actionsOf(post).map((action) => action.name),
+      files: post.file_ids.map((id) => ({ name: store.files.get(id)?.name ?? id, size: store.files.get(id)?.size ?? 0 })),
+    };
   }
 }
 

@@ -27,7 +27,7 @@ export interface MattermostHarness {
 export interface MattermostHarnessOptions {
   fake?: FakeMattermostOptions;
   /**
-   * Runs once the fake runs and before the platform is created: build Services with `mattermostEnv(config)` here.
+   * Runs once the fake runs and before the platform is created: build Services with `mattermostSettings(config)` here.
    * The server listens after that, so `config.publicUrl` is a stand-in; the platform reads the real one lazily.
    */
   deps: (context: { fake: FakeMattermost; seed: FakeMattermostSetup; config: MattermostConfig }) => MattermostPlatformDeps | Promise<MattermostPlatformDeps>;
@@ -36,7 +36,7 @@ export interface MattermostHarnessOptions {
 }
 
 /** The environment variables that make `loadConfig` produce `config` (for the Services of a test). */
-export function mattermostEnv(config: MattermostConfig): Record<string, string> {
+export function mattermostSettings(config: MattermostConfig): Record<string, string> {
   return {
     MATTERMOST_URL: config.url,
     MATTERMOST_BOT_TOKEN: config.botToken,

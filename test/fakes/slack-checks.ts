@@ -79,12 +79,35 @@ function checkBlock(problems: string[], where: string, block: unknown, modal: bo
     case 'input':
       if (!modal) problems.push(`${where}: input blocks belong in modals`);
       checkText(problems, `${where}.label`, block.label, SLACK_LIMITS.inputLabelLength);
+      checkText(problems, `${where}.hint`, block.hint, SLACK_LIMITS.inputHintLength, false);
       if (!isObject(block.element)) problems.push(`${where}.element: required`);
-      else checkId(problems, `${where}.element.action_id`, block.element.action_id, SLACK_LIMITS.actionIdLength);
+      else checkInputElement(problems, `${where}.element`, block.element);
       return;
     default:
       problems.push(`${where}: unsupported block type ${block.type}`);
   }
+}
+
+/** The elements an input block takes here: a text input, or a static select with its options. */
+function checkInputElement(problems: string[], where: string, element: Record<string, unknown>): void {
+  checkId(problems, `${where}.action_id`, element.action_id, SLACK_LIMITS.actionIdLength);
+  if (element.type === 'plain_text_input') return;
+  if (element.type !== 'static_select') {
+    problems.push(`${where}.type: plain_text_input or static_select, not ${String(element.type)}`);
+    return;
+  }
+  const options = element.options;
+  if (!Array.isArray(options) || options.length === 0 || options.length > SLACK_LIMITS.selectOptions) {
+    problems.push(`${where}.options: 1 to ${SLACK_LIMITS.selectOptions} options`);
+    return;
+  }
+  options.forEach((option: unknown, index) => {
+    const at = `${where}.options[${index}]`;
+    if (!isObject(option)) return void problems.push(`${at}: must be an object`);
+    if (isObject(option.text) && option.text.type !== 'plain_text') problems.push(`${at}.text: must be plain_text`);
+    checkText(problems, `${at}.text`, option.text, SLACK_LIMITS.optionTextLength);
+    checkId(problems, `${at}.value`, option.value ?? '', SLACK_LIMITS.optionValueLength);
+  });
 }
 
 /** Problems with a message's `blocks`, or an empty list. */

@@ -8,7 +8,9 @@ import {
   viewSubmissionPayload,
   type SlashCommandFields,
 } from './slack-signing.js';
+import type { TranscriptEntry } from '../../src/chat/memory/transcript.js';
 import type { ChatButton, ChatMessage, ChatUser, SentRequest } from './chat-types.js';
+import { ActionNotes } from './chat-transcript.js';
 
 export type { ChatButton, ChatMessage, ChatUser, SentRequest } from './chat-types.js';
 
@@ -20,7 +22,7 @@ type Transport = { kind: 'http'; eventsUrl: string; signingSecret: string } | { 
  * Slack and Mattermost.
  */
 export class SlackDriver {
-  private readonly actions: { afterEvents: number; line: string }[] = [];
+  private readonly notes = new ActionNotes();
 
   constructor(
     readonly fake: FakeSlack,
@@ -130,24 +132,13 @@ export class SlackDriver {
     return this.fake.waitFor(check, timeoutMs);
   }
 
-  /** The conversation so far as people saw it unfold, for people to read (the demo prints it). */
+  /** The conversation so far as people saw it unfold, for people to read. */
   transcript(): string[] {
-    const lines: string[] = [];
-    const timeline = this.fake.state.timeline;
-    let actionIndex = 0;
-    for (let index = 0; index <= timeline.length; index += 1) {
-      while (actionIndex < this.actions.length && this.actions[actionIndex]!.afterEvents === index) {
-        lines.push(`> ${this.actions[actionIndex]!.line}`);
-        actionIndex += 1;
-      }
-      const entry = timeline[index];
-      if (entry) lines.push(...describe(this.fake, entry));
-    }
-    return lines;
+    return this.notes.transcript(this.fake.state.timeline, (entry) => describe(this.fake, entry));
   }
 
   private note(line: string): void {
-    this.actions.push({ afterEvents: this.fake.state.timeline.length, line });
+    this.notes.note(line, this.fake.state.timeline.length);
   }
 
   private async send(
@@ -205,23 +196,19 @@ function readable(text: string): string {
     .replace(/&amp;/g, '&');
 }
 
-const WHAT_HAPPENED: Record<TimelineEntry['kind'], string> = { posted: '', edited: ' (edited)', deleted: ' (deleted)' };
-
-function describe(fake: FakeSlack, entry: TimelineEntry): string[] {
+function describe(fake: FakeSlack, entry: TimelineEntry): TranscriptEntry {
   const { message } = entry;
   const channel = fake.state.channels.get(message.channel);
-  const where = channel?.dmWith ? `DM with ${nameOf(fake, channel.dmWith)}` : `#${channel?.name ?? message.channel}`;
-  const audience = message.visibleTo ? ` (only ${nameOf(fake, message.visibleTo)} sees this)` : '';
-  const thread = message.threadTs ? ' (in thread)' : '';
-  const pad = message.threadTs ? '      ' : '  ';
-  const header = `${message.threadTs ? '    ↳ ' : ''}[${where}]${thread}${audience}${WHAT_HAPPENED[entry.kind]}`;
-  if (entry.kind === 'deleted') return [header];
   const content = fake.state.versionOf(message, entry.version);
-  const body = [readable(content.text), ...(entry.kind === 'posted' ? message.files.map((file) => `📎 ${file.name} (${file.size} bytes)`) : [])]
-    .filter((line) => line.trim() !== '')
-    .map((line) => `${pad}${line.replace(/\n/g, `\n${pad}`)}`);
-  const buttons = buttonsOf(content.blocks);
-  return [header, ...body, ...(buttons.length > 0 ? [`${pad}[${buttons.map((b) => b.label).join('] [')}]`] : [])];
+  return {
+    kind: entry.kind,
+    where: channel?.dmWith ? `DM with ${nameOf(fake, channel.dmWith)}` : `#${channel?.name ?? message.channel}`,
+    inThread: message.threadTs !== undefined,
+    onlyFor: message.visibleTo ? nameOf(fake, message.visibleTo).slice(1) : undefined,
+    text: readable(content.text),
+    buttons: buttonsOf(content.blocks).map((button) => button.label),
+    files: message.files.map((file) => ({ name: file.name, size: file.size })),
+  };
 }
 
 function nameOf(fake: FakeSlack, userId: string): string {

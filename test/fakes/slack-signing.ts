@@ -97,10 +97,18 @@ export interface ViewSubmissionInput {
   triggerId: string;
 }
 
+/** A field's state as Slack reports it: a text input's value, or the select's chosen option (text and value). */
+function inputState(view: Record<string, unknown>, name: string, value: string): Record<string, unknown> {
+  const blocks = Array.isArray(view.blocks) ? (view.blocks as { block_id?: string; element?: { type?: string; options?: { value?: string }[] } }[]) : [];
+  const element = blocks.find((block) => block.block_id === name)?.element;
+  if (element?.type !== 'static_select') return { type: 'plain_text_input', value };
+  const option = element.options?.find((candidate) => candidate.value === value);
+  if (!option) throw new Error(`no option ${value} in the ${name} select`);
+  return { type: 'static_select', selected_option: option };
+}
+
 export function viewSubmissionPayload(input: ViewSubmissionInput): Record<string, unknown> {
-  const values = Object.fromEntries(
-    Object.entries(input.values).map(([name, value]) => [name, { [name]: { type: 'plain_text_input', value } }]),
-  );
+  const values = Object.fromEntries(Object.entries(input.values).map(([name, value]) => [name, { [name]: inputState(input.view, name, value) }]));
   return {
     type: 'view_submission',
     team: { id: input.teamId, domain: 'aithroyz' },

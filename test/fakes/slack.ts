@@ -125,7 +125,7 @@ export class FakeSlack {
     this.record('ack', { userId, channelId, body }, 'application/json', 'none', 200, response);
   }
 
-  /** The next call of `method` fails with Slack's `error` (HTTP 200, or `status` such as 429 / 500). */
+  /** The next call of `method` fails with Slack's `error` (HTTP 200, or `status` such as 429 / 500); `upload` is a POST to an upload URL. */
   failNext(method: string, error: string, status = 200): void {
     const queue = this.failures.get(method) ?? [];
     queue.push({ error, status });
@@ -263,6 +263,13 @@ export class FakeSlack {
       req.resume();
       this.record('upload', { fileId }, contentType, 'none', 404, undefined);
       res.writeHead(404).end('not found');
+      return;
+    }
+    const injected = this.failures.get('upload')?.shift();
+    if (injected) {
+      req.resume();
+      this.record('upload', { fileId, injected: injected.error }, contentType, 'none', injected.status, undefined);
+      res.writeHead(injected.status).end(injected.error);
       return;
     }
     let received;

@@ -6,11 +6,11 @@ import { signActionContext, signDialogState } from '../../src/chat/mattermost/si
 import type { Invocation } from '../../src/chat/types.js';
 import { systemClock } from '../../src/clock.js';
 import type { ChatUser } from '../fakes/mattermost-driver.js';
-import { mattermostEnv, startMattermostHarness, type MattermostHarness } from '../fakes/mattermost-harness.js';
+import { mattermostSettings, startMattermostHarness, type MattermostHarness } from '../fakes/mattermost-harness.js';
 import { actionRequest, commandRequest, dialogRequest, send, type HttpAnswer, type HttpRequestSpec } from '../fakes/mattermost-requests.js';
 import { createTestServices, type TestServices } from '../support/services.js';
-import { anyActionId, anyBody, anyContentType, anyText, mangled, HTTP_PROPERTY } from './arbitraries.js';
-import { expectEachAuditedOnce, stateOf } from './inbound-support.js';
+import { anyActionId, anyBody, anyContentType, anyText, mangled, HTTP_PROPERTY } from '../support/arbitraries.js';
+import { expectEachAuditedOnce, stateOf } from '../support/fuzz-inbound.js';
 
 /**
  * The three Mattermost routes under random input, through the real HTTP server, the adapter and the commands:
@@ -26,7 +26,7 @@ beforeAll(async () => {
   harness = await startMattermostHarness({
     deps: async ({ fake, config, seed }) => {
       fake.store.addUser({ id: alice.id, username: alice.name });
-      services = await createTestServices({ env: { ...mattermostEnv(config), ADMINS: `mattermost:${seed.admin.id}`, MAX_ACTIVE_PER_USER: '1000' } });
+      services = await createTestServices({ settings: { ...mattermostSettings(config), ADMINS: `mattermost:${seed.admin.id}`, MAX_ACTIVE_PER_USER: '1000' } });
       return {
         services: services.s,
         handle: (invocation) => {

@@ -5,8 +5,8 @@ import type { SlackHarness } from '../fakes/slack-harness.js';
 import { blockActionsPayload, interactionBody, slackSignature, slashCommandBody, viewSubmissionPayload } from '../fakes/slack-signing.js';
 import { createTestServices, USERS, type TestServices } from '../support/services.js';
 import { startSlackBot } from '../support/slack-bot.js';
-import { anyActionId, anyBody, anyContentType, anyJson, anyText, mangled, HTTP_PROPERTY } from './arbitraries.js';
-import { expectEachAuditedOnce, stateOf } from './inbound-support.js';
+import { anyActionId, anyBody, anyContentType, anyJson, anyText, mangled, HTTP_PROPERTY } from '../support/arbitraries.js';
+import { expectEachAuditedOnce, stateOf } from '../support/fuzz-inbound.js';
 
 /**
  * The Slack endpoint under random input, through the real HTTP server, Bolt's receiver, the adapter and the commands:
@@ -18,7 +18,7 @@ let harness: SlackHarness;
 const handled: Invocation[] = [];
 
 beforeAll(async () => {
-  services = await createTestServices({ env: { MAX_ACTIVE_PER_USER: '1000' } });
+  services = await createTestServices({ settings: { MAX_ACTIVE_PER_USER: '1000' } });
   harness = await startSlackBot(services, { mode: 'http', users: [USERS.alice, USERS.admin, USERS.approver], handled: handled });
 });
 afterAll(async () => {

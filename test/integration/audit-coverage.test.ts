@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTION_IDS, type ActionId } from '../../blocks/view.js';
+import { ACTION_IDS, mention, type ActionId } from '../../blocks/view.js';
 import { DIALOG_CALLBACK_IDS } from '../../commands/actions/index.js';
 import { COMMAND_NAMES } from '../../commands/index.js';
 import { AUDIT_SUBCOMMANDS, ENV_SUBCOMMANDS } from '../../commands/usage.js';
@@ -7,15 +7,16 @@ import { AUDIT_EVENTS, RESERVED_EVENTS } from '../../src/audit/events.js';
 import { allEventTypes } from '../../src/audit/filters.js';
 import type { Invocation } from '../../src/chat/types.js';
 import { canTransition, ENV_STATES, TRANSITIONS, type EnvState } from '../../src/domain/lifecycle.js';
+import { PLATFORMS } from '../../src/domain/users.js';
 import type { Outcome } from '../../src/errors.js';
-import { JOB_NAMES, type JobName } from '../../src/queue/catalog.js';
-import { CASTS, click, command, CoverageHarness, submit, type Cast } from './audit-coverage-harness.js';
-import { readSourceFacts, type SourceFacts } from './audit-coverage-source.js';
+import { JOB_NAMES, type JobName } from '../../src/queue/jobs.js';
+import { CASTS, click, command, CoverageHarness, submit, type Cast } from '../support/coverage-harness.js';
+import { readSourceFacts, type SourceFacts } from '../support/coverage-source.js';
 
 /**
  * The audit trail is complete: every event the product can produce is written by the code, every command, button and
  * dialog writes its one chat entry whatever the outcome, every job's outcome and every lifecycle transition is audited.
- * The lists come from the code (the source, the routing tables, the job catalog, TRANSITIONS); only the inputs that
+ * The lists come from the code (the source, the routing tables, the job list, TRANSITIONS); only the inputs that
  * drive each case are written here, and a case missing for something the code has fails the test.
  */
 
@@ -34,8 +35,8 @@ const sorted = <T>(items: Iterable<T>): T[] => [...items].sort();
 const CATALOG: readonly string[] = allEventTypes();
 const PRODUCIBLE = CATALOG.filter((event) => !(RESERVED_EVENTS as readonly string[]).includes(event));
 
-describe('the event catalog against the source', () => {
-  it('keeps the reserved events in the catalog', () => {
+describe('the event list against the source', () => {
+  it('keeps the reserved events in the list', () => {
     expect(RESERVED_EVENTS.filter((event) => !CATALOG.includes(event))).toEqual([]);
     expect(RESERVED_EVENTS).toEqual(expect.arrayContaining([...AUDIT_EVENTS.credentials, ...AUDIT_EVENTS.api]));
   });
@@ -43,11 +44,11 @@ describe('the event catalog against the source', () => {
   it('writes every event the product can produce somewhere in src/, commands/ or workflows/, and none of the reserved ones', () => {
     const producers = facts.eventSites.filter((site) => site.events.length > 0 && site.events.length < CATALOG.length);
     const produced = new Set(producers.flatMap((site) => site.events));
-    expect(sorted(PRODUCIBLE.filter((event) => !produced.has(event))), 'events of the catalog no code writes').toEqual([]);
+    expect(sorted(PRODUCIBLE.filter((event) => !produced.has(event))), 'events of the list no code writes').toEqual([]);
     expect(sorted([...produced].filter((event) => !PRODUCIBLE.includes(event))), 'events written that are reserved or unknown').toEqual([]);
   });
 
-  it('has no eventType that is neither a catalog literal nor a pass-through of the whole catalog', () => {
+  it('has no eventType that is neither a literal of the list nor a pass-through of the whole list', () => {
     const forwarders = facts.eventSites.filter((site) => site.events.length === CATALOG.length);
     expect(forwarders.every((site) => sorted(site.events).join() === sorted(CATALOG).join())).toBe(true);
     // Column definitions of the schema are the only other `eventType:` properties.
@@ -57,7 +58,7 @@ describe('the event catalog against the source', () => {
     expect(outside).toEqual([]);
   });
 
-  it('finds every literal `eventType: \'…\'` of the text in the catalog and among the checker’s findings', () => {
+  it('finds every literal `eventType: \'…\'` of the text in the list and among the checker’s findings', () => {
     expect(facts.literalEventTypes.length).toBeGreaterThan(10);
     const found = new Set(facts.eventSites.flatMap((site) => site.events));
     for (const { at, event } of facts.literalEventTypes) {
@@ -84,7 +85,7 @@ const run = (user: keyof Cast, name: string, text: (cast: Cast, h: CoverageHarne
 });
 const env = (user: keyof Cast, text: Parameters<typeof run>[2], outcome?: Outcome) => run(user, 'env', text, outcome);
 const audit = (user: keyof Cast, text: Parameters<typeof run>[2], outcome?: Outcome) => run(user, 'audit', text, outcome);
-const roleTarget = (cast: Cast) => cast.other.id;
+const roleTarget = (cast: Cast) => mention(cast.other);
 
 const SUBCOMMAND_CASES: Readonly<Record<string, Cases>> = {
   'env help': { ok: env('owner', () => 'help'), refused: [] },
@@ -179,7 +180,7 @@ describe('every command, sub-command, button and dialog writes exactly one chat 
     expect(Object.entries(SUBCOMMAND_CASES).filter(([, cases]) => cases.refused.length === 0).map(([route]) => route)).toEqual(['env help', 'audit help']);
   });
 
-  for (const platform of ['slack', 'mattermost'] as const) {
+  for (const platform of PLATFORMS) {
     it(`on ${platform}`, async () => {
       const cast = CASTS[platform];
       for (const name of COMMAND_NAMES) {
@@ -257,7 +258,7 @@ async function driveLifecycles(): Promise<void> {
   expect((await h.environment(stuck)).state).toBe('destroyed');
 
   // Roles, and the audit log's own jobs: on demand, then as the daily schedules add them.
-  await h.invoke(command(slack.admin, 'env', `role ${slack.other.id} approver`));
+  await h.invoke(command(slack.admin, 'env', `role ${mention(slack.other)} approver`));
   await h.invoke(command(slack.admin, 'audit', 'export'));
   await h.invoke(command(mattermost.admin, 'audit', 'verify'));
   await h.invoke(command(slack.admin, 'audit', 'head'));
@@ -270,7 +271,7 @@ describe('job outcomes and lifecycle transitions are audited', () => {
     await driveLifecycles();
   }, 60_000);
 
-  it('binds every job of the catalog to a processor, and the scenarios ran every one', () => {
+  it('binds every job of JOBS to a processor, and the scenarios ran every one', () => {
     expect(sorted(Object.keys(h.processors))).toEqual(sorted(JOB_NAMES));
     expect(sorted(Object.keys(JOB_EVENTS))).toEqual(sorted(JOB_NAMES));
     expect(JOB_NAMES.filter((name) => !h.runs.some((record) => record.name === name))).toEqual([]);

@@ -1,11 +1,11 @@
 import { parse } from 'csv-parse/sync';
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAuditFilters } from '../../commands/audit-export-args.js';
 import { appendAudit } from '../../src/audit/append.js';
+import { AUDIT_EVENTS, type AuditEventType } from '../../src/audit/events.js';
 import { openAuditExport } from '../../src/audit/export.js';
-import { runAuditExport, type AuditExportPayload } from '../../src/audit/export-job.js';
-import { AUDIT_EVENTS } from '../../src/audit/events.js';
-import { filtersToPayload, parseAuditFilters, type AuditFilters } from '../../src/audit/filters.js';
+import { filtersToPayload, type AuditFilters } from '../../src/audit/filters.js';
 import { CSV_COLUMNS } from '../../src/audit/query.js';
 import { sanitizeText } from '../../src/audit/sanitize.js';
 import type { AuditEntryInput } from '../../src/audit/types.js';
@@ -13,6 +13,7 @@ import { verifyChain } from '../../src/audit/verify.js';
 import { ManualClock } from '../../src/clock.js';
 import { auditLog, type AuditRow } from '../../src/db/schema/audit.js';
 import { Notifiers } from '../../src/services.js';
+import { runAuditExport, type AuditExportPayload } from '../../workflows/audit-export.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { RecordingNotifier } from '../support/recording-notifier.js';
 
@@ -101,7 +102,7 @@ afterAll(async () => {
 });
 
 describe('openAuditExport', () => {
-  it('writes the header of interfaces.md, RFC 4180 line ends, one record per entry', async () => {
+  it('writes the header the README documents, RFC 4180 line ends, one record per entry', async () => {
     const { text, count } = await exportCsv(everything);
     expect(text.startsWith(`${HEADER}\r\n`)).toBe(true);
     expect(CSV_COLUMNS.join(',')).toBe(HEADER);
@@ -149,7 +150,7 @@ describe('openAuditExport', () => {
   });
 
   it('applies the filters: inclusive day bounds, types by category or event, actor', async () => {
-    const week = await parseAuditFilters('--from 2026-11-19 --to 2026-11-26', { now: clock.now() });
+    const week = parseAuditFilters('--from 2026-11-19 --to 2026-11-26', { now: clock.now() });
     const inWeek = records((await exportCsv(week)).text);
     expect(inWeek.map((record) => record.occurred_at)).toContain('2026-11-26T23:59:59.999Z');
     expect(inWeek.map((record) => record.occurred_at)).toContain('2026-11-19T00:00:00.000Z');
@@ -193,7 +194,7 @@ describe('runAuditExport', () => {
 
   it('uploads the CSV to the requester, says how many entries and their span, and audits the export', async () => {
     const notifier = new RecordingNotifier('slack');
-    const filters = await parseAuditFilters('--from 2026-11-19 --to 2026-11-26', { now: clock.now() });
+    const filters = parseAuditFilters('--from 2026-11-19 --to 2026-11-26', { now: clock.now() });
     const outcome = await runAuditExport({ db: database.db, clock, notifiers: new Notifiers([notifier]) }, payload(filters));
 
     expect(outcome).toMatchObject({ filename: 'audit-2026-11-19-to-2026-11-26.csv', count: 10 });
@@ -262,8 +263,9 @@ describe('openAuditExport reads every stored character back through COPY', () =>
         expect(record.request_id).toBe(rows[index]!.requestId);
         expect(JSON.parse(record.details!)).toEqual(rows[index]!.details);
       });
-      for (const actorId of ["U7' or '1'='1", 'U7\\', "'; drop table audit_log; --"]) {
-        const hostile = await openAuditExport(own.db, { ...everything, actorId });
+      const hostileTypes = ["command.invoked') or ('1'='1" as AuditEventType];
+      for (const actorId of ["U7' or '1'='1", 'U7\\', "'; drop table audit_log; --", "\\'; drop table audit_log; --", '$$ or true $$']) {
+        const hostile = await openAuditExport(own.db, { ...everything, actorId, types: actorId.startsWith('U7') ? [] : hostileTypes });
         let body = '';
         for await (const chunk of hostile.stream) body += String(chunk);
         expect(body).toBe(`${HEADER}\r\n`);

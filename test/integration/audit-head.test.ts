@@ -3,13 +3,14 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { handleInvocation } from '../../commands/index.js';
 import { appendAuditBatch } from '../../src/audit/append-batch.js';
-import { latestHead, runAuditHead } from '../../src/audit/head.js';
+import { latestHead } from '../../src/audit/verify.js';
+import { runAuditHead } from '../../workflows/audit-head.js';
 import { loadConfig } from '../../src/config.js';
 import { DEFAULT_HEAD_PATTERN, DEFAULT_RETENTION_PATTERN, DEFAULT_VERIFY_PATTERN, upsertSchedules } from '../../src/queue/schedules.js';
-import { eventually, FAST_ENV, TEST_REDIS_URL, USERS } from '../support/services.js';
+import { eventually, FAST_SETTINGS, TEST_REDIS_URL, USERS } from '../support/services.js';
 import type { RecordedCall } from '../support/recording-notifier.js';
 import { tamperWithAuditLog } from '../support/database.js';
-import { auditCommand, auditTestFile, runAuditAs, entriesOf, MATTERMOST_ENV, MM_MEMBER, type AuditTestServices } from './audit-verify-support.js';
+import { auditCommand, auditTestFile, runAuditAs, entriesOf, MATTERMOST_SETTINGS, MM_MEMBER, type AuditTestServices } from '../support/audit-services.js';
 
 const CHANNELS = { SLACK_AUDIT_CHANNEL: 'CAUDIT', MATTERMOST_AUDIT_CHANNEL: 'mmaudit' };
 let t: AuditTestServices;
@@ -131,7 +132,7 @@ describe('/audit head', () => {
 
   it('refuses when no audit channel is configured, saying which variables to set', async () => {
     await seed(2);
-    const unconfigured = { ...t.s, config: loadConfig({ ...FAST_ENV, ...MATTERMOST_ENV }) };
+    const unconfigured = { ...t.s, config: loadConfig({ ...FAST_SETTINGS, ...MATTERMOST_SETTINGS }) };
     const { reply, entry } = await headAs(USERS.admin, 'head', unconfigured);
     expect(reply.outcome).toBe('invalid');
     expect(reply.view.text).toContain('No audit channel is configured');
@@ -154,7 +155,7 @@ describe('the daily publication (audit-head job)', () => {
 
   it('does nothing without an audit channel, and throws (to be retried) when a channel is unreachable', async () => {
     await seed(2);
-    expect(await runAuditHead({ ...t.s, config: loadConfig(FAST_ENV) })).toBeNull();
+    expect(await runAuditHead({ ...t.s, config: loadConfig(FAST_SETTINGS) })).toBeNull();
     expect(await entriesOf(t.database, 'audit.head_published')).toEqual([]);
     t.mattermost.failNext('post');
     await expect(runAuditHead(t.s)).rejects.toThrow('the chain head could not be posted to mattermost mmaudit');

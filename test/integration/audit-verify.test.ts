@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { handleInvocation } from '../../commands/index.js';
 import { appendAuditBatch } from '../../src/audit/append-batch.js';
-import { latestHead } from '../../src/audit/head.js';
+import { latestHead } from '../../src/audit/verify.js';
 import { purgeExpiredEntries } from '../../src/audit/retention.js';
 import type { AuditEntryInput } from '../../src/audit/types.js';
-import { runAuditVerify } from '../../src/audit/verify-job.js';
-import { jobIds } from '../../src/queue/catalog.js';
+import { runAuditVerify } from '../../workflows/audit-verify.js';
+import { jobIds } from '../../src/queue/jobs.js';
 import { eventually, USERS } from '../support/services.js';
 import type { RecordedCall } from '../support/recording-notifier.js';
 import { tamperWithAuditLog } from '../support/database.js';
-import { auditCommand, auditTestFile, runAuditAs, commandEntry, entriesOf, MM_ADMIN, type AuditTestServices } from './audit-verify-support.js';
+import { auditCommand, auditTestFile, runAuditAs, commandEntry, entriesOf, MM_ADMIN, type AuditTestServices } from '../support/audit-services.js';
 
 let t: AuditTestServices;
 auditTestFile((services) => (t = services));

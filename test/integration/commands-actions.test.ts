@@ -16,7 +16,7 @@ import {
   markRunning,
   submitReason,
   users,
-} from './commands-support.js';
+} from '../support/command-kit.js';
 
 const t = commandTestFile();
 

@@ -5,8 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { handleInvocation, recordRejectedRequest } from '../../commands/index.js';
 import { connectDatabase } from '../../src/db/client.js';
 import { auditLog } from '../../src/db/schema/audit.js';
+import type { MentionedUser } from '../../src/chat/types.js';
 import type { Services } from '../../src/services.js';
-import { chatEntry, click, command, commandTestFile, users } from './commands-support.js';
+import { chatEntry, click, command, commandTestFile, mentioned, users } from '../support/command-kit.js';
 
 const t = commandTestFile();
 
@@ -21,8 +22,8 @@ function capturingLogger() {
   return { log: pino({ level: 'info' }, stream), text: () => chunks.join('') };
 }
 
-async function exportAs(user: (typeof users)[keyof typeof users], text: string, s: Services = t.kit.s) {
-  const invocation = command(user, `export ${text}`.trim(), 'audit');
+async function exportAs(user: (typeof users)[keyof typeof users], text: string, s: Services = t.kit.s, mentions: readonly MentionedUser[] = []) {
+  const invocation = command(user, `export ${text}`.trim(), 'audit', mentions);
   const reply = await handleInvocation(s, invocation);
   const entry = await chatEntry(t.database.db, invocation.requestId);
   expect(reply.outcome).toBe(entry.outcome);
@@ -47,7 +48,8 @@ describe('/audit export', () => {
   });
 
   it('passes the filters through: dates inclusive, a category expanded, an actor from a mention', async () => {
-    const { entry, invocation } = await exportAs(users.carol, '--from 2026-11-01 --to 2026-11-26 --type team,plan.approved --actor <@U0BOB|bob>');
+    const bob = mentioned(users.bob);
+    const { entry, invocation } = await exportAs(users.carol, `--from 2026-11-01 --to 2026-11-26 --type team,plan.approved --actor ${bob.token}`, t.kit.s, [bob.user]);
     const job = t.kit.jobs.named('audit-export').find((item) => item.options.jobId === `audit-export-${invocation.requestId}`);
     expect(job?.payload).toMatchObject({
       filters: {
@@ -75,7 +77,7 @@ describe('/audit export', () => {
     ['--type everything', 'Valid types are'],
     ['--from yesterday', 'is not a date or time'],
     ['--from 2026-11-01 --from 2026-11-02', 'given twice'],
-    ['--actor @bob', 'No user named @bob'],
+    ['--actor @bob', '@bob is not someone this chat knows'],
     ['--verbose yes', 'Unknown option --verbose'],
     ['2026-11-01', 'Unexpected "2026-11-01"'],
   ])('refuses bad filters %j as invalid and enqueues nothing', async (text, words) => {

@@ -4,7 +4,7 @@ import type { ActionInvocation } from '../../src/chat/types.js';
 import { auditLog } from '../../src/db/schema/audit.js';
 import { decisions } from '../../src/db/schema/decisions.js';
 import { handleInvocation } from '../../commands/index.js';
-import { jobIds } from '../../src/queue/catalog.js';
+import { jobIds } from '../../src/queue/jobs.js';
 import { requestEnvironment } from '../../workflows/request.js';
 import { createTestServices, USERS, type TestServices } from '../support/services.js';
 

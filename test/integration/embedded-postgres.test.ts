@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDatabase, migrationsApplied, runMigrations } from '../../src/db/client.js';
 import { restoreLibraryLinks, startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded.js';
 import { createLogger } from '../../src/log.js';
-import { PROJECT_ROOT } from '../../src/paths.js';
+import { PROJECT_ROOT } from '../../src/project-files.js';
 
 /** A logger whose lines the test can read. */
 function recordingLogger() {

@@ -11,7 +11,7 @@ import {
 } from '../../src/db/client.js';
 import { postgresErrorIn } from '../../src/db/postgres-error.js';
 import { createLogger } from '../../src/log.js';
-import { MIGRATIONS_FOLDER } from '../../src/paths.js';
+import { MIGRATIONS_FOLDER } from '../../src/project-files.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { pollUntil } from '../support/redis.js';
 

@@ -28,6 +28,14 @@ async function advisoryHolders(): Promise<number[]> {
   return result.rows.map((row) => row.pid);
 }
 
+/** Sessions of this test database whose last statement tried an advisory lock: holders that got it, and waiters. */
+async function sessionsLastTryingTheLock(): Promise<number> {
+  const result = await database.pool.query<{ count: string }>(
+    "select count(*) from pg_stat_activity where datname = current_database() and query like 'select pg_try_advisory_lock%'",
+  );
+  return Number(result.rows[0]?.count ?? 0);
+}
+
 describe('withEnvLock', () => {
   it('keeps a second holder out until the first one is done, then lets it in', async () => {
     const order: string[] = [];
@@ -42,7 +50,8 @@ describe('withEnvLock', () => {
     const second = withEnvLock(database.pool, 'env-lock01', undefined, async () => void order.push('second'), { retryMs: 20 });
     // Another lab is not affected.
     await withEnvLock(database.pool, 'env-other1', undefined, async () => void order.push('other'));
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // The second holder has asked for the lock and been turned away (its session's last query is the try), yet waits.
+    await pollUntil(async () => (await sessionsLastTryingTheLock()) >= 2);
     expect(order).toEqual(['first:start', 'other']);
     firstMayFinish.resolve();
     expect(await first).toBe('first');

@@ -49,12 +49,10 @@ describe('checkRedis', () => {
   it('explains an unreachable Redis in one line naming the fix, without credentials', async () => {
     const port = await closedPort();
     const { log } = capturingLogger();
-    const startedAt = Date.now();
     const error = await checkRedis(`redis://:hunter2@127.0.0.1:${port}`, 'refuse', log, { timeoutMs: 1000 }).then(
       () => undefined,
       (failure: unknown) => failure as Error,
     );
     expect(error?.message).toBe(`Redis is not reachable at redis://127.0.0.1:${port} (ECONNREFUSED): start redis-server or set REDIS_URL`);
-    expect(Date.now() - startedAt).toBeLessThan(1500);
   });
 });

@@ -1,10 +1,10 @@
 import { addHours } from 'date-fns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { environments, type NewEnvironmentRow } from '../../src/db/schema/environments.js';
-import type { JobName } from '../../src/queue/catalog.js';
+import type { JobName } from '../../src/queue/jobs.js';
 import { RECONCILE_LANES, runReconcile } from '../../workflows/reconcile.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { commandServices, RecordingJobQueue, type CommandTestKit } from './commands-support.js';
+import { commandServices, RecordingJobQueue, type CommandTestKit } from '../support/command-kit.js';
 
 /**
  * A queue whose existence checks wait until RECONCILE_LANES of them are open at once (or a short while, for the last

@@ -2,9 +2,9 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../src/db/schema/audit.js';
 import type { UserRef } from '../../src/domain/users.js';
-import { jobIds } from '../../src/queue/catalog.js';
+import { jobIds } from '../../src/queue/jobs.js';
 import { decidePlan } from '../../workflows/decide.js';
-import { getEnvironment } from '../../workflows/queries.js';
+import { getEnvironment } from '../../workflows/environment-queries.js';
 import { runReconcile } from '../../workflows/reconcile.js';
 import { requestEnvironment } from '../../workflows/request.js';
 import { startPrivateRedis, type PrivateRedis } from '../support/redis-server.js';
@@ -15,7 +15,7 @@ let t: TestServices;
 beforeAll(async () => {
   redis = await startPrivateRedis();
   // Long reminders for the lab that stays, so its timers are all in the future after the wipe.
-  t = await createTestServices({ redisUrl: redis.url, env: { REMINDER_OFFSETS: '30m,2s' } });
+  t = await createTestServices({ redisUrl: redis.url, settings: { REMINDER_OFFSETS: '30m,2s' } });
 });
 afterAll(async () => {
   await t.close();

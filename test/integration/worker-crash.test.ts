@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../src/db/schema/audit.js';
 import { simulatedResources } from '../../src/db/schema/simulated.js';
-import { getEnvironment } from '../../workflows/queries.js';
+import { getEnvironment } from '../../workflows/environment-queries.js';
 import { requestEnvironment } from '../../workflows/request.js';
 import { createTestServices, eventually, USERS, type TestServices } from '../support/services.js';
 import { spawnWorkerChild, type WorkerChild } from '../support/worker-child.js';

@@ -4,7 +4,7 @@ import type { EnvironmentRow } from '../../src/db/schema/environments.js';
 import { simulatedResources } from '../../src/db/schema/simulated.js';
 import type { EnvState } from '../../src/domain/lifecycle.js';
 import type { Services } from '../../src/services.js';
-import { getEnvironment } from '../../workflows/queries.js';
+import { getEnvironment } from '../../workflows/environment-queries.js';
 import { eventually } from './services.js';
 
 /** What the lab assertions read: the database of a test's services. */

@@ -1,5 +1,5 @@
 import type { ChatUser } from '../fakes/chat-types.js';
-import { mattermostEnv, startMattermostHarness, type MattermostHarness } from '../fakes/mattermost-harness.js';
+import { mattermostSettings, startMattermostHarness, type MattermostHarness } from '../fakes/mattermost-harness.js';
 import { createTestServices, type TestServices } from './services.js';
 
 export interface MattermostBot {
@@ -21,7 +21,7 @@ export async function startMattermostBot(users: ChatUser[], approver: ChatUser):
       for (const user of users) fake.store.addUser({ id: user.id, username: user.name });
       admin = { id: seed.admin.id, name: seed.admin.username };
       services = await createTestServices({
-        env: { ...mattermostEnv(config), ADMINS: `mattermost:${seed.admin.id}`, APPROVERS: `mattermost:${approver.id}`, MAX_ACTIVE_PER_USER: '50' },
+        settings: { ...mattermostSettings(config), ADMINS: `mattermost:${seed.admin.id}`, APPROVERS: `mattermost:${approver.id}`, MAX_ACTIVE_PER_USER: '50' },
       });
       await services.startWorkers();
       return { services: services.s };

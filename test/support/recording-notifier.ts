@@ -8,7 +8,7 @@ export type RecordedCall =
   | { kind: 'update'; message: MessageRef; view: View }
   | { kind: 'reply'; root: MessageRef; view: View; ref: MessageRef }
   | { kind: 'dm'; userId: string; view: View; ref: MessageRef }
-  | { kind: 'upload'; userId: string; filename: string; title: string; comment: string; content: string; bytes: number; length: number | undefined };
+  | { kind: 'upload'; userId: string; filename: string; title: string; comment: string; content: string; bytes: number };
 
 export type CallKind = RecordedCall['kind'];
 type CallOf<K extends CallKind> = Extract<RecordedCall, { kind: K }>;
@@ -70,8 +70,8 @@ export class RecordingNotifier implements Notifier {
       bytes += buffer.length;
       if (keep) chunks.push(buffer);
     }
-    const { filename, title, comment, length } = file;
-    this.record({ kind: 'upload', userId, filename, title, comment, content: Buffer.concat(chunks).toString('utf8'), bytes, length });
+    const { filename, title, comment } = file;
+    this.record({ kind: 'upload', userId, filename, title, comment, content: Buffer.concat(chunks).toString('utf8'), bytes });
   }
 
   /** The calls of one kind, in order. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { JOB_NAMES, type JobName } from '../../src/queue/catalog.js';
+import { JOB_NAMES, type JobName } from '../../src/queue/jobs.js';
 import type { Processors } from '../../src/queue/workers.js';
 
 /** The machine's Redis (CI and developers). */

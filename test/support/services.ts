@@ -1,16 +1,20 @@
 import { Redis } from 'ioredis';
+import type { Notifier } from '../../src/chat/types.js';
 import { systemClock, type Clock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
+import type { Db } from '../../src/db/client.js';
+import type { Database } from '../../src/db/client.js';
 import { loadCatalog } from '../../src/domain/presets.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger, type Logger } from '../../src/log.js';
 import { createProvisioner } from '../../src/provisioners/index.js';
-import type { PolicyOverrides } from '../../src/queue/policy.js';
+import type { Provisioner } from '../../src/provisioners/port.js';
+import type { RetryOverrides } from '../../src/queue/jobs.js';
+import type { JobQueue } from '../../src/queue/jobs.js';
 import { createJobQueue, type BullJobQueue } from '../../src/queue/queue.js';
 import { startWorkers, type Workers } from '../../src/queue/workers.js';
 import { Notifiers, type Services } from '../../src/services.js';
 import { createProcessors } from '../../workflows/processors.js';
 import { bootstrapRoles } from '../../workflows/roles.js';
-import type { Database } from '../../src/db/client.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { RecordingNotifier } from './recording-notifier.js';
 import { deleteKeysUnder, pollUntil, TEST_REDIS_URL, uniquePrefix } from './redis.js';
@@ -26,7 +30,7 @@ export const USERS = {
 } as const;
 
 /** Short durations so whole lifecycles run in seconds: nothing here sleeps for long. */
-export const FAST_ENV: Record<string, string> = {
+export const FAST_SETTINGS: Record<string, string> = {
   MIN_TTL: '1s',
   REMINDER_OFFSETS: '2s,1s',
   APPROVAL_TIMEOUT: '1h',
@@ -40,7 +44,7 @@ export const FAST_ENV: Record<string, string> = {
 };
 
 /** Tests retry fast instead of waiting for production backoffs. */
-export const FAST_POLICY: PolicyOverrides = {
+export const FAST_RETRIES: RetryOverrides = {
   deploy: { backoffMs: 50 },
   destroy: { backoffMs: 50 },
   notify: { backoffMs: 50 },
@@ -63,8 +67,48 @@ export interface TestServices {
   close(): Promise<void>;
 }
 
+/** What a test or a benchmark brings to its Services; the rest is made as `startApp` makes it. */
+export interface ServicesParts {
+  db: Db;
+  /** The environment variables the configuration is read from (nothing else is: the process environment is not). */
+  settings?: Record<string, string>;
+  jobs: JobQueue;
+  /** Default: the system clock. */
+  clock?: Clock;
+  /** Default: silent. */
+  log?: Logger;
+  notifiers?: Notifier[];
+  /** Another provisioner, or a wrapper around the one the settings name. Default: the one the settings name. */
+  provisioner?: Provisioner | ((configured: Provisioner) => Provisioner);
+}
+
+/**
+ * Services as `startApp` assembles them (configuration, the presets catalog, the provisioner, the roles of ADMINS and
+ * APPROVERS written to the database), with the parts the caller overrides: the one place tests and benchmarks build
+ * them.
+ */
+export async function buildServices(parts: ServicesParts): Promise<Services> {
+  const config = loadConfig(parts.settings ?? {});
+  const clock = parts.clock ?? systemClock;
+  const log = parts.log ?? silentLogger;
+  const configured = () => createProvisioner(config, parts.db, log, clock);
+  const provisioner = typeof parts.provisioner === 'function' ? parts.provisioner(configured()) : (parts.provisioner ?? configured());
+  const s: Services = {
+    config,
+    db: parts.db,
+    clock,
+    log,
+    catalog: loadCatalog(config.PRESETS_FILE),
+    jobs: parts.jobs,
+    notifiers: new Notifiers(parts.notifiers ?? []),
+    provisioner,
+  };
+  await bootstrapRoles(s);
+  return s;
+}
+
 export interface TestServicesOptions {
-  env?: Record<string, string>;
+  settings?: Record<string, string>;
   clock?: Clock;
   redisUrl?: string;
   /** Worker timings: short lock and stall checks let a surviving worker take over a killed one's job quickly. */
@@ -89,21 +133,16 @@ export async function createTestServices(options: TestServicesOptions = {}): Pro
 /** Services over an existing database and queue prefix (the worker child process of the crash tests uses this too). */
 export async function attachServices(database: Database, prefix: string, options: TestServicesOptions = {}) {
   const redisUrl = options.redisUrl ?? TEST_REDIS_URL;
-  const config = loadConfig({ ...FAST_ENV, QUEUE_PREFIX: prefix, REDIS_URL: redisUrl, ...options.env });
-  const queue = createJobQueue({ connection: redisUrl, prefix, policy: FAST_POLICY });
+  const queue = createJobQueue({ connection: redisUrl, prefix, retries: FAST_RETRIES });
   const notifier = new RecordingNotifier('slack');
-  const clock = options.clock ?? systemClock;
-  const s: Services = {
-    config,
+  const s = await buildServices({
     db: database.db,
-    clock,
-    log: silentLogger,
-    catalog: loadCatalog(),
+    settings: { ...FAST_SETTINGS, QUEUE_PREFIX: prefix, REDIS_URL: redisUrl, ...options.settings },
+    ...(options.clock ? { clock: options.clock } : {}),
     jobs: queue,
-    notifiers: new Notifiers([notifier]),
-    provisioner: createProvisioner(config, database.db, silentLogger, clock),
-  };
-  await bootstrapRoles(s);
+    notifiers: [notifier],
+  });
+  const { config } = s;
   const workerSets: Workers[] = [];
   const lateness: { kind: 'remind' | 'expire'; seconds: number }[] = [];
   return {
@@ -120,7 +159,7 @@ export async function attachServices(database: Database, prefix: string, options
         concurrency: 4,
         processors: createProcessors(s, { timerLateness: (kind, seconds) => lateness.push({ kind, seconds }) }),
         log: silentLogger,
-        policy: FAST_POLICY,
+        retries: FAST_RETRIES,
         ...options.worker,
       });
       workerSets.push(workers);

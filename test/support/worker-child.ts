@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { PROJECT_ROOT } from '../../src/paths.js';
+import { PROJECT_ROOT } from '../../src/project-files.js';
 import type { StopResult } from '../../src/queue/workers.js';
 
 /** How a worker process (test/support/worker-process.ts) is started. */

@@ -14,7 +14,7 @@ const shutdownMs = Number(process.env.WORKER_SHUTDOWN_MS ?? '2000');
 
 const database = connectDatabase(databaseUrl);
 const parts = await attachServices(database, prefix, {
-  env: { LOCAL_PROVISIONER_STEP_MS: process.env.WORKER_STEP_MS ?? '500' },
+  settings: { LOCAL_PROVISIONER_STEP_MS: process.env.WORKER_STEP_MS ?? '500' },
   ...(process.env.WORKER_REDIS_URL ? { redisUrl: process.env.WORKER_REDIS_URL } : {}),
   // A short lock: once this process dies, another worker may take its job over within about a second.
   worker: { lockDurationMs: 1000, stalledIntervalMs: 500 },

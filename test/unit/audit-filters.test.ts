@@ -5,14 +5,19 @@ import {
   describeFilters,
   filtersFromPayload,
   filtersToPayload,
-  parseAuditFilters,
   type AuditFilters,
 } from '../../src/audit/filters.js';
+import { parseAuditFilters } from '../../commands/audit-export-args.js';
 import { AppError } from '../../src/errors.js';
 
 const now = new Date('2026-11-26T12:34:56.789Z');
-const parse = (text: string, resolveUserName?: (name: string) => Promise<string | undefined>): Promise<AuditFilters> =>
-  parseAuditFilters(text, resolveUserName ? { now, resolveUserName } : { now });
+/** The users the door resolved in the command: their mention tokens name them. */
+const MENTIONS = [
+  { id: 'U123ABC', name: 'alice', bot: false },
+  { id: 'W9', name: 'Alice Smith', bot: false },
+  { id: 'U1', name: 'al', bot: false },
+];
+const parse = async (text: string): Promise<AuditFilters> => parseAuditFilters(text, { now, mentions: MENTIONS });
 
 async function refusal(text: string): Promise<AppError> {
   const error: unknown = await parse(text).then(
@@ -93,7 +98,7 @@ describe('parseAuditFilters: types', () => {
     expect((await parse('--type environments')).types).toEqual([...AUDIT_EVENTS.environments]);
   });
 
-  it('takes exact events and mixes, comma-separated, case-insensitive, without duplicates, in catalog order', async () => {
+  it('takes exact events and mixes, comma-separated, case-insensitive, without duplicates, in the order of the event list', async () => {
     expect((await parse('--type deployment.failed')).types).toEqual(['deployment.failed']);
     expect((await parse('--type Audit,deployment.failed, command.invoked,audit.exported')).types).toEqual([
       'command.invoked',
@@ -116,7 +121,6 @@ describe('parseAuditFilters: types', () => {
 
 describe('parseAuditFilters: actor', () => {
   it.each([
-    ['<@U123ABC>', 'U123ABC'],
     ['<@U123ABC|alice>', 'U123ABC'],
     ['<@W9|Alice Smith>', 'W9'],
     ['U123ABC', 'U123ABC'],
@@ -126,15 +130,16 @@ describe('parseAuditFilters: actor', () => {
     expect((await parse(`--actor ${actor}`)).actorId).toBe(id);
   });
 
-  it('resolves @name through the platform when it can, and refuses it otherwise', async () => {
-    const resolve = async (name: string) => (name === 'alice' ? 'kq4xj8m5utbnmxr7pgc9w1yzeh' : undefined);
-    expect((await parse('--actor @alice', resolve)).actorId).toBe('kq4xj8m5utbnmxr7pgc9w1yzeh');
-    await expect(parse('--actor @bob', resolve)).rejects.toMatchObject({ code: 'invalid_filter', message: 'No user named @bob is known here.' });
-    expect((await refusal('--actor @alice')).hint).toMatch(/Mention the user/);
+  it('refuses mentions the door did not resolve: @names, typed tokens, platform syntax', async () => {
+    for (const [actor, shown] of [['@bob', '@bob'], ['<@U9|mallory>', '@mallory'], ['<@U123ABC>', '<@U123ABC>']] as const) {
+      const error = await refusal(`--actor ${actor}`);
+      expect(error.message).toBe(`${shown} is not someone this chat knows.`);
+      expect(error.hint).toMatch(/type @ and pick them from the list/);
+    }
   });
 
   it.each(['<@>', '<#C123|general>', 'alice;drop', '"a b"'])('refuses %s', async (actor) => {
-    expect((await refusal(`--actor ${actor}`)).message).toMatch(/is not a user|Unexpected/);
+    expect((await refusal(`--actor ${actor}`)).message).toMatch(/is not a user|is not someone this chat knows|Unexpected/);
   });
 });
 
@@ -163,7 +168,7 @@ describe('parseAuditFilters: the command line', () => {
   });
 
   it('refuses with a usage hint', async () => {
-    expect((await refusal('--nope 1')).hint).toMatch(/^Usage: \/audit export \[--from/);
+    expect((await refusal('--nope 1')).hint).toMatch(/^Usage: `\/audit export \[--from/);
   });
 });
 

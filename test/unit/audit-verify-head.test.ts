@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { MATTERMOST_LIMITS, SLACK_LIMITS } from '../../blocks/limits.js';
 import type { View } from '../../blocks/view.js';
-import { chainHeadView, emptyLogView, headPublishedView, verifyHeadCommand } from '../../blocks/views/audit-head.js';
-import { chainBreakAlertView, verifyResultView, verifyStartedView } from '../../blocks/views/audit-verify.js';
+import { chainBreakAlertView, chainHeadView, emptyLogView, headPublishedView, verifyHeadCommand, verifyResultView, verifyStartedView } from '../../blocks/views/audit.js';
 import { parseVerifyArgs } from '../../commands/audit-verify.js';
-import { auditChannels } from '../../src/audit/head.js';
+import { auditChannels } from '../../workflows/audit-head.js';
 import { loadConfig } from '../../src/config.js';
 import { isAppError } from '../../src/errors.js';
 

@@ -2,11 +2,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../src/paths.js';
+import { PROJECT_ROOT } from '../../src/project-files.js';
 
 /**
  * House rules checked on the syntax tree (comments and strings never count):
  *  - platform SDKs (`@slack/*`, `@mattermost/*`) are imported only at the platform edge;
+ *  - layers point one way: each file of the app imports only from its own layer and the layers below it (LAYERS);
  *  - `process.env` is read only by src/config.ts in the app (tests and scripts may read their own);
  *  - no `any`, anywhere.
  */
@@ -53,6 +54,98 @@ function findPlatformImports(fileName: string, text: string): Finding[] {
     } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) check(node, node.argument.literal);
   });
   return found;
+}
+
+/** Every module specifier a file names, with the line it is on: imports, re-exports, import() and import types. */
+function findModuleReferences(fileName: string, text: string): (Finding & { specifier: string })[] {
+  const source = parseSource(fileName, text);
+  const found: (Finding & { specifier: string })[] = [];
+  const add = (node: ts.Node, specifier: ts.Node | undefined) => {
+    if (specifier && ts.isStringLiteralLike(specifier)) found.push({ ...finding(source, node), specifier: specifier.text });
+  };
+  walk(source, (node) => {
+    if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) add(node, node.moduleSpecifier);
+    else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) add(node, node.arguments[0]);
+    else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) add(node, node.argument.literal);
+  });
+  return found;
+}
+
+/**
+ * The layers of the app, bottom up, and the layers each may import from besides its own. A file's layer is the first
+ * whose `members` holds its path (a folder ending in `/`, or a file).
+ */
+interface Layer {
+  name: string;
+  members: readonly string[];
+  /** The one rule the layer keeps, as docs/architecture.md states it. */
+  rule: string;
+  uses: readonly string[];
+}
+
+const LAYERS: readonly Layer[] = [
+  { name: 'rules', members: ['src/domain/', 'src/errors.ts', 'src/clock.ts', 'src/project-files.ts'], rule: 'pure rules: no I/O but reading the presets file', uses: [] },
+  { name: 'settings', members: ['src/config.ts', 'src/log.ts'], rule: 'the environment is read here and nowhere else', uses: ['rules'] },
+  { name: 'views', members: ['blocks/'], rule: 'views take view models, never rows, jobs or provisioner results', uses: ['rules'] },
+  { name: 'database', members: ['src/db/'], rule: 'the schema and the connection, nothing that decides', uses: ['rules', 'settings'] },
+  { name: 'audit log', members: ['src/audit/'], rule: 'storage, chain and query only: it posts nothing and enqueues nothing', uses: ['database', 'rules', 'settings'] },
+  { name: 'job queue', members: ['src/queue/'], rule: 'runs jobs it does not know the meaning of', uses: ['rules', 'settings'] },
+  { name: 'provisioners', members: ['src/provisioners/'], rule: 'create and remove cloud resources, nothing else', uses: ['database', 'rules', 'settings'] },
+  { name: 'chat port', members: ['src/chat/types.ts'], rule: 'what a door hands the core and what the core asks of a door', uses: ['views', 'rules'] },
+  { name: 'services', members: ['src/services.ts'], rule: 'what the core is given, passed explicitly', uses: ['chat port', 'database', 'job queue', 'provisioners', 'rules', 'settings'] },
+  {
+    name: 'workflows',
+    members: ['workflows/'],
+    rule: 'every state change, in one transaction with its audit entries and its jobs',
+    uses: ['services', 'chat port', 'views', 'audit log', 'database', 'job queue', 'provisioners', 'rules', 'settings'],
+  },
+  {
+    name: 'commands',
+    members: ['commands/'],
+    rule: 'parse, check policy, call a workflow, answer with a view: never the queue, the provisioner or the database',
+    uses: ['workflows', 'services', 'chat port', 'views', 'audit log', 'rules', 'settings'],
+  },
+  { name: 'http', members: ['src/http/'], rule: 'serves routes; knows no door', uses: ['database', 'rules', 'settings'] },
+  {
+    name: 'doors',
+    members: ['src/chat/slack/', 'src/chat/mattermost/', 'src/chat/memory/', 'src/chat/mentions.ts', 'src/chat/platforms.ts'],
+    rule: 'verify who acts, resolve mentions, hand the core an invocation, render its answer',
+    uses: ['commands', 'services', 'chat port', 'views', 'http', 'rules', 'settings'],
+  },
+  {
+    name: 'entry',
+    members: ['src/app.ts', 'src/main.ts', 'src/demo.ts', 'src/demo-scenario.ts', 'src/demo-resources.ts'],
+    rule: 'wires the parts together',
+    uses: ['doors', 'http', 'commands', 'workflows', 'services', 'chat port', 'provisioners', 'job queue', 'audit log', 'database', 'views', 'settings', 'rules'],
+  },
+];
+
+function layerOf(path: string): Layer | undefined {
+  return LAYERS.find((layer) => layer.members.some((member) => (member.endsWith('/') ? path.startsWith(member) : path === member)));
+}
+
+/** The project path a relative specifier points at (`../src/queue/jobs.js` from `commands/x.ts` → `src/queue/jobs.ts`). */
+function resolveSpecifier(from: string, specifier: string): string | undefined {
+  if (!specifier.startsWith('.')) return undefined;
+  const parts = from.split('/').slice(0, -1);
+  for (const part of specifier.split('/')) {
+    if (part === '..') parts.pop();
+    else if (part !== '.') parts.push(part);
+  }
+  return parts.join('/').replace(/\.js$/, '.ts');
+}
+
+/** Imports that point up or across the layers: each names the file, the line, and the layers involved. */
+function findLayerViolations(fileName: string, text: string): Finding[] {
+  const from = layerOf(fileName);
+  if (!from) return [{ line: 1, text: `${fileName} is in no layer: add it to LAYERS` }];
+  return findModuleReferences(fileName, text).flatMap((reference) => {
+    const target = resolveSpecifier(fileName, reference.specifier);
+    if (target === undefined) return [];
+    const to = layerOf(target);
+    if (to === from || (to && from.uses.includes(to.name))) return [];
+    return [{ line: reference.line, text: `${from.name} may not import ${to?.name ?? 'files outside the app'} (${reference.specifier})` }];
+  });
 }
 
 const isProcess = (node: ts.Node) =>
@@ -140,6 +233,10 @@ describe('the source tree', () => {
     expect(violations(appFiles.filter((file) => !isPlatformEdge(file)), findPlatformImports)).toEqual([]);
   });
 
+  it('has layers that point one way', () => {
+    expect(violations(appFiles, findLayerViolations)).toEqual([]);
+  });
+
   it('reads process.env only in src/config.ts', () => {
     expect(violations(appFiles.filter((file) => file !== 'src/config.ts'), findEnvReads)).toEqual([]);
   });
@@ -172,6 +269,28 @@ describe('the scanners catch what they look for (synthetic sources)', () => {
       "const name = '@slack/bolt';",
     ].join('\n');
     expect(findPlatformImports('synthetic.ts', text)).toEqual([]);
+  });
+
+  it('find imports that point up or across the layers, type imports included', () => {
+    const cases: [string, string][] = [
+      ['src/audit/verify.ts', "import { errorView } from '../../blocks/views/error.js';"],
+      ['src/audit/verify.ts', "import { usersWithRole } from '../../workflows/roles.js';"],
+      ['src/audit/export.ts', "import { jobIds } from '../queue/jobs.js';"],
+      ['blocks/views/env-list.ts', "import type { EnvironmentRow } from '../../src/db/schema/environments.js';"],
+      ['blocks/views/lifecycle-notices.ts', "import type { ProgressEvent } from '../../src/provisioners/port.js';"],
+      ['commands/audit-export.ts', "import { jobIds } from '../src/queue/jobs.js';"],
+      ['commands/env-status.ts', "const port = await import('../src/provisioners/port.js');"],
+      ['commands/env-list.ts', "type Row = import('../src/db/schema/environments.js').EnvironmentRow;"],
+      ['workflows/notify.ts', "export { runEnvCommand } from '../commands/env.js';"],
+      ['src/chat/types.ts', "import type { SlackNotifier } from './slack/notifier.js';"],
+    ];
+    for (const [file, text] of cases) expect(findLayerViolations(file, text), `${file}: ${text}`).toHaveLength(1);
+  });
+
+  it('let each layer import its own files and the layers below, and name files in no layer', () => {
+    expect(findLayerViolations('commands/env.ts', "import { requestEnvironment } from '../workflows/request.js';\nimport { z } from 'zod';")).toEqual([]);
+    expect(findLayerViolations('blocks/views/env-list.ts', "import type { EnvironmentModel } from '../models.js';")).toEqual([]);
+    expect(findLayerViolations('src/nowhere.ts', '')).toEqual([{ line: 1, text: 'src/nowhere.ts is in no layer: add it to LAYERS' }]);
   });
 
   it('find environment reads in every form', () => {

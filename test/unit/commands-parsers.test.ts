@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseRequestArgs } from '../../commands/env-request.js';
-import { MAX_NAME_LENGTH, parseLabName } from '../../src/domain/lab-name.js';
+import { MAX_NAME_LENGTH, parseEnvironmentName } from '../../src/domain/environment-name.js';
 import { parseDestroyArgs } from '../../commands/env-destroy.js';
 import { parseExtendArgs } from '../../commands/env-extend.js';
 import { parseListArgs } from '../../commands/env-list.js';
@@ -136,30 +136,30 @@ describe('parseRequestArgs', () => {
   });
 });
 
-describe('parseLabName', () => {
+describe('parseEnvironmentName', () => {
   it('keeps unicode names, trimming and folding whitespace', () => {
-    expect(parseLabName('  Лаборатория   1 ')).toBe('Лаборатория 1');
-    expect(parseLabName('実験 🔬')).toBe('実験 🔬');
-    expect(parseLabName('👩\u200d🔬 lab')).toBe('👩\u200d🔬 lab');
+    expect(parseEnvironmentName('  Лаборатория   1 ')).toBe('Лаборатория 1');
+    expect(parseEnvironmentName('実験 🔬')).toBe('実験 🔬');
+    expect(parseEnvironmentName('👩\u200d🔬 lab')).toBe('👩\u200d🔬 lab');
   });
 
   it('counts characters, not UTF-16 units', () => {
-    expect(parseLabName('😀'.repeat(MAX_NAME_LENGTH))).toHaveLength(MAX_NAME_LENGTH * 2);
-    expect(refusal(() => parseLabName('😀'.repeat(MAX_NAME_LENGTH + 1))).message).toContain(`${MAX_NAME_LENGTH + 1} characters`);
+    expect(parseEnvironmentName('😀'.repeat(MAX_NAME_LENGTH))).toHaveLength(MAX_NAME_LENGTH * 2);
+    expect(refusal(() => parseEnvironmentName('😀'.repeat(MAX_NAME_LENGTH + 1))).message).toContain(`${MAX_NAME_LENGTH + 1} characters`);
   });
 
   it('refuses empty names', () => {
-    expect(refusal(() => parseLabName('   ')).message).toContain('empty');
+    expect(refusal(() => parseEnvironmentName('   ')).message).toContain('empty');
   });
 
   it('refuses control characters, bidi overrides and zero-width characters', () => {
     for (const name of ['a\u0000b', 'a\u0007b', 'abc\u202egnp.exe', 'a\u200bb', 'a\u2066b\u2069', 'soft\u00adhyphen']) {
-      expect(refusal(() => parseLabName(name)).code).toBe('invalid_name');
+      expect(refusal(() => parseEnvironmentName(name)).code).toBe('invalid_name');
     }
   });
 
   it('folds line breaks and other separators into single spaces', () => {
-    expect(parseLabName('a\nb\u2028c\td')).toBe('a b c d');
+    expect(parseEnvironmentName('a\nb\u2028c\td')).toBe('a b c d');
   });
 });
 
@@ -236,41 +236,41 @@ describe('parseExtendArgs', () => {
 });
 
 describe('parseRoleArgs', () => {
-  it('reads a Slack mention with or without a name, or a raw Slack id', () => {
-    expect(parseRoleArgs('<@U012ABCDEF|alice> approver', 'slack')).toEqual({ target: { id: 'U012ABCDEF', name: 'alice' }, role: 'approver' });
-    expect(parseRoleArgs('<@U012ABCDEF> ADMIN', 'slack')).toEqual({ target: { id: 'U012ABCDEF' }, role: 'admin' });
-    expect(parseRoleArgs('W0123ABC member', 'slack')).toEqual({ target: { id: 'W0123ABC' }, role: 'member' });
+  const alice = { id: 'U012ABCDEF', name: 'alice', bot: false };
+  const ann = { id: 'mmann00000000000000000000a', name: 'Ann Lee', bot: false };
+  const robot = { id: 'B0ROBOT', name: 'robot', bot: true };
+  const mentions = [alice, ann, robot];
+
+  it('reads a mention the door resolved, whatever the platform and whatever the name holds', () => {
+    expect(parseRoleArgs('<@U012ABCDEF|alice> approver', mentions)).toEqual({ target: alice, role: 'approver' });
+    expect(parseRoleArgs('<@mmann00000000000000000000a|Ann Lee> ADMIN', mentions)).toEqual({ target: ann, role: 'admin' });
   });
 
-  it('reads a Mattermost user id', () => {
-    const id = 'a'.repeat(13) + '1'.repeat(13);
-    expect(parseRoleArgs(`${id} approver`, 'mattermost')).toEqual({ target: { id }, role: 'approver' });
+  it('refuses mentions the door did not resolve: typed tokens, @names, platform syntax', () => {
+    for (const text of ['<@U012ABCDEF|alice> approver', '@alice approver', '<@U0NOBODY> approver']) {
+      const error = refusal(() => parseRoleArgs(text, []));
+      expect(error.code, text).toBe('unknown_user');
+      expect(error.hint).toContain('type @ and pick them');
+    }
+    expect(refusal(() => parseRoleArgs('<@U0OTHER|alice> approver', mentions)).message).toContain('@alice is not someone this chat knows');
   });
 
-  it('refuses a Mattermost @username, explaining that the id is needed', () => {
-    const error = refusal(() => parseRoleArgs('@alice approver', 'mattermost'));
-    expect(error.code).toBe('user_id_required');
-    expect(error.message).toContain('26-character user id');
-    expect(error.hint).toContain('/env role <user id>');
-  });
-
-  it('refuses a plain Slack @name, asking for a mention', () => {
-    expect(refusal(() => parseRoleArgs('@alice approver', 'slack')).message).toContain('mention');
-  });
-
-  it('refuses ids of the other platform and malformed mentions', () => {
-    expect(refusal(() => parseRoleArgs('U012ABCDEF approver', 'mattermost')).code).toBe('invalid_user');
-    expect(refusal(() => parseRoleArgs('<@u012abc|x> approver', 'slack')).code).toBe('invalid_user');
-    expect(refusal(() => parseRoleArgs('<@U012ABC|a|b> approver', 'slack')).code).toBe('invalid_user');
+  it('refuses a bot, and text that is no mention at all', () => {
+    expect(refusal(() => parseRoleArgs('<@B0ROBOT|robot> approver', mentions)).code).toBe('bot_user');
+    const plain = refusal(() => parseRoleArgs('U012ABCDEF approver', mentions));
+    expect(plain.code).toBe('invalid_user');
+    expect(plain.message).toContain('mention them');
   });
 
   it('refuses unknown roles, missing parts and extra words', () => {
-    const role = refusal(() => parseRoleArgs('<@U012ABCDEF> owner', 'slack'));
+    const role = refusal(() => parseRoleArgs('<@U012ABCDEF|alice> owner', mentions));
     expect(role.code).toBe('invalid_role');
     expect(role.hint).toContain('admin, approver, member');
-    expect(refusal(() => parseRoleArgs('', 'slack')).message).toContain('Whose role');
-    expect(refusal(() => parseRoleArgs('<@U012ABCDEF>', 'slack')).message).toContain('Which role');
-    expect(refusal(() => parseRoleArgs('<@U012ABCDEF> admin now', 'slack')).message).toContain('"now"');
+    expect(refusal(() => parseRoleArgs('', mentions)).message).toContain('Whose role');
+    expect(refusal(() => parseRoleArgs('<@U012ABCDEF|alice>', mentions)).message).toContain('Which role');
+    const extra = refusal(() => parseRoleArgs('<@U012ABCDEF|alice> admin now', mentions));
+    expect(extra.message).toContain('"now"');
+    expect(extra.hint).toContain('/env role <@user>');
   });
 });
 
@@ -289,8 +289,7 @@ describe('every parser on arbitrary text', () => {
     ['status', parseStatusArgs],
     ['extend', parseExtendArgs],
     ['destroy', parseDestroyArgs],
-    ['role (slack)', (text) => parseRoleArgs(text, 'slack')],
-    ['role (mattermost)', (text) => parseRoleArgs(text, 'mattermost')],
+    ['role', (text) => parseRoleArgs(text, [{ id: 'U012ABCDEF', name: 'alice', bot: false }])],
   ];
 
   it.each(parsers)('%s either parses or refuses with an AppError that has a message', (_name, parse) => {

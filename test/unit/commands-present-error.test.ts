@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { isUnavailable, presentError } from '../../commands/present-error.js';
 import { AppError } from '../../src/errors.js';
 
-function capturingLogger(): { log: pino.Logger; lines: () => Record<string, unknown>[] } {
+function capturingLogger(): { log: pino.Logger; raw: () => string; lines: () => Record<string, unknown>[] } {
   const chunks: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -13,7 +13,7 @@ function capturingLogger(): { log: pino.Logger; lines: () => Record<string, unkn
     },
   });
   const log = pino({ level: 'debug' }, stream);
-  return { log, lines: () => chunks.join('').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>) };
+  return { log, raw: () => chunks.join(''), lines: () => chunks.join('').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>) };
 }
 
 describe('presentError', () => {
@@ -33,6 +33,15 @@ describe('presentError', () => {
     for (const code of ['forbidden', 'self_approval', 'quota_exceeded', 'not_owner']) {
       expect(presentError(new AppError(code, 'No.'), 'req-2', log).outcome).toBe('denied');
     }
+  });
+
+  it('names the request once in each line, whether or not the logger is already bound to it', () => {
+    const { log, raw, lines } = capturingLogger();
+    presentError(new Error('boom'), 'req-7', log);
+    presentError(new Error('boom'), 'req-8', log.child({ requestId: 'req-8' }));
+    const text = raw().split('\n').filter(Boolean);
+    expect(text.map((line) => line.match(/"requestId"/g)?.length)).toEqual([1, 1]);
+    expect(lines().map((line) => line.requestId)).toEqual(['req-7', 'req-8']);
   });
 
   it('classes a retryable AppError as an error, shows its message, and logs it', () => {

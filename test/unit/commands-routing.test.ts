@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runAuditCommand } from '../../commands/audit.js';
-import type { HandlerContext } from '../../commands/context.js';
+import type { CommandContext } from '../../commands/context.js';
 import { runEnvCommand } from '../../commands/env.js';
 import type { CommandInvocation } from '../../src/chat/types.js';
 import { ManualClock } from '../../src/clock.js';
@@ -10,13 +10,13 @@ import { loadCatalog } from '../../src/domain/presets.js';
 import type { Platform } from '../../src/domain/users.js';
 import { AppError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
-import type { JobQueue } from '../../src/queue/catalog.js';
+import type { JobQueue } from '../../src/queue/jobs.js';
 import { Notifiers, type Services } from '../../src/services.js';
 
 /** Anything that reaches for I/O fails the test: these paths must answer from the text alone. */
 const noIo = new Proxy({}, { get: (_target, property) => { throw new Error(`unexpected I/O: ${String(property)}`); } });
 
-function context(text: string, platform: Platform = 'slack'): HandlerContext {
+function context(text: string, platform: Platform = 'slack'): CommandContext {
   const s: Services = {
     config: loadConfig({}),
     db: noIo as Db,
@@ -96,10 +96,13 @@ describe('/env routing', () => {
     }
   });
 
-  it('gives the Mattermost wording of /env role on Mattermost', async () => {
-    const error = await refusal(() => runEnvCommand(context('role @alice admin', 'mattermost'), 'role @alice admin'));
-    expect(error.code).toBe('user_id_required');
-    expect(error.hint).toContain('/env role <user id>');
+  it('answers the same words on every platform: an unresolved @name is nobody this chat knows', async () => {
+    for (const platform of ['slack', 'mattermost'] as const) {
+      const error = await refusal(() => runEnvCommand(context('role @alice admin', platform), 'role @alice admin'));
+      expect(error.code).toBe('unknown_user');
+      expect(error.hint).toContain('pick them from the list');
+    }
+    expect((await runEnvCommand(context('help', 'mattermost'), 'help')).view).toEqual((await runEnvCommand(context('help'), 'help')).view);
   });
 });
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { CONFIG_VARIABLES, loadConfig } from '../../src/config.js';
-import { PROJECT_ROOT } from '../../src/paths.js';
+import { PROJECT_ROOT } from '../../src/project-files.js';
 
 const healthcheck = z.object({ test: z.array(z.string()).min(2), interval: z.string(), timeout: z.string(), retries: z.number() });
 const service = z.object({
@@ -96,8 +96,13 @@ describe('Dockerfile', () => {
     expect(instructions).toContain('COPY catalog ./catalog');
   });
 
-  it('keeps local state and dependencies out of the build context', () => {
+  it('keeps local state, dependencies and test code out of the build context', () => {
     const ignored = readFileSync(join(PROJECT_ROOT, '.dockerignore'), 'utf8').split('\n');
-    for (const entry of ['node_modules', 'dist', '.data', '.git', '.env']) expect(ignored).toContain(entry);
+    for (const entry of ['node_modules', 'dist', '.data', '.git', '.env', 'test', 'bench']) expect(ignored).toContain(entry);
+  });
+
+  it('compiles no test code into dist/', () => {
+    const build = JSON.parse(readFileSync(join(PROJECT_ROOT, 'tsconfig.build.json'), 'utf8')) as { include: string[] };
+    expect(build.include).toEqual(['src', 'commands', 'workflows', 'blocks', 'scripts']);
   });
 });

@@ -255,16 +255,16 @@ describe('loadConfig platforms and provisioner', () => {
 
 describe('loadConfig ADMINS and APPROVERS', () => {
   it('accepts comma-separated platform:id keys, spaces and empty items tolerated', () => {
-    const config = loadConfig({ ADMINS: 'slack:U123ABC, mattermost:8x3f1k9q2b7n5m4p6r0t1y2u3i ,', APPROVERS: 'slack:U9' });
+    const config = loadConfig({ ADMINS: 'slack:U123ABC, mattermost:8x3f1k9q2b7n5m4p6r0t1y2u3i ,', APPROVERS: 'slack:U9,sandbox:ana' });
     expect(config.ADMINS).toEqual(['slack:U123ABC', 'mattermost:8x3f1k9q2b7n5m4p6r0t1y2u3i']);
-    expect(config.APPROVERS).toEqual(['slack:U9']);
+    expect(config.APPROVERS).toEqual(['slack:U9', 'sandbox:ana']);
   });
 
   it.each(['U123', 'teams:U1', 'slack:', 'slack:U 1', 'slack:U1;drop table members'])('refuses ADMINS=%s with the expected format', (value) => {
     const problems = problemsOf({ ADMINS: value });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain('ADMINS');
-    expect(problems[0]).toContain('each entry must look like slack:U123 or mattermost:abc123');
+    expect(problems[0]).toContain('each entry must be a platform (slack, mattermost, sandbox) and a user id, like slack:U123');
   });
 
   it('names APPROVERS when that list is the bad one', () => {

@@ -8,8 +8,8 @@ import {
   type MattermostRenderOptions,
 } from '../../blocks/mattermost.js';
 import { toMattermostMarkdown, toMattermostPlain } from '../../blocks/mattermost-markdown.js';
-import { ACTION_IDS, mention, type View, type ViewBlock } from '../../blocks/view.js';
-import { rejectDialogView } from '../../blocks/views/reject-dialog.js';
+import { ACTION_IDS, mention, type DialogField, type View, type ViewBlock } from '../../blocks/view.js';
+import { rejectDialogView } from '../../blocks/views/approval-card.js';
 
 const options: MattermostRenderOptions = {
   actionUrl: 'https://bot.example.com/mattermost/actions',
@@ -101,24 +101,30 @@ describe('Mattermost renderer', () => {
     expect(dialog.elements[0]).toMatchObject({ name: 'reason', type: 'textarea', min_length: 3, max_length: 500 });
   });
 
+  /** A dialog with these fields, rendered with a placeholder state. */
+  const dialogOf = (title: string, fields: DialogField[]) =>
+    renderMattermostDialog({ callbackId: 'rejectReason', title, submitLabel: 'Go', value: 'env-7k2p9q', fields }, 's');
+
   it('clips dialog titles and field lengths to what Mattermost accepts', () => {
-    const dialog = renderMattermostDialog(
-      {
-        callbackId: 'rejectReason',
-        title: 'A title that is far longer than twenty-four characters',
-        submitLabel: 'Go',
-        value: 'env-7k2p9q',
-        fields: [
-          { name: 'short', label: 'Short', maxLength: 10_000 },
-          { name: 'long', label: 'Long', multiline: true, maxLength: 10_000 },
-        ],
-      },
-      's',
-    );
+    const dialog = dialogOf('A title that is far longer than twenty-four characters', [
+      { kind: 'text', name: 'short', label: 'Short', maxLength: 10_000 },
+      { kind: 'text', name: 'long', label: 'Long', multiline: true, maxLength: 10_000 },
+    ]);
     expect(dialog.title).toHaveLength(MATTERMOST_LIMITS.dialogTitleLength);
     expect(dialog.elements.map((element) => element.max_length)).toEqual([
       MATTERMOST_LIMITS.dialogTextLength,
       MATTERMOST_LIMITS.dialogTextareaLength,
+    ]);
+  });
+
+  it('renders a select with its options and a secret as a masked text field', () => {
+    const dialog = dialogOf('Add a cloud key', [
+      { kind: 'select', name: 'provider', label: '*Provider*', options: [{ label: 'AWS', value: 'aws' }, { label: 'Azure', value: 'azure' }] },
+      { kind: 'secret', name: 'secret', label: 'Secret access key', minLength: 20, maxLength: 400 },
+    ]);
+    expect(dialog.elements).toEqual([
+      { display_name: 'Provider', name: 'provider', type: 'select', optional: false, options: [{ text: 'AWS', value: 'aws' }, { text: 'Azure', value: 'azure' }] },
+      { display_name: 'Secret access key', name: 'secret', type: 'text', subtype: 'password', optional: false, min_length: 20, max_length: MATTERMOST_LIMITS.dialogTextLength },
     ]);
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/client.js';
-import { silentLogger } from '../../src/log.js';
+import { createLogger, silentLogger } from '../../src/log.js';
 import { createProvisioner } from '../../src/provisioners/index.js';
 import { envLockKey } from '../../src/provisioners/lock.js';
 import { simulatedEndpoint } from '../../src/provisioners/local.js';
@@ -10,9 +10,13 @@ import { simulatedEndpoint } from '../../src/provisioners/local.js';
 const unusedDb = {} as Db;
 
 describe('createProvisioner', () => {
-  it('builds the local simulator for PROVISIONER=local', () => {
-    const provisioner = createProvisioner(loadConfig({}), unusedDb, silentLogger);
+  it('builds the local simulator for PROVISIONER=local, whose start-up line names the provisioner once', () => {
+    const lines: string[] = [];
+    const provisioner = createProvisioner(loadConfig({}), unusedDb, createLogger('info', { write: (line: string) => void lines.push(line) }));
     expect(provisioner.name).toBe('local');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.match(/"provisioner"/g)).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ provisioner: 'local', msg: expect.stringMatching(/simulator/) });
   });
 
   it('runs the Pulumi start-up checks for PROVISIONER=pulumi and stops on a problem, saying what to set', () => {

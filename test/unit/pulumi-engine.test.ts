@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/domain/presets.js';
 import { retryWhileBusy } from '../../src/provisioners/pulumi/busy.js';
 import { engineErrorOf, summarizeEngineOutput } from '../../src/provisioners/pulumi/engine-errors.js';
-import { labEventOf } from '../../src/provisioners/pulumi/engine-events.js';
+import { labEventOf } from '../../src/provisioners/pulumi/local-engine.js';
 import { EngineError } from '../../src/provisioners/pulumi/engine.js';
 import { resourceNameOf, resourceTypeOf, toolIdOfUrn, toolRuleName } from '../../src/provisioners/pulumi/naming.js';
-import { pendingOperationsOf, withoutPendingOperations } from '../../src/provisioners/pulumi/pending.js';
+import { pendingOperationsOf, withoutPendingOperations } from '../../src/provisioners/pulumi/recovery.js';
 import { scrubEngineText } from '../../src/provisioners/pulumi/scrub.js';
 import { architectureOf, renderUserData, toolUrl } from '../../src/provisioners/pulumi/user-data.js';
 

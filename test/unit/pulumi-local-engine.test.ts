@@ -7,7 +7,7 @@ import { silentLogger } from '../../src/log.js';
 import { EngineError } from '../../src/provisioners/pulumi/engine.js';
 import { LocalWorkspaceEngine, type LocalEngineSettings } from '../../src/provisioners/pulumi/local-engine.js';
 import { PulumiProvisioner } from '../../src/provisioners/pulumi/provisioner.js';
-import { FakePulumiCli } from './pulumi-fake-cli.js';
+import { FakePulumiCli } from '../fakes/pulumi-cli.js';
 
 /**
  * LocalWorkspaceEngine over the real Automation API, with a scripted stand-in for the CLI: which commands it runs,

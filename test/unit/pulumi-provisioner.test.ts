@@ -5,7 +5,7 @@ import { silentLogger } from '../../src/log.js';
 import type { ProgressEvent } from '../../src/provisioners/port.js';
 import { EngineError } from '../../src/provisioners/pulumi/engine.js';
 import { PulumiProvisioner } from '../../src/provisioners/pulumi/provisioner.js';
-import { FakeEngine, INGRESS, INSTANCE, urnOf } from './pulumi-fake-engine.js';
+import { FakeEngine, INGRESS, INSTANCE, urnOf } from '../fakes/pulumi-engine.js';
 
 const catalog = loadCatalog();
 const sandbox = catalog.find('quick-sandbox')!;

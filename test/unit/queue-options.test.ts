@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { JOBS } from '../../src/queue/catalog.js';
-import { policyOf } from '../../src/queue/policy.js';
+import { JOBS, retrySettingsOf } from '../../src/queue/jobs.js';
 import { jobOptions, KEEP_COMPLETED, KEEP_FAILED, validatePayload } from '../../src/queue/queue.js';
 
 const now = Date.parse('2026-11-26T12:00:00.000Z');
 
 describe('jobOptions', () => {
-  it('takes attempts and exponential backoff from the catalog, with the deterministic id', () => {
+  it('takes attempts and exponential backoff from the settings of its job, with the deterministic id', () => {
     expect(jobOptions('deploy', { jobId: 'deploy-env-abc123' }, now)).toEqual({
       jobId: 'deploy-env-abc123',
       delay: 0,
@@ -26,7 +25,7 @@ describe('jobOptions', () => {
     const overrides = { deploy: { attempts: 2, backoffMs: 10 } };
     expect(jobOptions('deploy', { jobId: 'x' }, now, overrides)).toMatchObject({ attempts: 2, backoff: { delay: 10 } });
     expect(jobOptions('destroy', { jobId: 'x' }, now, overrides)).toMatchObject({ attempts: JOBS.destroy.attempts });
-    expect(policyOf('deploy', overrides).timeoutMs).toBe(JOBS.deploy.timeoutMs);
+    expect(retrySettingsOf('deploy', overrides).timeoutMs).toBe(JOBS.deploy.timeoutMs);
   });
 });
 

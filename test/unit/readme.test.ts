@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CSV_COLUMNS } from '../../src/audit/query.js';
 import { CONFIG_VARIABLES, loadConfig } from '../../src/config.js';
-import { PROJECT_ROOT } from '../../src/paths.js';
+import { PROJECT_ROOT } from '../../src/project-files.js';
 
 const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
 

@@ -42,7 +42,7 @@ describe('Slack renderer: one snapshot per kind of block', () => {
         title: 'Reject env-7k2p9q',
         submitLabel: 'Reject',
         value: 'env-7k2p9q',
-        fields: [{ name: 'reason', label: 'Why is it rejected?', placeholder: 'Tell the requester', multiline: true, minLength: 3, maxLength: 500 }],
+        fields: [{ kind: 'text', name: 'reason', label: 'Why is it rejected?', placeholder: 'Tell the requester', multiline: true, minLength: 3, maxLength: 500 }],
       },
       { value: 'env-7k2p9q', channelId: 'C0APPROVALS', responseUrl: 'https://hooks.slack.com/actions/T/1/abc' },
     );
@@ -137,7 +137,7 @@ describe('Slack renderer: limits', () => {
 
   it('clips a modal to Slack limits', () => {
     const modal = renderSlackModal(
-      { callbackId: 'rejectReason', title: long, submitLabel: long, value: 'env-7k2p9q', fields: [{ name: 'reason', label: long, placeholder: long, maxLength: 3000 }] },
+      { callbackId: 'rejectReason', title: long, submitLabel: long, value: 'env-7k2p9q', fields: [{ kind: 'text', name: 'reason', label: long, placeholder: long, maxLength: 3000 }] },
       { value: 'env-7k2p9q', channelId: 'C1', responseUrl: long },
     );
     expect(checkModal(modal)).toEqual([]);

@@ -152,6 +152,12 @@ describe('modal submissions', () => {
     });
   });
 
+  it('carry the option chosen in a select as its value, as Slack sends it', () => {
+    const select = { type: 'static_select', action_id: 'provider', options: [{ text: { type: 'plain_text', text: 'AWS' }, value: 'aws' }] };
+    const payload = submission({ blocks: [{ type: 'input', block_id: 'provider', element: select }] }, { reason: 'too expensive', provider: 'aws' });
+    expect(translateViewSubmission(payload, meta)).toMatchObject({ ok: true, invocation: { fields: { reason: 'too expensive', provider: 'aws' } } });
+  });
+
   it('refuse other callbacks and unreadable private_metadata', () => {
     expect(translateViewSubmission(submission({ callback_id: 'other' }), meta)).toMatchObject({ ok: false, rejection: { kind: 'dialog', reason: 'unknown dialog other' } });
     expect(translateViewSubmission(submission({ private_metadata: 'env-7k2p9q' }), meta)).toMatchObject({

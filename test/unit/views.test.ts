@@ -1,24 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { MATTERMOST_LIMITS, SLACK_LIMITS } from '../../blocks/limits.js';
 import type { DialogView, View } from '../../blocks/view.js';
-import { decisionAckView } from '../../blocks/views/decision-ack.js';
-import { destroyConfirmView } from '../../blocks/views/destroy-confirm.js';
-import { destroyKeptView } from '../../blocks/views/destroy-kept.js';
-import { destroyingView } from '../../blocks/views/destroying.js';
+import { decisionAckView, rejectDialogView } from '../../blocks/views/approval-card.js';
+import { destroyConfirmView, destroyingView, destroyKeptView } from '../../blocks/views/destroy-confirm.js';
 import { envListView, MAX_LISTED_ENVIRONMENTS } from '../../blocks/views/env-list.js';
 import { envStatusView, MAX_HISTORY_SHOWN } from '../../blocks/views/env-status.js';
 import { errorView } from '../../blocks/views/error.js';
-import { exportStartedView } from '../../blocks/views/export-started.js';
+import { exportStartedView } from '../../blocks/views/audit.js';
 import { extendedView } from '../../blocks/views/extended.js';
 import { timeUntil } from '../../blocks/views/format.js';
 import { presetsView } from '../../blocks/views/presets.js';
-import { rejectDialogView } from '../../blocks/views/reject-dialog.js';
 import { requestAckView } from '../../blocks/views/request-ack.js';
 import { roleChangedView } from '../../blocks/views/role-changed.js';
 import { envHelp } from '../../commands/env-help.js';
 import type { Preset } from '../../src/domain/presets.js';
 import { ENV_STATES } from '../../src/domain/lifecycle.js';
-import { auditRow, catalog, environment, NOW, preset } from './views-fixtures.js';
+import { auditRow, catalog, environment, NOW, preset } from '../support/view-fixtures.js';
 
 /** Structural limits every view must meet whatever the renderer: Slack's are the tightest. */
 function expectWithinLimits(view: View): void {
@@ -45,8 +42,7 @@ const history = [
 ];
 
 const views: [string, () => View][] = [
-  ['help (slack)', () => envHelp('slack').view],
-  ['help (mattermost)', () => envHelp('mattermost').view],
+  ['help', () => envHelp().view],
   ['presets', () => presetsView(catalog.presets)],
   ['request acknowledged, waiting for approval', () => requestAckView(environment({ state: 'pending_approval', runningAt: null, expiresAt: null, maxExpiresAt: null, endpoints: {} }), preset('soc-platform'))],
   ['request acknowledged, approved by policy', () => requestAckView(environment({ presetId: 'quick-sandbox', state: 'approved', ttlSeconds: 7200, name: 'Scratch', runningAt: null, expiresAt: null, maxExpiresAt: null, endpoints: {} }), preset('quick-sandbox'))],
@@ -148,11 +144,11 @@ describe('command views', () => {
   });
 
   it('help lists every sub-command and the audit export', () => {
-    const { text } = envHelp('slack').view;
+    const { text } = envHelp().view;
     for (const word of ['help', 'presets', 'request', 'list', 'status', 'extend', 'destroy', 'role', '/audit export']) {
       expect(text).toContain(word);
     }
-    expect(envHelp('mattermost').view.text).toContain('/env role <user id>');
+    expect(text).toContain('/env role <@user>');
   });
 
   it('time left is written in words, to the minute', () => {

@@ -4,9 +4,11 @@ import type { MattermostConfig } from '../../config.js';
 import { AppError } from '../../errors.js';
 import type { Door } from '../../http/server.js';
 import type { Services } from '../../services.js';
+import { resolveMentions } from '../mentions.js';
 import type { Invocation, Reply } from '../types.js';
 import { describeClientError, MattermostClient } from './client.js';
 import { mattermostDoor, type AckSample, type RejectedMattermostRequest } from './inbound.js';
+import { mattermostMentionFinder } from './mentions.js';
 import { MattermostNotifier, type RenderPost } from './notifier.js';
 import { MATTERMOST_PATHS } from './paths.js';
 import { signActionContext, signDialogState } from './signing.js';
@@ -55,12 +57,14 @@ export function createMattermostPlatform(config: MattermostConfig, deps: Matterm
     });
   const notifier = new MattermostNotifier(client, render);
   const userNames = new UserNames(client);
+  const mentions = mattermostMentionFinder(client);
+  const handle = deps.handle ?? ((invocation: Invocation) => handleInvocation(services, invocation));
   let started = false;
 
   const inbound = {
     config,
     services,
-    handle: deps.handle ?? ((invocation: Invocation) => handleInvocation(services, invocation)),
+    handle: async (invocation: Invocation) => handle(await resolveMentions(invocation, mentions, services.log)),
     recordRejected: deps.recordRejected ?? ((request: RejectedMattermostRequest) => auditRejectedRequest(services, request)),
     ...(deps.onAck ? { onAck: deps.onAck } : {}),
     responder: {

@@ -2,6 +2,8 @@ import { handleInvocation, recordRejectedRequest } from '../../../commands/index
 import type { AppMetrics } from '../../http/metrics.js';
 import type { Door } from '../../http/server.js';
 import type { Services } from '../../services.js';
+import { resolveMentions } from '../mentions.js';
+import { slackMentionFinder } from './mentions.js';
 import { createSlackClient, SlackNotifier } from './notifier.js';
 import { createSlackPlatform } from './platform.js';
 
@@ -25,10 +27,11 @@ export async function startSlack(
   if (!options.web) {
     return { notifier: new SlackNotifier(createSlackClient(config, { log: s.log })), door: undefined, stop: async () => undefined };
   }
+  const mentions = slackMentionFinder(config, s.log);
   const platform = createSlackPlatform(config, {
     log: s.log,
     clock: s.clock,
-    handle: (invocation) => handleInvocation(s, invocation),
+    handle: async (invocation) => handleInvocation(s, await resolveMentions(invocation, mentions, s.log)),
     recordRejected: (request) => recordRejectedRequest(s, request),
     onAck: (sample) => options.metrics?.ackLatency.observe({ platform: sample.platform, kind: sample.kind }, sample.seconds),
   });

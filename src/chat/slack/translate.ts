@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACTION_IDS } from '../../../blocks/view.js';
+import { ACTION_IDS, DIALOG_IDS } from '../../../blocks/view.js';
 import type { UserRef } from '../../domain/users.js';
 import type { ActionInvocation, CommandInvocation, DialogSubmission, Invocation } from '../types.js';
 
@@ -11,7 +11,6 @@ import type { ActionInvocation, CommandInvocation, DialogSubmission, Invocation 
 
 /** The slash commands the app registers (see slack/manifest.yaml). */
 export const SLACK_COMMANDS = ['env', 'audit'] as const;
-export const REJECT_REASON_CALLBACK = 'rejectReason';
 
 /** Where to answer a request besides its ack: the response_url and the trigger id for modals. */
 export interface SlackReplyRoute {
@@ -65,7 +64,8 @@ const blockActionsBody = z.object({
   trigger_id: optionalTrigger,
 });
 
-const inputValue = z.object({ value: z.string().nullish() });
+/** A text input's `value`, or a select's `selected_option`. */
+const inputValue = z.object({ value: z.string().nullish(), selected_option: z.object({ value: z.string() }).nullish() });
 const viewSubmissionBody = z.object({
   type: z.literal('view_submission'),
   user: actingUser,
@@ -178,7 +178,7 @@ export function translateViewSubmission(body: unknown, meta: RequestMeta): Trans
   const parsed = viewSubmissionBody.safeParse(body);
   if (!parsed.success) return rejected('dialog', body, `malformed view_submission payload (${describeIssues(parsed.error)})`);
   const { view, user } = parsed.data;
-  if (view.callback_id !== REJECT_REASON_CALLBACK) {
+  if (!(DIALOG_IDS as readonly string[]).includes(view.callback_id)) {
     return rejected('dialog', body, `unknown dialog ${view.callback_id.slice(0, 40)}`);
   }
   const context = parseDialogContext(view.private_metadata);
@@ -209,10 +209,10 @@ function parseDialogContext(text: string): z.infer<typeof dialogContext> | undef
 }
 
 /** Input blocks are keyed by the neutral field name (block_id and action_id alike). */
-function dialogFields(values: Record<string, Record<string, { value?: string | null | undefined }>>): Record<string, string> {
+function dialogFields(values: Record<string, Record<string, z.infer<typeof inputValue>>>): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const inputs of Object.values(values)) {
-    for (const [actionId, input] of Object.entries(inputs)) fields[actionId] = input.value ?? '';
+    for (const [actionId, input] of Object.entries(inputs)) fields[actionId] = input.value ?? input.selected_option?.value ?? '';
   }
   return fields;
 }

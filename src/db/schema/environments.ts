@@ -1,7 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 import type { EnvState } from '../../domain/lifecycle.js';
-import type { Platform } from '../../domain/users.js';
+import { PLATFORMS, type Platform } from '../../domain/users.js';
+
+/** The platforms of the domain's list, as SQL literals for the check constraint. */
+const platforms = sql.raw(PLATFORMS.map((platform) => `'${platform}'`).join(','));
 
 const states = sql.raw(
   "'pending_approval','approved','deploying','running','destroying','destroyed','rejected','approval_expired','deploy_failed','destroy_failed'",
@@ -47,7 +50,7 @@ export const environments = pgTable(
   (table) => [
     check('environments_state_valid', sql`${table.state} in (${states})`),
     check('environments_id_format', sql`${table.id} ~ '^env-[a-z0-9]{6}$'`),
-    check('environments_platform_valid', sql`${table.platform} in ('slack','mattermost')`),
+    check('environments_platform_valid', sql`${table.platform} in (${platforms})`),
     check('environments_ttl_positive', sql`${table.ttlSeconds} > 0`),
     check('environments_running_has_expiry', sql`${table.state} <> 'running' or (${table.expiresAt} is not null and ${table.maxExpiresAt} is not null)`),
     check('environments_expiry_within_max', sql`${table.expiresAt} is null or ${table.maxExpiresAt} is null or ${table.expiresAt} <= ${table.maxExpiresAt}`),

@@ -1,6 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { check, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
-import type { Platform, Role } from '../../domain/users.js';
+import { PLATFORMS, type Platform, type Role } from '../../domain/users.js';
+
+/** The platforms of the domain's list, as SQL literals for the check constraint. */
+const platforms = sql.raw(PLATFORMS.map((platform) => `'${platform}'`).join(','));
 
 /** Roles of chat users; anyone without a row is a `member`. Admins from ADMINS are written here at start-up. */
 export const members = pgTable(
@@ -17,7 +20,7 @@ export const members = pgTable(
   (table) => [
     primaryKey({ columns: [table.platform, table.userId] }),
     check('members_role_valid', sql`${table.role} in ('admin','approver','member')`),
-    check('members_platform_valid', sql`${table.platform} in ('slack','mattermost')`),
+    check('members_platform_valid', sql`${table.platform} in (${platforms})`),
   ],
 );
 

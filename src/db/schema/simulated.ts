@@ -1,7 +1,7 @@
 import { pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
 /**
- * What the local provisioner (a simulator) has "created": one row per tool of a lab. It lives in Postgres so that a
+ * What the local provisioner (a simulator) has "created": one row per tool of an environment. It lives in Postgres so that a
  * worker killed mid-deploy leaves a record another worker can finish or clean up, exactly like real cloud state.
  */
 export const simulatedResources = pgTable(

@@ -1,9 +1,9 @@
 import * as pulumi from '@pulumi/pulumi';
 import type { automation } from '@pulumi/pulumi';
 import { engineErrorOf } from './engine-errors.js';
-import { labEventOf } from './engine-events.js';
 import {
   isEngineError,
+  type LabEngineEvent,
   type LabProgram,
   type OperationOptions,
   type PulumiEngine,
@@ -11,6 +11,7 @@ import {
   type StackOutputs,
   type StackState,
 } from './engine.js';
+import { scrubEngineText } from './scrub.js';
 
 export interface LocalEngineSettings {
   projectName: string;
@@ -130,4 +131,26 @@ export class LocalWorkspaceEngine implements PulumiEngine {
 
 function valuesOf(outputs: automation.OutputMap): StackOutputs {
   return Object.fromEntries(Object.entries(outputs).map(([name, output]) => [name, output.value as unknown]));
+}
+
+/**
+ * Reduces a Pulumi engine event to what progress needs: resource steps (planning steps of a preview are skipped) and
+ * error or warning diagnostics, with credentials removed. Everything else (stdout, prelude, summary) is dropped.
+ */
+export function labEventOf(event: automation.EngineEvent, knownSecrets: readonly string[] = []): LabEngineEvent | undefined {
+  const step = event.resourcePreEvent ?? event.resOutputsEvent;
+  if (step && !step.planning) {
+    const { urn, op } = step.metadata;
+    return { type: event.resourcePreEvent ? 'resource-started' : 'resource-done', urn, op };
+  }
+  if (event.resOpFailedEvent) {
+    const { urn, op } = event.resOpFailedEvent.metadata;
+    return { type: 'resource-failed', urn, op };
+  }
+  const diagnostic = event.diagnosticEvent;
+  if (diagnostic && (diagnostic.severity === 'error' || diagnostic.severity === 'warning')) {
+    const message = scrubEngineText(diagnostic.message, knownSecrets).trim();
+    return { type: 'diagnostic', severity: diagnostic.severity, message, ...(diagnostic.urn ? { urn: diagnostic.urn } : {}) };
+  }
+  return undefined;
 }

@@ -1,0 +1,73 @@
+import type { EnvState } from '../src/domain/lifecycle.js';
+import type { Platform } from '../src/domain/users.js';
+
+/**
+ * What views are given: the facts they show, and nothing of where those facts are stored or who produced them.
+ * Stored rows and worker results have these fields (and more), so callers pass them as they are; views never import
+ * the database schema, the provisioners or the audit log.
+ */
+
+/** An environment as views show it. */
+export interface EnvironmentModel {
+  id: string;
+  name: string | null;
+  presetId: string;
+  state: EnvState;
+  ownerId: string;
+  ownerName: string;
+  ttlSeconds: number;
+  requestedAt: Date;
+  runningAt: Date | null;
+  expiresAt: Date | null;
+  /** No extension goes past it. */
+  maxExpiresAt: Date | null;
+  finishedAt: Date | null;
+  /** Tool id → URL, once deployed. */
+  endpoints: Record<string, string>;
+  /** Why the last destroy started: owner, admin, expired, deploy_failed. */
+  destroyReason: string | null;
+  failureReason: string | null;
+}
+
+/** The decision on a plan; no decider when the system decided (policy, timeout). */
+export interface DecisionModel {
+  outcome: 'approved' | 'rejected' | 'expired';
+  deciderId: string | null;
+  deciderName: string | null;
+  reason: string | null;
+  decidedAt: Date;
+}
+
+/** One entry of an environment's history, as the audit log recorded it. */
+export interface HistoryEntryModel {
+  occurredAt: Date;
+  category: string;
+  eventType: string;
+  actorId: string;
+  actorName: string;
+  outcome: string;
+}
+
+/** One step of a deploy or destroy, for the approval card's thread. */
+export interface ToolProgressModel {
+  toolName: string;
+  status: 'started' | 'ready' | 'failed' | 'destroyed';
+  message?: string;
+}
+
+/** An audit entry's id and hash, as published outside the database to pin the newest entry. */
+export interface ChainHeadModel {
+  id: number;
+  hash: string;
+}
+
+/** What a check of the audit chain found: intact up to its head, or broken at its first bad entry. */
+export type ChainCheckModel =
+  | { checked: number; intact: true; head: ChainHeadModel | null }
+  | { checked: number; intact: false; firstBroken: { id: number; reason: string } };
+
+/** A chat channel of one platform (where the chain head is published). */
+export interface ChannelModel {
+  platform: Platform;
+  channelId: string;
+}

@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import type { View } from '../../../blocks/view.js';
+import type { MessageRef, Notifier, UploadFile } from '../types.js';
+import type { MemoryChat } from './chat.js';
+
+/** How the core posts, edits, replies, sends direct messages and uploads files in the in-memory chat. */
+export class MemoryNotifier implements Notifier {
+  constructor(private readonly chat: MemoryChat) {}
+
+  get platform() {
+    return this.chat.platform;
+  }
+
+  async post(channelId: string, view: View): Promise<MessageRef> {
+    return this.refOf(this.chat.post(channelId, view));
+  }
+
+  async update(message: MessageRef, view: View): Promise<void> {
+    this.chat.edit(message.messageId, view);
+  }
+
+  async reply(root: MessageRef, view: View): Promise<MessageRef> {
+    return this.refOf(this.chat.post(root.channelId, view, { threadId: root.messageId }));
+  }
+
+  async dm(userId: string, view: View): Promise<MessageRef> {
+    return this.refOf(this.chat.post(this.chat.dmChannelOf(userId), view));
+  }
+
+  /** The file is read whole: what this chat holds lives in memory anyway. */
+  async upload(userId: string, file: UploadFile): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of file.content) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    const content = Buffer.concat(chunks);
+    const view = { text: file.comment, blocks: [{ kind: 'text' as const, text: file.comment }] };
+    this.chat.post(this.chat.dmChannelOf(userId), view, { files: [{ id: randomUUID(), name: file.filename, title: file.title, content }] });
+  }
+
+  private refOf(message: { id: string; channelId: string }): MessageRef {
+    return { platform: this.chat.platform, channelId: message.channelId, messageId: message.id };
+  }
+}

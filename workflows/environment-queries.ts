@@ -1,0 +1,73 @@
+import { and, asc, count, desc, eq, inArray } from 'drizzle-orm';
+import type { DbOrTx, Tx } from '../src/db/client.js';
+import { auditLog, type AuditRow } from '../src/db/schema/audit.js';
+import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
+import { ACTIVE_STATES } from '../src/domain/lifecycle.js';
+import { canSeeAllEnvironments } from '../src/domain/policy.js';
+import type { UserRef } from '../src/domain/users.js';
+import { AppError } from '../src/errors.js';
+import type { Services } from '../src/services.js';
+import { roleOf } from './roles.js';
+
+/** Reading environments: one by id (or locked for a change), a user's list, what counts against the quota, the history. */
+
+/** Reads an environment, locking its row until the transaction ends; `not_found` when there is none. */
+export async function lockEnvironment(tx: Tx, envId: string): Promise<EnvironmentRow> {
+  const [row] = await tx.select().from(environments).where(eq(environments.id, envId)).for('update');
+  if (!row) throw notFound(envId);
+  return row;
+}
+
+export function notFound(envId: string): AppError {
+  return new AppError('not_found', `There is no environment ${envId}.`, { hint: '`/env list` shows your environments.' });
+}
+
+/** The owner of an environment as a user reference. */
+export function ownerOf(env: EnvironmentRow): UserRef {
+  return { platform: env.platform, id: env.ownerId, name: env.ownerName };
+}
+
+export async function getEnvironment(s: Pick<Services, 'db'>, envId: string): Promise<EnvironmentRow> {
+  const [row] = await s.db.select().from(environments).where(eq(environments.id, envId));
+  if (!row) throw notFound(envId);
+  return row;
+}
+
+/** The user's environments, newest first; with `all`, everyone's (admins only). */
+export async function listEnvironments(s: Services, input: { user: UserRef; all: boolean }): Promise<EnvironmentRow[]> {
+  if (input.all && !canSeeAllEnvironments(await roleOf(s, input.user))) {
+    throw new AppError('forbidden', 'Only admins can list everyone’s environments.', { hint: 'Use `/env list` for yours.' });
+  }
+  const mine = and(eq(environments.platform, input.user.platform), eq(environments.ownerId, input.user.id));
+  return s.db
+    .select()
+    .from(environments)
+    .where(input.all ? undefined : mine)
+    .orderBy(desc(environments.requestedAt))
+    .limit(100);
+}
+
+/** Environments of a user that count against the quota. */
+export async function countActive(s: Pick<Services, 'db'>, owner: Pick<UserRef, 'platform' | 'id'>, db: DbOrTx = s.db): Promise<number> {
+  const [row] = await db
+    .select({ value: count() })
+    .from(environments)
+    .where(
+      and(
+        eq(environments.platform, owner.platform),
+        eq(environments.ownerId, owner.id),
+        inArray(environments.state, [...ACTIVE_STATES]),
+      ),
+    );
+  return row?.value ?? 0;
+}
+
+/** The audit entries about one environment, oldest first. */
+export async function environmentHistory(s: Pick<Services, 'db'>, envId: string): Promise<AuditRow[]> {
+  return s.db
+    .select()
+    .from(auditLog)
+    .where(and(eq(auditLog.resourceType, 'environment'), eq(auditLog.resourceId, envId)))
+    .orderBy(asc(auditLog.id))
+    .limit(200);
+}
