@@ -1,9 +1,8 @@
 import { emptyLogView, headPublishedView } from '../blocks/views/audit.js';
 import type { Reply } from '../src/chat/types.js';
-import { canVerifyAudit } from '../src/domain/policy.js';
 import { AppError } from '../src/errors.js';
-import { publishChainHead } from '../workflows/audit-head.js';
-import { roleOf } from '../workflows/roles.js';
+import { publishChainHeadFor } from '../workflows/audit-head.js';
+import { checkMayVerifyAudit } from '../workflows/audit-verify.js';
 import { clip, parseArgs } from './args.js';
 import { badArguments, withUsage, type HandlerContext } from './context.js';
 import { AUDIT_USAGE } from './usage.js';
@@ -14,19 +13,12 @@ import { AUDIT_USAGE } from './usage.js';
  */
 export async function runAuditHead(ctx: HandlerContext, text: string): Promise<Reply> {
   const { s, invocation } = ctx;
-  if (!canVerifyAudit(await roleOf(s, invocation.user))) {
-    throw new AppError('forbidden', 'Only admins can publish the audit chain head.');
-  }
+  await checkMayVerifyAudit(s, ctx.actor, 'publish the audit chain head');
   withUsage(AUDIT_USAGE.head, () => {
     const { positionals } = parseArgs(text, {});
     if (positionals.length > 0) throw badArguments(`Unexpected "${clip(positionals[0]!)}": head takes no arguments.`, AUDIT_USAGE.head);
   });
-  const publication = await publishChainHead(s, {
-    actor: { type: 'user', id: invocation.user.id, name: invocation.user.name },
-    platform: invocation.platform,
-    channelId: invocation.channelId,
-    requestId: invocation.requestId,
-  });
+  const publication = await publishChainHeadFor(s, ctx.actor, { requestId: invocation.requestId, channelId: invocation.channelId });
   if (!publication.head) return { view: emptyLogView() };
   ctx.audit.resource = { type: 'audit_log', id: `#${publication.head.id}` };
   if (publication.posted.length === 0) {

@@ -1,12 +1,9 @@
 import type { ChainHeadModel } from '../blocks/models.js';
 import { verifyStartedView } from '../blocks/views/audit.js';
 import type { Reply } from '../src/chat/types.js';
-import { canVerifyAudit } from '../src/domain/policy.js';
-import { AppError } from '../src/errors.js';
-import { requestAuditVerify } from '../workflows/audit-verify.js';
-import { roleOf } from '../workflows/roles.js';
+import { checkMayVerifyAudit, requestAuditVerify } from '../workflows/audit-verify.js';
 import { clip, parseArgs } from './args.js';
-import { badArguments, requesterOf, withUsage, type HandlerContext } from './context.js';
+import { badArguments, jobRequestOf, withUsage, type HandlerContext } from './context.js';
 import { AUDIT_USAGE } from './usage.js';
 
 /** `<id>:<hash>` as the audit channel shows it: a positive entry id and a 64-digit hex SHA-256. */
@@ -35,11 +32,9 @@ export function parseVerifyArgs(text: string): { head?: ChainHeadModel } {
  */
 export async function runAuditVerify(ctx: HandlerContext, text: string): Promise<Reply> {
   const { s, invocation } = ctx;
-  if (!canVerifyAudit(await roleOf(s, invocation.user))) {
-    throw new AppError('forbidden', 'Only admins can verify the audit log.');
-  }
+  await checkMayVerifyAudit(s, ctx.actor);
   const { head } = parseVerifyArgs(text);
   if (head) ctx.audit.details.head = head;
-  await requestAuditVerify(s, requesterOf(invocation), head);
+  await requestAuditVerify(s, ctx.actor, jobRequestOf(invocation), head);
   return { view: verifyStartedView(head) };
 }

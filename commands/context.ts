@@ -1,9 +1,9 @@
 import type { View } from '../blocks/view.js';
 import type { CommandInvocation, Invocation } from '../src/chat/types.js';
+import type { Actor } from '../src/domain/actor.js';
 import { AppError, isAppError } from '../src/errors.js';
 import type { Logger } from '../src/log.js';
 import type { Services } from '../src/services.js';
-import type { AuditRequester } from '../workflows/audit-verify.js';
 import { usageHint, type UsageLine } from './usage.js';
 
 /** What the handler learned that belongs in the invocation's audit entry, filled in as soon as it is known. */
@@ -15,6 +15,8 @@ export interface AuditNotes {
 export interface HandlerContext<I extends Invocation = Invocation> {
   s: Services;
   invocation: I;
+  /** Who acts: the invocation's verified user, through their chat door. */
+  actor: Actor;
   /** Child logger carrying the request id. */
   log: Logger;
   audit: AuditNotes;
@@ -23,15 +25,9 @@ export interface HandlerContext<I extends Invocation = Invocation> {
 /** What a slash command's handler gets. */
 export type CommandContext = HandlerContext<CommandInvocation>;
 
-/** Who asked, for work that answers later by DM (audit exports and checks). */
-export function requesterOf(invocation: Invocation): AuditRequester {
-  return {
-    requestId: invocation.requestId,
-    platform: invocation.platform,
-    userId: invocation.user.id,
-    userName: invocation.user.name,
-    channelId: invocation.channelId,
-  };
+/** Where an invocation asked from, for work that answers later by DM (audit exports and checks). */
+export function jobRequestOf(invocation: Invocation): { requestId: string; channelId: string } {
+  return { requestId: invocation.requestId, channelId: invocation.channelId };
 }
 
 /**

@@ -25,7 +25,7 @@ export async function extendBy(ctx: HandlerContext, envId: string, bySeconds: nu
   ctx.audit.resource = environmentResource(envId);
   const env = await extendEnvironment(s, {
     envId,
-    actor: invocation.user,
+    actor: ctx.actor,
     bySeconds,
     requestId: invocation.requestId,
     channelId: invocation.channelId,

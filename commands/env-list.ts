@@ -17,9 +17,9 @@ export function parseListArgs(text: string): { all: boolean } {
 }
 
 export async function runList(ctx: HandlerContext, text: string): Promise<Reply> {
-  const { s, invocation } = ctx;
+  const { s } = ctx;
   const { all } = parseListArgs(text);
-  const rows = await listEnvironments(s, { user: invocation.user, all });
+  const rows = await listEnvironments(s, { actor: ctx.actor, all });
   const environments = rows.map((env) => ({ env, preset: s.catalog.find(env.presetId) }));
   return { view: envListView({ environments, all, now: s.clock.now() }) };
 }

@@ -43,7 +43,7 @@ export async function runRequest(ctx: HandlerContext, text: string): Promise<Rep
   const { s, invocation } = ctx;
   const args = parseRequestArgs(text, { catalog: s.catalog, minTtlSeconds: s.config.MIN_TTL });
   const env = await requestEnvironment(s, {
-    requester: invocation.user,
+    actor: ctx.actor,
     channelId: invocation.channelId,
     presetId: args.preset.id,
     ttlSeconds: args.ttlSeconds,

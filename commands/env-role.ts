@@ -31,7 +31,7 @@ export async function runRole(ctx: CommandContext, text: string): Promise<Reply>
   const { target, role } = parseRoleArgs(text, invocation.mentions);
   ctx.audit.resource = { type: 'member', id: userKey({ platform: invocation.platform, id: target.id }) };
   const result = await setRole(s, {
-    actor: invocation.user,
+    actor: ctx.actor,
     target: { platform: invocation.platform, id: target.id, name: target.name },
     role,
     requestId: invocation.requestId,

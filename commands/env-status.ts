@@ -20,9 +20,9 @@ export function parseStatusArgs(text: string): { envId: string } {
 }
 
 export async function runStatus(ctx: HandlerContext, text: string): Promise<Reply> {
-  const { s, invocation } = ctx;
+  const { s } = ctx;
   const { envId } = parseStatusArgs(text);
   ctx.audit.resource = environmentResource(envId);
-  const { env, history } = await environmentStatus(s, invocation.user, envId, ctx.log);
+  const { env, history } = await environmentStatus(s, ctx.actor, envId, ctx.log);
   return { view: envStatusView({ env, preset: s.catalog.find(env.presetId), history, now: s.clock.now() }) };
 }

@@ -1,6 +1,7 @@
 import { appendAudit } from '../src/audit/append.js';
 import type { AuditEntryInput } from '../src/audit/types.js';
 import type { Invocation, Reply } from '../src/chat/types.js';
+import { chatActor } from '../src/domain/actor.js';
 import type { Platform, UserRef } from '../src/domain/users.js';
 import { AppError, type Outcome } from '../src/errors.js';
 import type { Services } from '../src/services.js';
@@ -26,7 +27,7 @@ export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
  */
 export async function handleInvocation(s: Services, invocation: Invocation): Promise<Reply> {
   const log = s.log.child({ requestId: invocation.requestId, platform: invocation.platform, kind: invocation.kind });
-  const ctx: HandlerContext = { s, invocation, log, audit: { details: initialDetails(invocation) } };
+  const ctx: HandlerContext = { s, invocation, actor: chatActor(invocation.user), log, audit: { details: initialDetails(invocation) } };
   let reply: Reply;
   let outcome: Outcome = 'ok';
   try {

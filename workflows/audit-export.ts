@@ -2,8 +2,12 @@ import { appendAudit } from '../src/audit/append.js';
 import { openAuditExport, type ExportSummary } from '../src/audit/export.js';
 import { describeFilters, filtersFromPayload, filtersToPayload, formatUtc, type AuditFilters } from '../src/audit/filters.js';
 import { jobIds, type JobPayload } from '../src/queue/jobs.js';
+import type { Actor } from '../src/domain/actor.js';
+import { canExportAudit } from '../src/domain/policy.js';
+import { AppError } from '../src/errors.js';
 import type { Services } from '../src/services.js';
-import type { AuditRequester } from './audit-verify.js';
+import { auditRequester, type AuditJobRequest } from './audit-verify.js';
+import { authorize } from './roles.js';
 
 export type AuditExportPayload = JobPayload<'audit-export'>;
 
@@ -14,8 +18,20 @@ export interface AuditExportOutcome {
   lastAt: Date | null;
 }
 
+/** Reading and exporting the audit log: admins only, through any door. */
+export async function checkMayExportAudit(s: Pick<Services, 'db'>, actor: Actor): Promise<void> {
+  if (!canExportAudit(await authorize(s, actor, 'read'))) throw new AppError('forbidden', 'Only admins can export the audit log.');
+}
+
 /** `/audit export`: the CSV is written by a job and arrives in the requester's DM. */
-export async function requestAuditExport(s: Pick<Services, 'jobs'>, requester: AuditRequester, filters: AuditFilters): Promise<void> {
+export async function requestAuditExport(
+  s: Pick<Services, 'db' | 'jobs'>,
+  actor: Actor,
+  request: AuditJobRequest,
+  filters: AuditFilters,
+): Promise<void> {
+  await checkMayExportAudit(s, actor);
+  const requester = auditRequester(actor, request);
   await s.jobs.add('audit-export', { ...requester, filters: filtersToPayload(filters) }, { jobId: jobIds.auditExport(requester.requestId) });
 }
 

@@ -1,12 +1,14 @@
 import type { ChannelModel } from '../blocks/models.js';
 import { chainHeadView } from '../blocks/views/audit.js';
 import { appendAudit, type PendingEntry } from '../src/audit/append.js';
-import { systemActor, type AuditActor } from '../src/audit/types.js';
+import { auditActorOf, systemActor, type AuditActor } from '../src/audit/types.js';
 import { latestHead, type ChainHead } from '../src/audit/verify.js';
 import { channelsOf, type Config } from '../src/config.js';
+import type { Actor } from '../src/domain/actor.js';
 import { PLATFORMS, type Platform } from '../src/domain/users.js';
 import { AppError } from '../src/errors.js';
 import type { Services } from '../src/services.js';
+import { checkMayVerifyAudit, type AuditJobRequest } from './audit-verify.js';
 
 /** Who publishes: a user through `/audit head`, or the daily job. */
 export interface PublishedBy {
@@ -71,6 +73,21 @@ export async function publishChainHead(s: Pick<Services, 'db' | 'clock' | 'confi
     details: { headId: head.id, headHash: head.hash, posted, failed },
   });
   return { head, posted, failed, entry };
+}
+
+/** `/audit head`: an admin publishes the chain head now, as the daily job does. */
+export async function publishChainHeadFor(
+  s: Pick<Services, 'db' | 'clock' | 'config' | 'notifiers' | 'log'>,
+  actor: Actor,
+  request: AuditJobRequest,
+): Promise<HeadPublication> {
+  await checkMayVerifyAudit(s, actor, 'publish the audit chain head');
+  return publishChainHead(s, {
+    actor: auditActorOf(actor),
+    platform: actor.user.platform,
+    ...(request.channelId ? { channelId: request.channelId } : {}),
+    requestId: request.requestId,
+  });
 }
 
 /**

@@ -4,10 +4,12 @@ import type { View } from '../blocks/view.js';
 import { appendAudit, type PendingEntry } from '../src/audit/append.js';
 import { systemActor, type AuditEntryInput } from '../src/audit/types.js';
 import { verifyChain, type ChainHead, type VerifyResult } from '../src/audit/verify.js';
-import { isAppError, type AppError } from '../src/errors.js';
+import type { Actor } from '../src/domain/actor.js';
+import { canVerifyAudit } from '../src/domain/policy.js';
+import { AppError, isAppError } from '../src/errors.js';
 import { jobIds, type JobPayload } from '../src/queue/jobs.js';
 import type { Services } from '../src/services.js';
-import { usersWithRole } from './roles.js';
+import { authorize, usersWithRole } from './roles.js';
 
 export type AuditVerifyPayload = JobPayload<'audit-verify'>;
 /** Who asked for an audit job from chat: the answer goes to them by DM. */
@@ -23,8 +25,37 @@ export interface VerifyReport {
   alerted: string[];
 }
 
+/** Where a request for an audit job came from: its id, and the channel it was asked in (none outside chat). */
+export interface AuditJobRequest {
+  requestId: string;
+  channelId?: string;
+}
+
+/** Who asked for an audit job, as its payload carries them: the answer goes to their user by DM. */
+export function auditRequester(actor: Actor, request: AuditJobRequest): AuditRequester {
+  return {
+    requestId: request.requestId,
+    platform: actor.user.platform,
+    userId: actor.user.id,
+    userName: actor.user.name,
+    channelId: request.channelId ?? '',
+  };
+}
+
+/** Checking the chain and publishing its head: admins only, through any door. */
+export async function checkMayVerifyAudit(s: Pick<Services, 'db'>, actor: Actor, what = 'verify the audit log'): Promise<void> {
+  if (!canVerifyAudit(await authorize(s, actor, 'read'))) throw new AppError('forbidden', `Only admins can ${what}.`);
+}
+
 /** `/audit verify`: the check reads the whole log, so it runs as a job whose answer goes to the requester by DM. */
-export async function requestAuditVerify(s: Pick<Services, 'jobs'>, requester: AuditRequester, head: ChainHead | undefined): Promise<void> {
+export async function requestAuditVerify(
+  s: Pick<Services, 'db' | 'jobs'>,
+  actor: Actor,
+  request: AuditJobRequest,
+  head: ChainHead | undefined,
+): Promise<void> {
+  await checkMayVerifyAudit(s, actor);
+  const requester = auditRequester(actor, request);
   await s.jobs.add('audit-verify', { requestedBy: requester, ...(head ? { head } : {}) }, { jobId: jobIds.auditVerify(requester.requestId) });
 }
 

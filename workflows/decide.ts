@@ -1,22 +1,22 @@
 import { eq } from 'drizzle-orm';
 import { sanitizeText } from '../src/audit/sanitize.js';
-import { userActor } from '../src/audit/types.js';
+import { actedBy } from '../src/audit/types.js';
 import { decisions, type DecisionRow } from '../src/db/schema/decisions.js';
 import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
 import { describeState } from '../src/domain/lifecycle.js';
 import { canDecidePlans, isSameUser } from '../src/domain/policy.js';
 import { formatUtc } from '../src/domain/time.js';
-import type { UserRef } from '../src/domain/users.js';
+import type { Actor } from '../src/domain/actor.js';
 import { AppError } from '../src/errors.js';
 import { jobIds } from '../src/queue/jobs.js';
 import type { Services } from '../src/services.js';
 import { notFound, ownerOf } from './environment-queries.js';
-import { roleOf } from './roles.js';
+import { authorize } from './roles.js';
 import { auditEnvironment, enqueueAfterCommit, transition } from './state-change.js';
 
 export interface DecideInput {
   envId: string;
-  decider: UserRef;
+  actor: Actor;
   decision: 'approve' | 'reject';
   reason?: string;
   requestId: string;
@@ -25,12 +25,12 @@ export interface DecideInput {
 
 export const REJECT_REASON_LIMITS = { min: 3, max: 500 } as const;
 
-/** Refuses a decider who may not decide this plan: not an approver or admin, or the requester themself. */
-export async function checkMayDecide(s: Services, env: EnvironmentRow, decider: UserRef): Promise<void> {
-  if (!canDecidePlans(await roleOf(s, decider))) {
+/** Refuses an actor who may not decide this plan: not an approver or admin, or the requester themself. */
+export async function checkMayDecide(s: Services, env: EnvironmentRow, actor: Actor): Promise<void> {
+  if (!canDecidePlans(await authorize(s, actor, 'change'))) {
     throw new AppError('forbidden', 'Only approvers and admins can approve or reject plans.');
   }
-  if (isSameUser(decider, ownerOf(env))) {
+  if (isSameUser(actor.user, ownerOf(env))) {
     throw new AppError('self_approval', 'You cannot decide on your own request: another approver has to.');
   }
 }
@@ -43,7 +43,7 @@ export async function decidePlan(s: Services, input: DecideInput): Promise<Envir
   const reason = input.decision === 'reject' ? checkReason(input.reason) : null;
   const [current] = await s.db.select().from(environments).where(eq(environments.id, input.envId));
   if (!current) throw notFound(input.envId);
-  await checkMayDecide(s, current, input.decider);
+  await checkMayDecide(s, current, input.actor);
 
   const decided = await s.db.transaction(async (tx) => {
     const to = input.decision === 'approve' ? 'approved' : 'rejected';
@@ -53,17 +53,16 @@ export async function decidePlan(s: Services, input: DecideInput): Promise<Envir
     await tx.insert(decisions).values({
       envId: env.id,
       outcome: to,
-      deciderId: input.decider.id,
-      deciderName: sanitizeText(input.decider.name),
+      deciderId: input.actor.user.id,
+      deciderName: sanitizeText(input.actor.user.name),
       reason,
       decidedAt: now,
     });
     await auditEnvironment(s, tx, env, {
       eventType: to === 'approved' ? 'plan.approved' : 'plan.rejected',
-      actor: userActor(input.decider),
+      ...actedBy(input.actor, reason ? { reason } : {}),
       channelId: input.channelId ?? null,
       requestId: input.requestId,
-      details: reason ? { reason } : {},
     });
     return env;
   });

@@ -4,10 +4,11 @@ import { auditLog, type AuditRow } from '../src/db/schema/audit.js';
 import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
 import { ACTIVE_STATES } from '../src/domain/lifecycle.js';
 import { canSeeAllEnvironments } from '../src/domain/policy.js';
+import type { Actor } from '../src/domain/actor.js';
 import type { UserRef } from '../src/domain/users.js';
 import { AppError } from '../src/errors.js';
 import type { Services } from '../src/services.js';
-import { roleOf } from './roles.js';
+import { authorize } from './roles.js';
 
 /** Reading environments: one by id (or locked for a change), a user's list, what counts against the quota, the history. */
 
@@ -34,11 +35,12 @@ export async function getEnvironment(s: Pick<Services, 'db'>, envId: string): Pr
 }
 
 /** The user's environments, newest first; with `all`, everyone's (admins only). */
-export async function listEnvironments(s: Services, input: { user: UserRef; all: boolean }): Promise<EnvironmentRow[]> {
-  if (input.all && !canSeeAllEnvironments(await roleOf(s, input.user))) {
+export async function listEnvironments(s: Services, input: { actor: Actor; all: boolean }): Promise<EnvironmentRow[]> {
+  const role = await authorize(s, input.actor, 'read');
+  if (input.all && !canSeeAllEnvironments(role)) {
     throw new AppError('forbidden', 'Only admins can list everyone’s environments.', { hint: 'Use `/env list` for yours.' });
   }
-  const mine = and(eq(environments.platform, input.user.platform), eq(environments.ownerId, input.user.id));
+  const mine = and(eq(environments.platform, input.actor.user.platform), eq(environments.ownerId, input.actor.user.id));
   return s.db
     .select()
     .from(environments)

@@ -1,22 +1,22 @@
 import { addSeconds } from 'date-fns';
 import { sql, eq } from 'drizzle-orm';
-import { userActor } from '../src/audit/types.js';
+import { actedBy } from '../src/audit/types.js';
 import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
 import { formatDuration } from '../src/domain/durations.js';
 import { describeState } from '../src/domain/lifecycle.js';
 import { canActOnEnvironment } from '../src/domain/policy.js';
 import { formatUtc } from '../src/domain/time.js';
-import type { UserRef } from '../src/domain/users.js';
+import type { Actor } from '../src/domain/actor.js';
 import { AppError } from '../src/errors.js';
 import type { Services } from '../src/services.js';
 import { lockEnvironment, ownerOf } from './environment-queries.js';
-import { roleOf } from './roles.js';
+import { authorize } from './roles.js';
 import { auditEnvironment, enqueueAfterCommit } from './state-change.js';
 import { cancelTimers, scheduleTimers } from './timers.js';
 
 export interface ExtendInput {
   envId: string;
-  actor: UserRef;
+  actor: Actor;
   bySeconds: number;
   requestId: string;
   channelId?: string;
@@ -24,10 +24,10 @@ export interface ExtendInput {
 
 /** Moves a running environment's expiry later, never past its maximum lifetime (running since + the preset's max TTL). */
 export async function extendEnvironment(s: Services, input: ExtendInput): Promise<EnvironmentRow> {
-  const role = await roleOf(s, input.actor);
+  const role = await authorize(s, input.actor, 'change');
   const { before, after } = await s.db.transaction(async (tx) => {
     const env = await lockEnvironment(tx, input.envId);
-    if (!canActOnEnvironment(role, input.actor, ownerOf(env))) {
+    if (!canActOnEnvironment(role, input.actor.user, ownerOf(env))) {
       throw new AppError('not_owner', `Only the owner of ${env.id} or an admin can extend it.`);
     }
     if (env.state !== 'running' || !env.expiresAt || !env.maxExpiresAt) {
@@ -49,10 +49,9 @@ export async function extendEnvironment(s: Services, input: ExtendInput): Promis
       .returning();
     await auditEnvironment(s, tx, updated!, {
       eventType: 'ttl.extended',
-      actor: userActor(input.actor),
+      ...actedBy(input.actor, { by_seconds: input.bySeconds, from: env.expiresAt.toISOString(), to: requested.toISOString() }),
       channelId: input.channelId ?? null,
       requestId: input.requestId,
-      details: { by_seconds: input.bySeconds, from: env.expiresAt.toISOString(), to: requested.toISOString() },
     });
     return { before: env, after: updated! };
   });

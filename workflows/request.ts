@@ -1,20 +1,23 @@
 import { addSeconds } from 'date-fns';
 import { sql } from 'drizzle-orm';
 import { sanitizeText } from '../src/audit/sanitize.js';
-import { systemActor, userActor } from '../src/audit/types.js';
+import { actedBy, systemActor } from '../src/audit/types.js';
 import { decisions } from '../src/db/schema/decisions.js';
 import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
 import { newEnvId } from '../src/domain/ids.js';
 import { parseEnvironmentName } from '../src/domain/environment-name.js';
 import { checkQuota, checkRequestedTtl } from '../src/domain/policy.js';
-import { userKey, type UserRef } from '../src/domain/users.js';
+import type { Actor } from '../src/domain/actor.js';
+import { userKey } from '../src/domain/users.js';
 import { jobIds } from '../src/queue/jobs.js';
 import type { Services } from '../src/services.js';
 import { countActive } from './environment-queries.js';
+import { authorize } from './roles.js';
 import { auditEnvironment, enqueueAfterCommit, transition } from './state-change.js';
 
 export interface RequestInput {
-  requester: UserRef;
+  /** Who asks; the environment is their user's. */
+  actor: Actor;
   channelId: string;
   presetId: string;
   ttlSeconds?: number;
@@ -31,11 +34,13 @@ export async function requestEnvironment(s: Services, input: RequestInput): Prom
   const ttlSeconds = input.ttlSeconds ?? preset.defaultTtlSeconds;
   checkRequestedTtl(ttlSeconds, preset, s.config.MIN_TTL);
   const name = input.name === undefined ? null : parseEnvironmentName(input.name);
+  const requester = input.actor.user;
+  await authorize(s, input.actor, 'change');
 
   const env = await s.db.transaction(async (tx) => {
     // One request at a time per user, so two concurrent requests cannot both slip under the quota.
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`quota:${userKey(input.requester)}`}))`);
-    checkQuota(await countActive(s, input.requester, tx), s.config.MAX_ACTIVE_PER_USER);
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`quota:${userKey(requester)}`}))`);
+    checkQuota(await countActive(s, requester, tx), s.config.MAX_ACTIVE_PER_USER);
     const now = s.clock.now();
     const [created] = await tx
       .insert(environments)
@@ -43,9 +48,9 @@ export async function requestEnvironment(s: Services, input: RequestInput): Prom
         id: newEnvId(),
         presetId: preset.id,
         name,
-        platform: input.requester.platform,
-        ownerId: input.requester.id,
-        ownerName: sanitizeText(input.requester.name),
+        platform: requester.platform,
+        ownerId: requester.id,
+        ownerName: sanitizeText(requester.name),
         requestChannelId: input.channelId,
         state: 'pending_approval',
         ttlSeconds,
@@ -57,10 +62,9 @@ export async function requestEnvironment(s: Services, input: RequestInput): Prom
     const plan = created!;
     await auditEnvironment(s, tx, plan, {
       eventType: 'plan.created',
-      actor: userActor(input.requester),
+      ...actedBy(input.actor, { preset: preset.id, ttl_seconds: ttlSeconds, name, approval: preset.approvalRequired ? 'required' : 'none' }),
       channelId: input.channelId,
       requestId: input.requestId,
-      details: { preset: preset.id, ttl_seconds: ttlSeconds, name, approval: preset.approvalRequired ? 'required' : 'none' },
     });
     if (preset.approvalRequired) return plan;
 

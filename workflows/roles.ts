@@ -1,10 +1,11 @@
 import { and, eq } from 'drizzle-orm';
 import { appendAudit } from '../src/audit/append.js';
-import { userActor } from '../src/audit/types.js';
+import { actedBy } from '../src/audit/types.js';
 import type { DbOrTx } from '../src/db/client.js';
 import { members } from '../src/db/schema/members.js';
+import { mayChange, type Actor } from '../src/domain/actor.js';
 import { canManageRoles } from '../src/domain/policy.js';
-import type { Platform, Role, UserRef } from '../src/domain/users.js';
+import { userKey, type Platform, type Role, type UserRef } from '../src/domain/users.js';
 import { AppError } from '../src/errors.js';
 import type { Services } from '../src/services.js';
 
@@ -17,8 +18,25 @@ export async function roleOf(s: Pick<Services, 'db'>, user: Pick<UserRef, 'platf
   return row?.role ?? 'member';
 }
 
+/** What an actor asks of the core: to read, or to change state. */
+export type Access = 'read' | 'change';
+
+/**
+ * The role an actor acts with now, as Postgres holds it at decision time. Every workflow a door reaches authorises
+ * through here, so each rule holds whichever door a request came through; a change asked with a `read` API key is
+ * refused before any role is read.
+ */
+export async function authorize(s: Pick<Services, 'db'>, actor: Actor, access: Access, db: DbOrTx = s.db): Promise<Role> {
+  if (access === 'change' && !mayChange(actor)) {
+    throw new AppError('read_only_key', `The API key "${actor.apiKey?.name ?? ''}" can only read.`, {
+      hint: 'Use a key created with `--scope write` to change anything.',
+    });
+  }
+  return roleOf(s, actor.user, db);
+}
+
 export interface SetRoleInput {
-  actor: UserRef;
+  actor: Actor;
   target: { platform: Platform; id: string; name?: string };
   role: Role;
   requestId: string;
@@ -28,7 +46,7 @@ export interface SetRoleInput {
 /** Admins set roles; the change and its `member.role_changed` entry commit together. */
 export async function setRole(s: Services, input: SetRoleInput): Promise<{ previous: Role; role: Role }> {
   return s.db.transaction(async (tx) => {
-    const actorRole = await roleOf(s, input.actor, tx);
+    const actorRole = await authorize(s, input.actor, 'change', tx);
     if (!canManageRoles(actorRole)) {
       throw new AppError('forbidden', 'Only admins can change roles.');
     }
@@ -42,20 +60,19 @@ export async function setRole(s: Services, input: SetRoleInput): Promise<{ previ
         displayName: input.target.name ?? '',
         role: input.role,
         updatedAt: now,
-        updatedBy: `${input.actor.platform}:${input.actor.id}`,
+        updatedBy: userKey(input.actor.user),
       })
       .onConflictDoUpdate({
         target: [members.platform, members.userId],
-        set: { role: input.role, updatedAt: now, updatedBy: `${input.actor.platform}:${input.actor.id}` },
+        set: { role: input.role, updatedAt: now, updatedBy: userKey(input.actor.user) },
       });
     await appendAudit(tx, s.clock, {
       eventType: 'member.role_changed',
-      actor: userActor(input.actor),
-      platform: input.actor.platform,
+      ...actedBy(input.actor, { from: previous, to: input.role, target: input.target.name ?? input.target.id }),
+      platform: input.actor.user.platform,
       channelId: input.channelId ?? null,
       resource: { type: 'member', id: input.target.id },
       outcome: 'ok',
-      details: { from: previous, to: input.role, target: input.target.name ?? input.target.id },
       requestId: input.requestId,
     });
     return { previous, role: input.role };

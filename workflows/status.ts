@@ -1,12 +1,12 @@
 import type { AuditRow } from '../src/db/schema/audit.js';
 import type { EnvironmentRow } from '../src/db/schema/environments.js';
 import { canDecidePlans, isSameUser } from '../src/domain/policy.js';
-import type { UserRef } from '../src/domain/users.js';
+import type { Actor } from '../src/domain/actor.js';
 import { AppError } from '../src/errors.js';
 import type { Logger } from '../src/log.js';
 import type { Services } from '../src/services.js';
 import { environmentHistory, getEnvironment, ownerOf } from './environment-queries.js';
-import { roleOf } from './roles.js';
+import { authorize } from './roles.js';
 
 /** One environment as `/env status` shows it: its row, with the endpoints as the provisioner reads them now, and its history. */
 export interface EnvironmentStatus {
@@ -19,9 +19,10 @@ export interface EnvironmentStatus {
 const LIVE_OUTPUTS_WAIT_MS = 1500;
 
 /** Owners see their own environments; approvers and admins see any (they decide on them and answer for them). */
-export async function environmentStatus(s: Services, viewer: UserRef, envId: string, log: Logger = s.log): Promise<EnvironmentStatus> {
+export async function environmentStatus(s: Services, actor: Actor, envId: string, log: Logger = s.log): Promise<EnvironmentStatus> {
+  const role = await authorize(s, actor, 'read');
   const env = await getEnvironment(s, envId);
-  if (!isSameUser(viewer, ownerOf(env)) && !canDecidePlans(await roleOf(s, viewer))) {
+  if (!isSameUser(actor.user, ownerOf(env)) && !canDecidePlans(role)) {
     throw new AppError('forbidden', `${envId} belongs to someone else; only its owner, approvers and admins can see it.`, {
       hint: '`/env list` shows your own environments.',
     });

@@ -1,4 +1,5 @@
 import { Queue, Worker } from 'bullmq';
+import { chatActor } from '../../src/domain/actor.js';
 import { and, between, eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { environments } from '../../src/db/schema/environments.js';
@@ -47,7 +48,7 @@ export async function measurePipeline(database: TestDatabase, options: PipelineO
     const running = () => web.s.db.$count(environments, and(eq(environments.state, 'running'), between(environments.id, ids[0]!, ids.at(-1)!)));
     const started = performance.now();
     await inLanes(ids, options.approvalsInFlight, (envId, index) =>
-      decidePlan(web.s, { envId, decider: APPROVER, decision: 'approve', requestId: `bench-approve-${index}` }).then(() => undefined),
+      decidePlan(web.s, { envId, actor: chatActor(APPROVER), decision: 'approve', requestId: `bench-approve-${index}` }).then(() => undefined),
     );
     let done = 0;
     await pollUntil(async () => (done = await running()) === options.labs, {

@@ -16,9 +16,9 @@ export async function approve(ctx: HandlerContext<ActionInvocation>, envId: stri
  * else is told why straight away instead of typing a reason for nothing.
  */
 export async function openRejectDialog(ctx: HandlerContext<ActionInvocation>, envId: string): Promise<Reply> {
-  const { s, invocation } = ctx;
+  const { s } = ctx;
   const env = await getEnvironment(s, envId);
-  await checkMayDecide(s, env, invocation.user);
+  await checkMayDecide(s, env, ctx.actor);
   if (env.state !== 'pending_approval') {
     throw new AppError('already_decided', `${envId} is no longer waiting for a decision: it is ${describeState(env.state)}.`, {
       hint: `\`/env status ${envId}\` shows who decided and when.`,
@@ -38,7 +38,7 @@ async function decide(ctx: HandlerContext, envId: string, decision: 'approve' | 
   const { s, invocation } = ctx;
   const env = await decidePlan(s, {
     envId,
-    decider: invocation.user,
+    actor: ctx.actor,
     decision,
     reason,
     requestId: invocation.requestId,

@@ -8,7 +8,7 @@ export async function confirmDestroy(ctx: HandlerContext, envId: string): Promis
   const { s, invocation } = ctx;
   const env = await requestDestroy(s, {
     envId,
-    actor: invocation.user,
+    actor: ctx.actor,
     requestId: invocation.requestId,
     channelId: invocation.channelId,
   });

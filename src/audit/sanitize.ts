@@ -2,8 +2,9 @@
 const SECRET_KEY =
   /(token|secret|password|passwd|passphrase|api[_-]?key|access[_-]?key|private[_-]?key|credential|authorization|signature|cookie)/i;
 /**
- * Values that look like secrets whatever their key: Slack tokens, AWS key ids, bearer headers, aitz_ API keys, GitHub
- * tokens, PEM private keys, and the password part of URLs.
+ * Values that look like secrets whatever their key: Slack tokens, AWS key ids, bearer headers, aitz_ API keys (a key is
+ * `aitz_` and at least 32 characters; its short visible prefix, which names a key in the log, is kept), GitHub tokens,
+ * PEM private keys, and the password part of URLs.
  */
 const SECRET_VALUE = new RegExp(
   [
@@ -11,7 +12,7 @@ const SECRET_VALUE = new RegExp(
     String.raw`xapp-[A-Za-z0-9-]+`,
     String.raw`(?:AKIA|ASIA)[0-9A-Z]{16}`,
     String.raw`Bearer\s+\S+`,
-    String.raw`aitz_[A-Za-z0-9]+`,
+    String.raw`aitz_[A-Za-z0-9]{20,}`,
     String.raw`gh[pousr]_[A-Za-z0-9]{20,}`,
     String.raw`-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)`,
   ].join('|'),

@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm';
+import { chatActor } from '../../src/domain/actor.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../src/db/schema/audit.js';
 import { decisions } from '../../src/db/schema/decisions.js';
@@ -30,7 +31,7 @@ afterAll(async () => {
 
 describe('20 concurrent identical Approve clicks through the Slack endpoint', () => {
   it('give one decision, one deploy and 20 audit entries', async () => {
-    const plan = await requestEnvironment(services.s, { requester: USERS.alice, channelId: 'C0GENERAL', presetId: 'soc-platform', requestId: 'r0' });
+    const plan = await requestEnvironment(services.s, { actor: chatActor(USERS.alice), channelId: 'C0GENERAL', presetId: 'soc-platform', requestId: 'r0' });
     const card = await harness.driver.waitFor(() =>
       harness.driver.channel(harness.config.approvalsChannel).find((message) => message.text.includes(plan.id) && message.buttons.length > 0),
     );

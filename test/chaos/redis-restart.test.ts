@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { chatActor } from '../../src/domain/actor.js';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../../src/app.js';
@@ -49,7 +50,7 @@ describe('Redis killed and restarted empty while labs deploy and timers are pend
   it('workers reconnect, the reconciler restores the timers, and every lab finishes exactly once', async () => {
     const s = app.services;
     const request = (requester: (typeof USERS)[keyof typeof USERS], ttlSeconds: number, requestId: string) =>
-      requestEnvironment(s, { requester, channelId: 'C1', presetId: 'quick-sandbox', ttlSeconds, requestId });
+      requestEnvironment(s, { actor: chatActor(requester), channelId: 'C1', presetId: 'quick-sandbox', ttlSeconds, requestId });
 
     // A runs with a reminder (3 s before expiry) and an expiry still ahead.
     const timed = await request(USERS.alice, 8, 'r-timed');

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chatActor } from '../../src/domain/actor.js';
 import { requestDestroy } from '../../workflows/destroy.js';
 import { requestEnvironment } from '../../workflows/request.js';
 import { eventCounts, simulatedTools, waitForState } from '../support/labs.js';
@@ -20,11 +21,11 @@ const TOOLS = ['code-server', 'portainer', 'uptime-kuma'];
 describe('a worker killed with SIGKILL mid-destroy', () => {
   it('another worker finishes the destroy: destroyed once, one destroy.completed, no resources left', async () => {
     child = await spawnWorkerChild({ databaseUrl: t.database.url, prefix: t.prefix, stepMs: 400 });
-    const plan = await requestEnvironment(t.s, { requester: USERS.alice, channelId: 'C1', presetId: 'quick-sandbox', requestId: 'r1' });
+    const plan = await requestEnvironment(t.s, { actor: chatActor(USERS.alice), channelId: 'C1', presetId: 'quick-sandbox', requestId: 'r1' });
     await waitForState(t.s, plan.id, 'running');
     expect(await simulatedTools(t.s, plan.id)).toEqual(TOOLS);
 
-    await requestDestroy(t.s, { envId: plan.id, actor: USERS.alice, requestId: 'd1', channelId: 'C1' });
+    await requestDestroy(t.s, { envId: plan.id, actor: chatActor(USERS.alice), requestId: 'd1', channelId: 'C1' });
     // Kill the child once it has removed some but not all of the tools.
     await eventually(async () => ((await simulatedTools(t.s, plan.id)).length < TOOLS.length ? true : undefined), 15_000, 'the first tool removed');
     const exit = await child.signal('SIGKILL');

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chatActor } from '../../src/domain/actor.js';
 import { jobIds } from '../../src/queue/jobs.js';
 import { requestEnvironment } from '../../workflows/request.js';
 import { eventCounts, simulatedTools, waitForState } from '../support/labs.js';
@@ -24,7 +25,7 @@ const CLOSE_ALLOWANCE_MS = 1500;
 describe('SIGTERM to a worker process mid-deploy', () => {
   it('stops within its bound, hands the job back, and another worker finishes it with one deployment.completed', async () => {
     child = await spawnWorkerChild({ databaseUrl: t.database.url, prefix: t.prefix, stepMs: STEP_MS, shutdownMs: SHUTDOWN_MS });
-    const plan = await requestEnvironment(t.s, { requester: USERS.alice, channelId: 'C1', presetId: 'quick-sandbox', requestId: 'r1' });
+    const plan = await requestEnvironment(t.s, { actor: chatActor(USERS.alice), channelId: 'C1', presetId: 'quick-sandbox', requestId: 'r1' });
     await waitForState(t.s, plan.id, 'deploying');
     // The child holds the job: it is active and the first tool is being created.
     await eventually(async () => ((await t.queue.jobCounts()).some((row) => row.queue === 'deploy' && row.state === 'active' && row.count === 1) ? true : undefined), 10_000, 'the deploy to be active');

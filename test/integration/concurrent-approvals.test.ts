@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm';
+import { chatActor } from '../../src/domain/actor.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActionInvocation } from '../../src/chat/types.js';
 import { auditLog } from '../../src/db/schema/audit.js';
@@ -18,7 +19,7 @@ afterAll(async () => {
 
 describe('20 concurrent Approve clicks on one plan', () => {
   it('give one decision, one deploy job and 20 audit entries', async () => {
-    const plan = await requestEnvironment(t.s, { requester: USERS.alice, channelId: 'C1', presetId: 'soc-platform', requestId: 'r0' });
+    const plan = await requestEnvironment(t.s, { actor: chatActor(USERS.alice), channelId: 'C1', presetId: 'soc-platform', requestId: 'r0' });
     const click = (index: number): ActionInvocation => ({
       kind: 'action',
       requestId: `click-${index}`,

@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm';
+import { chatActor } from '../../src/domain/actor.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../src/audit/verify.js';
 import { auditLog } from '../../src/db/schema/audit.js';
@@ -35,7 +36,7 @@ async function eventsOf(envId: string): Promise<string[]> {
 }
 
 const request = (presetId: string, ttl?: number) =>
-  requestEnvironment(t!.s, { requester: USERS.alice, channelId: 'CGENERAL', presetId, requestId: 'req-1', ...(ttl ? { ttlSeconds: ttl } : {}) });
+  requestEnvironment(t!.s, { actor: chatActor(USERS.alice), channelId: 'CGENERAL', presetId, requestId: 'req-1', ...(ttl ? { ttlSeconds: ttl } : {}) });
 
 describe('lab lifecycle through the workflows and workers', () => {
   it('request → approve → deploy → remind → extend → expire → destroyed', async () => {
@@ -46,14 +47,14 @@ describe('lab lifecycle through the workflows and workers', () => {
     const card = await t.notifier.waitFor((call) => call.kind === 'post');
     expect(card.kind === 'post' && card.channelId).toBe('CAPPROVALS');
 
-    await decidePlan(t.s, { envId: plan.id, decider: USERS.approver, decision: 'approve', requestId: 'req-2' });
+    await decidePlan(t.s, { envId: plan.id, actor: chatActor(USERS.approver), decision: 'approve', requestId: 'req-2' });
     const running = await reachState(plan.id, 'running');
     expect(Object.keys(running.endpoints).sort()).toEqual(['caldera', 'elastic', 'opencti', 'velociraptor']);
     expect(running.expiresAt!.getTime() - running.runningAt!.getTime()).toBe(3000);
 
     // The first reminder (2 s before expiry) arrives; extending then re-arms the reminders for the new expiry.
     await t.notifier.waitFor((call) => call.kind === 'dm' && call.view.text.includes('expires in 2s'));
-    const extended = await extendEnvironment(t.s, { envId: plan.id, actor: USERS.alice, bySeconds: 2, requestId: 'req-3' });
+    const extended = await extendEnvironment(t.s, { envId: plan.id, actor: chatActor(USERS.alice), bySeconds: 2, requestId: 'req-3' });
     expect(extended.expiresAt!.getTime()).toBe(running.expiresAt!.getTime() + 2000);
 
     await reachState(plan.id, 'destroyed', 20_000);
@@ -92,7 +93,7 @@ describe('lab lifecycle through the workflows and workers', () => {
     const plan = await request('soc-platform');
     await t.notifier.waitFor((call) => call.kind === 'post');
     const rejected = await decidePlan(t.s, {
-      envId: plan.id, decider: USERS.approver, decision: 'reject', reason: 'not this week', requestId: 'req-2',
+      envId: plan.id, actor: chatActor(USERS.approver), decision: 'reject', reason: 'not this week', requestId: 'req-2',
     });
     expect(rejected.state).toBe('rejected');
     await t.notifier.waitFor((call) => call.kind === 'dm' && call.view.text.includes('not this week'));
@@ -111,7 +112,7 @@ describe('lab lifecycle through the workflows and workers', () => {
     await t.notifier.waitFor((call) => call.kind === 'dm' && call.view.text.includes('Expired without a decision'));
     expect(await eventsOf(plan.id)).toEqual(['plan.created', 'plan.expired']);
     await expect(
-      decidePlan(t.s, { envId: plan.id, decider: USERS.approver, decision: 'approve', requestId: 'late' }),
+      decidePlan(t.s, { envId: plan.id, actor: chatActor(USERS.approver), decision: 'approve', requestId: 'late' }),
     ).rejects.toMatchObject({ code: 'already_decided' });
   });
 

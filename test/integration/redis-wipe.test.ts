@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm';
+import { chatActor } from '../../src/domain/actor.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../src/db/schema/audit.js';
 import type { UserRef } from '../../src/domain/users.js';
@@ -29,9 +30,9 @@ describe('Redis wiped (FLUSHALL) with labs running and plans pending, then resta
   it('destroys every overdue lab and brings back every future timer, each exactly once', async () => {
     const workers = await t.startWorkers();
     const approve = async (presetId: string, ttlSeconds: number, requester: UserRef = USERS.alice) => {
-      const plan = await requestEnvironment(t.s, { requester, channelId: 'C1', presetId, ttlSeconds, requestId: `r-${presetId}` });
+      const plan = await requestEnvironment(t.s, { actor: chatActor(requester), channelId: 'C1', presetId, ttlSeconds, requestId: `r-${presetId}` });
       if (plan.state === 'pending_approval') {
-        await decidePlan(t.s, { envId: plan.id, decider: USERS.approver, decision: 'approve', requestId: `d-${plan.id}` });
+        await decidePlan(t.s, { envId: plan.id, actor: chatActor(USERS.approver), decision: 'approve', requestId: `d-${plan.id}` });
       }
       return eventually(async () => {
         const env = await getEnvironment(t.s, plan.id);
@@ -40,7 +41,7 @@ describe('Redis wiped (FLUSHALL) with labs running and plans pending, then resta
     };
     const shortLived = await approve('quick-sandbox', 2);
     const longLived = await approve('soc-platform', 3600, USERS.bob);
-    const pending = await requestEnvironment(t.s, { requester: USERS.bob, channelId: 'C1', presetId: 'ir-dfir-lab', requestId: 'r-pending' });
+    const pending = await requestEnvironment(t.s, { actor: chatActor(USERS.bob), channelId: 'C1', presetId: 'ir-dfir-lab', requestId: 'r-pending' });
 
     await workers.stop(2000);
     await redis.flushAll();

@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm';
+import { chatActor } from '../../src/domain/actor.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../src/db/schema/audit.js';
 import { simulatedResources } from '../../src/db/schema/simulated.js';
@@ -20,7 +21,7 @@ afterAll(async () => {
 describe('a worker killed with SIGKILL mid-deploy', () => {
   it('another worker finishes the job; the lab ends running with one set of resources', async () => {
     child = await spawnWorkerChild({ databaseUrl: t.database.url, prefix: t.prefix, stepMs: 400 });
-    const plan = await requestEnvironment(t.s, { requester: USERS.alice, channelId: 'C1', presetId: 'quick-sandbox', requestId: 'r1' });
+    const plan = await requestEnvironment(t.s, { actor: chatActor(USERS.alice), channelId: 'C1', presetId: 'quick-sandbox', requestId: 'r1' });
     // Wait until the child has created some but not all of the lab's tools, then kill it.
     await eventually(async () => {
       const rows = await t.s.db.select().from(simulatedResources).where(eq(simulatedResources.envId, plan.id));

@@ -19,7 +19,7 @@ describe('sanitizeText', () => {
   it('masks secrets wherever they appear in text', () => {
     const masked = sanitizeText(
       'bot xoxb-1234-5678-abcdef app xapp-1-A0-123 key AKIAIOSFODNN7EXAMPLE temp ASIAIOSFODNN7EXAMPLE ' +
-        'Authorization: Bearer eyJhbGciOi.abc api aitz_live0123456789 gh ghp_abcdefghijklmnopqrstuvwxyz0123 ' +
+        'Authorization: Bearer eyJhbGciOi.abc api aitz_live0123456789abcdefghijklmnopqrstu gh ghp_abcdefghijklmnopqrstuvwxyz0123 ' +
         'db postgres://bot:hunter2@db.internal:5432/app',
     );
     for (const secret of ['xoxb-', 'xapp-', 'AKIA', 'ASIA', 'eyJhbGciOi', 'aitz_live', 'ghp_', 'hunter2']) {
@@ -27,6 +27,10 @@ describe('sanitizeText', () => {
     }
     expect(masked).toContain('postgres://bot:[redacted]@db.internal:5432/app');
     expect(sanitizeText('-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY----- after')).toBe('[redacted] after');
+  });
+
+  it('keeps the short prefix that names an API key, not the key', () => {
+    expect(sanitizeText('key aitz_Ab12Cd34 revoked')).toBe('key aitz_Ab12Cd34 revoked');
   });
 
   it('leaves ordinary text alone', () => {

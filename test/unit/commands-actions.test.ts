@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { chatActor } from '../../src/domain/actor.js';
 import { dispatch, on, TARGETS, type Target } from '../../commands/actions/index.js';
 import type { HandlerContext } from '../../commands/context.js';
 import type { ActionInvocation } from '../../src/chat/types.js';
@@ -19,7 +20,7 @@ const cloudKey: Target<string> = {
 function click(actionId: string, value: string): HandlerContext<ActionInvocation> {
   const user = { platform: 'slack' as const, id: 'U0ADMIN', name: 'adam' };
   const invocation: ActionInvocation = { kind: 'action', requestId: 'r1', platform: 'slack', user, channelId: 'C1', receivedAt: new Date(), actionId, value, message: undefined };
-  return { s: {} as Services, invocation, log: silentLogger, audit: { details: {} } };
+  return { s: {} as Services, invocation, actor: chatActor(user), log: silentLogger, audit: { details: {} } };
 }
 
 describe('actions on targets of any kind', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { chatActor } from '../../src/domain/actor.js';
 import { runAuditCommand } from '../../commands/audit.js';
 import type { CommandContext } from '../../commands/context.js';
 import { runEnvCommand } from '../../commands/env.js';
@@ -37,7 +38,7 @@ function context(text: string, platform: Platform = 'slack'): CommandContext {
     channelId: 'C0LABS',
     receivedAt: new Date(),
   };
-  return { s, invocation, log: silentLogger, audit: { details: {} } };
+  return { s, invocation, actor: chatActor(invocation.user), log: silentLogger, audit: { details: {} } };
 }
 
 async function refusal(run: () => Promise<unknown>): Promise<AppError> {
