@@ -62,6 +62,7 @@ const settingsShape = z.object({
     APPROVAL_TIMEOUT: durationSchema.default(24 * 3600),
     MAX_ACTIVE_PER_USER: z.coerce.number().int().min(1).max(1000).default(3),
     AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+    API_RATE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(60),
     ADMINS: userKeyList,
     APPROVERS: userKeyList,
     SLACK_SIGNING_SECRET: optionalText,
