@@ -1,3 +1,4 @@
+import { apiDoor } from './api/door.js';
 import { observeAuditAppends } from './audit/append.js';
 import { setRetentionDays } from './audit/retention.js';
 import { startPlatforms, type PlatformHandle } from './chat/platforms.js';
@@ -111,7 +112,12 @@ export async function startApp(options: AppOptions): Promise<App> {
   });
   for (const platform of platforms) services.notifiers.register(platform.notifier);
   if (http) {
-    const doors = [healthDoor(readinessChecks(database, redis), { log }), metricsDoor(metrics), ...platforms.flatMap((platform) => platform.door ?? [])];
+    const doors = [
+      healthDoor(readinessChecks(database, redis), { log }),
+      metricsDoor(metrics),
+      apiDoor({ s: services, redis }),
+      ...platforms.flatMap((platform) => platform.door ?? []),
+    ];
     for (const door of doors) http.register(door);
   }
 

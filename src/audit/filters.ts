@@ -1,13 +1,15 @@
 import { AppError } from '../errors.js';
 import { AUDIT_EVENTS, isAuditEventType, type AuditCategory, type AuditEventType } from './events.js';
 
-/** What `/audit export` selects: entries with `from <= occurred_at <= to`, of these types, by this actor. */
+/** What `/audit export` selects: entries with `from <= occurred_at <= to`, of these types, by this actor, about this resource. */
 export interface AuditFilters {
   from: Date;
   to: Date;
   /** Event types to include; empty means every type. */
   types: AuditEventType[];
   actorId?: string;
+  /** Entries about one resource: its id (`env-7k2p9q`), and its type when given (`environment`). */
+  resource?: { type?: string; id: string };
 }
 
 /** The filters as carried in the `audit-export` job payload (timestamps as ISO strings). */
@@ -16,6 +18,7 @@ export interface AuditFiltersPayload {
   to: string;
   types: string[];
   actorId?: string;
+  resource?: { type?: string; id: string };
 }
 
 /** Every event type of the list, in its order. */
@@ -28,6 +31,7 @@ export function describeFilters(filters: AuditFilters): string {
   const span = `${formatUtc(filters.from)} to ${formatUtc(filters.to)}`;
   const parts = [span, filters.types.length === 0 ? 'all types' : `types: ${describeTypes(filters.types)}`];
   if (filters.actorId !== undefined) parts.push(`actor: ${filters.actorId}`);
+  if (filters.resource !== undefined) parts.push(`resource: ${[filters.resource.type, filters.resource.id].filter(Boolean).join(' ')}`);
   return parts.join(' · ');
 }
 
@@ -51,6 +55,7 @@ export function formatUtc(date: Date): string {
 export function filtersToPayload(filters: AuditFilters): AuditFiltersPayload {
   const payload: AuditFiltersPayload = { from: filters.from.toISOString(), to: filters.to.toISOString(), types: [...filters.types] };
   if (filters.actorId !== undefined) payload.actorId = filters.actorId;
+  if (filters.resource !== undefined) payload.resource = { ...filters.resource };
   return payload;
 }
 
@@ -60,5 +65,6 @@ export function filtersFromPayload(payload: AuditFiltersPayload): AuditFilters {
   if (unknown.length > 0) throw new AppError('invalid_filter', `Unknown audit event types in the export request: ${unknown.join(', ')}.`);
   const filters: AuditFilters = { from: new Date(payload.from), to: new Date(payload.to), types: payload.types.filter(isAuditEventType) };
   if (payload.actorId !== undefined) filters.actorId = payload.actorId;
+  if (payload.resource !== undefined) filters.resource = { ...payload.resource };
   return filters;
 }

@@ -21,7 +21,15 @@ function whereOf(filters: AuditFilters, embed: Embed): SQL {
     sql`${t.occurredAt} <= ${embed(filters.to.toISOString())}::timestamptz`,
     filters.types.length > 0 ? sql`${t.eventType} in (${sql.join(filters.types.map(embed), sql`, `)})` : undefined,
     filters.actorId !== undefined ? sql`${t.actorId} = ${embed(filters.actorId)}` : undefined,
+    filters.resource !== undefined ? sql`${t.resourceId} = ${embed(filters.resource.id)}` : undefined,
+    filters.resource?.type !== undefined ? sql`${t.resourceType} = ${embed(filters.resource.type)}` : undefined,
   )!;
+}
+
+/** One page of the entries matching `filters`, in id order, after the entry `afterId` (the cursor). */
+export function auditPageQuery(filters: AuditFilters, page: { afterId: number; limit: number }): SQL {
+  return sql`select * from ${auditLog} where ${whereOf(filters, asParameter)} and ${auditLog.id} > ${page.afterId}
+    order by ${auditLog.id} limit ${page.limit}`;
 }
 
 /** The CSV columns, in the order of the export header (an interface: README, "Identifiers and exports"). */

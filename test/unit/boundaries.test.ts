@@ -113,10 +113,16 @@ const LAYERS: readonly Layer[] = [
     uses: ['commands', 'services', 'chat port', 'views', 'http', 'rules', 'settings'],
   },
   {
+    name: 'api',
+    members: ['src/api/'],
+    rule: 'verify the key, hand workflows its actor, answer problem+json: no state change outside a workflow',
+    uses: ['workflows', 'commands', 'services', 'audit log', 'database', 'http', 'rules', 'settings'],
+  },
+  {
     name: 'entry',
     members: ['src/app.ts', 'src/main.ts', 'src/demo.ts', 'src/demo-scenario.ts', 'src/demo-resources.ts'],
     rule: 'wires the parts together',
-    uses: ['doors', 'http', 'commands', 'workflows', 'services', 'chat port', 'provisioners', 'job queue', 'audit log', 'database', 'views', 'settings', 'rules'],
+    uses: ['doors', 'api', 'http', 'commands', 'workflows', 'services', 'chat port', 'provisioners', 'job queue', 'audit log', 'database', 'views', 'settings', 'rules'],
   },
 ];
 
