@@ -108,7 +108,7 @@ export const requestBody = z
 export const extendBody = z.object({ by: duration.describe('how much longer: 1h, 4h') }).strict();
 export const rejectBody = z.object({ reason: z.string().min(1).max(2000).describe('why, 3 to 500 characters') }).strict();
 /** Routes that take no input accept no body, or an empty JSON object. */
-export const emptyBody = z.object({}).strict().optional();
+export const emptyBody = z.object({}).strict().nullish();
 
 export const listQuery = z
   .object({
