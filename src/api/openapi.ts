@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { PROBLEM_CONTENT_TYPE } from './problems.js';
 import { SECURITY_SCHEME } from './routes/security.js';
 
@@ -36,7 +37,7 @@ export function apiDocument(whole: unknown, prefix: string): Document {
         const csvSchema = { type: 'string', description: (schema?.schema as { description?: string } | undefined)?.description ?? 'CSV' };
         responses[status] = {
           ...response,
-          description: response.description ?? 'answer',
+          description: Number(status) >= 400 ? `${STATUS_CODES[Number(status)] ?? 'Refused'}: a problem (RFC 9457)` : (response.description ?? 'answer'),
           content: { [type]: { schema: type === CSV ? csvSchema : (schema?.schema ?? {}) } },
         };
       }

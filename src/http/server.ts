@@ -51,6 +51,9 @@ declare module 'fastify' {
   }
 }
 
+/** The OpenAPI security scheme of a bearer credential in `Authorization`. */
+export const BEARER_SCHEME = 'bearer';
+
 /** Node's default time limit for receiving a whole request, which Fastify turns off. */
 const REQUEST_TIMEOUT_MS = 300_000;
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -112,7 +115,12 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   app.setErrorHandler(handleError);
   // Ready for the API's OpenAPI 3.1 document: routes with a zod schema and a tag are described, the rest left out.
   void app.register(fastifySwagger, {
-    openapi: { openapi: '3.1.0', info: { title: 'Aithroyz ChatOps', version: '1' } },
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Aithroyz ChatOps', version: '1' },
+      // Routes that need a bearer credential (the API's keys) name this scheme in their `security`.
+      components: { securitySchemes: { [BEARER_SCHEME]: { type: 'http', scheme: 'bearer' } } },
+    },
     transform: jsonSchemaTransform,
     hideUntagged: true,
   });

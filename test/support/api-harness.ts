@@ -29,6 +29,8 @@ export interface CallOptions {
 export class ApiHarness {
   /** Every log line written, at trace level. */
   readonly logLines: string[] = [];
+  /** Every route the API door registered, as `METHOD url`. */
+  readonly routes: string[] = [];
   private keyCount = 0;
 
   private constructor(
@@ -48,6 +50,11 @@ export class ApiHarness {
     t.s.log = createLogger('trace', { write: (line: string) => void harness.logLines.push(line) });
     for (let index = 0; index < (options.servers ?? 1); index += 1) {
       const http = createHttpServer({ log: t.s.log });
+      if (index === 0) {
+        http.app.addHook('onRoute', (route) => {
+          for (const method of [route.method].flat()) if (method !== 'HEAD') harness.routes.push(`${method} ${route.url}`);
+        });
+      }
       http.register(apiDoor({ s: t.s, redis }));
       const { port } = await http.listen(0, '127.0.0.1');
       servers.push(http);
