@@ -54,6 +54,9 @@ declare module 'fastify' {
 /** The OpenAPI security scheme of a bearer credential in `Authorization`. */
 export const BEARER_SCHEME = 'bearer';
 
+/** Node's limit on a request's header section, which holds the request line: no path parameter is longer. */
+const MAX_PARAM_LENGTH = 16_384;
+
 /** Node's default time limit for receiving a whole request, which Fastify turns off. */
 const REQUEST_TIMEOUT_MS = 300_000;
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -72,6 +75,9 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     childLoggerFactory: (logger, bindings, childOptions, req) =>
       logger.child({ ...bindings, clientIp: trusted ? proxyAddr(req, trusted) : req.socket.remoteAddress }, childOptions),
     requestTimeout: REQUEST_TIMEOUT_MS,
+    // Path parameters (and the wildcard of a door's own 404 handler) as long as a request line can be: a longer one
+    // would slip past the door to the server's 404 instead of being refused by the route it names.
+    maxParamLength: MAX_PARAM_LENGTH,
     frameworkErrors: (error, request, reply) => {
       observeWhenFinished(options, request, reply.raw, UNMATCHED_ROUTE);
       answerUnreadableUrl(error, request, reply);

@@ -30,7 +30,7 @@ const tags = ['environments'];
 /** An id that names no environment is answered like one that names none we have. */
 function envIdOf(request: Parameters<typeof noteResource>[0], id: string): string {
   const envId = id.trim().toLowerCase();
-  if (!ENV_ID_PATTERN.test(envId)) throw new AppError('not_found', `There is no environment ${id.slice(0, 64)}.`);
+  if (!ENV_ID_PATTERN.test(envId)) throw new AppError('not_found', 'There is no such environment: ids look like env-7k2p9q.');
   noteResource(request, { type: 'environment', id: envId });
   return envId;
 }
