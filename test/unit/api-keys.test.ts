@@ -1,4 +1,4 @@
-import * as crypto from 'node:crypto';
+import type * as crypto from 'node:crypto';
 import { timingSafeEqual } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import {
