@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
-import { and, desc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq, gt } from 'drizzle-orm';
 import { appendAudit } from '../src/audit/append.js';
 import { openAuditExport, type ExportSummary } from '../src/audit/export.js';
 import { filtersToPayload, type AuditFilters } from '../src/audit/filters.js';
-import { auditPageQuery } from '../src/audit/query.js';
+import { auditFilterCondition } from '../src/audit/query.js';
 import { actedBy } from '../src/audit/types.js';
 import { latestHead, type ChainHead } from '../src/audit/verify.js';
 import { auditLog, type AuditRow } from '../src/db/schema/audit.js';
@@ -28,32 +28,14 @@ export async function readAuditPage(
   page: { after: number; limit: number },
 ): Promise<AuditPage> {
   await checkMayExportAudit(s, actor);
-  const result = await s.db.execute<Record<string, unknown>>(auditPageQuery(filters, { afterId: page.after, limit: page.limit + 1 }));
-  const rows = result.rows.slice(0, page.limit).map(rowOf);
-  const more = result.rows.length > page.limit;
-  return { entries: rows, next: more ? (rows.at(-1)?.id ?? null) : null };
-}
-
-/** A raw `select *` row of audit_log as the drizzle row type (snake_case columns, bigint id as text). */
-function rowOf(raw: Record<string, unknown>): AuditRow {
-  return {
-    id: Number(raw.id),
-    occurredAt: new Date(raw.occurred_at as string | Date),
-    category: raw.category as string,
-    eventType: raw.event_type as string,
-    actorType: raw.actor_type as AuditRow['actorType'],
-    actorId: raw.actor_id as string,
-    actorName: raw.actor_name as string,
-    platform: (raw.platform as string | null) ?? null,
-    channelId: (raw.channel_id as string | null) ?? null,
-    resourceType: (raw.resource_type as string | null) ?? null,
-    resourceId: (raw.resource_id as string | null) ?? null,
-    outcome: raw.outcome as AuditRow['outcome'],
-    details: (raw.details as Record<string, unknown> | null) ?? {},
-    requestId: (raw.request_id as string | null) ?? null,
-    prevHash: raw.prev_hash as string,
-    hash: raw.hash as string,
-  };
+  const rows = await s.db
+    .select()
+    .from(auditLog)
+    .where(and(auditFilterCondition(filters), gt(auditLog.id, page.after)))
+    .orderBy(asc(auditLog.id))
+    .limit(page.limit + 1);
+  const entries = rows.slice(0, page.limit);
+  return { entries, next: rows.length > page.limit ? (entries.at(-1)?.id ?? null) : null };
 }
 
 export interface AuditCsv {
@@ -106,7 +88,7 @@ export async function lastVerification(s: Pick<Services, 'db'>, actor: Actor): P
   const [last] = await s.db
     .select()
     .from(auditLog)
-    .where(and(eq(auditLog.eventType, 'audit.verified')))
+    .where(eq(auditLog.eventType, 'audit.verified'))
     .orderBy(desc(auditLog.id))
     .limit(1);
   return { last: last ?? null, head: await latestHead(s.db as Services['db']) };

@@ -26,10 +26,9 @@ function whereOf(filters: AuditFilters, embed: Embed): SQL {
   )!;
 }
 
-/** One page of the entries matching `filters`, in id order, after the entry `afterId` (the cursor). */
-export function auditPageQuery(filters: AuditFilters, page: { afterId: number; limit: number }): SQL {
-  return sql`select * from ${auditLog} where ${whereOf(filters, asParameter)} and ${auditLog.id} > ${page.afterId}
-    order by ${auditLog.id} limit ${page.limit}`;
+/** The condition of the entries matching `filters`, for a query of its own (a page of entries). */
+export function auditFilterCondition(filters: AuditFilters): SQL {
+  return whereOf(filters, asParameter);
 }
 
 /** The CSV columns, in the order of the export header (an interface: README, "Identifiers and exports"). */

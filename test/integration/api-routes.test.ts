@@ -229,8 +229,8 @@ describe('audit', () => {
       const query: string = `type=api&limit=7${cursor ? `&cursor=${cursor}` : ''}`;
       const answer = await h.call('GET', `/api/v1/audit/events?${query}`, { key: keys.adminRead });
       expect(answer.status, answer.text).toBe(200);
-      const page = answer.json as { entries: { id: number; eventType: string }[]; next: string | null };
-      expect(page.entries.every((entry) => entry.eventType === 'api.request')).toBe(true);
+      const page = answer.json as { entries: { id: number; event: string }[]; next: string | null };
+      expect(page.entries.every((entry) => entry.event === 'api.request')).toBe(true);
       seen.push(...page.entries.map((entry) => entry.id));
       cursor = page.next;
       pages += 1;

@@ -3,7 +3,14 @@ import { ACTION_IDS, mention, type ActionId } from '../../blocks/view.js';
 import { DIALOG_CALLBACK_IDS } from '../../commands/actions/index.js';
 import { COMMAND_NAMES } from '../../commands/index.js';
 import { AUDIT_SUBCOMMANDS, ENV_SUBCOMMANDS } from '../../commands/usage.js';
+import { Redis } from 'ioredis';
+import { apiDoor } from '../../src/api/door.js';
 import { RESERVED_EVENTS } from '../../src/audit/events.js';
+import { chatActor } from '../../src/domain/actor.js';
+import { createHttpServer } from '../../src/http/server.js';
+import { silentLogger } from '../../src/log.js';
+import { createApiKey, revokeApiKey } from '../../workflows/api-keys.js';
+import { TEST_REDIS_URL } from '../support/services.js';
 import { allEventTypes } from '../../src/audit/filters.js';
 import type { Invocation } from '../../src/chat/types.js';
 import { canTransition, ENV_STATES, TRANSITIONS, type EnvState } from '../../src/domain/lifecycle.js';
@@ -263,6 +270,24 @@ async function driveLifecycles(): Promise<void> {
   await h.invoke(command(slack.admin, 'audit', 'head'));
   for (const name of ['reconcile', 'audit-retention', 'audit-verify', 'audit-head'] as const) await h.jobs.add(name, {}, { jobId: `daily-${name}` });
   await h.drain();
+
+  // API keys, and a request through the REST API made with one.
+  await driveApi(slack);
+}
+
+async function driveApi(cast: Cast): Promise<void> {
+  const created = await createApiKey(h.s, { actor: chatActor(cast.owner), name: 'coverage', scope: 'read', lifetimeSeconds: 86_400, requestId: 'coverage-key' });
+  const redis = new Redis(TEST_REDIS_URL);
+  const http = createHttpServer({ log: silentLogger });
+  http.register(apiDoor({ s: h.s, redis }));
+  try {
+    const answer = await http.app.inject({ method: 'GET', url: '/api/v1/presets', headers: { authorization: `Bearer ${created.key}` } });
+    expect(answer.statusCode).toBe(200);
+  } finally {
+    await http.close();
+    redis.disconnect();
+  }
+  await revokeApiKey(h.s, { actor: chatActor(cast.owner), ref: 'coverage', requestId: 'coverage-revoke' });
 }
 
 describe('job outcomes and lifecycle transitions are audited', () => {
