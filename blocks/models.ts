@@ -71,3 +71,14 @@ export interface ChannelModel {
   platform: Platform;
   channelId: string;
 }
+
+/** An API key as lists show it: never the key, only its prefix. */
+export interface ApiKeyModel {
+  name: string;
+  prefix: string;
+  scope: 'read' | 'write';
+  owner: { id: string; name: string };
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  expiresAt: Date;
+}

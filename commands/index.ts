@@ -7,6 +7,7 @@ import { AppError, type Outcome } from '../src/errors.js';
 import type { Services } from '../src/services.js';
 import { runAction, runDialog } from './actions/index.js';
 import { clip } from './args.js';
+import { runApiKeyCommand } from './apikey.js';
 import { runAuditCommand } from './audit.js';
 import type { AuditNotes, CommandContext, HandlerContext } from './context.js';
 import { runEnvCommand } from './env.js';
@@ -15,6 +16,7 @@ import { presentError } from './present-error.js';
 const COMMANDS: Readonly<Record<string, (ctx: CommandContext, text: string) => Promise<Reply>>> = {
   env: runEnvCommand,
   audit: runAuditCommand,
+  apikey: runApiKeyCommand,
 };
 
 /** The slash commands this bot answers, without their slash (for help texts and coverage checks). */

@@ -10,6 +10,9 @@ export type EnvSubcommand = (typeof ENV_SUBCOMMANDS)[number];
 export const AUDIT_SUBCOMMANDS = ['help', 'export', 'verify', 'head'] as const;
 export type AuditSubcommand = (typeof AUDIT_SUBCOMMANDS)[number];
 
+export const APIKEY_SUBCOMMANDS = ['help', 'create', 'list', 'revoke'] as const;
+export type ApiKeySubcommand = (typeof APIKEY_SUBCOMMANDS)[number];
+
 /** Usage of the `/env` sub-commands: the single source for help and refusals. */
 export const ENV_USAGE: Readonly<Record<EnvSubcommand, UsageLine>> = {
   help: { syntax: '/env help', summary: 'this help' },
@@ -36,6 +39,16 @@ export const AUDIT_USAGE: Readonly<Record<AuditSubcommand, UsageLine>> = {
     syntax: '/audit head',
     summary: 'publish the newest entry id and hash to the audit channel now, as is done daily (admins only)',
   },
+};
+
+export const APIKEY_USAGE: Readonly<Record<ApiKeySubcommand, UsageLine>> = {
+  help: { syntax: '/apikey help', summary: 'this help' },
+  create: {
+    syntax: '/apikey create <name> [--scope read|write] [--expires 90d]',
+    summary: 'a key for the REST API that acts as you (read by default); it is shown to you once',
+  },
+  list: { syntax: '/apikey list [--all]', summary: 'your keys: name, prefix, scope, created, last used, expiry (admins: --all for everyone’s)' },
+  revoke: { syntax: '/apikey revoke <name|prefix>', summary: 'stop a key at once (admins: anyone’s, by prefix)' },
 };
 
 /** "Usage: `/env extend <env-id> <duration>`", for the hint of an argument error. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION_IDS, mention, type ActionId } from '../../blocks/view.js';
 import { DIALOG_CALLBACK_IDS } from '../../commands/actions/index.js';
 import { COMMAND_NAMES } from '../../commands/index.js';
-import { AUDIT_SUBCOMMANDS, ENV_SUBCOMMANDS } from '../../commands/usage.js';
+import { APIKEY_SUBCOMMANDS, AUDIT_SUBCOMMANDS, ENV_SUBCOMMANDS } from '../../commands/usage.js';
 import { Redis } from 'ioredis';
 import { apiDoor } from '../../src/api/door.js';
 import { RESERVED_EVENTS } from '../../src/audit/events.js';
@@ -90,6 +90,14 @@ const run = (user: keyof Cast, name: string, text: (cast: Cast, h: CoverageHarne
   outcome,
 });
 const env = (user: keyof Cast, text: Parameters<typeof run>[2], outcome?: Outcome) => run(user, 'env', text, outcome);
+const apikey = (user: keyof Cast, text: Parameters<typeof run>[2], outcome?: Outcome) => run(user, 'apikey', text, outcome);
+let keyCount = 0;
+/** A key of the cast's owner, made as `/apikey create` makes it; its name. */
+async function ownerKey(cast: Cast, harness: CoverageHarness): Promise<{ name: string; prefix: string }> {
+  const name = `coverage-${(keyCount += 1)}`;
+  const created = await createApiKey(harness.s, { actor: chatActor(cast.owner), name, scope: 'read', lifetimeSeconds: 86_400, requestId: `make-${name}` });
+  return { name, prefix: created.row.prefix };
+}
 const audit = (user: keyof Cast, text: Parameters<typeof run>[2], outcome?: Outcome) => run(user, 'audit', text, outcome);
 const roleTarget = (cast: Cast) => mention(cast.other);
 
@@ -124,6 +132,16 @@ const SUBCOMMAND_CASES: Readonly<Record<string, Cases>> = {
     refused: [env('owner', (cast) => `role ${roleTarget(cast)} admin`, 'denied'), env('admin', (cast) => `role ${roleTarget(cast)} overlord`, 'invalid')],
   },
   'audit help': { ok: audit('admin', () => 'help'), refused: [] },
+  'apikey help': { ok: apikey('owner', () => 'help'), refused: [] },
+  'apikey create': {
+    ok: apikey('owner', () => `create ci-${(keyCount += 1)} --scope write --expires 30d`),
+    refused: [apikey('owner', () => 'create', 'invalid'), apikey('owner', () => 'create ci --scope admin', 'invalid'), apikey('owner', () => 'create ci --expires 5m', 'invalid')],
+  },
+  'apikey list': { ok: apikey('owner', () => 'list'), refused: [apikey('other', () => 'list --all', 'denied'), apikey('owner', () => 'list mine', 'invalid')] },
+  'apikey revoke': {
+    ok: apikey('owner', async (cast, harness) => `revoke ${(await ownerKey(cast, harness)).name}`),
+    refused: [apikey('other', async (cast, harness) => `revoke ${(await ownerKey(cast, harness)).prefix}`, 'invalid'), apikey('owner', () => 'revoke', 'invalid')],
+  },
   'audit export': { ok: audit('admin', () => 'export'), refused: [audit('owner', () => 'export', 'denied'), audit('admin', () => 'export --type nope', 'invalid')] },
   'audit verify': { ok: audit('admin', () => 'verify'), refused: [audit('approver', () => 'verify', 'denied'), audit('admin', () => 'verify --head 1', 'invalid')] },
   'audit head': { ok: audit('admin', () => 'head'), refused: [audit('owner', () => 'head', 'denied'), audit('admin', () => 'head now', 'invalid')] },
@@ -164,7 +182,7 @@ const UNROUTED: readonly Case[] = [
   { make: async (cast) => submit(cast.owner, 'feedback', 'env-aaaaaa', 'hello'), outcome: 'invalid' },
 ];
 
-const SUBCOMMANDS: Readonly<Record<string, readonly string[]>> = { env: ENV_SUBCOMMANDS, audit: AUDIT_SUBCOMMANDS };
+const SUBCOMMANDS: Readonly<Record<string, readonly string[]>> = { env: ENV_SUBCOMMANDS, audit: AUDIT_SUBCOMMANDS, apikey: APIKEY_SUBCOMMANDS };
 
 async function expectOneChatEntry(harness: CoverageHarness, cast: Cast, label: string, item: Case): Promise<void> {
   const invocation = await item.make(cast, harness);
@@ -183,7 +201,7 @@ describe('every command, sub-command, button and dialog writes exactly one chat 
     expect(sorted(Object.keys(SUBCOMMAND_CASES))).toEqual(sorted(routes));
     expect(sorted(Object.keys(ACTION_CASES))).toEqual(sorted(ACTION_IDS));
     expect(sorted(Object.keys(DIALOG_CASES))).toEqual(sorted(DIALOG_CALLBACK_IDS));
-    expect(Object.entries(SUBCOMMAND_CASES).filter(([, cases]) => cases.refused.length === 0).map(([route]) => route)).toEqual(['env help', 'audit help']);
+    expect(Object.entries(SUBCOMMAND_CASES).filter(([, cases]) => cases.refused.length === 0).map(([route]) => route)).toEqual(['env help', 'audit help', 'apikey help']);
   });
 
   for (const platform of PLATFORMS) {
