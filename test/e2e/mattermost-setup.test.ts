@@ -83,8 +83,8 @@ describe('npm run mattermost:setup against the fake server', () => {
     expect(env.MATTERMOST_BOT_TOKEN).not.toBe(first.MATTERMOST_BOT_TOKEN);
     expect([...fake.store.commands.values()].every((command) => command.description !== 'edited by hand')).toBe(true);
     expect(second.out).toContain('updated');
-    expect(fake.callsTo('POST', '/api/v4/commands')).toHaveLength(2);
-    expect(fake.callsTo('PUT', /^\/api\/v4\/commands\//)).toHaveLength(2);
+    expect(fake.callsTo('POST', '/api/v4/commands')).toHaveLength(3);
+    expect(fake.callsTo('PUT', /^\/api\/v4\/commands\//)).toHaveLength(3);
   });
 
   it('accepts the team id as well as its name, and re-enables a disabled bot', async () => {
