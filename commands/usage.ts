@@ -4,7 +4,7 @@ export interface UsageLine {
 }
 
 /** The sub-commands of `/env`, in the order help lists them. */
-export const ENV_SUBCOMMANDS = ['help', 'presets', 'request', 'list', 'status', 'extend', 'destroy', 'role'] as const;
+export const ENV_SUBCOMMANDS = ['help', 'presets', 'request', 'list', 'status', 'extend', 'destroy', 'role', 'console'] as const;
 export type EnvSubcommand = (typeof ENV_SUBCOMMANDS)[number];
 
 export const AUDIT_SUBCOMMANDS = ['help', 'export', 'verify', 'head'] as const;
@@ -20,6 +20,7 @@ export const ENV_USAGE: Readonly<Record<EnvSubcommand, UsageLine>> = {
   extend: { syntax: '/env extend <env-id> <duration>', summary: 'move the expiry, e.g. /env extend env-7k2p9q 2h' },
   destroy: { syntax: '/env destroy <env-id>', summary: 'destroy a lab (asks for confirmation first)' },
   role: { syntax: '/env role <@user> <admin|approver|member>', summary: 'set a user’s role (admins only)' },
+  console: { syntax: '/env console', summary: 'a one-time link by DM that signs you in to the web console' },
 };
 
 export const AUDIT_USAGE: Readonly<Record<AuditSubcommand, UsageLine>> = {
