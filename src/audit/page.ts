@@ -4,6 +4,9 @@ import { auditLog, type AuditRow } from '../db/schema/audit.js';
 import type { AuditFilters } from './filters.js';
 import { auditFiltersWhere } from './query.js';
 
+/** One stored entry, every column, as the log holds it. */
+export type AuditEntry = AuditRow;
+
 /** Where a page of entries starts: after the entry with this timestamp and id, newest first. */
 export interface AuditCursor {
   occurredAt: Date;

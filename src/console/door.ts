@@ -1,0 +1,157 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
+import { isAppError } from '../errors.js';
+import type { Door, HttpApp } from '../http/server.js';
+import type { Services } from '../services.js';
+import { auditRoutes } from './audit-page.js';
+import { labsRoutes } from './labs-page.js';
+import { ASSETS, messagePage } from './layout.js';
+import { findSignedIn, SessionCookie } from './session.js';
+import { signInRoutes } from './sign-in.js';
+import { STYLESHEET } from './stylesheet.js';
+
+export interface ConsoleOptions {
+  services: Services;
+  /** Where sign-in attempts are counted per client address; in the process when absent (one replica). */
+  redis?: Redis;
+  /** Sign-in requests allowed per client address in a window. */
+  signInLimit?: { max: number; windowMs: number };
+}
+
+/** What the console's routes share. */
+export interface ConsoleContext {
+  s: Services;
+  cookie: SessionCookie;
+  signInLimit: { max: number; windowMs: number };
+  /** A preHandler: the route needs a signed-in member (pages send others to sign in; forms get 401). */
+  requireSession(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+}
+
+const DEFAULT_SIGN_IN_LIMIT = { max: 10, windowMs: 60_000 };
+const HTMX_SOURCE = readFileSync(createRequire(import.meta.url).resolve('htmx.org/dist/htmx.min.js'), 'utf8');
+
+/**
+ * The web console: server-rendered pages for the members of the chat, signed in with a one-time link from
+ * `/env console`. A door like the chat ones: it checks the session, then calls the workflows as the member
+ * (`consoleActor`), which decide and audit as they do for chat. Every response carries a strict Content-Security-Policy
+ * (no inline script or style), every state change needs the CSRF token of a form the console rendered.
+ */
+export function consoleDoor(options: ConsoleOptions): Door {
+  const s = options.services;
+  const https = s.config.PUBLIC_URL?.startsWith('https://') ?? false;
+  return async (app) => {
+    await app.register(fastifyCookie);
+    await app.register(fastifyFormbody, { bodyLimit: 16_384 });
+    await app.register(fastifyHelmet, {
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'none'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          baseUri: ["'none'"],
+          ...(https ? { upgradeInsecureRequests: [] } : {}),
+        },
+      },
+      hsts: https ? { maxAge: 31_536_000 } : false,
+      referrerPolicy: { policy: 'no-referrer' },
+      crossOriginEmbedderPolicy: false,
+    });
+    await app.register(fastifyCsrf, {
+      sessionPlugin: '@fastify/cookie',
+      cookieKey: https ? '__Host-aitz_csrf' : 'aitz_csrf',
+      cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: https },
+    });
+    await app.register(fastifyRateLimit, {
+      global: false,
+      ...(options.redis ? { redis: options.redis, nameSpace: `${s.config.QUEUE_PREFIX}:console-rate:` } : {}),
+    });
+    app.setErrorHandler((error: FastifyError, request, reply) => answerError(ctx, error, request, reply));
+
+    const cookie = new SessionCookie(https);
+    const ctx: ConsoleContext = {
+      s,
+      cookie,
+      signInLimit: options.signInLimit ?? DEFAULT_SIGN_IN_LIMIT,
+      async requireSession(request, reply) {
+        if (await findSignedIn(s, cookie, request, reply)) return;
+        if (request.method === 'GET' || request.method === 'HEAD') {
+          await reply.redirect('/sign-in', 303);
+          return;
+        }
+        await reply.code(401).type('text/html; charset=utf-8').send(
+          messagePage({ title: 'Signed out', message: 'Your console session has ended.', hint: 'Type `/env console` in chat for a new sign-in link.', tone: 'problem' }),
+        );
+      },
+    };
+
+    serveAssets(app);
+    app.get('/', async (request, reply) => {
+      const signedIn = await findSignedIn(s, cookie, request, reply);
+      return reply.redirect(signedIn ? '/labs' : '/sign-in', 303);
+    });
+    signInRoutes(app, ctx);
+    labsRoutes(app, ctx);
+    auditRoutes(app, ctx);
+  };
+}
+
+function serveAssets(app: HttpApp): void {
+  const assets = [
+    { path: ASSETS.stylesheet, type: 'text/css; charset=utf-8', body: STYLESHEET },
+    { path: ASSETS.htmx, type: 'text/javascript; charset=utf-8', body: HTMX_SOURCE },
+  ];
+  for (const asset of assets) {
+    app.get(asset.path, async (_request, reply) => reply.type(asset.type).header('Cache-Control', 'public, max-age=3600').send(asset.body));
+  }
+}
+
+/** The status a refusal of the core answers with in the console. */
+const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+  forbidden: 403,
+  not_owner: 403,
+  read_only_key: 403,
+  sign_in_refused: 403,
+  not_found: 404,
+};
+
+/**
+ * Refusals as pages: the core's (its message and hint), CSRF failures, the sign-in rate limit, and anything else as
+ * a failure with the request id (the error itself is logged, never shown).
+ */
+async function answerError(ctx: ConsoleContext, error: FastifyError, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const signedIn = await findSignedIn(ctx.s, ctx.cookie, request, reply).catch(() => undefined);
+  const viewer = signedIn ? { viewer: signedIn.viewer } : {};
+  const send = (status: number, title: string, message: string, hint?: string) =>
+    reply.code(status).type('text/html; charset=utf-8').send(messagePage({ title, message, hint, tone: 'problem', ...viewer }));
+  if (isAppError(error)) {
+    const status = STATUS_BY_CODE[error.code] ?? 400;
+    await send(status, status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Refused', error.message, error.hint);
+    return;
+  }
+  if (error.code?.startsWith('FST_CSRF_')) {
+    await send(403, 'Form expired', 'This form did not come from this console, or it has expired.', 'Go back, reload the page and try again.');
+    return;
+  }
+  if (error.statusCode === 429) {
+    await send(429, 'Too many attempts', 'Too many sign-in attempts from your address.', 'Wait a minute, then open your newest sign-in link again.');
+    return;
+  }
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+    await send(error.statusCode, 'Bad request', 'The console could not read this request.');
+    return;
+  }
+  request.log.error({ err: error }, 'console request failed');
+  await send(500, 'Something went wrong', `The console could not finish this request (request id ${request.id}).`);
+}
