@@ -6,9 +6,8 @@ import { formatUtc } from '../domain/time.js';
 import type { HttpApp } from '../http/server.js';
 import { readAuditQuery, queryString, type AuditSelection } from './audit-query.js';
 import type { ConsoleContext } from './door.js';
-import { html, type Html } from './html.js';
-import { renderPage } from './layout.js';
-import { sendHtml } from './respond.js';
+import { html, type SafeHtml } from '../web/html.js';
+import { consolePage, sendPage } from './layout.js';
 import { signedInOf } from './session.js';
 
 /** Entries per page of the table. */
@@ -41,7 +40,7 @@ export function auditRoutes(app: HttpApp, ctx: ConsoleContext): void {
 ${chainPanel(chain)}
 ${filterForm(selection)}
 ${results(selection, page)}`;
-    return sendHtml(reply, 200, renderPage({ title: 'Audit', current: '/settings/audit', viewer, body }));
+    return sendPage(reply, consolePage({ title: 'Audit', current: '/settings/audit', viewer, body }));
   });
 
   app.get('/settings/audit/export.csv', { preHandler: ctx.requireSession, schema: { querystring: auditQuery } }, async (request, reply) => {
@@ -61,16 +60,16 @@ ${results(selection, page)}`;
     const body = html`<p><a href="/settings/audit">← Audit log</a></p>
 <h1>Entry ${entry.id}</h1>
 <section class="panel">${entryFacts(entry)}</section>`;
-    return sendHtml(reply, 200, renderPage({ title: `Audit entry ${entry.id}`, current: '/settings/audit', viewer, body }));
+    return sendPage(reply, consolePage({ title: `Audit entry ${entry.id}`, current: '/settings/audit', viewer, body }));
   });
 }
 
-function chainPanel(chain: ChainState): Html {
+function chainPanel(chain: ChainState): SafeHtml {
   const verification = chain.lastVerification;
   const details = verification?.details ?? {};
   const checked = typeof details.checked === 'number' ? details.checked.toLocaleString('en-US') : undefined;
   const state = !verification
-    ? html`<span class="badge pending">not verified yet</span> <span class="muted">Run <code>/audit verify</code> in chat; it also runs daily.</span>`
+    ? html`<span class="badge warning">not verified yet</span> <span class="muted">Run <code>/audit verify</code> in chat; it also runs daily.</span>`
     : verification.outcome === 'ok'
       ? html`<span class="badge ok">intact</span> ${checked ? `${checked} entries checked` : ''} on ${formatUtc(verification.occurredAt)}`
       : html`<span class="badge error">${verification.outcome === 'error' ? 'broken' : 'not checked'}</span> on ${formatUtc(verification.occurredAt)}: <a href="/settings/audit/entries/${verification.id}">see the check</a>`;
@@ -80,7 +79,7 @@ function chainPanel(chain: ChainState): Html {
 </dl></section>`;
 }
 
-function typeOptions(selected: string): Html[] {
+function typeOptions(selected: string): SafeHtml[] {
   const option = (value: string, label: string) => html`<option value="${value}" ${value === selected ? html`selected` : ''}>${label}</option>`;
   return [
     option('', 'All events'),
@@ -90,7 +89,7 @@ function typeOptions(selected: string): Html[] {
   ];
 }
 
-function filterForm(selection: AuditSelection): Html {
+function filterForm(selection: AuditSelection): SafeHtml {
   const { form } = selection;
   const partial = html`hx-target="#audit-results" hx-select="#audit-results" hx-swap="outerHTML" hx-push-url="true"`;
   return html`<form class="panel filters" method="get" action="/settings/audit" hx-get="/settings/audit" ${partial} aria-label="Filters">
@@ -99,17 +98,17 @@ function filterForm(selection: AuditSelection): Html {
 <div><label for="type">Event type</label><select id="type" name="type">${typeOptions(form.type)}</select></div>
 <div><label for="actor">Actor id</label><input id="actor" name="actor" value="${form.actor}" placeholder="U0123ABCD" autocomplete="off"></div>
 <div><label for="resource">Resource id</label><input id="resource" name="resource" value="${form.resource}" placeholder="env-7k2p9q" autocomplete="off"></div>
-<div class="actions"><button type="submit">Apply filters</button><a class="button secondary" href="/settings/audit">Reset</a></div>
+<div class="actions"><button class="primary" type="submit">Apply filters</button><a class="button" href="/settings/audit">Reset</a></div>
 </form>`;
 }
 
-function results(selection: AuditSelection, page: AuditPage): Html {
+function results(selection: AuditSelection, page: AuditPage): SafeHtml {
   const query = queryString(selection.form);
   const partial = html`hx-target="#audit-results" hx-select="#audit-results" hx-swap="outerHTML" hx-push-url="true"`;
   const older = page.next ? html`<a href="/settings/audit?${queryString(selection.form, page.next)}" hx-get="/settings/audit?${queryString(selection.form, page.next)}" ${partial}>Older entries →</a>` : html`<span></span>`;
   const newest = selection.after ? html`<a href="/settings/audit?${query}" hx-get="/settings/audit?${query}" ${partial}>← Newest entries</a>` : html`<span></span>`;
   return html`<section id="audit-results" aria-label="Entries">
-<div class="actions"><a class="button secondary" id="export-csv" href="/settings/audit/export.csv?${query}" hx-boost="false" download>Export CSV</a>
+<div class="toolbar"><a class="button" id="export-csv" href="/settings/audit/export.csv?${query}" hx-boost="false" download>Export CSV</a>
 <span class="muted">all entries of these filters, with the same columns as <code>/audit export</code></span></div>
 <div class="table-wrap"><table>
 <caption>${page.entries.length === 0 ? 'No entries match these filters.' : `Entries ${selection.after ? 'older than the previous page' : 'newest first'} (${page.entries.length} shown)`}</caption>
@@ -120,12 +119,12 @@ function results(selection: AuditSelection, page: AuditPage): Html {
 </section>`;
 }
 
-function actorOf(entry: AuditEntry): Html {
+function actorOf(entry: AuditEntry): SafeHtml {
   const door = typeof entry.details.door === 'string' ? entry.details.door : undefined;
   return html`${entry.actorName || entry.actorId} <span class="muted mono">${entry.actorName ? entry.actorId : ''}</span>${door ? html` <span class="badge">${door}</span>` : ''}`;
 }
 
-function entryRow(entry: AuditEntry): Html {
+function entryRow(entry: AuditEntry): SafeHtml {
   return html`<tr data-entry-id="${entry.id}">
 <td class="nowrap mono">${formatUtc(entry.occurredAt, 'yyyy-MM-dd HH:mm:ss')}</td>
 <td><span class="mono">${entry.eventType}</span></td>
@@ -136,8 +135,8 @@ function entryRow(entry: AuditEntry): Html {
 </tr>`;
 }
 
-function entryFacts(entry: AuditEntry): Html {
-  const facts: [string, Html | string][] = [
+function entryFacts(entry: AuditEntry): SafeHtml {
+  const facts: [string, SafeHtml | string][] = [
     ['Time', `${entry.occurredAt.toISOString()}`],
     ['Event', `${entry.eventType} (${entry.category})`],
     ['Outcome', html`<span class="badge ${entry.outcome}">${entry.outcome}</span>`],

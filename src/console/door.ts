@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
@@ -8,14 +6,14 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { isAppError } from '../errors.js';
-import type { Door, HttpApp } from '../http/server.js';
+import type { Door } from '../http/server.js';
 import type { Services } from '../services.js';
 import { auditRoutes } from './audit-page.js';
 import { labsRoutes } from './labs-page.js';
-import { ASSETS, messagePage } from './layout.js';
+import { CONSOLE_STYLESHEET_PATH, messagePage, sendPage } from './layout.js';
 import { findSignedIn, SessionCookie } from './session.js';
 import { signInRoutes } from './sign-in.js';
-import { STYLESHEET } from './stylesheet.js';
+import { CONSOLE_STYLESHEET } from './stylesheet.js';
 
 export interface ConsoleOptions {
   services: Services;
@@ -35,13 +33,13 @@ export interface ConsoleContext {
 }
 
 const DEFAULT_SIGN_IN_LIMIT = { max: 10, windowMs: 60_000 };
-const HTMX_SOURCE = readFileSync(createRequire(import.meta.url).resolve('htmx.org/dist/htmx.min.js'), 'utf8');
 
 /**
  * The web console: server-rendered pages for the members of the chat, signed in with a one-time link from
  * `/env console`. A door like the chat ones: it checks the session, then calls the workflows as the member
- * (`consoleActor`), which decide and audit as they do for chat. Every response carries a strict Content-Security-Policy
- * (no inline script or style), every state change needs the CSRF token of a form the console rendered.
+ * (`consoleActor`), which decide and audit as they do for chat. Pages carry the site's strict Content-Security-Policy
+ * (no inline script or style; `sendHtml` of src/web), helmet's other headers are on every answer, and every state
+ * change needs the CSRF token of a form the console rendered. The shared scripts and stylesheet are `webAssetsDoor`'s.
  */
 export function consoleDoor(options: ConsoleOptions): Door {
   const s = options.services;
@@ -50,20 +48,8 @@ export function consoleDoor(options: ConsoleOptions): Door {
     await app.register(fastifyCookie);
     await app.register(fastifyFormbody, { bodyLimit: 16_384 });
     await app.register(fastifyHelmet, {
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          defaultSrc: ["'none'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'"],
-          connectSrc: ["'self'"],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-          baseUri: ["'none'"],
-          ...(https ? { upgradeInsecureRequests: [] } : {}),
-        },
-      },
+      // Pages send the site's policy with themselves (one policy for every page of the bot).
+      contentSecurityPolicy: false,
       hsts: https ? { maxAge: 31_536_000 } : false,
       referrerPolicy: { policy: 'no-referrer' },
       crossOriginEmbedderPolicy: false,
@@ -90,13 +76,17 @@ export function consoleDoor(options: ConsoleOptions): Door {
           await reply.redirect('/sign-in', 303);
           return;
         }
-        await reply.code(401).type('text/html; charset=utf-8').send(
+        await sendPage(
+          reply,
           messagePage({ title: 'Signed out', message: 'Your console session has ended.', hint: 'Type `/env console` in chat for a new sign-in link.', tone: 'problem' }),
+          401,
         );
       },
     };
 
-    serveAssets(app);
+    app.get(CONSOLE_STYLESHEET_PATH, async (_request, reply) =>
+      reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(CONSOLE_STYLESHEET),
+    );
     app.get('/', async (request, reply) => {
       const signedIn = await findSignedIn(s, cookie, request, reply);
       return reply.redirect(signedIn ? '/labs' : '/sign-in', 303);
@@ -105,16 +95,6 @@ export function consoleDoor(options: ConsoleOptions): Door {
     labsRoutes(app, ctx);
     auditRoutes(app, ctx);
   };
-}
-
-function serveAssets(app: HttpApp): void {
-  const assets = [
-    { path: ASSETS.stylesheet, type: 'text/css; charset=utf-8', body: STYLESHEET },
-    { path: ASSETS.htmx, type: 'text/javascript; charset=utf-8', body: HTMX_SOURCE },
-  ];
-  for (const asset of assets) {
-    app.get(asset.path, async (_request, reply) => reply.type(asset.type).header('Cache-Control', 'public, max-age=3600').send(asset.body));
-  }
 }
 
 /** The status a refusal of the core answers with in the console. */
@@ -132,9 +112,8 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
  */
 async function answerError(ctx: ConsoleContext, error: FastifyError, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const signedIn = await findSignedIn(ctx.s, ctx.cookie, request, reply).catch(() => undefined);
-  const viewer = signedIn ? { viewer: signedIn.viewer } : {};
   const send = (status: number, title: string, message: string, hint?: string) =>
-    reply.code(status).type('text/html; charset=utf-8').send(messagePage({ title, message, hint, tone: 'problem', ...viewer }));
+    sendPage(reply, messagePage({ title, message, hint, tone: 'problem', viewer: signedIn?.viewer }), status);
   if (isAppError(error)) {
     const status = STATUS_BY_CODE[error.code] ?? 400;
     await send(status, status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Refused', error.message, error.hint);

@@ -12,9 +12,8 @@ import { canTransition, describeState } from '../domain/lifecycle.js';
 import type { Preset } from '../domain/presets.js';
 import type { HttpApp } from '../http/server.js';
 import type { ConsoleContext } from './door.js';
-import { html, type Html } from './html.js';
-import { messagePage, renderPage } from './layout.js';
-import { sendHtml } from './respond.js';
+import { html, type SafeHtml } from '../web/html.js';
+import { consolePage, messagePage, sendPage } from './layout.js';
 import { signedInOf } from './session.js';
 
 /** How much the Extend button adds; the workflow still refuses what would pass the lab's maximum lifetime. */
@@ -48,7 +47,7 @@ ${rows.length === 0
 <thead><tr><th scope="col">Lab</th><th scope="col">Preset</th>${all ? html`<th scope="col">Owner</th>` : ''}<th scope="col">State</th><th scope="col">Time left</th><th scope="col">Actions</th></tr></thead>
 <tbody>${rows.map((row) => labRow(row, s.catalog.find(row.presetId), { all, now, csrf: viewer.csrfToken }))}</tbody>
 </table></div>`}`;
-    return sendHtml(reply, 200, renderPage({ title: 'Labs', current: '/labs', viewer, body }));
+    return sendPage(reply, consolePage({ title: 'Labs', current: '/labs', viewer, body }));
   });
 
   app.post(
@@ -69,16 +68,15 @@ ${rows.length === 0
     const { session, viewer } = signedInOf(request);
     const env = await checkMayDestroy(s, session.actor, request.params.envId);
     const preset = s.catalog.find(env.presetId);
-    return sendHtml(
+    return sendPage(
       reply,
-      200,
       messagePage({
         title: `Destroy ${env.id}?`,
         message: `${labName(env, preset)} and everything in it will be deleted. This cannot be undone.`,
         viewer,
         extra: html`<div class="actions">
 <form method="post" action="/labs/${env.id}/destroy"><input type="hidden" name="_csrf" value="${viewer.csrfToken}"><button class="danger" type="submit">Destroy now</button></form>
-<a class="button secondary" href="/labs">Cancel</a>
+<a class="button" href="/labs">Cancel</a>
 </div>`,
       }),
     );
@@ -102,16 +100,15 @@ function labName(env: EnvironmentModel, preset: Preset | undefined): string {
   return `${env.name ? `“${env.name}” ` : ''}(${preset?.name ?? env.presetId})`;
 }
 
-const TONE_CLASS: Readonly<Record<ReturnType<typeof stateTone>, string>> = { good: 'running', danger: 'failed', warning: 'pending', neutral: '' };
 
-function labRow(env: EnvironmentModel, preset: Preset | undefined, options: { all: boolean; now: Date; csrf: string }): Html {
+function labRow(env: EnvironmentModel, preset: Preset | undefined, options: { all: boolean; now: Date; csrf: string }): SafeHtml {
   const destroyable = env.state === 'destroy_failed' || canTransition(env.state, 'destroying');
   const tone = stateTone(env.state);
   return html`<tr id="lab-${env.id}">
 <td><code>${env.id}</code>${env.name ? html`<br>${env.name}` : ''}</td>
 <td>${preset?.name ?? env.presetId}</td>
 ${options.all ? html`<td>${env.ownerName || env.ownerId}</td>` : ''}
-<td><span class="badge ${TONE_CLASS[tone]}">${describeState(env.state)}</span></td>
+<td><span class="badge ${tone}">${describeState(env.state)}</span></td>
 <td>${lifeSummary(env, options.now)}</td>
 <td><div class="actions">
 ${env.state === 'running'
@@ -119,10 +116,10 @@ ${env.state === 'running'
 <input type="hidden" name="_csrf" value="${options.csrf}">
 <label class="sr-only" for="by-${env.id}">Extend ${env.id} by</label>
 <select id="by-${env.id}" name="by">${EXTEND_CHOICES.map((choice) => html`<option value="${choice}">${formatDuration(parseDuration(choice))}</option>`)}</select>
-<button type="submit">Extend</button>
+<button class="primary" type="submit">Extend</button>
 </form>`
   : ''}
-${destroyable ? html`<a class="button secondary" href="/labs/${env.id}/destroy">Destroy…</a>` : ''}
+${destroyable ? html`<a class="button" href="/labs/${env.id}/destroy">Destroy…</a>` : ''}
 </div></td>
 </tr>`;
 }

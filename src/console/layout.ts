@@ -1,22 +1,13 @@
+import type { FastifyReply } from 'fastify';
 import type { Role } from '../domain/users.js';
-import { html, prose, type Html } from './html.js';
+import { html, type HtmlValue, type SafeHtml } from '../web/html.js';
+import { layout, sendHtml } from '../web/layout.js';
+import { prose } from './text.js';
 
-/** Where the console's own files are served. */
-export const ASSETS = { stylesheet: '/assets/console/console.css', htmx: '/assets/console/htmx.min.js' } as const;
+/** The console's own stylesheet (the site's shared one comes first). */
+export const CONSOLE_STYLESHEET_PATH = '/assets/console.css';
 
-/** htmx adds no inline style, evaluates nothing, talks only to this server, and shows refusal pages as well. */
-const HTMX_CONFIG = JSON.stringify({
-  includeIndicatorStyles: false,
-  allowEval: false,
-  allowScriptTags: false,
-  selfRequestsOnly: true,
-  responseHandling: [
-    { code: '204', swap: false },
-    { code: '[2345]..', swap: true },
-  ],
-});
-
-/** The pages of the console's navigation, in order; `admin` pages are listed only for admins. */
+/** The pages of the console's navigation, in order; `adminOnly` pages are listed only for admins. */
 export interface NavItem {
   path: string;
   label: string;
@@ -32,7 +23,7 @@ export const NAV: readonly NavItem[] = [
 export interface Viewer {
   name: string;
   role: Role;
-  /** The CSRF token for the header's sign-out forms. */
+  /** The CSRF token for the page's forms (the header's sign-out among them). */
   csrfToken: string;
 }
 
@@ -40,50 +31,51 @@ export interface PageInput {
   title: string;
   /** The navigation entry to mark as the current page. */
   current?: string;
-  viewer?: Viewer;
-  body: Html;
+  viewer?: Viewer | undefined;
+  body: HtmlValue;
 }
 
-/** A whole page: the document, the header with the navigation and sign-out, and the body. */
-export function renderPage(input: PageInput): string {
+/** A whole console page: the site's layout, the header with the navigation and sign-out, and the body. */
+export function consolePage(input: PageInput): SafeHtml {
   const { viewer } = input;
   const nav = viewer
     ? NAV.filter((item) => !item.adminOnly || viewer.role === 'admin').map(
-        (item) => html`<li><a href="${item.path}" ${input.current === item.path ? html`aria-current="page"` : ''}>${item.label}</a></li>`,
+        (item) => html`<li><a href="${item.path}"${input.current === item.path ? html` aria-current="page"` : ''}>${item.label}</a></li>`,
       )
     : [];
-  return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="htmx-config" content="${HTMX_CONFIG}">
-<title>${input.title} · Aithroyz console</title>
-<link rel="stylesheet" href="${ASSETS.stylesheet}">
-<script src="${ASSETS.htmx}" defer></script>
-</head>
-<body hx-boost="true">
-<a class="skip" href="#main">Skip to content</a>
+  return layout({
+    title: `${input.title} · Aithroyz console`,
+    stylesheets: [CONSOLE_STYLESHEET_PATH],
+    body: html`<a class="skip" href="#main">Skip to content</a>
 <header class="top"><div class="bar">
 <a class="brand" href="/">Aithroyz console</a>
-${viewer ? html`<nav aria-label="Console"><ul>${nav}</ul></nav>
-<div class="who"><a href="/account">${viewer.name}</a><span>${viewer.role}</span>
+${viewer
+  ? html`<nav aria-label="Console"><ul>${nav}</ul></nav>
+<div class="who"><a href="/account">${viewer.name}</a><span class="badge">${viewer.role}</span>
 <form class="inline" method="post" action="/sign-out"><input type="hidden" name="_csrf" value="${viewer.csrfToken}"><button class="link" type="submit">Sign out</button></form>
-</div>` : ''}
+</div>`
+  : ''}
 </div></header>
 <main id="main">
 ${input.body}
-</main>
-</body>
-</html>
-`.text;
+</main>`,
+  });
+}
+
+export interface MessageInput {
+  title: string;
+  message: string;
+  hint?: string | undefined;
+  viewer?: Viewer | undefined;
+  tone?: 'problem' | 'notice';
+  extra?: SafeHtml;
 }
 
 /** A page that only says something: a refusal, a sign-in step, a confirmation. */
-export function messagePage(input: { title: string; message: string; hint?: string | undefined; viewer?: Viewer; tone?: 'problem' | 'notice'; extra?: Html }): string {
-  return renderPage({
+export function messagePage(input: MessageInput): SafeHtml {
+  return consolePage({
     title: input.title,
-    ...(input.viewer ? { viewer: input.viewer } : {}),
+    viewer: input.viewer,
     body: html`<section class="panel narrow ${input.tone ?? ''}">
 <h1>${input.title}</h1>
 <p>${prose(input.message)}</p>
@@ -91,4 +83,9 @@ ${input.hint ? html`<p class="muted">${prose(input.hint)}</p>` : ''}
 ${input.extra ?? ''}
 </section>`,
   });
+}
+
+/** Sends a console page with the site's headers (its Content-Security-Policy, no caching). */
+export function sendPage(reply: FastifyReply, page: SafeHtml, status = 200): FastifyReply {
+  return sendHtml(reply, page, status);
 }

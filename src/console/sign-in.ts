@@ -2,9 +2,8 @@ import { z } from 'zod';
 import { countSessions, redeemSignInLink, signOut, SIGN_IN_PATH } from '../../workflows/console-sessions.js';
 import type { HttpApp } from '../http/server.js';
 import type { ConsoleContext } from './door.js';
-import { html } from './html.js';
-import { messagePage, renderPage } from './layout.js';
-import { sendHtml } from './respond.js';
+import { html } from '../web/html.js';
+import { consolePage, messagePage, sendPage } from './layout.js';
 import { signedInOf } from './session.js';
 
 const tokenParams = z.object({ token: z.string().max(200) });
@@ -20,9 +19,8 @@ export function signInRoutes(app: HttpApp, ctx: ConsoleContext): void {
 
   app.get('/sign-in', async (request, reply) => {
     const signedOut = typeof request.query === 'object' && request.query !== null && 'signed-out' in request.query;
-    return sendHtml(
+    return sendPage(
       reply,
-      200,
       messagePage({
         title: signedOut ? 'Signed out' : 'Sign in',
         message: `${signedOut ? 'You are signed out. ' : ''}The console signs you in from chat: type \`/env console\` and open the link the bot sends you by direct message.`,
@@ -33,17 +31,16 @@ export function signInRoutes(app: HttpApp, ctx: ConsoleContext): void {
 
   app.get(`${SIGN_IN_PATH}/:token`, { schema: { params: tokenParams }, config: { rateLimit } }, async (request, reply) => {
     const csrf = reply.generateCsrf();
-    return sendHtml(
+    return sendPage(
       reply,
-      200,
-      renderPage({
+      consolePage({
         title: 'Sign in',
         body: html`<section class="panel narrow">
 <h1>Sign in to the console</h1>
 <p>Continue to sign in as the chat user who asked for this link.</p>
 <form method="post" action="${SIGN_IN_PATH}/${request.params.token}">
 <input type="hidden" name="_csrf" value="${csrf}">
-<button type="submit">Continue</button>
+<button class="primary" type="submit">Continue</button>
 </form>
 </section>`,
       }),
@@ -65,10 +62,9 @@ export function signInRoutes(app: HttpApp, ctx: ConsoleContext): void {
   app.get('/account', { preHandler: ctx.requireSession }, async (request, reply) => {
     const { session, viewer } = signedInOf(request);
     const open = await countSessions(s, session.user);
-    return sendHtml(
+    return sendPage(
       reply,
-      200,
-      renderPage({
+      consolePage({
         title: 'Your sessions',
         viewer,
         body: html`<section class="panel narrow">
@@ -76,7 +72,7 @@ export function signInRoutes(app: HttpApp, ctx: ConsoleContext): void {
 <p>You are signed in as <strong>${viewer.name}</strong> (${session.user.platform}) with ${open === 1 ? 'this session only' : `${open} open sessions`}.
 Sessions end after 12 hours without use, and 7 days after sign-in.</p>
 <div class="actions">
-<form method="post" action="/sign-out"><input type="hidden" name="_csrf" value="${viewer.csrfToken}"><button class="secondary" type="submit">Sign out</button></form>
+<form method="post" action="/sign-out"><input type="hidden" name="_csrf" value="${viewer.csrfToken}"><button type="submit">Sign out</button></form>
 <form method="post" action="/sign-out/everywhere"><input type="hidden" name="_csrf" value="${viewer.csrfToken}"><button class="danger" type="submit">Sign out everywhere</button></form>
 </div>
 </section>`,
