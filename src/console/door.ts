@@ -19,7 +19,7 @@ export interface ConsoleOptions {
   services: Services;
   /** Where sign-in attempts are counted per client address; in the process when absent (one replica). */
   redis?: Redis;
-  /** Sign-in requests allowed per client address in a window. */
+  /** Refused sign-ins allowed per client address in a window. */
   signInLimit?: { max: number; windowMs: number };
 }
 
@@ -32,7 +32,8 @@ export interface ConsoleContext {
   requireSession(request: FastifyRequest, reply: FastifyReply): Promise<void>;
 }
 
-const DEFAULT_SIGN_IN_LIMIT = { max: 10, windowMs: 60_000 };
+/** Refused sign-ins a client address may have in 10 minutes: enough for people's mistakes, far too few to guess. */
+const DEFAULT_SIGN_IN_LIMIT = { max: 10, windowMs: 600_000 };
 
 /**
  * The web console: server-rendered pages for the members of the chat, signed in with a one-time link from
@@ -124,7 +125,7 @@ async function answerError(ctx: ConsoleContext, error: FastifyError, request: Fa
     return;
   }
   if (error.statusCode === 429) {
-    await send(429, 'Too many attempts', 'Too many sign-in attempts from your address.', 'Wait a minute, then open your newest sign-in link again.');
+    await send(429, 'Too many attempts', 'Too many refused sign-in attempts from your address.', 'Wait a few minutes, then open your newest sign-in link again.');
     return;
   }
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {

@@ -1,4 +1,6 @@
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { isAppError } from '../errors.js';
 import { countSessions, redeemSignInLink, signOut, SIGN_IN_PATH } from '../../workflows/console-sessions.js';
 import type { HttpApp } from '../http/server.js';
 import type { ConsoleContext } from './door.js';
@@ -10,12 +12,21 @@ const tokenParams = z.object({ token: z.string().max(200) });
 
 /**
  * Signing in with the link from `/env console`. Chat clients open links to preview them, so opening the link only
- * shows a Continue button; pressing it (a POST with the form's CSRF token) uses the link. Both are rate-limited per
- * client address.
+ * shows a Continue button; pressing it (a POST with the form's CSRF token) uses the link. Refused links are counted
+ * per client address: past the limit, the address is refused before any link is looked at.
  */
+function tooManyRefusals(): Error & { statusCode: number } {
+  return Object.assign(new Error('too many refused sign-ins from this address'), { statusCode: 429 });
+}
+
 export function signInRoutes(app: HttpApp, ctx: ConsoleContext): void {
   const { s, cookie } = ctx;
-  const rateLimit = { max: ctx.signInLimit.max, timeWindow: ctx.signInLimit.windowMs };
+  // Refused sign-ins are counted per client address; past the limit, links are not even looked at until the window ends.
+  const refusals = app.createRateLimit({ max: ctx.signInLimit.max, timeWindow: ctx.signInLimit.windowMs });
+  const limited = async (request: FastifyRequest): Promise<boolean> => {
+    const state = await refusals(request, { increment: false });
+    return !state.isAllowed && state.remaining === 0;
+  };
 
   app.get('/sign-in', async (request, reply) => {
     const signedOut = typeof request.query === 'object' && request.query !== null && 'signed-out' in request.query;
@@ -29,7 +40,8 @@ export function signInRoutes(app: HttpApp, ctx: ConsoleContext): void {
     );
   });
 
-  app.get(`${SIGN_IN_PATH}/:token`, { schema: { params: tokenParams }, config: { rateLimit } }, async (request, reply) => {
+  app.get(`${SIGN_IN_PATH}/:token`, { schema: { params: tokenParams } }, async (request, reply) => {
+    if (await limited(request)) throw tooManyRefusals();
     const csrf = reply.generateCsrf();
     return sendPage(
       reply,
@@ -49,9 +61,15 @@ export function signInRoutes(app: HttpApp, ctx: ConsoleContext): void {
 
   app.post(
     `${SIGN_IN_PATH}/:token`,
-    { schema: { params: tokenParams }, config: { rateLimit }, preHandler: app.csrfProtection },
+    { schema: { params: tokenParams }, preHandler: app.csrfProtection },
     async (request, reply) => {
-      const { sessionId } = await redeemSignInLink(s, { token: request.params.token, clientAddress: request.ip, requestId: request.id });
+      if (await limited(request)) throw tooManyRefusals();
+      const { sessionId } = await redeemSignInLink(s, { token: request.params.token, clientAddress: request.ip, requestId: request.id }).catch(
+        async (error: unknown) => {
+          if (isAppError(error) && error.code === 'sign_in_refused') await refusals(request);
+          throw error;
+        },
+      );
       cookie.set(reply, sessionId);
       // A new CSRF secret with the new session: a token from before sign-in does not carry over.
       reply.generateCsrf();
