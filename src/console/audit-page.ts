@@ -108,7 +108,7 @@ function results(selection: AuditSelection, page: AuditPage): SafeHtml {
   const older = page.next ? html`<a href="/settings/audit?${queryString(selection.form, page.next)}" hx-get="/settings/audit?${queryString(selection.form, page.next)}" ${partial}>Older entries →</a>` : html`<span></span>`;
   const newest = selection.after ? html`<a href="/settings/audit?${query}" hx-get="/settings/audit?${query}" ${partial}>← Newest entries</a>` : html`<span></span>`;
   return html`<section id="audit-results" aria-label="Entries">
-<div class="toolbar"><a class="button" id="export-csv" href="/settings/audit/export.csv?${query}" hx-boost="false" download>Export CSV</a>
+<div class="toolbar"><a class="button" id="export-csv" href="/settings/audit/export.csv?${query}" download>Export CSV</a>
 <span class="muted">all entries of these filters, with the same columns as <code>/audit export</code></span></div>
 <div class="table-wrap"><table>
 <caption>${page.entries.length === 0 ? 'No entries match these filters.' : `Entries ${selection.after ? 'older than the previous page' : 'newest first'} (${page.entries.length} shown)`}</caption>

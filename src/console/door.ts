@@ -85,6 +85,8 @@ export function consoleDoor(options: ConsoleOptions): Door {
       },
     };
 
+    // Browsers ask for an icon on every site; the console has none to give.
+    app.get('/favicon.ico', async (_request, reply) => reply.code(204).header('Cache-Control', 'public, max-age=86400').send());
     app.get(CONSOLE_STYLESHEET_PATH, async (_request, reply) =>
       reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(CONSOLE_STYLESHEET),
     );
