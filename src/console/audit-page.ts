@@ -84,7 +84,7 @@ function typeOptions(selected: string): SafeHtml[] {
   return [
     option('', 'All events'),
     ...(Object.keys(AUDIT_EVENTS) as AuditCategory[]).map(
-      (category) => html`<optgroup label="${category}">${option(category, `All ${category} events`)}${AUDIT_EVENTS[category].map((event) => option(event, event))}</optgroup>`,
+      (category) => html`<optgroup label="${category}">${option(category, `All ${category}`)}${AUDIT_EVENTS[category].map((event) => option(event, event))}</optgroup>`,
     ),
   ];
 }

@@ -114,8 +114,8 @@ ${options.all ? html`<td>${env.ownerName || env.ownerId}</td>` : ''}
 ${env.state === 'running'
   ? html`<form class="inline" method="post" action="/labs/${env.id}/extend">
 <input type="hidden" name="_csrf" value="${options.csrf}">
-<label class="sr-only" for="by-${env.id}">Extend ${env.id} by</label>
-<select id="by-${env.id}" name="by">${EXTEND_CHOICES.map((choice) => html`<option value="${choice}">${formatDuration(parseDuration(choice))}</option>`)}</select>
+<label class="visually-hidden" for="by-${env.id}">Extend ${env.id} by</label>
+<select id="by-${env.id}" name="by">${EXTEND_CHOICES.map((choice) => html`<option value="${choice}">+${formatDuration(parseDuration(choice))}</option>`)}</select>
 <button class="primary" type="submit">Extend</button>
 </form>`
   : ''}

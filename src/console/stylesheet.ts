@@ -40,7 +40,8 @@ button.link { background: none; border: none; color: var(--accent); padding: 0; 
 .table-wrap { overflow-x: auto; background: var(--paper); border: 1px solid var(--line); border-radius: 8px; }
 table { border-collapse: collapse; width: 100%; font-size: 0.92rem; }
 caption { text-align: left; padding: 0.6rem 0.8rem; color: var(--muted); }
-th, td { text-align: left; padding: 0.45rem 0.8rem; border-top: 1px solid var(--line); vertical-align: top; }
+th, td { text-align: left; padding: 0.45rem 0.8rem; border-top: 1px solid var(--line); vertical-align: middle; }
+td .actions { flex-wrap: nowrap; }
 thead th { border-top: none; font-weight: 600; color: var(--muted); white-space: nowrap; }
 tbody tr:nth-child(even) { background: var(--stripe); }
 .nowrap { white-space: nowrap; }
