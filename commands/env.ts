@@ -1,5 +1,6 @@
 import type { Reply } from '../src/chat/types.js';
 import { AppError } from '../src/errors.js';
+import { authorize } from '../workflows/roles.js';
 import { clip, isSubcommand, splitSubcommand } from './args.js';
 import type { CommandContext } from './context.js';
 import { runDestroy } from './env-destroy.js';
@@ -25,8 +26,9 @@ const ENV_HANDLERS: Readonly<Record<EnvSubcommand, SubcommandHandler>> = {
   role: runRole,
 };
 
-/** `/env <sub-command> …`; `/env` alone shows the help. */
+/** `/env <sub-command> …`; `/env` alone shows the help. Only people in the team use `/env`, its help included. */
 export async function runEnvCommand(ctx: CommandContext, text: string): Promise<Reply> {
+  await authorize(ctx.s, ctx.actor, 'read');
   const { word, rest } = splitSubcommand(text);
   if (word === '') return envHelp();
   const subcommand = word.toLowerCase();

@@ -3,6 +3,7 @@ import { environments, type EnvironmentRow } from '../src/db/schema/environments
 import type { EnvState } from '../src/domain/lifecycle.js';
 import { jobIds, type JobName, type JobPayload } from '../src/queue/jobs.js';
 import type { Services } from '../src/services.js';
+import { reconcileInvitations } from './invitations.js';
 import { scheduleTimers, type AddJob } from './timers.js';
 
 /** States in which some job must exist for the environment to move on. */
@@ -24,8 +25,8 @@ export interface ReconcileReport {
 }
 
 /**
- * Rebuilds, from Postgres, every job the environments in flight need: approval expiries, deploys, destroys, reminders and
- * expiries. Runs at start-up and every RECONCILE_INTERVAL, so a wiped Redis or a crash between a commit and its enqueue
+ * Rebuilds, from Postgres, every job the environments in flight need (approval expiries, deploys, destroys, reminders
+ * and expiries) and those of invitations (expiries, the invitee's card, the inviter's notice). Runs at start-up and every RECONCILE_INTERVAL, so a wiped Redis or a crash between a commit and its enqueue
  * loses nothing. Jobs have deterministic ids and their handlers check Postgres, so a job added twice runs once.
  */
 export async function runReconcile(s: Services): Promise<ReconcileReport> {
@@ -46,6 +47,11 @@ export async function runReconcile(s: Services): Promise<ReconcileReport> {
     }
   });
   await repostMissingCards(s, ensure);
+  try {
+    await reconcileInvitations(s, ensure);
+  } catch (error) {
+    s.log.error({ err: error }, 'could not reconcile the invitations');
+  }
   if (Object.keys(report.restored).length > 0) s.log.info({ report }, 'reconciler restored missing jobs');
   return report;
 }

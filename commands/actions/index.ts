@@ -1,6 +1,6 @@
 import { DIALOG_IDS, type ActionId, type DialogId } from '../../blocks/view.js';
 import type { ActionInvocation, DialogSubmission, Reply } from '../../src/chat/types.js';
-import { parseEnvId } from '../../src/domain/ids.js';
+import { parseEnvId, parseInvitationId } from '../../src/domain/ids.js';
 import { AppError } from '../../src/errors.js';
 import { clip } from '../args.js';
 import type { HandlerContext } from '../context.js';
@@ -8,6 +8,8 @@ import { destroyConfirmation } from '../env-destroy.js';
 import { extendBy } from '../env-extend.js';
 import { approve, openRejectDialog, submitRejectReason } from './decide.js';
 import { cancelDestroy, confirmDestroy } from './destroy.js';
+import { answer } from './invitation.js';
+import { authorize } from '../../workflows/roles.js';
 
 /**
  * What a button or a dialog can be about: how its value is read, and how the audit entry names it. A new kind of
@@ -24,6 +26,7 @@ export interface Target<T> {
 
 export const TARGETS = {
   environment: { resourceType: 'environment', parse: parseEnvId, idOf: (envId: string) => envId } satisfies Target<string>,
+  invitation: { resourceType: 'invitation', parse: parseInvitationId, idOf: (invitationId: string) => invitationId } satisfies Target<string>,
 };
 
 /**
@@ -35,21 +38,31 @@ export interface ActionSpec<I extends ActionInvocation | DialogSubmission> {
   run(ctx: HandlerContext<I>, value: string): Promise<Reply>;
 }
 
+export interface OnOptions {
+  /**
+   * Who may click: `team` (the default) refuses anyone not in the team before the action runs, whatever it does;
+   * `anyone` leaves it to the action (an invitation's buttons, which are how people join).
+   */
+  clickers?: 'team' | 'anyone';
+}
+
 /** An action on a target of one kind: the value is parsed before `run`, and the audit entry names the target. */
 export function on<T, I extends ActionInvocation | DialogSubmission>(
   target: Target<T>,
   run: (ctx: HandlerContext<I>, target: T) => Reply | Promise<Reply>,
+  options: OnOptions = {},
 ): ActionSpec<I> {
   return {
     async run(ctx, value) {
       const parsed = target.parse(value);
       ctx.audit.resource = { type: target.resourceType, id: target.idOf(parsed) };
+      if ((options.clickers ?? 'team') === 'team') await authorize(ctx.s, ctx.actor, 'read');
       return run(ctx, parsed);
     },
   };
 }
 
-const { environment } = TARGETS;
+const { environment, invitation } = TARGETS;
 
 const ACTIONS: Readonly<Record<ActionId, ActionSpec<ActionInvocation>>> = {
   approve: on(environment, approve),
@@ -59,6 +72,8 @@ const ACTIONS: Readonly<Record<ActionId, ActionSpec<ActionInvocation>>> = {
   destroy: on(environment, destroyConfirmation),
   destroyConfirm: on(environment, confirmDestroy),
   destroyCancel: on(environment, cancelDestroy),
+  invitationAccept: on(invitation, (ctx, invitationId) => answer(ctx, invitationId, 'accept'), { clickers: 'anyone' }),
+  invitationDecline: on(invitation, (ctx, invitationId) => answer(ctx, invitationId, 'decline'), { clickers: 'anyone' }),
 };
 
 const DIALOGS: Readonly<Record<DialogId, ActionSpec<DialogSubmission>>> = {
