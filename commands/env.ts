@@ -1,6 +1,5 @@
 import type { Reply } from '../src/chat/types.js';
 import { AppError } from '../src/errors.js';
-import { authorize } from '../workflows/roles.js';
 import { clip, isSubcommand, splitSubcommand } from './args.js';
 import type { CommandContext } from './context.js';
 import { runDestroy } from './env-destroy.js';
@@ -26,9 +25,11 @@ const ENV_HANDLERS: Readonly<Record<EnvSubcommand, SubcommandHandler>> = {
   role: runRole,
 };
 
-/** `/env <sub-command> …`; `/env` alone shows the help. Only people in the team use `/env`, its help included. */
+/**
+ * `/env <sub-command> …`; `/env` alone shows the help. The help answers anyone; every other sub-command is for people
+ * in the team (the workflows they call authorise, and `presets` checks on its own).
+ */
 export async function runEnvCommand(ctx: CommandContext, text: string): Promise<Reply> {
-  await authorize(ctx.s, ctx.actor, 'read');
   const { word, rest } = splitSubcommand(text);
   if (word === '') return envHelp();
   const subcommand = word.toLowerCase();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { and, count, eq, isNull, sql } from 'drizzle-orm';
+import { and, count, eq, isNull, ne, sql } from 'drizzle-orm';
 import { appendAudit } from '../src/audit/append.js';
 import type { AuditEventType } from '../src/audit/events.js';
 import { actedBy } from '../src/audit/types.js';
@@ -40,6 +40,7 @@ export async function countActiveAdmins(tx: Tx, platform: Platform): Promise<num
 export async function teamChangeFacts(s: Services, tx: Tx, actor: Actor, target: TeamTarget): Promise<TeamChangeFacts> {
   await lockTeam(tx, target.platform);
   const actorRole = await authorize(s, actor, 'change', tx);
+  await rememberName(tx, actor.user);
   return {
     actor: actor.user,
     actorRole,
@@ -48,6 +49,15 @@ export async function teamChangeFacts(s: Services, tx: Tx, actor: Actor, target:
     targetIsConfiguredAdmin: s.config.ADMINS.includes(userKey(target)),
     activeAdmins: await countActiveAdmins(tx, target.platform),
   };
+}
+
+/** Keeps the name the team list shows for someone current (rows of the configuration start without one). */
+async function rememberName(tx: Tx, user: UserRef): Promise<void> {
+  if (!user.name) return;
+  await tx
+    .update(members)
+    .set({ displayName: user.name })
+    .where(and(eq(members.platform, user.platform), eq(members.userId, user.id), ne(members.displayName, user.name)));
 }
 
 export interface TeamEntry {

@@ -28,6 +28,15 @@ function invitationLine(invitation: InvitationModel): string {
   return `${who({ id: invitation.inviteeId, name: invitation.inviteeName })}: invited as *${invitation.role}* by ${who(invitation.invitedBy)}, expires ${formatUtc(invitation.expiresAt)}`;
 }
 
+/** People shown per section of `/team list`: a message has room for about this many lines in each. */
+export const MAX_LISTED_PEOPLE = 20;
+
+/** The first MAX_LISTED_PEOPLE lines, and how many were left out. */
+function capped(lines: string[]): string[] {
+  if (lines.length <= MAX_LISTED_PEOPLE) return lines;
+  return [...lines.slice(0, MAX_LISTED_PEOPLE), `… and ${lines.length - MAX_LISTED_PEOPLE} more not shown`];
+}
+
 /** `/team list`. */
 export function teamListView(team: TeamModel): View {
   const access =
@@ -38,17 +47,18 @@ export function teamListView(team: TeamModel): View {
     { kind: 'text', text: `*${title}*` },
     items.length > 0 ? { kind: 'list', items } : { kind: 'context', text: empty },
   ];
-  const members = team.members.map(addedLine);
-  const pending = team.invitations.map(invitationLine);
-  const removed = team.removed.map(removedLine);
+  const members = capped(team.members.map(addedLine));
+  const pending = capped(team.invitations.map(invitationLine));
+  const removed = capped(team.removed.map(removedLine));
+  const counts = { members: team.members.length, pending: team.invitations.length, removed: team.removed.length };
   const text = [
     'Team',
     access,
-    `Members (${members.length}):`,
+    `Members (${counts.members}):`,
     ...members,
-    `Pending invitations (${pending.length}):`,
+    `Pending invitations (${counts.pending}):`,
     ...pending,
-    `Removed (${removed.length}):`,
+    `Removed (${counts.removed}):`,
     ...removed,
   ].join('\n');
   return {
@@ -56,9 +66,9 @@ export function teamListView(team: TeamModel): View {
     blocks: [
       { kind: 'header', text: 'Team' },
       { kind: 'context', text: access },
-      ...section(`Members (${members.length})`, members, 'Nobody has a role set.'),
-      ...section(`Pending invitations (${pending.length})`, pending, 'No invitation is waiting for an answer.'),
-      ...section(`Removed (${removed.length})`, removed, 'Nobody was removed.'),
+      ...section(`Members (${counts.members})`, members, 'Nobody has a role set.'),
+      ...section(`Pending invitations (${counts.pending})`, pending, 'No invitation is waiting for an answer.'),
+      ...section(`Removed (${counts.removed})`, removed, 'Nobody was removed.'),
     ],
   };
 }

@@ -9,7 +9,6 @@ import { extendBy } from '../env-extend.js';
 import { approve, openRejectDialog, submitRejectReason } from './decide.js';
 import { cancelDestroy, confirmDestroy } from './destroy.js';
 import { answer } from './invitation.js';
-import { authorize } from '../../workflows/roles.js';
 
 /**
  * What a button or a dialog can be about: how its value is read, and how the audit entry names it. A new kind of
@@ -32,31 +31,22 @@ export const TARGETS = {
 /**
  * One button (or dialog): the kind of thing it acts on, and what it does. Each action authorises the acting user
  * against its target itself, in the workflow it calls (who may approve, extend or destroy differs per action, and is
- * decided inside the transaction that acts).
+ * decided inside the transaction that acts), so someone not in the team is refused by every button; an invitation's
+ * buttons alone answer people outside it, as their invitee.
  */
 export interface ActionSpec<I extends ActionInvocation | DialogSubmission> {
   run(ctx: HandlerContext<I>, value: string): Promise<Reply>;
-}
-
-export interface OnOptions {
-  /**
-   * Who may click: `team` (the default) refuses anyone not in the team before the action runs, whatever it does;
-   * `anyone` leaves it to the action (an invitation's buttons, which are how people join).
-   */
-  clickers?: 'team' | 'anyone';
 }
 
 /** An action on a target of one kind: the value is parsed before `run`, and the audit entry names the target. */
 export function on<T, I extends ActionInvocation | DialogSubmission>(
   target: Target<T>,
   run: (ctx: HandlerContext<I>, target: T) => Reply | Promise<Reply>,
-  options: OnOptions = {},
 ): ActionSpec<I> {
   return {
     async run(ctx, value) {
       const parsed = target.parse(value);
       ctx.audit.resource = { type: target.resourceType, id: target.idOf(parsed) };
-      if ((options.clickers ?? 'team') === 'team') await authorize(ctx.s, ctx.actor, 'read');
       return run(ctx, parsed);
     },
   };
@@ -72,8 +62,8 @@ const ACTIONS: Readonly<Record<ActionId, ActionSpec<ActionInvocation>>> = {
   destroy: on(environment, destroyConfirmation),
   destroyConfirm: on(environment, confirmDestroy),
   destroyCancel: on(environment, cancelDestroy),
-  invitationAccept: on(invitation, (ctx, invitationId) => answer(ctx, invitationId, 'accept'), { clickers: 'anyone' }),
-  invitationDecline: on(invitation, (ctx, invitationId) => answer(ctx, invitationId, 'decline'), { clickers: 'anyone' }),
+  invitationAccept: on(invitation, (ctx, invitationId) => answer(ctx, invitationId, 'accept')),
+  invitationDecline: on(invitation, (ctx, invitationId) => answer(ctx, invitationId, 'decline')),
 };
 
 const DIALOGS: Readonly<Record<DialogId, ActionSpec<DialogSubmission>>> = {
