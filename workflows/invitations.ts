@@ -10,12 +10,11 @@ import { newInvitationId } from '../src/domain/ids.js';
 import { checkInvitationAnswer, checkTeamChange, standingOf } from '../src/domain/team.js';
 import { userKey, type Role } from '../src/domain/users.js';
 import { AppError } from '../src/errors.js';
-import { jobIds, type JobPayload } from '../src/queue/jobs.js';
+import { jobIds, type JobPayload, type JobToAdd } from '../src/queue/jobs.js';
 import type { Services } from '../src/services.js';
 import { memberOf } from './roles.js';
 import { enqueueAfterCommit } from './state-change.js';
 import { auditTeam, changeTeam, countActiveAdmins, lockTeam, memberResource, teamChangeFacts, upsertMember, type TeamTarget } from './team-change.js';
-import type { AddJob } from './timers.js';
 
 /**
  * Invitations to the team: an admin invites, the invitee answers with the buttons of a DM, and an invitation nobody
@@ -225,24 +224,31 @@ export function modelOf(row: InvitationRow): ClosedInvitationModel {
 const NOTICE_GRACE_MS = 60_000;
 
 /**
- * The reconciler's part: every pending invitation has its expiry job, every card not sent and every ending not
- * announced has its notice job, so a wiped Redis or a crash between a commit and its enqueue loses nothing.
+ * The reconciler's part: the jobs every pending invitation needs (its expiry; its card, when not sent a while after
+ * the invitation) and every ending not yet announced needs, so a wiped Redis or a crash between a commit and its
+ * enqueue loses nothing.
  */
-export async function reconcileInvitations(s: Services, ensure: AddJob): Promise<void> {
+export async function invitationJobs(s: Services): Promise<JobToAdd[]> {
   const cutoff = new Date(s.clock.now().getTime() - NOTICE_GRACE_MS);
+  const notice = (invitationId: string, kind: 'sent' | 'closed'): JobToAdd => ({
+    name: 'invitation-notify',
+    payload: { invitationId, notice: kind },
+    options: { jobId: jobIds.invitationNotify(invitationId, kind) },
+  });
+  const jobs: JobToAdd[] = [];
   const pending = await s.db.select().from(invitations).where(eq(invitations.state, 'pending'));
   for (const invitation of pending) {
-    await ensure('invitation-expire', { invitationId: invitation.id }, jobIds.invitationExpire(invitation.id), invitation.expiresAt);
-    if (!invitation.card && invitation.invitedAt < cutoff) {
-      await ensure('invitation-notify', { invitationId: invitation.id, notice: 'sent' }, jobIds.invitationNotify(invitation.id, 'sent'));
-    }
+    jobs.push({
+      name: 'invitation-expire',
+      payload: { invitationId: invitation.id },
+      options: { jobId: jobIds.invitationExpire(invitation.id), runAt: invitation.expiresAt },
+    });
+    if (!invitation.card && invitation.invitedAt < cutoff) jobs.push(notice(invitation.id, 'sent'));
   }
   const unannounced = await s.db
     .select({ id: invitations.id })
     .from(invitations)
     .where(and(inArray(invitations.state, ['accepted', 'declined', 'expired', 'replaced']), isNull(invitations.announcedAt), lt(invitations.answeredAt, cutoff)));
-  for (const { id } of unannounced) {
-    await ensure('invitation-notify', { invitationId: id, notice: 'closed' }, jobIds.invitationNotify(id, 'closed'));
-  }
+  for (const { id } of unannounced) jobs.push(notice(id, 'closed'));
+  return jobs;
 }
-

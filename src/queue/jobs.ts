@@ -173,9 +173,19 @@ export interface EnqueueOptions {
   runAt?: Date;
 }
 
+/** One job to add: its name, payload and id (and time). */
+export type JobToAdd = { [N in JobName]: { name: N; payload: JobPayload<N>; options: EnqueueOptions } }[JobName];
+
 /** The producer side of the queues: what workflows use to schedule work. */
 export interface JobQueue {
   add<N extends JobName>(name: N, payload: JobPayload<N>, options: EnqueueOptions): Promise<void>;
+  /** `add` for many jobs at once, by the same id rules: one round of state checks and bulk adds, not a round trip each. */
+  addMany(jobs: readonly JobToAdd[]): Promise<void>;
+  /**
+   * For the reconciler: adds every job that will not run as things stand (missing, or finished: a completed or failed
+   * job with the same id is removed first, since it would make the add a no-op). Returns the jobs it added.
+   */
+  restoreMissing(jobs: readonly JobToAdd[]): Promise<JobToAdd[]>;
   /** Removes a waiting or delayed job (a timer that no longer applies); missing jobs are fine. */
   remove(name: JobName, jobId: string): Promise<void>;
   /** True when a job with this id exists (waiting, delayed, active or failed-pending-retry). For the reconciler. */

@@ -11,7 +11,8 @@ import type { UserRef } from '../../src/domain/users.js';
 import { AppError, isAppError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import type { DeployRequest, DestroyRequest, Provisioner } from '../../src/provisioners/port.js';
-import { JOBS, type EnqueueOptions, type JobName, type JobPayload, type JobQueue } from '../../src/queue/jobs.js';
+import { JOBS, type EnqueueOptions, type JobName, type JobPayload, type JobQueue, type JobToAdd } from '../../src/queue/jobs.js';
+import { addOneByOne, restoreOneByOne } from './jobs-one-by-one.js';
 import { validatePayload } from '../../src/queue/queue.js';
 import type { JobProcessor, Processors } from '../../src/queue/run-job.js';
 import type { Services } from '../../src/services.js';
@@ -82,6 +83,14 @@ export class InlineJobQueue implements JobQueue {
     if (this.pending.has(key) || this.completed.has(key)) return;
     const parsed = validatePayload(name, payload);
     this.pending.set(key, { name, jobId: options.jobId, payload: parsed, runAt: options.runAt?.getTime() ?? this.clock.now().getTime() });
+  }
+
+  addMany(jobs: readonly JobToAdd[]): Promise<void> {
+    return addOneByOne(this, jobs);
+  }
+
+  restoreMissing(jobs: readonly JobToAdd[]): Promise<JobToAdd[]> {
+    return restoreOneByOne(this, jobs);
   }
 
   async remove(name: JobName, jobId: string): Promise<void> {
