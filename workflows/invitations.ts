@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, lt } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lt, or } from 'drizzle-orm';
 import { invitationCardView, inviterNoticeView } from '../blocks/views/team.js';
 import type { ClosedInvitationModel } from '../blocks/models.js';
 import { appendAudit } from '../src/audit/append.js';
@@ -236,8 +236,21 @@ export async function invitationJobs(s: Services): Promise<JobToAdd[]> {
     options: { jobId: jobIds.invitationNotify(invitationId, kind) },
   });
   const jobs: JobToAdd[] = [];
-  const pending = await s.db.select().from(invitations).where(eq(invitations.state, 'pending'));
-  for (const invitation of pending) {
+  // One query, whatever the number: the pending invitations, and the ended ones not yet announced.
+  const rows = await s.db
+    .select()
+    .from(invitations)
+    .where(
+      or(
+        eq(invitations.state, 'pending'),
+        and(inArray(invitations.state, ['accepted', 'declined', 'expired', 'replaced']), isNull(invitations.announcedAt), lt(invitations.answeredAt, cutoff)),
+      ),
+    );
+  for (const invitation of rows) {
+    if (invitation.state !== 'pending') {
+      jobs.push(notice(invitation.id, 'closed'));
+      continue;
+    }
     jobs.push({
       name: 'invitation-expire',
       payload: { invitationId: invitation.id },
@@ -245,10 +258,5 @@ export async function invitationJobs(s: Services): Promise<JobToAdd[]> {
     });
     if (!invitation.card && invitation.invitedAt < cutoff) jobs.push(notice(invitation.id, 'sent'));
   }
-  const unannounced = await s.db
-    .select({ id: invitations.id })
-    .from(invitations)
-    .where(and(inArray(invitations.state, ['accepted', 'declined', 'expired', 'replaced']), isNull(invitations.announcedAt), lt(invitations.answeredAt, cutoff)));
-  for (const { id } of unannounced) jobs.push(notice(id, 'closed'));
   return jobs;
 }
