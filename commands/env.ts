@@ -27,7 +27,10 @@ const ENV_HANDLERS: Readonly<Record<EnvSubcommand, SubcommandHandler>> = {
   console: runConsole,
 };
 
-/** `/env <sub-command> …`; `/env` alone shows the help. */
+/**
+ * `/env <sub-command> …`; `/env` alone shows the help. The help answers anyone; every other sub-command is for people
+ * in the team (the workflows they call authorise, and `presets` checks on its own).
+ */
 export async function runEnvCommand(ctx: CommandContext, text: string): Promise<Reply> {
   const { word, rest } = splitSubcommand(text);
   if (word === '') return envHelp();

@@ -15,12 +15,12 @@ import { authorize } from './roles.js';
 
 /** Reading the audit log page by page, and downloading it, as the web console does: admins only, like the export. */
 
-export async function checkMayReadAudit(s: Pick<Services, 'db'>, actor: Actor): Promise<void> {
+export async function checkMayReadAudit(s: Pick<Services, 'db' | 'config'>, actor: Actor): Promise<void> {
   if (!canExportAudit(await authorize(s, actor, 'read'))) throw new AppError('forbidden', 'Only admins can read the audit log.');
 }
 
 export async function readAuditLog(
-  s: Pick<Services, 'db'>,
+  s: Pick<Services, 'db' | 'config'>,
   actor: Actor,
   filters: AuditFilters,
   page: { after?: AuditCursor; size: number },
@@ -29,7 +29,7 @@ export async function readAuditLog(
   return readAuditPage(s.db, filters, page);
 }
 
-export async function readAuditLogEntry(s: Pick<Services, 'db'>, actor: Actor, id: number): Promise<AuditRow> {
+export async function readAuditLogEntry(s: Pick<Services, 'db' | 'config'>, actor: Actor, id: number): Promise<AuditRow> {
   await checkMayReadAudit(s, actor);
   const row = await readAuditEntry(s.db, id);
   if (!row) throw new AppError('not_found', `There is no audit entry ${id}.`);
@@ -42,7 +42,7 @@ export interface ChainState {
   lastVerification: AuditRow | undefined;
 }
 
-export async function readChainState(s: Pick<Services, 'db'>, actor: Actor): Promise<ChainState> {
+export async function readChainState(s: Pick<Services, 'db' | 'config'>, actor: Actor): Promise<ChainState> {
   await checkMayReadAudit(s, actor);
   const [head, lastVerification] = await Promise.all([latestHead(s.db), latestVerification(s.db)]);
   return { head, lastVerification };
@@ -61,7 +61,7 @@ export interface DownloadedExport {
  * appended as for a chat export, naming the door; an export that breaks off is appended with outcome `error`.
  */
 export async function downloadAuditExport(
-  s: Pick<Services, 'db' | 'clock' | 'log'>,
+  s: Pick<Services, 'db' | 'config' | 'clock' | 'log'>,
   actor: Actor,
   filters: AuditFilters,
   request: { requestId: string },
