@@ -59,7 +59,7 @@ function readFlags(text: string): Partial<Record<Flag, string>> {
   return flags;
 }
 
-/** Comma-separated categories or event types, as the event types they select. */
+/** A comma-separated list of categories and events, as the event types they stand for (in the list's order). */
 export function parseTypes(text: string): AuditEventType[] {
   const names = text.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
   if (names.length === 0) throw invalid('--type needs at least one category or event.', validTypesHint());

@@ -55,6 +55,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   not_owner: 403,
   self_approval: 403,
   read_only_key: 403,
+  not_in_team: 403,
   not_found: 404,
   invalid_env_id: 404,
   already_decided: 409,

@@ -4,7 +4,7 @@ import { AppError, isAppError } from '../../errors.js';
 import type { HttpApp } from '../../http/server.js';
 import type { Services } from '../../services.js';
 import { DEFAULT_SPAN_DAYS, parseFilterTime, parseTypes } from '../../../commands/audit-export-args.js';
-import { lastVerification, readAuditPage, streamAuditCsv } from '../../../workflows/audit-read.js';
+import { downloadAuditExport, readAuditFeedPage, readChainState } from '../../../workflows/audit-log.js';
 import { requestAuditVerify } from '../../../workflows/audit-verify.js';
 import { actorOf, noteResource } from '../guard.js';
 import { problemOfAppError } from '../problems.js';
@@ -52,7 +52,8 @@ function filtersOf(query: z.infer<typeof auditCsvQuery>, now: Date): AuditFilter
   if (query.resource !== undefined) {
     const match = RESOURCE.exec(query.resource);
     if (!match) throw problemOfAppError(new AppError('invalid_filter', 'resource is not a resource id, or type:id.'), 'querystring/resource');
-    filters.resource = match[1] !== undefined ? { type: match[1], id: match[2]! } : { id: match[2]! };
+    filters.resourceId = match[2]!;
+    if (match[1] !== undefined) filters.resourceType = match[1];
   }
   return filters;
 }
@@ -72,8 +73,8 @@ export function auditRoutes(api: HttpApp, s: Services): void {
     async (request) => {
       const actor = actorOf(request);
       const filters = filtersOf(request.query, s.clock.now());
-      const page = await readAuditPage(s, actor, filters, { after: Number(request.query.cursor ?? 0), limit: request.query.limit });
-      return { entries: page.entries.map(auditEntryBody), next: page.next === null ? null : String(page.next) };
+      const page = await readAuditFeedPage(s, actor, filters, { after: Number(request.query.cursor ?? 0), size: request.query.limit });
+      return { entries: page.entries.map(auditEntryBody), next: page.next === undefined ? null : String(page.next) };
     },
   );
 
@@ -92,14 +93,13 @@ export function auditRoutes(api: HttpApp, s: Services): void {
     async (request, reply) => {
       const actor = actorOf(request);
       const filters = filtersOf(request.query, s.clock.now());
-      const csv = await streamAuditCsv(s, actor, filters, { requestId: request.id });
+      const csv = await downloadAuditExport(s, actor, filters, { requestId: request.id });
       noteResource(request, { type: 'audit_log', id: csv.filename });
       csv.done.catch((error: unknown) => request.log.error({ err: error }, 'the audit CSV export failed'));
       return reply
         .code(200)
         .type('text/csv; charset=utf-8')
         .header('Content-Disposition', `attachment; filename="${csv.filename}"`)
-        .header('X-Audit-Entries', String(csv.summary.count))
         .send(csv.stream);
     },
   );
@@ -115,8 +115,8 @@ export function auditRoutes(api: HttpApp, s: Services): void {
       },
     },
     async (request) => {
-      const state = await lastVerification(s, actorOf(request));
-      const last = state.last;
+      const state = await readChainState(s, actorOf(request));
+      const last = state.lastVerification;
       const details = last?.details ?? {};
       return {
         last: last
