@@ -2,6 +2,7 @@ import type { Reply } from '../src/chat/types.js';
 import { AppError } from '../src/errors.js';
 import { clip, isSubcommand, splitSubcommand } from './args.js';
 import type { CommandContext } from './context.js';
+import { runConsole } from './env-console.js';
 import { runDestroy } from './env-destroy.js';
 import { runExtend } from './env-extend.js';
 import { envHelp, envUsageList } from './env-help.js';
@@ -23,6 +24,7 @@ const ENV_HANDLERS: Readonly<Record<EnvSubcommand, SubcommandHandler>> = {
   extend: runExtend,
   destroy: runDestroy,
   role: runRole,
+  console: runConsole,
 };
 
 /**

@@ -4,7 +4,7 @@ export interface UsageLine {
 }
 
 /** The sub-commands of `/env`, in the order help lists them. */
-export const ENV_SUBCOMMANDS = ['help', 'presets', 'request', 'list', 'status', 'extend', 'destroy', 'role'] as const;
+export const ENV_SUBCOMMANDS = ['help', 'presets', 'request', 'list', 'status', 'extend', 'destroy', 'role', 'console'] as const;
 export type EnvSubcommand = (typeof ENV_SUBCOMMANDS)[number];
 
 export const TEAM_SUBCOMMANDS = ['help', 'list', 'invite', 'role', 'remove'] as const;
@@ -23,6 +23,7 @@ export const ENV_USAGE: Readonly<Record<EnvSubcommand, UsageLine>> = {
   extend: { syntax: '/env extend <env-id> <duration>', summary: 'move the expiry, e.g. /env extend env-7k2p9q 2h' },
   destroy: { syntax: '/env destroy <env-id>', summary: 'destroy a lab (asks for confirmation first)' },
   role: { syntax: '/env role <@user> <admin|approver|member>', summary: 'same as /team role, where it moved' },
+  console: { syntax: '/env console', summary: 'a one-time link by DM that signs you in to the web console' },
 };
 
 /** Usage of the `/team` sub-commands. */

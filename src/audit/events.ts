@@ -16,6 +16,7 @@ export const AUDIT_EVENTS = {
   ],
   credentials: ['cloud_key.added', 'cloud_key.rotated', 'cloud_key.deleted', 'api_key.created', 'api_key.revoked'],
   api: ['api.request'],
+  auth: ['auth.login', 'auth.logout'],
   audit: ['audit.exported', 'audit.verified', 'audit.head_published', 'audit.purged'],
 } as const;
 

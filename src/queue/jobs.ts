@@ -94,6 +94,7 @@ export const JOBS = {
         to: isoTime,
         types: z.array(z.string()),
         actorId: z.string().optional(),
+        resourceId: z.string().optional(),
       }),
     }),
     attempts: 3,

@@ -10,6 +10,7 @@ import { canTransition, ENV_STATES, TRANSITIONS, type EnvState } from '../../src
 import { PLATFORMS } from '../../src/domain/users.js';
 import type { Outcome } from '../../src/errors.js';
 import { JOB_NAMES, type JobName } from '../../src/queue/jobs.js';
+import { redeemSignInLink, signOut } from '../../workflows/console-sessions.js';
 import { CASTS, click, command, CoverageHarness, submit, type Cast } from '../support/coverage-harness.js';
 import { readSourceFacts, type SourceFacts } from '../support/coverage-source.js';
 
@@ -120,6 +121,7 @@ const SUBCOMMAND_CASES: Readonly<Record<string, Cases>> = {
     ok: env('admin', (cast) => `role ${roleTarget(cast)} approver`),
     refused: [env('owner', (cast) => `role ${roleTarget(cast)} admin`, 'denied'), env('admin', (cast) => `role ${roleTarget(cast)} overlord`, 'invalid')],
   },
+  'env console': { ok: env('owner', () => 'console'), refused: [env('owner', () => 'console now', 'invalid')] },
   'team help': { ok: team('owner', () => 'help'), refused: [] },
   'team list': { ok: team('owner', () => 'list'), refused: [team('owner', () => 'list everyone', 'invalid')] },
   'team invite': {
@@ -303,6 +305,14 @@ async function driveLifecycles(): Promise<void> {
   await h.invoke(command(slack.admin, 'audit', 'head'));
   for (const name of ['reconcile', 'audit-retention', 'audit-verify', 'audit-head'] as const) await h.jobs.add(name, {}, { jobId: `daily-${name}` });
   await h.drain();
+
+  // The web console: a sign-in link used, then refused when used again; a sign-out.
+  await h.invoke(command(slack.owner, 'env', 'console'));
+  const link = h.notifiers.slack.ofKind('dm').at(-1)!.view.text;
+  const token = /\/sign-in\/([A-Za-z0-9_-]+)/.exec(link)![1]!;
+  const { session } = await redeemSignInLink(h.s, { token, clientAddress: '127.0.0.1', requestId: 'console-in' });
+  await expect(redeemSignInLink(h.s, { token, clientAddress: '127.0.0.1', requestId: 'console-again' })).rejects.toMatchObject({ code: 'sign_in_refused' });
+  await signOut(h.s, session, { everywhere: true, requestId: 'console-out' });
 }
 
 describe('job outcomes and lifecycle transitions are audited', () => {

@@ -5,3 +5,4 @@ export * from './invitations.js';
 export * from './reminders.js';
 export * from './audit.js';
 export * from './simulated.js';
+export * from './console.js';
