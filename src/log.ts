@@ -7,6 +7,7 @@ const SECRET_KEYS = [
   'token', 'botToken', 'appToken', 'signingSecret', 'secret', 'password', 'passphrase', 'authorization',
   'SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'MATTERMOST_BOT_TOKEN', 'MATTERMOST_COMMAND_TOKENS',
   'MATTERMOST_ACTION_SECRET', 'PULUMI_CONFIG_PASSPHRASE', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'DATABASE_URL',
+  'CREDENTIALS_KEY', 'CREDENTIALS_KEY_OLD', 'secretAccessKey', 'accessKeyId', 'credentials',
 ];
 
 export const REDACT_PATHS = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`, `headers.${key}`]);

@@ -4,3 +4,4 @@ export * from './members.js';
 export * from './reminders.js';
 export * from './audit.js';
 export * from './simulated.js';
+export * from './cloud-keys.js';
