@@ -314,15 +314,16 @@ function summaryOf(row: CloudKeyRow, activeLabs: string[]): CloudKeySummary {
   };
 }
 
-function auditKey(
+async function auditKey(
   s: Services,
   tx: Tx,
   input: Where & { actor: Actor },
   eventType: AuditEventType,
   row: CloudKeyRow,
   details: Record<string, unknown>,
-): Promise<unknown> {
-  return appendAudit(tx, s.clock, {
+): Promise<void> {
+  s.log.info({ requestId: input.requestId, cloudKey: row.id, name: row.name, maskedId: maskAccessKeyId(row.accessKeyHint), eventType }, 'cloud key changed');
+  await appendAudit(tx, s.clock, {
     eventType,
     ...actedBy(input.actor, { name: row.name, provider: row.provider, masked_id: maskAccessKeyId(row.accessKeyHint), ...details }),
     platform: input.actor.user.platform,
