@@ -1,6 +1,9 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { appendAudit } from '../src/audit/append.js';
 import type { AuditEventType } from '../src/audit/events.js';
+
+/** The events of cloud keys. */
+type CloudKeyEvent = Extract<AuditEventType, `cloud_key.${string}`>;
 import { actedBy } from '../src/audit/types.js';
 import { checkPairWithSts, STS_TIMEOUT_MS } from '../src/credentials/sts.js';
 import type { DbOrTx, Tx } from '../src/db/client.js';
@@ -318,7 +321,7 @@ async function auditKey(
   s: Services,
   tx: Tx,
   input: Where & { actor: Actor },
-  eventType: AuditEventType,
+  eventType: CloudKeyEvent,
   row: CloudKeyRow,
   details: Record<string, unknown>,
 ): Promise<void> {
@@ -341,7 +344,7 @@ async function auditKey(
 async function auditingRefusals<T>(
   s: Services,
   input: Where & { actor: Actor },
-  eventType: AuditEventType,
+  eventType: CloudKeyEvent,
   about: Record<string, string>,
   change: () => Promise<T>,
 ): Promise<T> {

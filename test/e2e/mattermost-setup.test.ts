@@ -52,7 +52,7 @@ describe('npm run mattermost:setup against the fake server', () => {
     expect(approvals.members.has(bot.id)).toBe(true);
 
     const commands = [...fake.store.commands.values()];
-    expect(commands.map((command) => command.trigger).sort()).toEqual(['audit', 'env']);
+    expect(commands.map((command) => command.trigger).sort()).toEqual(['audit', 'cloudkey', 'env']);
     for (const command of commands) {
       expect(command).toMatchObject({ team_id: teamId, method: 'P', url: 'https://bot.example.com/mattermost/command', auto_complete: true });
       expect(command.auto_complete_hint).not.toBe('');

@@ -14,6 +14,8 @@ import { JOBS, type EnqueueOptions, type JobName, type JobPayload, type JobQueue
 import { validatePayload } from '../../src/queue/queue.js';
 import type { JobProcessor, Processors } from '../../src/queue/run-job.js';
 import type { Services } from '../../src/services.js';
+import { chatActor } from '../../src/domain/actor.js';
+import { addCloudKey } from '../../workflows/cloud-keys.js';
 import { getEnvironment } from '../../workflows/environment-queries.js';
 import { createProcessors } from '../../workflows/processors.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -22,6 +24,7 @@ import { RecordingNotifier } from './recording-notifier.js';
 import { buildServices, FAST_SETTINGS, USERS } from './services.js';
 import { MATTERMOST_SETTINGS, MM_ADMIN, MM_MEMBER } from './audit-services.js';
 import { envIdIn } from './command-kit.js';
+import { newCredentialsKey, newPair } from './cloud-keys.js';
 
 /** Who acts in the coverage scenarios, on each platform. */
 export interface Cast {
@@ -208,6 +211,7 @@ export class CoverageHarness {
         MATTERMOST_AUDIT_CHANNEL: 'mmaudit',
         MAX_ACTIVE_PER_USER: '50',
         LOCAL_PROVISIONER_STEP_MS: '0',
+        CREDENTIALS_KEY: newCredentialsKey(),
       },
       clock,
       jobs,
@@ -308,6 +312,25 @@ export class CoverageHarness {
     return this.request(owner, 'threat-hunting');
   }
 
+  private keys = 0;
+  private defaultKey: { id: string; name: string } | undefined;
+
+  /** A cloud key no lab uses (after a default key that is never deleted, so labs always have one). */
+  async cloudKey(): Promise<{ id: string; name: string }> {
+    this.defaultKey ??= await this.addCloudKey();
+    return this.addCloudKey();
+  }
+
+  private async addCloudKey(): Promise<{ id: string; name: string }> {
+    this.keys += 1;
+    const key = await addCloudKey(this.s, {
+      actor: chatActor(CASTS.slack.admin),
+      key: { name: `coverage-${this.keys}`, provider: 'aws', region: 'eu-west-1', ...newPair() },
+      requestId: `coverage-key-${this.keys}`,
+    });
+    return { id: key.id, name: key.name };
+  }
+
   /** A running lab of `owner` (a preset approved by policy, deployed by the inline workers). */
   async runningLab(owner: UserRef): Promise<string> {
     const envId = await this.request(owner, 'quick-sandbox');
@@ -328,4 +351,9 @@ export function click(user: UserRef, actionId: ActionId | string, value: string)
 
 export function submit(user: UserRef, callbackId: string, envId: string, reason: string): DialogSubmission {
   return dialogInvocation(user, callbackId, envId, { reason }, 'CAPPROVALS');
+}
+
+/** A cloud key form submitted with these fields. */
+export function submitForm(user: UserRef, callbackId: string, value: string, fields: Record<string, string>): DialogSubmission {
+  return dialogInvocation(user, callbackId, value, fields, 'CADMIN');
 }
