@@ -3,6 +3,7 @@ import { environments, type EnvironmentRow } from '../src/db/schema/environments
 import type { EnvState } from '../src/domain/lifecycle.js';
 import { jobIds, type JobName, type JobToAdd } from '../src/queue/jobs.js';
 import type { Services } from '../src/services.js';
+import { invitationJobs } from './invitations.js';
 import { sentRemindersOfRunning, timerJobs } from './timers.js';
 
 /** States in which some job must exist for the environment to move on. */
@@ -24,8 +25,8 @@ export interface ReconcileReport {
 }
 
 /**
- * Rebuilds, from Postgres, every job the environments in flight need: approval expiries, deploys, destroys, reminders and
- * expiries. Runs at start-up and every RECONCILE_INTERVAL, so a wiped Redis or a crash between a commit and its enqueue
+ * Rebuilds, from Postgres, every job the environments in flight need (approval expiries, deploys, destroys, reminders and
+ * expiries) and those of invitations (expiries, the invitee's card, the inviter's notice). Runs at start-up and every RECONCILE_INTERVAL, so a wiped Redis or a crash between a commit and its enqueue
  * loses nothing. Set-based: the environments and the reminders already sent are read in two queries, whatever their
  * number, and the jobs they need are checked and added in batches. Jobs have deterministic ids and their handlers check
  * Postgres, so a job added twice runs once.
@@ -36,6 +37,7 @@ export async function runReconcile(s: Services, batchSize = RECONCILE_BATCH): Pr
   const now = s.clock.now();
   const needed = inFlight.flatMap((env) => jobsNeeded(s, env, sent.get(env.id) ?? new Set(), now));
   needed.push(...(await missingCardJobs(s)));
+  needed.push(...(await invitationJobs(s)));
 
   const report: ReconcileReport = { checked: inFlight.length, restored: {} };
   for (let start = 0; start < needed.length; start += batchSize) {
