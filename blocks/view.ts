@@ -29,7 +29,8 @@ export interface Field {
 
 /** Button ids: letters and digits only (Mattermost drops clicks on ids with other characters). */
 export const ACTION_IDS = [
-  'approve', 'reject', 'extend1h', 'extend4h', 'destroy', 'destroyConfirm', 'destroyCancel', 'cloudKeyDelete', 'cloudKeyKeep',
+  'approve', 'reject', 'extend1h', 'extend4h', 'destroy', 'destroyConfirm', 'destroyCancel', 'invitationAccept', 'invitationDecline',
+  'cloudKeyDelete', 'cloudKeyKeep',
 ] as const;
 export type ActionId = (typeof ACTION_IDS)[number];
 

@@ -4,6 +4,8 @@ import { startPlatforms, type PlatformHandle } from './chat/platforms.js';
 import type { Notifier } from './chat/types.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
+import { consoleDoor } from './console/door.js';
+import { webAssetsDoor } from './web/assets.js';
 import { connectDatabase, runMigrations, type Database } from './db/client.js';
 import { loadCatalog } from './domain/presets.js';
 import { AppError } from './errors.js';
@@ -117,6 +119,8 @@ export async function startApp(options: AppOptions): Promise<App> {
   for (const platform of platforms) services.notifiers.register(platform.notifier);
   if (http) {
     const doors = [healthDoor(readinessChecks(database, redis), { log }), metricsDoor(metrics), ...platforms.flatMap((platform) => platform.door ?? [])];
+    // The web console is on when browsers have an address to reach the bot at.
+    if (config.PUBLIC_URL !== undefined || publicUrl) doors.push(webAssetsDoor(), consoleDoor({ services, redis }));
     for (const door of doors) http.register(door);
   }
 

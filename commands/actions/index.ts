@@ -1,7 +1,7 @@
 import { DIALOG_IDS, type ActionId, type DialogId } from '../../blocks/view.js';
 import type { ActionInvocation, DialogSubmission, Reply } from '../../src/chat/types.js';
 import { parseCloudKeyId } from '../../src/domain/cloud-keys.js';
-import { parseEnvId } from '../../src/domain/ids.js';
+import { parseEnvId, parseInvitationId } from '../../src/domain/ids.js';
 import { AppError } from '../../src/errors.js';
 import { clip } from '../args.js';
 import type { HandlerContext } from '../context.js';
@@ -10,6 +10,7 @@ import { extendBy } from '../env-extend.js';
 import { approve, openRejectDialog, submitRejectReason } from './decide.js';
 import { confirmDeleteCloudKey, keepCloudKey, submitAddCloudKey, submitRotateCloudKey } from './cloud-keys.js';
 import { cancelDestroy, confirmDestroy } from './destroy.js';
+import { answer } from './invitation.js';
 
 /**
  * What a button or a dialog can be about: how its value is read, and how the audit entry names it. A new kind of
@@ -26,13 +27,15 @@ export interface Target<T> {
 
 export const TARGETS = {
   environment: { resourceType: 'environment', parse: parseEnvId, idOf: (envId: string) => envId } satisfies Target<string>,
+  invitation: { resourceType: 'invitation', parse: parseInvitationId, idOf: (invitationId: string) => invitationId } satisfies Target<string>,
   cloudKey: { resourceType: 'cloud_key', parse: parseCloudKeyId, idOf: (keyId: string) => keyId } satisfies Target<string>,
 };
 
 /**
  * One button (or dialog): the kind of thing it acts on, and what it does. Each action authorises the acting user
  * against its target itself, in the workflow it calls (who may approve, extend or destroy differs per action, and is
- * decided inside the transaction that acts).
+ * decided inside the transaction that acts), so someone not in the team is refused by every button; an invitation's
+ * buttons alone answer people outside it, as their invitee.
  */
 export interface ActionSpec<I extends ActionInvocation | DialogSubmission> {
   run(ctx: HandlerContext<I>, value: string): Promise<Reply>;
@@ -52,7 +55,7 @@ export function on<T, I extends ActionInvocation | DialogSubmission>(
   };
 }
 
-const { environment, cloudKey } = TARGETS;
+const { environment, invitation, cloudKey } = TARGETS;
 
 /** A form about something that does not exist yet (a new cloud key): its value is not read. */
 function creating(run: (ctx: HandlerContext<DialogSubmission>) => Promise<Reply>): ActionSpec<DialogSubmission> {
@@ -67,6 +70,8 @@ const ACTIONS: Readonly<Record<ActionId, ActionSpec<ActionInvocation>>> = {
   destroy: on(environment, destroyConfirmation),
   destroyConfirm: on(environment, confirmDestroy),
   destroyCancel: on(environment, cancelDestroy),
+  invitationAccept: on(invitation, (ctx, invitationId) => answer(ctx, invitationId, 'accept')),
+  invitationDecline: on(invitation, (ctx, invitationId) => answer(ctx, invitationId, 'decline')),
   cloudKeyDelete: on(cloudKey, confirmDeleteCloudKey),
   cloudKeyKeep: on(cloudKey, keepCloudKey),
 };

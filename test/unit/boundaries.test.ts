@@ -107,17 +107,24 @@ const LAYERS: readonly Layer[] = [
     uses: ['workflows', 'services', 'chat port', 'views', 'audit log', 'rules', 'settings'],
   },
   { name: 'http', members: ['src/http/'], rule: 'serves routes; knows no door', uses: ['database', 'rules', 'settings'] },
+  { name: 'web', members: ['src/web/'], rule: 'HTML pages: escaping templates, the layout and its assets; knows no door', uses: ['http', 'rules', 'settings'] },
   {
     name: 'doors',
     members: ['src/chat/slack/', 'src/chat/mattermost/', 'src/chat/memory/', 'src/chat/mentions.ts', 'src/chat/platforms.ts'],
     rule: 'verify who acts, resolve mentions, hand the core an invocation, render its answer',
-    uses: ['commands', 'services', 'chat port', 'views', 'http', 'rules', 'settings'],
+    uses: ['commands', 'services', 'chat port', 'views', 'web', 'http', 'rules', 'settings'],
+  },
+  {
+    name: 'console',
+    members: ['src/console/'],
+    rule: 'checks the session, then calls workflows as the signed-in member and renders their answer as HTML',
+    uses: ['workflows', 'commands', 'services', 'views', 'audit log', 'web', 'http', 'rules', 'settings'],
   },
   {
     name: 'entry',
     members: ['src/app.ts', 'src/main.ts', 'src/demo.ts', 'src/demo-scenario.ts', 'src/demo-resources.ts'],
     rule: 'wires the parts together',
-    uses: ['doors', 'http', 'commands', 'workflows', 'services', 'chat port', 'provisioners', 'credentials', 'job queue', 'audit log', 'database', 'views', 'settings', 'rules'],
+    uses: ['console', 'doors', 'web', 'http', 'commands', 'workflows', 'services', 'chat port', 'provisioners', 'credentials', 'job queue', 'audit log', 'database', 'views', 'settings', 'rules'],
   },
 ];
 
