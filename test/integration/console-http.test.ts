@@ -8,6 +8,7 @@ import { auditLog } from '../../src/db/schema/audit.js';
 import { consoleSessions } from '../../src/db/schema/console.js';
 import { chatActor } from '../../src/domain/actor.js';
 import { getEnvironment } from '../../workflows/environment-queries.js';
+import { removeMember } from '../../workflows/team.js';
 import { requestEnvironment } from '../../workflows/request.js';
 import { csrfIn, startConsoleHarness, ConsoleClient, type ConsoleHarness } from '../support/console.js';
 import { waitForState } from '../support/labs.js';
@@ -226,6 +227,19 @@ describe('pages and roles', () => {
     expect(destroyed.headers.get('location')).toBe(`/labs?done=destroying&env=${mine}`);
     await waitForState(h.t.s, mine, 'destroyed');
     expect((await member.get(`/labs/${bobs}/destroy`)).status).toBe(403);
+  });
+});
+
+describe('people the bot no longer works for', () => {
+  it('are refused on every page once removed from the team, and get no new link', async () => {
+    const carol = chatActor({ platform: 'slack', id: 'UCAROL', name: 'carol' });
+    const client = await h.signIn(carol);
+    expect((await client.get('/labs')).status).toBe(200);
+    await removeMember(h.t.s, { actor: admin, target: { platform: 'slack', id: 'UCAROL', name: 'carol' }, requestId: 'remove-carol' });
+    const refused = await client.get('/labs');
+    expect(refused.status).toBe(403);
+    expect(refused.body).toContain('removed from the team');
+    await expect(h.linkToken(carol)).rejects.toMatchObject({ code: 'not_in_team' });
   });
 });
 
