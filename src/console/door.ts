@@ -13,6 +13,7 @@ import { labsRoutes } from './labs-page.js';
 import { CONSOLE_STYLESHEET_PATH, messagePage, sendPage } from './layout.js';
 import { findSignedIn, SessionCookie } from './session.js';
 import { signInRoutes } from './sign-in.js';
+import { teamRoutes } from './team-page.js';
 import { CONSOLE_STYLESHEET } from './stylesheet.js';
 
 export interface ConsoleOptions {
@@ -97,6 +98,7 @@ export function consoleDoor(options: ConsoleOptions): Door {
     signInRoutes(app, ctx);
     labsRoutes(app, ctx);
     auditRoutes(app, ctx);
+    teamRoutes(app, ctx);
   };
 }
 
