@@ -114,6 +114,11 @@ export interface Reply {
   replaceOriginal?: View;
   /** Open a dialog instead of (or before) answering: the reject reason. */
   openDialog?: DialogView;
+  /**
+   * Problems with a dialog's fields, by field name, in words that never repeat what was typed: the door shows each
+   * under its field and keeps the dialog open.
+   */
+  fieldErrors?: Record<string, string>;
   /** The outcome written to the audit log for this request (set by `handleInvocation`), e.g. to keep a dialog open on a refusal. */
   outcome?: Outcome;
 }
