@@ -22,6 +22,7 @@ import { startWorkers, type Workers } from './queue/workers.js';
 import { Notifiers, type Services } from './services.js';
 import { createProcessors } from '../workflows/processors.js';
 import { runReconcile } from '../workflows/reconcile.js';
+import { checkCredentialsKeyAtStart } from '../workflows/cloud-key-vault.js';
 import { bootstrapRoles } from '../workflows/roles.js';
 
 export type AppMode = 'all' | 'web' | 'worker';
@@ -75,6 +76,10 @@ export async function startApp(options: AppOptions): Promise<App> {
   const catalog = loadCatalog(config.PRESETS_FILE);
   const database = connectDatabase(options.databaseUrl);
   await runMigrations(database, { log });
+  await checkCredentialsKeyAtStart(database.db, config).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
+  });
   await setRetentionDays(database.db, config.AUDIT_RETENTION_DAYS);
 
   const redis = createRedis(config.REDIS_URL, 'producer', log);

@@ -5,8 +5,10 @@ import { connectDatabase, runMigrations } from './db/client.js';
 import type { EmbeddedPostgres } from './db/embedded.js';
 import { describeFailure } from './db/postgres-error.js';
 import { createLogger, type Logger } from './log.js';
+import { systemClock } from './clock.js';
+import { CredentialsKeyError, rekeyCloudKeys } from '../workflows/cloud-key-vault.js';
 
-const USAGE = 'usage: node dist/src/main.js <start|web|worker|migrate|demo>';
+const USAGE = 'usage: node dist/src/main.js <start|web|worker|migrate|rekey|demo>';
 const MODES: Record<string, AppMode> = { start: 'all', web: 'web', worker: 'worker' };
 
 /** The process entry: the only reader of argv. */
@@ -18,21 +20,25 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const mode = MODES[command];
-  if (!mode && command !== 'migrate') throw new UsageError(`unknown command "${command}"; ${USAGE}`);
+  if (!mode && command !== 'migrate' && command !== 'rekey') throw new UsageError(`unknown command "${command}"; ${USAGE}`);
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL);
   const embedded = config.DATABASE_URL ? undefined : await startEmbedded(config, log);
   const databaseUrl = config.DATABASE_URL ?? embedded!.url;
 
-  if (command === 'migrate') {
+  if (command === 'migrate' || command === 'rekey') {
     const database = connectDatabase(databaseUrl);
     try {
       await runMigrations(database, { log });
+      if (command === 'rekey') {
+        const result = await rekeyCloudKeys(database.db, systemClock, config);
+        process.stdout.write(`re-keyed ${result.rewrapped} cloud key(s): they are sealed under CREDENTIALS_KEY (fingerprint ${result.fingerprint}) now.\n`);
+      }
     } finally {
       await database.close();
+      await embedded?.stop();
     }
-    await embedded?.stop();
-    log.info('migrations applied');
+    log.info(command === 'rekey' ? 'cloud keys re-keyed' : 'migrations applied');
     return;
   }
   const app = await startApp({ config, log, databaseUrl, mode: mode! });
@@ -73,7 +79,7 @@ class UsageError extends Error {}
 main(process.argv.slice(2)).catch((error: unknown) => {
   // Start-up failures are one clear line (the config error lists each variable), not a stack trace; a refusal from
   // Postgres shows its code, message and detail, which say more than the statement it refused.
-  if (error instanceof ConfigError || error instanceof UsageError) {
+  if (error instanceof ConfigError || error instanceof UsageError || error instanceof CredentialsKeyError) {
     process.stderr.write(`${error.message}\n`);
   } else {
     process.stderr.write(`aithroyz chatops failed to start: ${withoutCredentials(describeFailure(error))}\n`);

@@ -8,6 +8,7 @@ import { withEnvLock } from '../src/provisioners/lock.js';
 import { JOBS, jobIds } from '../src/queue/jobs.js';
 import { isFinalAttempt, type JobRun } from '../src/queue/run-job.js';
 import type { Services } from '../src/services.js';
+import { credentialsForLab } from './cloud-key-vault.js';
 import { getEnvironment } from './environment-queries.js';
 import { postInThread } from './notify-thread.js';
 import { auditEnvironment, enqueueAfterCommit, transition } from './state-change.js';
@@ -25,11 +26,13 @@ export async function runDeploy(s: Services, envId: string, run: JobRun): Promis
   if (env?.state !== 'deploying') return;
   try {
     const preset = presetOf(s, env);
+    const credentials = await credentialsForLab(s, env.cloudKeyId);
     await postInThread(s, env, threadNoteView(`Deploying ${preset.name} (${preset.tools.length} tools), attempt ${run.attempt}.`));
     const result = await withEnvLock(s.db.$client, env.id, run.signal, (signal) =>
       s.provisioner.deploy({
         envId: env.id,
         preset,
+        ...(credentials ? { credentials } : {}),
         signal,
         onProgress: (event) => postInThread(s, env, progressView(env.id, event)),
       }),

@@ -16,6 +16,11 @@ export function canManageRoles(role: Role): boolean {
   return role === 'admin';
 }
 
+/** Cloud keys (add, rotate, delete, default, even the list) are for admins alone. */
+export function canManageCloudKeys(role: Role): boolean {
+  return role === 'admin';
+}
+
 export function canExportAudit(role: Role): boolean {
   return role === 'admin';
 }
