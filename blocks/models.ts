@@ -116,7 +116,7 @@ export interface InvitationModel {
 
 /** How an invitation ended, for its card once closed and for the inviter's notice. */
 export interface ClosedInvitationModel extends InvitationModel {
-  state: 'pending' | 'accepted' | 'declined' | 'expired' | 'replaced';
+  state: 'pending' | 'accepted' | 'declined' | 'expired' | 'replaced' | 'withdrawn';
   answeredAt: Date | null;
 }
 

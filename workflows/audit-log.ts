@@ -19,16 +19,6 @@ export async function checkMayReadAudit(s: Pick<Services, 'db' | 'config'>, acto
   if (!canExportAudit(await authorize(s, actor, 'read'))) throw new AppError('forbidden', 'Only admins can read the audit log.');
 }
 
-export async function readAuditLog(
-  s: Pick<Services, 'db' | 'config'>,
-  actor: Actor,
-  filters: AuditFilters,
-  page: { after?: AuditCursor; size: number },
-): Promise<AuditPage> {
-  await checkMayReadAudit(s, actor);
-  return readAuditPage(s.db, filters, page);
-}
-
 export async function readAuditLogEntry(s: Pick<Services, 'db' | 'config'>, actor: Actor, id: number): Promise<AuditRow> {
   await checkMayReadAudit(s, actor);
   const row = await readAuditEntry(s.db, id);
@@ -42,10 +32,21 @@ export interface ChainState {
   lastVerification: AuditRow | undefined;
 }
 
-export async function readChainState(s: Pick<Services, 'db' | 'config'>, actor: Actor): Promise<ChainState> {
-  await checkMayReadAudit(s, actor);
+async function chainState(s: Pick<Services, 'db'>): Promise<ChainState> {
   const [head, lastVerification] = await Promise.all([latestHead(s.db), latestVerification(s.db)]);
   return { head, lastVerification };
+}
+
+/** What the Audit page shows at once: the chain's state and a page of entries, read side by side after one check. */
+export async function readAuditOverview(
+  s: Pick<Services, 'db' | 'config'>,
+  actor: Actor,
+  filters: AuditFilters,
+  page: { after?: AuditCursor; size: number },
+): Promise<{ chain: ChainState; page: AuditPage }> {
+  await checkMayReadAudit(s, actor);
+  const [chain, entries] = await Promise.all([chainState(s), readAuditPage(s.db, filters, page)]);
+  return { chain, page: entries };
 }
 
 export interface DownloadedExport {
