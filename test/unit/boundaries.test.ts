@@ -118,7 +118,7 @@ const LAYERS: readonly Layer[] = [
     name: 'console',
     members: ['src/console/'],
     rule: 'checks the session, then calls workflows as the signed-in member and renders their answer as HTML',
-    uses: ['workflows', 'commands', 'services', 'views', 'audit log', 'web', 'http', 'rules', 'settings'],
+    uses: ['workflows', 'commands', 'services', 'chat port', 'views', 'audit log', 'web', 'http', 'rules', 'settings'],
   },
   {
     name: 'api',
