@@ -77,7 +77,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     requestTimeout: REQUEST_TIMEOUT_MS,
     // Path parameters (and the wildcard of a door's own 404 handler) as long as a request line can be: a longer one
     // would slip past the door to the server's 404 instead of being refused by the route it names.
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: (error, request, reply) => {
       observeWhenFinished(options, request, reply.raw, UNMATCHED_ROUTE);
       answerUnreadableUrl(error, request, reply);
