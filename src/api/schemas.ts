@@ -6,7 +6,11 @@ import type { Preset } from '../domain/presets.js';
 
 /** The API's request and answer shapes, as zod schemas: they validate requests, type handlers and make the OpenAPI document. */
 
-const time = z.iso.datetime({ offset: true }).describe('ISO 8601, UTC');
+/**
+ * Times the API answers with (never input): ISO 8601 in UTC, as `toISOString` writes them. Described as `date-time` in
+ * the document without zod's full date-time pattern, which would be run on every timestamp of every answer.
+ */
+const time = z.string().meta({ format: 'date-time', description: 'ISO 8601, UTC' });
 const nullableTime = time.nullable();
 
 export const problemSchema = z
