@@ -80,14 +80,15 @@ export async function setRole(s: Services, input: SetRoleInput): Promise<{ previ
 }
 
 /**
- * Writes the roles named in ADMINS and APPROVERS. Bootstrap admins are always restored (so a config admin cannot be
- * locked out); bootstrap approvers are only added where the user has no role yet.
+ * Writes the roles named in ADMINS and APPROVERS, and `more` (the sandbox's people). Bootstrap admins are always
+ * restored (so a config admin cannot be locked out); bootstrap approvers are only added where the user has no role yet.
  */
-export async function bootstrapRoles(s: Services): Promise<void> {
+export async function bootstrapRoles(s: Services, more: readonly { key: string; role: Exclude<Role, 'member'> }[] = []): Promise<void> {
   const now = s.clock.now();
   const entries: { key: string; role: Role }[] = [
     ...s.config.APPROVERS.map((key) => ({ key, role: 'approver' as const })),
     ...s.config.ADMINS.map((key) => ({ key, role: 'admin' as const })),
+    ...more,
   ];
   for (const { key, role } of entries) {
     const [platform, id] = key.split(':') as [Platform, string];

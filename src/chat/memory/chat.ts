@@ -153,6 +153,21 @@ export class MemoryChat {
     });
   }
 
+  /** Calls `listener` after every change (a message posted or edited, an action noted); returns how to stop. */
+  onChange(listener: () => void): () => void {
+    this.changes.on('change', listener);
+    return () => void this.changes.off('change', listener);
+  }
+
+  /** A file attached to a message, with the message it came in. */
+  file(fileId: string): { file: ChatFile; message: ChatMessage } | undefined {
+    for (const message of this.messages) {
+      const file = message.files.find((candidate) => candidate.id === fileId);
+      if (file) return { file, message };
+    }
+    return undefined;
+  }
+
   private record(event: ChatEvent): void {
     this.events.push(event);
     this.changes.emit('change');
