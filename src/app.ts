@@ -3,6 +3,7 @@ import { setRetentionDays } from './audit/retention.js';
 import { startPlatforms, type PlatformHandle } from './chat/platforms.js';
 import { SANDBOX_ROLES } from './chat/sandbox/people.js';
 import { SANDBOX_PATHS } from './chat/sandbox/page.js';
+import { refuseSandboxWithRealResources } from './chat/sandbox/start.js';
 import type { Notifier } from './chat/types.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -73,6 +74,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   const { log } = options;
   let config = options.config;
   const clock = options.clock ?? systemClock;
+  refuseSandboxWithRealResources(config);
   await checkRedis(config.REDIS_URL, config.REDIS_EVICTION_CHECK, log);
   const catalog = loadCatalog(config.PRESETS_FILE);
   const database = connectDatabase(options.databaseUrl);

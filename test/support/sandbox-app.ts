@@ -25,20 +25,20 @@ export const SANDBOX_TEST_SETTINGS: Record<string, string> = {
   PORT: '0',
 };
 
-export async function startSandboxApp(options: { settings?: Record<string, string>; log?: Logger } = {}): Promise<SandboxApp> {
+export async function startSandboxApp(options: { settings?: Record<string, string>; log?: Logger; host?: string } = {}): Promise<SandboxApp> {
   const database = await createTestDatabase();
   let redis: TestRedis | undefined;
   try {
     redis = await createTestRedis('sandbox');
     const config = loadConfig({ ...SANDBOX_TEST_SETTINGS, REDIS_URL: redis.url, QUEUE_PREFIX: redis.prefix, ...options.settings });
-    const app = await startApp({ config, log: options.log ?? silentLogger, databaseUrl: database.url, mode: 'all', host: '127.0.0.1' });
+    const app = await startApp({ config, log: options.log ?? silentLogger, databaseUrl: database.url, mode: 'all', host: options.host ?? '127.0.0.1' });
     const testRedis = redis;
     return {
       app,
       base: `http://127.0.0.1:${app.port}`,
       database,
       async stop() {
-        await app.stop();
+        await app.stop(); // once only, even after a test stopped it
         await testRedis.cleanup();
         await database.drop();
       },

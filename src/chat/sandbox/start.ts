@@ -1,5 +1,5 @@
 import { handleInvocation } from '../../../commands/index.js';
-import { ConfigError } from '../../config.js';
+import { ConfigError, type Config } from '../../config.js';
 import type { Services } from '../../services.js';
 import { MemoryChat } from '../memory/chat.js';
 import { MemoryDoor } from '../memory/door.js';
@@ -17,11 +17,7 @@ import { sandboxDoor } from './routes.js';
  */
 export function startSandbox(s: Services, options: PlatformOptions): PlatformHandle | undefined {
   if (!s.config.sandboxOn) return undefined;
-  if (s.config.PROVISIONER === 'pulumi') {
-    throw new ConfigError([
-      'SANDBOX: the sandbox is on (no chat platform is configured) and anyone at its keyboard acts as an admin, so it does not run with PROVISIONER=pulumi: configure Slack or Mattermost, or set SANDBOX=off',
-    ]);
-  }
+  refuseSandboxWithRealResources(s.config);
   if (!options.web || !options.workers) {
     s.log.info('the sandbox runs only where the web half and the workers share a process (`start`); it is off in this one');
     return undefined;
@@ -34,4 +30,12 @@ export function startSandbox(s: Services, options: PlatformOptions): PlatformHan
     door: sandboxDoor({ chat, door, approvalsChannel: s.config.sandbox.approvalsChannel, log: s.log }),
     stop: async () => undefined,
   };
+}
+
+/** Start-up refuses the sandbox beside a provisioner that creates real resources (checked before anything starts). */
+export function refuseSandboxWithRealResources(config: Pick<Config, 'sandboxOn' | 'PROVISIONER'>): void {
+  if (!config.sandboxOn || config.PROVISIONER === 'local') return;
+  throw new ConfigError([
+    `SANDBOX: the sandbox is on (no chat platform is configured) and anyone at its keyboard acts as an admin, so it does not run with PROVISIONER=${config.PROVISIONER}: configure Slack or Mattermost, or set SANDBOX=off`,
+  ]);
 }
