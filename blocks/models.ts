@@ -71,3 +71,43 @@ export interface ChannelModel {
   platform: Platform;
   channelId: string;
 }
+
+/** A person as views name them. */
+export interface PersonModel {
+  id: string;
+  name: string;
+}
+
+/** Someone with a row in the team: their role, who added them and when, and their removal if they were removed. */
+export interface TeamMemberModel extends PersonModel {
+  role: 'admin' | 'approver' | 'member';
+  addedAt: Date;
+  /** Null when the configuration (ADMINS / APPROVERS) added them. */
+  addedBy: PersonModel | null;
+  removedAt: Date | null;
+  removedBy: PersonModel | null;
+}
+
+/** An invitation to the team, as the invitee's card and the team list show it. */
+export interface InvitationModel {
+  id: string;
+  inviteeId: string;
+  inviteeName: string;
+  role: 'admin' | 'approver' | 'member';
+  invitedBy: PersonModel;
+  expiresAt: Date;
+}
+
+/** How an invitation ended, for its card once closed and for the inviter's notice. */
+export interface ClosedInvitationModel extends InvitationModel {
+  state: 'pending' | 'accepted' | 'declined' | 'expired' | 'replaced';
+  answeredAt: Date | null;
+}
+
+/** `/team list`. */
+export interface TeamModel {
+  access: 'open' | 'invite';
+  members: TeamMemberModel[];
+  removed: TeamMemberModel[];
+  invitations: InvitationModel[];
+}

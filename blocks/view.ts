@@ -28,7 +28,9 @@ export interface Field {
 }
 
 /** Button ids: letters and digits only (Mattermost drops clicks on ids with other characters). */
-export const ACTION_IDS = ['approve', 'reject', 'extend1h', 'extend4h', 'destroy', 'destroyConfirm', 'destroyCancel'] as const;
+export const ACTION_IDS = [
+  'approve', 'reject', 'extend1h', 'extend4h', 'destroy', 'destroyConfirm', 'destroyCancel', 'invitationAccept', 'invitationDecline',
+] as const;
 export type ActionId = (typeof ACTION_IDS)[number];
 
 export interface Button {

@@ -59,7 +59,8 @@ function readFlags(text: string): Partial<Record<Flag, string>> {
   return flags;
 }
 
-function parseTypes(text: string): AuditEventType[] {
+/** A comma-separated list of categories and events, as the event types they stand for (in the list's order). */
+export function parseTypes(text: string): AuditEventType[] {
   const names = text.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
   if (names.length === 0) throw invalid('--type needs at least one category or event.', validTypesHint());
   const unknown = names.filter((name) => !isAuditCategory(name) && !isAuditEventType(name));
@@ -98,7 +99,7 @@ const PRECISION_MS = { day: 86_400_000, minute: 60_000, second: 1_000, milliseco
  * A `--from` / `--to` value as an instant. `start` gives the first millisecond of what was written, `end` the last: so
  * `--to 2026-11-26` means up to 2026-11-26T23:59:59.999Z and `--to 2026-11-26T10:00` up to 10:00:59.999.
  */
-function parseFilterTime(text: string, edge: 'start' | 'end', flag: string): Date {
+export function parseFilterTime(text: string, edge: 'start' | 'end', flag: string): Date {
   const match = TIME.exec(text.trim());
   if (!match) throw badTime(text, flag);
   const [, year, month, day, hour, minute, second, fraction, zone] = match;

@@ -1,5 +1,6 @@
 import { presetsView } from '../blocks/views/presets.js';
 import type { Reply } from '../src/chat/types.js';
+import { authorize } from '../workflows/roles.js';
 import { parseArgs } from './args.js';
 import { badArguments, withUsage, type HandlerContext } from './context.js';
 import { ENV_USAGE } from './usage.js';
@@ -10,7 +11,9 @@ export function parsePresetsArgs(text: string): void {
   if (positionals.length > 0) throw badArguments('`/env presets` takes no arguments.', ENV_USAGE.presets);
 }
 
-export function runPresets(ctx: HandlerContext, text: string): Reply {
+/** The catalog, for people in the team. */
+export async function runPresets(ctx: HandlerContext, text: string): Promise<Reply> {
   parsePresetsArgs(text);
+  await authorize(ctx.s, ctx.actor, 'read');
   return { view: presetsView(ctx.s.catalog.presets) };
 }

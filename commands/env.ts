@@ -2,6 +2,7 @@ import type { Reply } from '../src/chat/types.js';
 import { AppError } from '../src/errors.js';
 import { clip, isSubcommand, splitSubcommand } from './args.js';
 import type { CommandContext } from './context.js';
+import { runConsole } from './env-console.js';
 import { runDestroy } from './env-destroy.js';
 import { runExtend } from './env-extend.js';
 import { envHelp, envUsageList } from './env-help.js';
@@ -23,9 +24,13 @@ const ENV_HANDLERS: Readonly<Record<EnvSubcommand, SubcommandHandler>> = {
   extend: runExtend,
   destroy: runDestroy,
   role: runRole,
+  console: runConsole,
 };
 
-/** `/env <sub-command> …`; `/env` alone shows the help. */
+/**
+ * `/env <sub-command> …`; `/env` alone shows the help. The help answers anyone; every other sub-command is for people
+ * in the team (the workflows they call authorise, and `presets` checks on its own).
+ */
 export async function runEnvCommand(ctx: CommandContext, text: string): Promise<Reply> {
   const { word, rest } = splitSubcommand(text);
   if (word === '') return envHelp();

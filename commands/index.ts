@@ -11,9 +11,11 @@ import { runAuditCommand } from './audit.js';
 import type { AuditNotes, CommandContext, HandlerContext } from './context.js';
 import { runEnvCommand } from './env.js';
 import { presentError } from './present-error.js';
+import { runTeamCommand } from './team.js';
 
 const COMMANDS: Readonly<Record<string, (ctx: CommandContext, text: string) => Promise<Reply>>> = {
   env: runEnvCommand,
+  team: runTeamCommand,
   audit: runAuditCommand,
 };
 

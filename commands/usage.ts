@@ -4,8 +4,11 @@ export interface UsageLine {
 }
 
 /** The sub-commands of `/env`, in the order help lists them. */
-export const ENV_SUBCOMMANDS = ['help', 'presets', 'request', 'list', 'status', 'extend', 'destroy', 'role'] as const;
+export const ENV_SUBCOMMANDS = ['help', 'presets', 'request', 'list', 'status', 'extend', 'destroy', 'role', 'console'] as const;
 export type EnvSubcommand = (typeof ENV_SUBCOMMANDS)[number];
+
+export const TEAM_SUBCOMMANDS = ['help', 'list', 'invite', 'role', 'remove'] as const;
+export type TeamSubcommand = (typeof TEAM_SUBCOMMANDS)[number];
 
 export const AUDIT_SUBCOMMANDS = ['help', 'export', 'verify', 'head'] as const;
 export type AuditSubcommand = (typeof AUDIT_SUBCOMMANDS)[number];
@@ -19,7 +22,20 @@ export const ENV_USAGE: Readonly<Record<EnvSubcommand, UsageLine>> = {
   status: { syntax: '/env status <env-id>', summary: 'one lab: state, owner, endpoints, expiry, history' },
   extend: { syntax: '/env extend <env-id> <duration>', summary: 'move the expiry, e.g. /env extend env-7k2p9q 2h' },
   destroy: { syntax: '/env destroy <env-id>', summary: 'destroy a lab (asks for confirmation first)' },
-  role: { syntax: '/env role <@user> <admin|approver|member>', summary: 'set a user’s role (admins only)' },
+  role: { syntax: '/env role <@user> <admin|approver|member>', summary: 'same as /team role, where it moved' },
+  console: { syntax: '/env console', summary: 'a one-time link by DM that signs you in to the web console' },
+};
+
+/** Usage of the `/team` sub-commands. */
+export const TEAM_USAGE: Readonly<Record<TeamSubcommand, UsageLine>> = {
+  help: { syntax: '/team help', summary: 'this help' },
+  list: { syntax: '/team list', summary: 'the team: roles, who added whom and when, pending invitations, removed people' },
+  invite: {
+    syntax: '/team invite <@user> [member|approver|admin]',
+    summary: 'invite someone with a role (member by default): they accept or decline in a DM (admins only)',
+  },
+  role: { syntax: '/team role <@user> <member|approver|admin>', summary: 'change the role of someone in the team (admins only)' },
+  remove: { syntax: '/team remove <@user>', summary: 'take someone out of the team; their labs keep running (admins only)' },
 };
 
 export const AUDIT_USAGE: Readonly<Record<AuditSubcommand, UsageLine>> = {

@@ -7,6 +7,7 @@ import { refuseSandboxWithRealResources } from './chat/sandbox/start.js';
 import type { Notifier } from './chat/types.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
+import { consoleDoor } from './console/door.js';
 import { connectDatabase, runMigrations, type Database } from './db/client.js';
 import { loadCatalog } from './domain/presets.js';
 import { AppError } from './errors.js';
@@ -122,12 +123,14 @@ export async function startApp(options: AppOptions): Promise<App> {
   const pages: PageLink[] = sandbox
     ? [{ href: SANDBOX_PATHS.page, title: 'Sandbox', description: 'Try the bot in this browser, with simulated people and no chat workspace.' }]
     : [];
+  // The web console is on when browsers have an address to reach the bot at; it then answers `/` itself.
+  const consoleOn = config.PUBLIC_URL !== undefined || publicUrl !== undefined;
   if (http) {
     const doors = [
       healthDoor(readinessChecks(database, redis), { log }),
       metricsDoor(metrics),
       webAssetsDoor(),
-      homeDoor(pages),
+      consoleOn ? consoleDoor({ services, redis }) : homeDoor(pages),
       ...platforms.flatMap((platform) => platform.door ?? []),
     ];
     for (const door of doors) http.register(door);
@@ -154,7 +157,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     services.config = config;
   }
   log.info({ mode: options.mode, port, provisioner: services.provisioner.name, platforms: platforms.map((p) => p.notifier.platform) }, 'aithroyz chatops started');
-  if (http) logDoors(log, port, platforms, pages);
+  if (http) logDoors(log, port, platforms, pages, consoleOn ? config.PUBLIC_URL : undefined);
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -176,13 +179,14 @@ export async function startApp(options: AppOptions): Promise<App> {
  * What a newcomer reads on the terminal: which doors are open and where, and the sandbox's address to open in a
  * browser ("Try it").
  */
-function logDoors(log: Logger, port: number, platforms: PlatformHandle[], pages: readonly PageLink[]): void {
+function logDoors(log: Logger, port: number, platforms: PlatformHandle[], pages: readonly PageLink[], consoleUrl: string | undefined): void {
   const base = `http://localhost:${port}`;
   const chat = platforms.map((platform) => platform.notifier.platform).filter((platform) => platform !== 'sandbox');
   const doors = [
     `health ${base}/healthz and ${base}/readyz`,
     `metrics ${base}/metrics`,
     ...pages.map((page) => `${page.title.toLowerCase()} ${base}${page.href}`),
+    ...(consoleUrl ? [`console ${consoleUrl}/`] : []),
     chat.length > 0 ? `chat: ${chat.join(', ')}` : 'chat: none configured (see the README to connect Slack or Mattermost)',
   ];
   log.info({ doors }, `open doors: ${doors.join('; ')}`);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationListSchema, durationSchema } from './domain/durations.js';
+import { ACCESS_MODES } from './domain/team.js';
 import { PLATFORMS, type Platform } from './domain/users.js';
 
 /**
@@ -64,6 +65,8 @@ const settingsShape = z.object({
     MAX_ACTIVE_PER_USER: z.coerce.number().int().min(1).max(1000).default(3),
     AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
     ADMINS: userKeyList,
+    WORKSPACE_ACCESS: z.enum(ACCESS_MODES).default('open'),
+    INVITATION_TTL: durationSchema.default(7 * 24 * 3600),
     APPROVERS: userKeyList,
     SLACK_SIGNING_SECRET: optionalText,
     SLACK_BOT_TOKEN: optionalText,

@@ -24,7 +24,11 @@ export function isAppError(error: unknown): error is AppError {
 /** Outcome classes of user-facing refusals, as written to the audit log. */
 export type Outcome = 'ok' | 'denied' | 'invalid' | 'error';
 
-const DENIED_CODES = new Set(['forbidden', 'self_approval', 'quota_exceeded', 'not_owner']);
+const DENIED_CODES = new Set([
+  'forbidden', 'self_approval', 'quota_exceeded', 'not_owner',
+  // The team's rules: not in the team, one's own place, the configured admins, the last admin, someone else's invitation.
+  'not_in_team', 'own_membership', 'configured_admin', 'last_admin', 'not_invitee',
+]);
 
 /** Maps an error to the audit outcome it stands for: policy refusals are `denied`, bad input `invalid`, the rest `error`. */
 export function outcomeOf(error: unknown): Outcome {

@@ -19,13 +19,13 @@ export interface AuditExportOutcome {
 }
 
 /** Reading and exporting the audit log: admins only, through any door. */
-export async function checkMayExportAudit(s: Pick<Services, 'db'>, actor: Actor): Promise<void> {
+export async function checkMayExportAudit(s: Pick<Services, 'db' | 'config'>, actor: Actor): Promise<void> {
   if (!canExportAudit(await authorize(s, actor, 'read'))) throw new AppError('forbidden', 'Only admins can export the audit log.');
 }
 
 /** `/audit export`: the CSV is written by a job and arrives in the requester's DM. */
 export async function requestAuditExport(
-  s: Pick<Services, 'db' | 'jobs'>,
+  s: Pick<Services, 'db' | 'jobs' | 'config'>,
   actor: Actor,
   request: AuditJobRequest,
   filters: AuditFilters,

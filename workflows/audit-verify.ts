@@ -43,13 +43,13 @@ export function auditRequester(actor: Actor, request: AuditJobRequest): AuditReq
 }
 
 /** Checking the chain and publishing its head: admins only, through any door. */
-export async function checkMayVerifyAudit(s: Pick<Services, 'db'>, actor: Actor, what = 'verify the audit log'): Promise<void> {
+export async function checkMayVerifyAudit(s: Pick<Services, 'db' | 'config'>, actor: Actor, what = 'verify the audit log'): Promise<void> {
   if (!canVerifyAudit(await authorize(s, actor, 'read'))) throw new AppError('forbidden', `Only admins can ${what}.`);
 }
 
 /** `/audit verify`: the check reads the whole log, so it runs as a job whose answer goes to the requester by DM. */
 export async function requestAuditVerify(
-  s: Pick<Services, 'db' | 'jobs'>,
+  s: Pick<Services, 'db' | 'jobs' | 'config'>,
   actor: Actor,
   request: AuditJobRequest,
   head: ChainHead | undefined,

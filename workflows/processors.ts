@@ -7,6 +7,7 @@ import { runAuditVerify } from './audit-verify.js';
 import { runDeploy } from './deploy.js';
 import { runDestroy } from './destroy-job.js';
 import { runApprovalExpiry, runExpire } from './expire.js';
+import { runInvitationExpire, runInvitationNotify } from './invitations.js';
 import { runNotify } from './notify.js';
 import { runReconcile } from './reconcile.js';
 import { runRemind } from './remind.js';
@@ -33,6 +34,8 @@ export function createProcessors(s: Services, hooks: ProcessorHooks = {}): Proce
     },
     'approval-expire': (payload) => runApprovalExpiry(s, payload),
     notify: (payload) => runNotify(s, payload),
+    'invitation-expire': (payload) => runInvitationExpire(s, payload),
+    'invitation-notify': (payload) => runInvitationNotify(s, payload),
     'audit-export': async (payload) => {
       await runAuditExport(s, payload);
     },

@@ -1,9 +1,10 @@
 import { and, inArray, isNull, lt } from 'drizzle-orm';
 import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
 import type { EnvState } from '../src/domain/lifecycle.js';
-import { jobIds, type JobName, type JobPayload } from '../src/queue/jobs.js';
+import { jobIds, type JobName, type JobToAdd } from '../src/queue/jobs.js';
 import type { Services } from '../src/services.js';
-import { scheduleTimers, type AddJob } from './timers.js';
+import { invitationJobs } from './invitations.js';
+import { sentRemindersOfRunning, timerJobs } from './timers.js';
 
 /** States in which some job must exist for the environment to move on. */
 const IN_FLIGHT: readonly EnvState[] = ['pending_approval', 'approved', 'deploying', 'running', 'destroying'];
@@ -12,10 +13,10 @@ const IN_FLIGHT: readonly EnvState[] = ['pending_approval', 'approved', 'deployi
 const CARD_GRACE_MS = 60_000;
 
 /**
- * Environments reconciled at once. Each is a few round trips to Redis (and one to Postgres when running); overlapping
- * them makes a pass over 10,000 environments take seconds rather than minutes, while the pool and Redis see a bounded load.
+ * Jobs checked and restored at once. Each batch is one pipeline of state checks and one bulk add per queue, so a pass
+ * over 10,000 environments is a few dozen round trips to Redis, and no batch holds Redis up for long.
  */
-export const RECONCILE_LANES = 16;
+export const RECONCILE_BATCH = 5000;
 
 export interface ReconcileReport {
   checked: number;
@@ -24,64 +25,56 @@ export interface ReconcileReport {
 }
 
 /**
- * Rebuilds, from Postgres, every job the environments in flight need: approval expiries, deploys, destroys, reminders and
- * expiries. Runs at start-up and every RECONCILE_INTERVAL, so a wiped Redis or a crash between a commit and its enqueue
- * loses nothing. Jobs have deterministic ids and their handlers check Postgres, so a job added twice runs once.
+ * Rebuilds, from Postgres, every job the environments in flight need (approval expiries, deploys, destroys, reminders and
+ * expiries) and those of invitations (expiries, the invitee's card, the inviter's notice). Runs at start-up and every RECONCILE_INTERVAL, so a wiped Redis or a crash between a commit and its enqueue
+ * loses nothing. Set-based: the environments and the reminders already sent are read in two queries, whatever their
+ * number, and the jobs they need are checked and added in batches. Jobs have deterministic ids and their handlers check
+ * Postgres, so a job added twice runs once.
  */
-export async function runReconcile(s: Services): Promise<ReconcileReport> {
+export async function runReconcile(s: Services, batchSize = RECONCILE_BATCH): Promise<ReconcileReport> {
   const inFlight = await s.db.select().from(environments).where(inArray(environments.state, [...IN_FLIGHT]));
+  const sent = inFlight.some((env) => env.state === 'running') ? await sentRemindersOfRunning(s) : new Map<string, Set<number>>();
+  const now = s.clock.now();
+  const needed = inFlight.flatMap((env) => jobsNeeded(s, env, sent.get(env.id) ?? new Set(), now));
+  needed.push(...(await missingCardJobs(s)));
+  needed.push(...(await invitationJobs(s)));
+
   const report: ReconcileReport = { checked: inFlight.length, restored: {} };
-  const ensure = async <N extends JobName>(name: N, payload: JobPayload<N>, jobId: string, runAt?: Date) => {
-    if (await s.jobs.has(name, jobId)) return;
-    // A finished job with the same id would make the add a no-op: clear it first.
-    await s.jobs.remove(name, jobId);
-    await s.jobs.add(name, payload, { jobId, ...(runAt ? { runAt } : {}) });
-    report.restored[name] = (report.restored[name] ?? 0) + 1;
-  };
-  await inLanes(inFlight, RECONCILE_LANES, async (env) => {
+  for (let start = 0; start < needed.length; start += batchSize) {
+    const batch = needed.slice(start, start + batchSize);
     try {
-      await reconcileOne(s, env, ensure);
+      for (const job of await s.jobs.restoreMissing(batch)) report.restored[job.name] = (report.restored[job.name] ?? 0) + 1;
     } catch (error) {
-      s.log.error({ err: error, envId: env.id }, 'could not reconcile a lab');
+      s.log.error({ err: error, jobs: batch.length }, 'could not reconcile a batch of jobs; the next pass tries again');
     }
-  });
-  await repostMissingCards(s, ensure);
+  }
   if (Object.keys(report.restored).length > 0) s.log.info({ report }, 'reconciler restored missing jobs');
   return report;
 }
 
-async function reconcileOne(s: Services, env: EnvironmentRow, ensure: AddJob): Promise<void> {
+/** The jobs an environment in flight needs to move on. */
+function jobsNeeded(s: Services, env: EnvironmentRow, sentOffsets: ReadonlySet<number>, now: Date): JobToAdd[] {
   switch (env.state) {
     case 'pending_approval':
-      return ensure('approval-expire', { envId: env.id }, jobIds.approvalExpire(env.id), env.approvalDeadline);
+      return [{ name: 'approval-expire', payload: { envId: env.id }, options: { jobId: jobIds.approvalExpire(env.id), runAt: env.approvalDeadline } }];
     case 'approved':
     case 'deploying':
-      return ensure('deploy', { envId: env.id }, jobIds.deploy(env.id));
+      return [{ name: 'deploy', payload: { envId: env.id }, options: { jobId: jobIds.deploy(env.id) } }];
     case 'destroying':
-      return ensure('destroy', { envId: env.id }, jobIds.destroy(env.id));
+      return [{ name: 'destroy', payload: { envId: env.id }, options: { jobId: jobIds.destroy(env.id) } }];
     case 'running':
-      return scheduleTimers(s, env, ensure);
+      return timerJobs(env, sentOffsets, s.config.REMINDER_OFFSETS, now);
     default:
-      return;
+      return [];
   }
 }
 
-async function repostMissingCards(s: Services, ensure: AddJob): Promise<void> {
+/** The approval cards to post again: plans waiting for a while with no card. */
+async function missingCardJobs(s: Services): Promise<JobToAdd[]> {
   const cutoff = new Date(s.clock.now().getTime() - CARD_GRACE_MS);
   const cardless = await s.db
     .select({ id: environments.id })
     .from(environments)
     .where(and(isNull(environments.approvalCard), inArray(environments.state, ['pending_approval']), lt(environments.requestedAt, cutoff)));
-  for (const { id } of cardless) {
-    await ensure('notify', { envId: id, event: 'plan.created' }, jobIds.notify(id, 'plan.created'));
-  }
-}
-
-/** Runs `work` over every item, at most `lanes` at a time. */
-async function inLanes<T>(items: readonly T[], lanes: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(lanes, items.length) }, lane));
+  return cardless.map(({ id }): JobToAdd => ({ name: 'notify', payload: { envId: id, event: 'plan.created' }, options: { jobId: jobIds.notify(id, 'plan.created') } }));
 }

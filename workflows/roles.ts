@@ -1,21 +1,27 @@
-import { and, eq } from 'drizzle-orm';
-import { appendAudit } from '../src/audit/append.js';
-import { actedBy } from '../src/audit/types.js';
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import { mention } from '../blocks/view.js';
 import type { DbOrTx } from '../src/db/client.js';
-import { members } from '../src/db/schema/members.js';
+import { members, type MemberRow } from '../src/db/schema/members.js';
 import { mayChange, type Actor } from '../src/domain/actor.js';
-import { canManageRoles } from '../src/domain/policy.js';
-import { userKey, type Platform, type Role, type UserRef } from '../src/domain/users.js';
+import { notInTeam, standingOf, type Standing } from '../src/domain/team.js';
+import type { Platform, Role, UserRef } from '../src/domain/users.js';
 import { AppError } from '../src/errors.js';
 import type { Services } from '../src/services.js';
 
+/** What the members table holds for a user now, or undefined when they have no row. */
+export async function memberOf(db: DbOrTx, user: Pick<UserRef, 'platform' | 'id'>): Promise<MemberRow | undefined> {
+  const [row] = await db.select().from(members).where(and(eq(members.platform, user.platform), eq(members.userId, user.id)));
+  return row;
+}
+
 /** A user's role as Postgres has it now; users without a row are members. */
 export async function roleOf(s: Pick<Services, 'db'>, user: Pick<UserRef, 'platform' | 'id'>, db: DbOrTx = s.db): Promise<Role> {
-  const [row] = await db
-    .select({ role: members.role })
-    .from(members)
-    .where(and(eq(members.platform, user.platform), eq(members.userId, user.id)));
-  return row?.role ?? 'member';
+  return (await memberOf(db, user))?.role ?? 'member';
+}
+
+/** A user's place in the team now: their row read against WORKSPACE_ACCESS. */
+export async function standingNow(s: Pick<Services, 'db' | 'config'>, user: Pick<UserRef, 'platform' | 'id'>, db: DbOrTx = s.db): Promise<Standing> {
+  return standingOf(await memberOf(db, user), s.config.WORKSPACE_ACCESS);
 }
 
 /** What an actor asks of the core: to read, or to change state. */
@@ -23,67 +29,38 @@ export type Access = 'read' | 'change';
 
 /**
  * The role an actor acts with now, as Postgres holds it at decision time. Every workflow a door reaches authorises
- * through here, so each rule holds whichever door a request came through; a change asked with a `read` API key is
- * refused before any role is read.
+ * through here, so each rule holds whichever door a request came through: someone not in the team (removed, or
+ * never invited in `invite` mode) is refused with one answer naming who can add them back, and a change asked with
+ * a `read` API key is refused before any role is read.
  */
-export async function authorize(s: Pick<Services, 'db'>, actor: Actor, access: Access, db: DbOrTx = s.db): Promise<Role> {
+export async function authorize(s: Pick<Services, 'db' | 'config'>, actor: Actor, access: Access, db: DbOrTx = s.db): Promise<Role> {
   if (access === 'change' && !mayChange(actor)) {
     throw new AppError('read_only_key', `The API key "${actor.apiKey?.name ?? ''}" can only read.`, {
       hint: 'Use a key created with `--scope write` to change anything.',
     });
   }
-  return roleOf(s, actor.user, db);
+  const standing = await standingNow(s, actor.user, db);
+  if (standing.kind !== 'member') throw notInTeam(standing, await adminMentions(db, actor.user.platform));
+  return standing.role;
 }
 
-export interface SetRoleInput {
-  actor: Actor;
-  target: { platform: Platform; id: string; name?: string };
-  role: Role;
-  requestId: string;
-  channelId?: string;
-}
-
-/** Admins set roles; the change and its `member.role_changed` entry commit together. */
-export async function setRole(s: Services, input: SetRoleInput): Promise<{ previous: Role; role: Role }> {
-  return s.db.transaction(async (tx) => {
-    const actorRole = await authorize(s, input.actor, 'change', tx);
-    if (!canManageRoles(actorRole)) {
-      throw new AppError('forbidden', 'Only admins can change roles.');
-    }
-    const previous = await roleOf(s, input.target, tx);
-    const now = s.clock.now();
-    await tx
-      .insert(members)
-      .values({
-        platform: input.target.platform,
-        userId: input.target.id,
-        displayName: input.target.name ?? '',
-        role: input.role,
-        updatedAt: now,
-        updatedBy: userKey(input.actor.user),
-      })
-      .onConflictDoUpdate({
-        target: [members.platform, members.userId],
-        set: { role: input.role, updatedAt: now, updatedBy: userKey(input.actor.user) },
-      });
-    await appendAudit(tx, s.clock, {
-      eventType: 'member.role_changed',
-      ...actedBy(input.actor, { from: previous, to: input.role, target: input.target.name ?? input.target.id }),
-      platform: input.actor.user.platform,
-      channelId: input.channelId ?? null,
-      resource: { type: 'member', id: input.target.id },
-      outcome: 'ok',
-      requestId: input.requestId,
-    });
-    return { previous, role: input.role };
-  });
+/** The platform's admins in the team, as mention tokens: who can add someone back. */
+async function adminMentions(db: DbOrTx, platform: Platform): Promise<string[]> {
+  const rows = await db
+    .select({ id: members.userId, name: members.displayName })
+    .from(members)
+    .where(and(eq(members.platform, platform), eq(members.role, 'admin'), isNull(members.removedAt)))
+    .orderBy(asc(members.userId))
+    .limit(5);
+  return rows.map((row) => mention({ id: row.id, name: row.name || row.id }));
 }
 
 /**
- * Writes the roles named in ADMINS and APPROVERS, and `more` (the sandbox's people). Bootstrap admins are always
- * restored (so a config admin cannot be locked out); bootstrap approvers are only added where the user has no role yet.
+ * Writes the roles named in ADMINS and APPROVERS, and `more` (the sandbox's people). Bootstrap admins are always restored, and back in the team if they
+ * were out (so a config admin cannot be locked out); bootstrap approvers seed a row only where the user has none, so
+ * what chat changed afterwards (a new role, a removal) stays changed across restarts.
  */
-export async function bootstrapRoles(s: Services, more: readonly { key: string; role: Exclude<Role, 'member'> }[] = []): Promise<void> {
+export async function bootstrapRoles(s: Services, more: readonly { key: string; role: Role }[] = []): Promise<void> {
   const now = s.clock.now();
   const entries: { key: string; role: Role }[] = [
     ...s.config.APPROVERS.map((key) => ({ key, role: 'approver' as const })),
@@ -92,20 +69,23 @@ export async function bootstrapRoles(s: Services, more: readonly { key: string; 
   ];
   for (const { key, role } of entries) {
     const [platform, id] = key.split(':') as [Platform, string];
-    const insert = s.db.insert(members).values({ platform, userId: id, role, updatedAt: now, updatedBy: 'config' });
+    const insert = s.db.insert(members).values({ platform, userId: id, role, updatedAt: now, updatedBy: 'config', addedAt: now, addedBy: 'config' });
     if (role === 'admin') {
-      await insert.onConflictDoUpdate({ target: [members.platform, members.userId], set: { role, updatedAt: now, updatedBy: 'config' } });
+      await insert.onConflictDoUpdate({
+        target: [members.platform, members.userId],
+        set: { role, updatedAt: now, updatedBy: 'config', removedAt: null, removedBy: null },
+      });
     } else {
       await insert.onConflictDoNothing();
     }
   }
 }
 
-/** Users with a given role on a platform (to alert admins). */
+/** Users in the team with a given role on a platform (to alert admins). */
 export async function usersWithRole(s: Pick<Services, 'db'>, platform: Platform, role: Role): Promise<string[]> {
   const rows = await s.db
     .select({ userId: members.userId })
     .from(members)
-    .where(and(eq(members.platform, platform), eq(members.role, role)));
+    .where(and(eq(members.platform, platform), eq(members.role, role), isNull(members.removedAt)));
   return rows.map((row) => row.userId);
 }

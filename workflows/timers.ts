@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { remindersSent } from '../src/db/schema/reminders.js';
-import type { EnvironmentRow } from '../src/db/schema/environments.js';
-import { jobIds, type JobName, type JobPayload } from '../src/queue/jobs.js';
+import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
+import { jobIds, type JobToAdd } from '../src/queue/jobs.js';
 import type { Services } from '../src/services.js';
 
 /** A reminder due longer ago than this is stale (the environment started or was extended past it): it is skipped, not sent late. */
@@ -20,34 +20,41 @@ export function plannedReminders(expiresAt: Date, offsets: readonly number[], no
 }
 
 /**
- * Makes sure a running environment has its expiry job and a job for every reminder not yet sent. Job ids include the expiry, so
- * scheduling twice is harmless and an extension gets fresh timers; jobs for an old expiry find nothing to do.
+ * The timer jobs of a running environment's current expiry: its expiry, and a reminder for every offset still worth
+ * sending and not in `sentOffsets`. Job ids include the expiry, so adding them twice is harmless and an extension gets
+ * fresh timers; jobs for an old expiry find nothing to do.
  */
-export async function scheduleTimers(s: Services, env: EnvironmentRow, add: AddJob = defaultAdd(s)): Promise<void> {
-  if (env.state !== 'running' || !env.expiresAt) return;
+export function timerJobs(env: EnvironmentRow, sentOffsets: ReadonlySet<number>, offsets: readonly number[], now: Date): JobToAdd[] {
+  if (env.state !== 'running' || !env.expiresAt) return [];
   const expiresAt = env.expiresAt;
-  const sent = await s.db
-    .select({ offsetSeconds: remindersSent.offsetSeconds })
-    .from(remindersSent)
-    .where(and(eq(remindersSent.envId, env.id), eq(remindersSent.expiresAt, expiresAt)));
-  const sentOffsets = new Set(sent.map((row) => row.offsetSeconds));
-  for (const reminder of plannedReminders(expiresAt, s.config.REMINDER_OFFSETS, s.clock.now())) {
-    if (sentOffsets.has(reminder.offsetSeconds)) continue;
-    await add(
-      'remind',
-      { envId: env.id, offsetSeconds: reminder.offsetSeconds, expiresAt: expiresAt.toISOString() },
-      jobIds.remind(env.id, reminder.offsetSeconds, expiresAt),
-      reminder.dueAt,
-    );
-  }
-  await add('expire', { envId: env.id, expiresAt: expiresAt.toISOString() }, jobIds.expire(env.id, expiresAt), expiresAt);
+  const reminders = plannedReminders(expiresAt, offsets, now)
+    .filter((reminder) => !sentOffsets.has(reminder.offsetSeconds))
+    .map((reminder): JobToAdd => ({
+      name: 'remind',
+      payload: { envId: env.id, offsetSeconds: reminder.offsetSeconds, expiresAt: expiresAt.toISOString() },
+      options: { jobId: jobIds.remind(env.id, reminder.offsetSeconds, expiresAt), runAt: reminder.dueAt },
+    }));
+  return [...reminders, { name: 'expire', payload: { envId: env.id, expiresAt: expiresAt.toISOString() }, options: { jobId: jobIds.expire(env.id, expiresAt), runAt: expiresAt } }];
 }
 
-/** Adds a job; the reconciler passes one that first checks the job is missing. */
-export type AddJob = <N extends JobName>(name: N, payload: JobPayload<N>, jobId: string, runAt?: Date) => Promise<void>;
+/**
+ * Schedules the timers of an environment that has just got its expiry (it started running, or was extended). No reminder
+ * can have been sent for an expiry this new, so nothing is read: the timers go to the queue in one bulk add.
+ */
+export async function scheduleTimers(s: Services, env: EnvironmentRow): Promise<void> {
+  await s.jobs.addMany(timerJobs(env, new Set(), s.config.REMINDER_OFFSETS, s.clock.now()));
+}
 
-function defaultAdd(s: Services): AddJob {
-  return (name, payload, jobId, runAt) => s.jobs.add(name, payload, { jobId, ...(runAt ? { runAt } : {}) });
+/** The reminders already sent about the current expiry of every running environment, in one query. */
+export async function sentRemindersOfRunning(s: Services): Promise<Map<string, Set<number>>> {
+  const rows = await s.db
+    .select({ envId: remindersSent.envId, offsetSeconds: remindersSent.offsetSeconds })
+    .from(remindersSent)
+    .innerJoin(environments, and(eq(environments.id, remindersSent.envId), eq(environments.expiresAt, remindersSent.expiresAt)))
+    .where(eq(environments.state, 'running'));
+  const sent = new Map<string, Set<number>>();
+  for (const row of rows) sent.set(row.envId, (sent.get(row.envId) ?? new Set()).add(row.offsetSeconds));
+  return sent;
 }
 
 /** Removes the timers of an expiry that no longer applies (after an extension or a destroy). Best effort: stale jobs are no-ops anyway. */

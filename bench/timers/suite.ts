@@ -41,18 +41,27 @@ function rebuildCase(fixture: RebuildFixture, labs: number): BenchCase {
   const name = `timers rebuild, ${labs.toLocaleString('en-US')} labs`;
   return {
     name,
-    figure: `\`runReconcile\` after FLUSHALL: every running lab read from Postgres and its ${fixture.timers.toLocaleString('en-US')} timers (2 reminders and the expiry each) checked and added back`,
+    figure: `\`runReconcile\` after FLUSHALL: every running lab and the reminders already sent read from Postgres in two queries, and its ${fixture.timers.toLocaleString('en-US')} timers (2 reminders and the expiry each) checked by one script call and added back by one \`addBulk\` per queue and 1,000 jobs`,
     baseline: `\`addBulk\` of ${fixture.timers.toLocaleString('en-US')} plain delayed BullMQ jobs in one go, on the same redis-server`,
     runs: 3,
-    metrics: [{ key: 'rebuild', label: name, unit: 'ms', better: 'lower' }],
+    metrics: [
+      { key: 'rebuild', label: name, unit: 'ms', better: 'lower' },
+      { key: 'rebuildLimit', label: `${name}, against 5 s`, unit: 'ms', better: 'lower', target: 1 },
+    ],
     async measure() {
       const figures = await fixture.measure();
-      return { rebuild: { figure: figures.rebuildMs, baseline: figures.bulkAddMs } };
+      return {
+        rebuild: { figure: figures.rebuildMs, baseline: figures.bulkAddMs },
+        rebuildLimit: { figure: figures.rebuildMs, baseline: REBUILD_LIMIT_MS },
+      };
     },
   };
 }
 
 const BARE_LEAD_MS = 15_000;
+
+/** docs/promises.md: the timers of 10,000 running labs are rebuilt within this. */
+const REBUILD_LIMIT_MS = 5000;
 
 function latenessCase(options: LatenessOptions, log: (message: string) => void): BenchCase {
   const name = `timer lateness, ${options.labs.toLocaleString('en-US')} labs`;

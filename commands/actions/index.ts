@@ -1,6 +1,6 @@
 import { DIALOG_IDS, type ActionId, type DialogId } from '../../blocks/view.js';
 import type { ActionInvocation, DialogSubmission, Reply } from '../../src/chat/types.js';
-import { parseEnvId } from '../../src/domain/ids.js';
+import { parseEnvId, parseInvitationId } from '../../src/domain/ids.js';
 import { AppError } from '../../src/errors.js';
 import { clip } from '../args.js';
 import type { HandlerContext } from '../context.js';
@@ -8,6 +8,7 @@ import { destroyConfirmation } from '../env-destroy.js';
 import { extendBy } from '../env-extend.js';
 import { approve, openRejectDialog, submitRejectReason } from './decide.js';
 import { cancelDestroy, confirmDestroy } from './destroy.js';
+import { answer } from './invitation.js';
 
 /**
  * What a button or a dialog can be about: how its value is read, and how the audit entry names it. A new kind of
@@ -24,12 +25,14 @@ export interface Target<T> {
 
 export const TARGETS = {
   environment: { resourceType: 'environment', parse: parseEnvId, idOf: (envId: string) => envId } satisfies Target<string>,
+  invitation: { resourceType: 'invitation', parse: parseInvitationId, idOf: (invitationId: string) => invitationId } satisfies Target<string>,
 };
 
 /**
  * One button (or dialog): the kind of thing it acts on, and what it does. Each action authorises the acting user
  * against its target itself, in the workflow it calls (who may approve, extend or destroy differs per action, and is
- * decided inside the transaction that acts).
+ * decided inside the transaction that acts), so someone not in the team is refused by every button; an invitation's
+ * buttons alone answer people outside it, as their invitee.
  */
 export interface ActionSpec<I extends ActionInvocation | DialogSubmission> {
   run(ctx: HandlerContext<I>, value: string): Promise<Reply>;
@@ -49,7 +52,7 @@ export function on<T, I extends ActionInvocation | DialogSubmission>(
   };
 }
 
-const { environment } = TARGETS;
+const { environment, invitation } = TARGETS;
 
 const ACTIONS: Readonly<Record<ActionId, ActionSpec<ActionInvocation>>> = {
   approve: on(environment, approve),
@@ -59,6 +62,8 @@ const ACTIONS: Readonly<Record<ActionId, ActionSpec<ActionInvocation>>> = {
   destroy: on(environment, destroyConfirmation),
   destroyConfirm: on(environment, confirmDestroy),
   destroyCancel: on(environment, cancelDestroy),
+  invitationAccept: on(invitation, (ctx, invitationId) => answer(ctx, invitationId, 'accept')),
+  invitationDecline: on(invitation, (ctx, invitationId) => answer(ctx, invitationId, 'decline')),
 };
 
 const DIALOGS: Readonly<Record<DialogId, ActionSpec<DialogSubmission>>> = {

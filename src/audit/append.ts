@@ -1,4 +1,6 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
+import { PgTransaction } from 'drizzle-orm/pg-core';
+import { appendInGroup } from './append-group.js';
 import type { Clock } from '../clock.js';
 import type { DbOrTx } from '../db/client.js';
 import { sanitizeDetails, sanitizeText } from './sanitize.js';
@@ -12,24 +14,32 @@ import type { AuditActor, AuditEntryInput } from './types.js';
  * records, so both commit or neither does; given the pool, the append is a transaction of its own. The entry waits in
  * `audit_pending` and is sealed when its transaction commits (migration 0002): under the chain lock it gets its id,
  * the previous hash and its own hash, so ids, commit order and the hash chain stay in step while the lock is held only
- * for the commit itself. Returns the entry as stored, without what sealing adds.
+ * for the commit itself. Appends outside a transaction of the caller's share their commits (`appendInGroup`). Returns
+ * the entry as stored, without what sealing adds.
  */
 export async function appendAudit(db: DbOrTx, clock: Clock, input: AuditEntryInput): Promise<PendingEntry> {
   const started = performance.now();
   const entry = storedFieldsOf(input, clock);
-  await db
-    .execute(sql`
-    insert into audit_pending (occurred_at, category, event_type, actor_type, actor_id, actor_name, platform, channel_id,
-      resource_type, resource_id, outcome, details, request_id, canonical_after_id)
-    values (${entry.occurredAt.toISOString()}::timestamptz, ${entry.category}, ${entry.eventType}, ${entry.actorType},
-      ${entry.actorId}, ${entry.actorName}, ${entry.platform}, ${entry.channelId}, ${entry.resourceType}, ${entry.resourceId},
-      ${entry.outcome}, ${JSON.stringify(entry.details)}::jsonb, ${entry.requestId}, ${canonicalAfterId(entry)})`)
-    .catch((error: unknown) => {
-      // The query wrapper says "Failed query: <sql>"; the database's refusal (isolation level, checks) says what is wrong.
-      throw error instanceof Error && error.cause instanceof Error ? error.cause : error;
-    });
+  const committed = db instanceof PgTransaction ? db.execute(insertPending(pendingRow(entry))) : appendInGroup(db, insertPending, pendingRow(entry));
+  await committed.catch((error: unknown) => {
+    // The query wrapper says "Failed query: <sql>"; the database's refusal (isolation level, checks) says what is wrong.
+    throw error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  });
   appendObserver?.((performance.now() - started) / 1000);
   return entry;
+}
+
+function insertPending(rows: SQL): SQL {
+  return sql`
+    insert into audit_pending (occurred_at, category, event_type, actor_type, actor_id, actor_name, platform, channel_id,
+      resource_type, resource_id, outcome, details, request_id, canonical_after_id)
+    values ${rows}`;
+}
+
+function pendingRow(entry: PendingEntry): SQL {
+  return sql`(${entry.occurredAt.toISOString()}::timestamptz, ${entry.category}, ${entry.eventType}, ${entry.actorType},
+      ${entry.actorId}, ${entry.actorName}, ${entry.platform}, ${entry.channelId}, ${entry.resourceType}, ${entry.resourceId},
+      ${entry.outcome}, ${JSON.stringify(entry.details)}::jsonb, ${entry.requestId}, ${canonicalAfterId(entry)})`;
 }
 
 type AppendObserver = (seconds: number) => void;

@@ -1,13 +1,18 @@
 import { AppError } from '../errors.js';
 import { AUDIT_EVENTS, isAuditEventType, type AuditCategory, type AuditEventType } from './events.js';
 
-/** What `/audit export` selects: entries with `from <= occurred_at <= to`, of these types, by this actor. */
+/**
+ * What `/audit export` and the console's Audit page select: entries with `from <= occurred_at <= to`, of these types,
+ * by this actor, about this resource.
+ */
 export interface AuditFilters {
   from: Date;
   to: Date;
   /** Event types to include; empty means every type. */
   types: AuditEventType[];
   actorId?: string;
+  /** The id of the thing an entry is about (`env-7k2p9q`, a member's user id, an export's file name). */
+  resourceId?: string;
 }
 
 /** The filters as carried in the `audit-export` job payload (timestamps as ISO strings). */
@@ -16,6 +21,7 @@ export interface AuditFiltersPayload {
   to: string;
   types: string[];
   actorId?: string;
+  resourceId?: string;
 }
 
 /** Every event type of the list, in its order. */
@@ -28,7 +34,17 @@ export function describeFilters(filters: AuditFilters): string {
   const span = `${formatUtc(filters.from)} to ${formatUtc(filters.to)}`;
   const parts = [span, filters.types.length === 0 ? 'all types' : `types: ${describeTypes(filters.types)}`];
   if (filters.actorId !== undefined) parts.push(`actor: ${filters.actorId}`);
+  if (filters.resourceId !== undefined) parts.push(`resource: ${filters.resourceId}`);
   return parts.join(' · ');
+}
+
+/** The category whose events are exactly `types`, if there is one (`/audit export --type team`, the Audit page). */
+export function wholeCategoryOf(types: readonly AuditEventType[]): AuditCategory | undefined {
+  const selected = new Set<string>(types);
+  return (Object.keys(AUDIT_EVENTS) as AuditCategory[]).find((category) => {
+    const events: readonly string[] = AUDIT_EVENTS[category];
+    return events.length === selected.size && events.every((event) => selected.has(event));
+  });
 }
 
 function describeTypes(types: readonly AuditEventType[]): string {
@@ -51,6 +67,7 @@ export function formatUtc(date: Date): string {
 export function filtersToPayload(filters: AuditFilters): AuditFiltersPayload {
   const payload: AuditFiltersPayload = { from: filters.from.toISOString(), to: filters.to.toISOString(), types: [...filters.types] };
   if (filters.actorId !== undefined) payload.actorId = filters.actorId;
+  if (filters.resourceId !== undefined) payload.resourceId = filters.resourceId;
   return payload;
 }
 
@@ -60,5 +77,6 @@ export function filtersFromPayload(payload: AuditFiltersPayload): AuditFilters {
   if (unknown.length > 0) throw new AppError('invalid_filter', `Unknown audit event types in the export request: ${unknown.join(', ')}.`);
   const filters: AuditFilters = { from: new Date(payload.from), to: new Date(payload.to), types: payload.types.filter(isAuditEventType) };
   if (payload.actorId !== undefined) filters.actorId = payload.actorId;
+  if (payload.resourceId !== undefined) filters.resourceId = payload.resourceId;
   return filters;
 }

@@ -3,7 +3,7 @@ import { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import type { Db } from '../db/client.js';
 import { auditLog } from '../db/schema/audit.js';
-import type { AuditFilters } from './filters.js';
+import { wholeCategoryOf, type AuditFilters } from './filters.js';
 
 const dialect = new PgDialect();
 
@@ -13,15 +13,30 @@ const asParameter: Embed = (value) => sql`${value}`;
 /** pg's own escaping: quotes doubled, and backslashes as an E'' string; the value stays one value whatever it holds. */
 const asLiteral: Embed = (value) => sql.raw(pg.escapeLiteral(value));
 
-/** The one translation of export filters into SQL: `from <= occurred_at <= to`, event types, actor. */
+/**
+ * The one translation of audit filters into SQL: `from <= occurred_at <= to`, event types, actor, resource. Types that
+ * make a whole category are asked as that category (the same entries: an entry's category follows from its type),
+ * which its index serves.
+ */
 function whereOf(filters: AuditFilters, embed: Embed): SQL {
   const t = auditLog;
+  const category = wholeCategoryOf(filters.types);
   return and(
     sql`${t.occurredAt} >= ${embed(filters.from.toISOString())}::timestamptz`,
     sql`${t.occurredAt} <= ${embed(filters.to.toISOString())}::timestamptz`,
-    filters.types.length > 0 ? sql`${t.eventType} in (${sql.join(filters.types.map(embed), sql`, `)})` : undefined,
+    filters.types.length === 0
+      ? undefined
+      : category !== undefined
+        ? sql`${t.category} = ${embed(category)}`
+        : sql`${t.eventType} in (${sql.join(filters.types.map(embed), sql`, `)})`,
     filters.actorId !== undefined ? sql`${t.actorId} = ${embed(filters.actorId)}` : undefined,
+    filters.resourceId !== undefined ? sql`${t.resourceId} = ${embed(filters.resourceId)}` : undefined,
   )!;
+}
+
+/** The filters as a condition with bound parameters, for queries that read entries (the console's Audit page). */
+export function auditFiltersWhere(filters: AuditFilters): SQL {
+  return whereOf(filters, asParameter);
 }
 
 /** The CSV columns, in the order of the export header (an interface: README, "Identifiers and exports"). */

@@ -24,3 +24,21 @@ export function parseEnvId(text: string | undefined): string {
   }
   return candidate;
 }
+
+export const INVITATION_ID_PATTERN = /^inv-[a-z0-9]{10}$/;
+
+/** An invitation's id, carried by its Accept and Decline buttons: `inv-` and ten letters or digits. */
+export function newInvitationId(): string {
+  let suffix = '';
+  for (let index = 0; index < 10; index += 1) suffix += ALPHABET[randomInt(ALPHABET.length)];
+  return `inv-${suffix}`;
+}
+
+/** Checks a button's value is an invitation id. */
+export function parseInvitationId(text: string | undefined): string {
+  const candidate = (text ?? '').trim().toLowerCase();
+  if (!INVITATION_ID_PATTERN.test(candidate)) {
+    throw new AppError('invalid_invitation_id', `"${(text ?? '').trim().slice(0, 40)}" is not an invitation.`);
+  }
+  return candidate;
+}

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PLATFORMS } from '../domain/users.js';
 
 const envId = z.string().regex(/^env-[a-z0-9]{6}$/);
+const invitationId = z.string().regex(/^inv-[a-z0-9]{10}$/);
 const isoTime = z.iso.datetime();
 /** Who asked for an audit job from chat: the answer goes to them by DM. */
 const auditRequester = z.object({
@@ -22,6 +23,10 @@ export const NOTIFY_EVENTS = [
   'destroy.failed', // DM the owner and alert admins
 ] as const;
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
+
+/** What `invitation-notify` jobs do: send the invitee's DM card, or show how the invitation ended (card and inviter). */
+export const INVITATION_NOTICES = ['sent', 'closed'] as const;
+export type InvitationNotice = (typeof INVITATION_NOTICES)[number];
 
 /**
  * Every job the workers run, with its payload schema, retry settings and time limit. Job ids are deterministic (see
@@ -64,6 +69,19 @@ export const JOBS = {
     backoffMs: 2_000,
     timeoutMs: 60_000,
   },
+  /** A pending invitation at its expiry: it expires, unless it was answered or replaced. */
+  'invitation-expire': {
+    payload: z.object({ invitationId }),
+    attempts: 5,
+    backoffMs: 2_000,
+    timeoutMs: 60_000,
+  },
+  'invitation-notify': {
+    payload: z.object({ invitationId, notice: z.enum(INVITATION_NOTICES) }),
+    attempts: 6,
+    backoffMs: 2_000,
+    timeoutMs: 60_000,
+  },
   'audit-export': {
     payload: z.object({
       requestId: z.string().min(1),
@@ -76,6 +94,7 @@ export const JOBS = {
         to: isoTime,
         types: z.array(z.string()),
         actorId: z.string().optional(),
+        resourceId: z.string().optional(),
       }),
     }),
     attempts: 3,
@@ -145,6 +164,8 @@ export const jobIds = {
   auditExport: (requestId: string) => `audit-export-${requestId}`,
   auditVerify: (requestId: string) => `audit-verify-${requestId}`,
   notify: (envId: string, event: NotifyEvent) => `notify-${envId}-${event.replace('.', '-')}`,
+  invitationExpire: (invitationId: string) => `invitation-expire-${invitationId}`,
+  invitationNotify: (invitationId: string, notice: InvitationNotice) => `invitation-notify-${invitationId}-${notice}`,
 } as const;
 
 export interface EnqueueOptions {
@@ -153,9 +174,19 @@ export interface EnqueueOptions {
   runAt?: Date;
 }
 
+/** One job to add: its name, payload and id (and time). */
+export type JobToAdd = { [N in JobName]: { name: N; payload: JobPayload<N>; options: EnqueueOptions } }[JobName];
+
 /** The producer side of the queues: what workflows use to schedule work. */
 export interface JobQueue {
   add<N extends JobName>(name: N, payload: JobPayload<N>, options: EnqueueOptions): Promise<void>;
+  /** `add` for many jobs at once, by the same id rules: one round of state checks and bulk adds, not a round trip each. */
+  addMany(jobs: readonly JobToAdd[]): Promise<void>;
+  /**
+   * For the reconciler: adds every job that will not run as things stand (missing, or finished: a completed or failed
+   * job with the same id is removed first, since it would make the add a no-op). Returns the jobs it added.
+   */
+  restoreMissing(jobs: readonly JobToAdd[]): Promise<JobToAdd[]>;
   /** Removes a waiting or delayed job (a timer that no longer applies); missing jobs are fine. */
   remove(name: JobName, jobId: string): Promise<void>;
   /** True when a job with this id exists (waiting, delayed, active or failed-pending-retry). For the reconciler. */

@@ -2,7 +2,7 @@ import { Queue, type JobsOptions } from 'bullmq';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
-import { type EnqueueOptions, JOB_NAMES, type JobName, type JobPayload, type JobQueue, JOBS, type RetryOverrides, retrySettingsOf } from './jobs.js';
+import { type EnqueueOptions, JOB_NAMES, type JobName, type JobPayload, type JobQueue, JOBS, type JobToAdd, type RetryOverrides, retrySettingsOf } from './jobs.js';
 import { resolveRedis, type RedisTarget } from './redis.js';
 
 /*
@@ -20,6 +20,28 @@ export const KEEP_FAILED = { age: 7 * 24 * 3600, count: 10_000 };
 
 /** States in which a job will still run (a failed attempt awaiting its retry sits in `delayed` or `waiting`). */
 const PENDING_STATES = new Set(['waiting', 'delayed', 'prioritized', 'active', 'waiting-children']);
+
+/** Jobs whose state is checked in one pipeline, and added in one `addBulk` per queue: bounds what Redis holds up for. */
+export const BULK_CHUNK = 1000;
+
+/** What a job id stands for in Redis, as far as adding it again goes. */
+type IdState = 'missing' | 'pending' | 'completed' | 'failed';
+const ID_STATES: readonly IdState[] = ['missing', 'pending', 'completed', 'failed'];
+
+/**
+ * The state of each id in ARGV[2..] of one queue, as an index in ID_STATES: missing when its hash is gone, failed or
+ * completed when it sits in that set (KEYS[2], KEYS[1]), pending otherwise. ARGV[1] is the queue's job key prefix.
+ */
+const ID_STATES_SCRIPT = `
+local states = {}
+for i = 2, #ARGV do
+  local id = ARGV[i]
+  if redis.call('EXISTS', ARGV[1] .. id) == 0 then states[i - 1] = 0
+  elseif redis.call('ZSCORE', KEYS[2], id) then states[i - 1] = 3
+  elseif redis.call('ZSCORE', KEYS[1], id) then states[i - 1] = 2
+  else states[i - 1] = 1 end
+end
+return states`;
 
 /** The states reported to /metrics. */
 export const COUNTED_STATES = ['waiting', 'delayed', 'prioritized', 'active', 'completed', 'failed'] as const;
@@ -91,7 +113,60 @@ export function createJobQueue(options: JobQueueOptions): BullJobQueue {
     return queue;
   };
 
+  /** The state of each job id: one script call per queue, so a chunk of ids costs Redis a few calls, not one each. */
+  const statesOf = async (jobs: readonly JobToAdd[]): Promise<IdState[]> => {
+    const states: IdState[] = new Array<IdState>(jobs.length);
+    const byQueue = new Map<JobName, number[]>();
+    jobs.forEach((job, index) => byQueue.set(job.name, [...(byQueue.get(job.name) ?? []), index]));
+    await Promise.all(
+      [...byQueue].map(async ([name, indexes]) => {
+        const queue = queueOf(name);
+        const codes = (await connection.eval(ID_STATES_SCRIPT, 2, queue.keys.completed!, queue.keys.failed!, queue.toKey(''), ...indexes.map((index) => jobs[index]!.options.jobId))) as number[];
+        indexes.forEach((index, position) => (states[index] = ID_STATES[codes[position]!]!));
+      }),
+    );
+    return states;
+  };
+  /** Removes the finished jobs among `jobs`, then adds them all with one `addBulk` per queue. */
+  const replaceAndAdd = async (jobs: readonly JobToAdd[], finished: readonly JobToAdd[]): Promise<void> => {
+    await Promise.all(finished.map((job) => queueOf(job.name).remove(job.options.jobId)));
+    const now = Date.now();
+    const byQueue = new Map<JobName, JobToAdd[]>();
+    for (const job of jobs) byQueue.set(job.name, [...(byQueue.get(job.name) ?? []), job]);
+    await Promise.all(
+      [...byQueue].map(([name, group]) =>
+        queueOf(name).addBulk(group.map((job) => ({ name, data: job.payload, opts: jobOptions(name, job.options, now, options.retries) }))),
+      ),
+    );
+  };
+  /** Runs `work` over `jobs` a chunk at a time, each job's payload checked first, Redis failures as `unavailable`. */
+  const inChunks = async (jobs: readonly JobToAdd[], work: (chunk: JobToAdd[]) => Promise<void>): Promise<void> => {
+    const checked = jobs.map((job) => ({ ...job, payload: validatePayload(job.name, job.payload) }) as JobToAdd);
+    for (let start = 0; start < checked.length; start += BULK_CHUNK) {
+      const chunk = checked.slice(start, start + BULK_CHUNK);
+      await unavailableOnFailure(chunk[0]!.name, () => work(chunk));
+    }
+  };
+
   return {
+    async addMany(jobs) {
+      await inChunks(jobs, async (chunk) => {
+        const states = await statesOf(chunk);
+        const failed = chunk.filter((_, index) => states[index] === 'failed');
+        await replaceAndAdd(chunk.filter((_, index) => states[index] === 'missing' || states[index] === 'failed'), failed);
+      });
+    },
+    async restoreMissing(jobs) {
+      const restored: JobToAdd[] = [];
+      await inChunks(jobs, async (chunk) => {
+        const states = await statesOf(chunk);
+        const finished = chunk.filter((_, index) => states[index] === 'completed' || states[index] === 'failed');
+        const added = chunk.filter((_, index) => states[index] !== 'pending');
+        await replaceAndAdd(added, finished);
+        restored.push(...added);
+      });
+      return restored;
+    },
     async add(name, payload, enqueue) {
       const data = validatePayload(name, payload);
       const queue = queueOf(name);

@@ -39,7 +39,7 @@ function envOf(output: string): Record<string, string> {
 const base = () => ['--url', fake.url, '--token', adminToken, '--team', 'secops'];
 
 describe('npm run mattermost:setup against the fake server', () => {
-  it('creates the bot, its token and both slash commands, and prints the variables to set', async () => {
+  it('creates the bot, its token and the three slash commands, and prints the variables to set', async () => {
     const result = await run([...base(), '--public-url', 'https://bot.example.com/', '--approvals-channel', 'lab-approvals']);
     expect(result.err).toBe('');
     expect(result.code).toBe(0);
@@ -52,7 +52,7 @@ describe('npm run mattermost:setup against the fake server', () => {
     expect(approvals.members.has(bot.id)).toBe(true);
 
     const commands = [...fake.store.commands.values()];
-    expect(commands.map((command) => command.trigger).sort()).toEqual(['audit', 'env']);
+    expect(commands.map((command) => command.trigger).sort()).toEqual(['audit', 'env', 'team']);
     for (const command of commands) {
       expect(command).toMatchObject({ team_id: teamId, method: 'P', url: 'https://bot.example.com/mattermost/command', auto_complete: true });
       expect(command.auto_complete_hint).not.toBe('');
@@ -77,14 +77,14 @@ describe('npm run mattermost:setup against the fake server', () => {
     expect(second.code).toBe(0);
     const env = envOf(second.out);
     expect([...fake.store.bots.values()]).toHaveLength(1);
-    expect([...fake.store.commands.values()]).toHaveLength(2);
+    expect([...fake.store.commands.values()]).toHaveLength(3);
     expect(env.MATTERMOST_COMMAND_TOKENS).toBe(first.MATTERMOST_COMMAND_TOKENS);
     expect(env.PUBLIC_URL).toBe('https://bot.example.com');
     expect(env.MATTERMOST_BOT_TOKEN).not.toBe(first.MATTERMOST_BOT_TOKEN);
     expect([...fake.store.commands.values()].every((command) => command.description !== 'edited by hand')).toBe(true);
     expect(second.out).toContain('updated');
-    expect(fake.callsTo('POST', '/api/v4/commands')).toHaveLength(2);
-    expect(fake.callsTo('PUT', /^\/api\/v4\/commands\//)).toHaveLength(2);
+    expect(fake.callsTo('POST', '/api/v4/commands')).toHaveLength(3);
+    expect(fake.callsTo('PUT', /^\/api\/v4\/commands\//)).toHaveLength(3);
   });
 
   it('accepts the team id as well as its name, and re-enables a disabled bot', async () => {

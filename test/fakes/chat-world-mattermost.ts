@@ -3,7 +3,7 @@ import { FakeMattermost, type RecordedCall } from './mattermost.js';
 import { MattermostDriver } from './mattermost-driver.js';
 
 /**
- * A fake Mattermost with the bot account, the team, the approvals channel and the `/env` and `/audit` commands set
+ * A fake Mattermost with the bot account, the team, the approvals channel and the `/env`, `/team` and `/audit` commands set
  * up as `npm run mattermost:setup` would; the commands call the bot once its URL is known.
  */
 const ACTION_SECRET = 'world-action-secret';
@@ -18,7 +18,7 @@ function userId(name: string): string {
 export async function startMattermostStage(roles: ChatRoles): Promise<ChatStage> {
   const fake = await FakeMattermost.start();
   const seed = fake.seed();
-  const commands = ['env', 'audit'].map((trigger) =>
+  const commands = ['env', 'team', 'audit'].map((trigger) =>
     fake.store.addCommand({ teamId: seed.teamId, trigger, url: `${NOWHERE}/mattermost/command`, creatorId: seed.admin.id }),
   );
   const people = {

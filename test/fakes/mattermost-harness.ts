@@ -7,7 +7,7 @@ import { MattermostDriver } from './mattermost-driver.js';
 
 /**
  * The Mattermost adapter as it runs in production (its three routes on our HTTP server, Client4 for REST calls),
- * pointed at the fake Mattermost, with `/env` and `/audit` registered there as the setup script would: for
+ * pointed at the fake Mattermost, with `/env`, `/team` and `/audit` registered there as the setup script would: for
  * end-to-end tests and the demo.
  */
 export const HARNESS_ACTION_SECRET = 'harness-action-secret';
@@ -52,7 +52,7 @@ export async function startMattermostHarness(options: MattermostHarnessOptions):
   const fake = await FakeMattermost.start(options.fake);
   const seed = fake.seed();
   const http = createHttpServer({ log: silentLogger });
-  const commands = ['env', 'audit'].map((trigger) =>
+  const commands = ['env', 'team', 'audit'].map((trigger) =>
     fake.store.addCommand({ teamId: seed.teamId, trigger, url: `${UNKNOWN_URL}/mattermost/command`, creatorId: seed.admin.id }),
   );
   const config: MattermostConfig = {

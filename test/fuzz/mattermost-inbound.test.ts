@@ -84,7 +84,7 @@ describe('fuzzing the Mattermost routes', () => {
 
   it('answers tokened commands with random text and fields: a reply or a 400, audited once', async () => {
     const requestIds: string[] = [];
-    const command = fc.oneof({ weight: 4, arbitrary: fc.constantFrom('/env', '/audit', 'env') }, { weight: 1, arbitrary: fc.string({ maxLength: 40 }) });
+    const command = fc.oneof({ weight: 4, arbitrary: fc.constantFrom('/env', '/team', '/audit', 'env') }, { weight: 1, arbitrary: fc.string({ maxLength: 40 }) });
     await fc.assert(
       fc.asyncProperty(command, anyText(), anyUserId, fc.dictionary(fc.constantFrom('user_id', 'channel_id', 'team_id', 'trigger_id', 'user_name', 'extra'), anyText(), { maxKeys: 2 }), fc.boolean(),
         async (name, text, userId, fields, asQuery) => {

@@ -7,7 +7,8 @@ import { parseExtendArgs } from '../../commands/env-extend.js';
 import { parseListArgs } from '../../commands/env-list.js';
 import { parsePresetsArgs } from '../../commands/env-presets.js';
 import { parseRequestArgs } from '../../commands/env-request.js';
-import { parseRoleArgs } from '../../commands/env-role.js';
+import { parsePersonArgs } from '../../commands/team.js';
+import { TEAM_USAGE } from '../../commands/usage.js';
 import { parseStatusArgs } from '../../commands/env-status.js';
 import { MAX_DURATION_SECONDS, parseDuration, parseDurationList } from '../../src/domain/durations.js';
 import { ENV_ID_PATTERN, parseEnvId } from '../../src/domain/ids.js';
@@ -76,8 +77,10 @@ describe('fuzzing the command parsers: only AppError comes out', () => {
     }
     await refusesOnlyWithAppError(() => parseListArgs(text));
     await refusesOnlyWithAppError(() => parsePresetsArgs(text));
-    const role = await refusesOnlyWithAppError(() => parseRoleArgs(text, [ALICE]));
-    if (role) expect(role.target).toBe(ALICE);
+    for (const [line, role] of [[TEAM_USAGE.role, 'required'], [TEAM_USAGE.invite, 'optional'], [TEAM_USAGE.remove, 'none']] as const) {
+      const person = await refusesOnlyWithAppError(() => parsePersonArgs(text, [ALICE], line, role));
+      if (person) expect(person.target).toBe(ALICE);
+    }
   });
 
   property('the /audit export filters', async (text) => {

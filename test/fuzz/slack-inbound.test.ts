@@ -104,7 +104,7 @@ describe('fuzzing the Slack endpoint', () => {
   });
 
   it('answers signed slash commands with random text: a reply (usage or result) in the ack, audited once', async () => {
-    const command = fc.oneof({ weight: 4, arbitrary: fc.constantFrom('/env', '/audit') }, { weight: 1, arbitrary: fc.string({ maxLength: 30 }) });
+    const command = fc.oneof({ weight: 4, arbitrary: fc.constantFrom('/env', '/team', '/audit') }, { weight: 1, arbitrary: fc.string({ maxLength: 30 }) });
     const user = fc.constantFrom(USERS.alice, USERS.admin, { id: 'U0NOBODY', name: '' }, { id: 'bad id\u0000', name: 'x' });
     const requestIds: string[] = [];
     await fc.assert(

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION_IDS, mention, type ActionId } from '../../blocks/view.js';
 import { DIALOG_CALLBACK_IDS } from '../../commands/actions/index.js';
 import { COMMAND_NAMES } from '../../commands/index.js';
-import { AUDIT_SUBCOMMANDS, ENV_SUBCOMMANDS } from '../../commands/usage.js';
+import { AUDIT_SUBCOMMANDS, ENV_SUBCOMMANDS, TEAM_SUBCOMMANDS } from '../../commands/usage.js';
 import { AUDIT_EVENTS, RESERVED_EVENTS } from '../../src/audit/events.js';
 import { allEventTypes } from '../../src/audit/filters.js';
 import type { Invocation } from '../../src/chat/types.js';
@@ -10,6 +10,7 @@ import { canTransition, ENV_STATES, TRANSITIONS, type EnvState } from '../../src
 import { PLATFORMS } from '../../src/domain/users.js';
 import type { Outcome } from '../../src/errors.js';
 import { JOB_NAMES, type JobName } from '../../src/queue/jobs.js';
+import { redeemSignInLink, signOut } from '../../workflows/console-sessions.js';
 import { CASTS, click, command, CoverageHarness, submit, type Cast } from '../support/coverage-harness.js';
 import { readSourceFacts, type SourceFacts } from '../support/coverage-source.js';
 
@@ -85,7 +86,10 @@ const run = (user: keyof Cast, name: string, text: (cast: Cast, h: CoverageHarne
 });
 const env = (user: keyof Cast, text: Parameters<typeof run>[2], outcome?: Outcome) => run(user, 'env', text, outcome);
 const audit = (user: keyof Cast, text: Parameters<typeof run>[2], outcome?: Outcome) => run(user, 'audit', text, outcome);
+const team = (user: keyof Cast, text: Parameters<typeof run>[2], outcome?: Outcome) => run(user, 'team', text, outcome);
 const roleTarget = (cast: Cast) => mention(cast.other);
+/** People the team cases invite or remove, apart from the cast (a door resolves any mention of them). */
+const newcomer = (name: string) => mention({ id: `${name}0000000000000000000000`.slice(0, 26), name });
 
 const SUBCOMMAND_CASES: Readonly<Record<string, Cases>> = {
   'env help': { ok: env('owner', () => 'help'), refused: [] },
@@ -114,8 +118,23 @@ const SUBCOMMAND_CASES: Readonly<Record<string, Cases>> = {
     refused: [env('other', async (cast, harness) => `destroy ${await harness.runningLab(cast.owner)}`, 'denied'), env('owner', () => 'destroy', 'invalid')],
   },
   'env role': {
-    ok: env('admin', (cast) => `role ${roleTarget(cast)} member`),
+    ok: env('admin', (cast) => `role ${roleTarget(cast)} approver`),
     refused: [env('owner', (cast) => `role ${roleTarget(cast)} admin`, 'denied'), env('admin', (cast) => `role ${roleTarget(cast)} overlord`, 'invalid')],
+  },
+  'env console': { ok: env('owner', () => 'console'), refused: [env('owner', () => 'console now', 'invalid')] },
+  'team help': { ok: team('owner', () => 'help'), refused: [] },
+  'team list': { ok: team('owner', () => 'list'), refused: [team('owner', () => 'list everyone', 'invalid')] },
+  'team invite': {
+    ok: team('admin', () => `invite ${newcomer('ivy')} approver`),
+    refused: [team('owner', () => `invite ${newcomer('ivy')} approver`, 'denied'), team('admin', () => `invite ${newcomer('ivy')} overlord`, 'invalid')],
+  },
+  'team role': {
+    ok: team('admin', (cast) => `role ${roleTarget(cast)} member`),
+    refused: [team('admin', (cast) => `role ${mention(cast.admin)} member`, 'denied'), team('admin', (cast) => `role ${roleTarget(cast)} member`, 'invalid')],
+  },
+  'team remove': {
+    ok: team('admin', () => `remove ${newcomer('leo')}`),
+    refused: [team('approver', () => `remove ${newcomer('lou')}`, 'denied'), team('admin', () => `remove ${newcomer('leo')}`, 'invalid')],
   },
   'audit help': { ok: audit('admin', () => 'help'), refused: [] },
   'audit export': { ok: audit('admin', () => 'export'), refused: [audit('owner', () => 'export', 'denied'), audit('admin', () => 'export --type nope', 'invalid')] },
@@ -131,6 +150,16 @@ const act = (user: keyof Cast, actionId: ActionId | string, lab: 'pending' | 'ru
   outcome,
 });
 
+/** An answer to an invitation the admin has just sent `invitee`; `by` answers it (the invitee, or someone else). */
+const answerInvitation = (actionId: ActionId, invitee: string, by: keyof Cast | 'invitee', outcome: Outcome = 'ok', value?: string): Case => ({
+  make: async (cast, harness) => {
+    const person = { platform: cast.admin.platform, id: `${invitee}0000000000000000000000`.slice(0, 26), name: invitee };
+    const invitationId = await harness.pendingInvitation(cast.admin, person);
+    return click(by === 'invitee' ? person : cast[by], actionId, value ?? invitationId);
+  },
+  outcome,
+});
+
 const ACTION_CASES: Readonly<Record<ActionId, Cases>> = {
   approve: { ok: act('approver', 'approve', 'pending'), refused: [act('owner', 'approve', 'pending', 'denied'), act('other', 'approve', 'pending', 'denied')] },
   reject: { ok: act('approver', 'reject', 'pending'), refused: [act('owner', 'reject', 'pending', 'denied')] },
@@ -139,6 +168,14 @@ const ACTION_CASES: Readonly<Record<ActionId, Cases>> = {
   destroy: { ok: act('owner', 'destroy', 'running'), refused: [act('other', 'destroy', 'running', 'denied')] },
   destroyConfirm: { ok: act('admin', 'destroyConfirm', 'running'), refused: [act('other', 'destroyConfirm', 'running', 'denied')] },
   destroyCancel: { ok: act('owner', 'destroyCancel', 'running'), refused: [act('owner', 'destroyCancel', 'none', 'invalid')] },
+  invitationAccept: {
+    ok: answerInvitation('invitationAccept', 'ada', 'invitee'),
+    refused: [answerInvitation('invitationAccept', 'ben', 'other', 'denied'), answerInvitation('invitationAccept', 'ben', 'invitee', 'invalid', 'inv-nope')],
+  },
+  invitationDecline: {
+    ok: answerInvitation('invitationDecline', 'cy', 'invitee'),
+    refused: [answerInvitation('invitationDecline', 'dee', 'owner', 'denied')],
+  },
 };
 
 const answer = (user: keyof Cast, reason: string, outcome: Outcome = 'ok'): Case => ({
@@ -158,7 +195,7 @@ const UNROUTED: readonly Case[] = [
   { make: async (cast) => submit(cast.owner, 'feedback', 'env-aaaaaa', 'hello'), outcome: 'invalid' },
 ];
 
-const SUBCOMMANDS: Readonly<Record<string, readonly string[]>> = { env: ENV_SUBCOMMANDS, audit: AUDIT_SUBCOMMANDS };
+const SUBCOMMANDS: Readonly<Record<string, readonly string[]>> = { env: ENV_SUBCOMMANDS, team: TEAM_SUBCOMMANDS, audit: AUDIT_SUBCOMMANDS };
 
 async function expectOneChatEntry(harness: CoverageHarness, cast: Cast, label: string, item: Case): Promise<void> {
   const invocation = await item.make(cast, harness);
@@ -177,7 +214,7 @@ describe('every command, sub-command, button and dialog writes exactly one chat 
     expect(sorted(Object.keys(SUBCOMMAND_CASES))).toEqual(sorted(routes));
     expect(sorted(Object.keys(ACTION_CASES))).toEqual(sorted(ACTION_IDS));
     expect(sorted(Object.keys(DIALOG_CASES))).toEqual(sorted(DIALOG_CALLBACK_IDS));
-    expect(Object.entries(SUBCOMMAND_CASES).filter(([, cases]) => cases.refused.length === 0).map(([route]) => route)).toEqual(['env help', 'audit help']);
+    expect(Object.entries(SUBCOMMAND_CASES).filter(([, cases]) => cases.refused.length === 0).map(([route]) => route)).toEqual(['env help', 'team help', 'audit help']);
   });
 
   for (const platform of PLATFORMS) {
@@ -210,6 +247,8 @@ const JOB_EVENTS: Readonly<Record<JobName, readonly string[]>> = {
   expire: ['ttl.expired', 'destroy.initiated'],
   'approval-expire': ['plan.expired'],
   notify: [],
+  'invitation-expire': ['member.invitation_expired'],
+  'invitation-notify': [],
   'audit-export': ['audit.exported'],
   reconcile: [],
   'audit-retention': ['audit.purged'],
@@ -220,6 +259,8 @@ const JOB_EVENTS: Readonly<Record<JobName, readonly string[]>> = {
 /** Every path of the lifecycle and every job, on the inline queue: who acts is audited, and so is every outcome. */
 async function driveLifecycles(): Promise<void> {
   const { slack, mattermost } = CASTS;
+  // An invitation nobody answers expires (INVITATION_TTL is shorter than the approval timeout the clock moves past below).
+  await h.pendingInvitation(slack.admin, { platform: 'slack', id: 'UNOANSWER', name: 'nora' });
   // Approved → deployed → reminded → extended → expired → destroyed (Mattermost).
   const full = await h.pendingPlan(mattermost.owner);
   await h.invoke(click(mattermost.approver, 'approve', full));
@@ -264,6 +305,14 @@ async function driveLifecycles(): Promise<void> {
   await h.invoke(command(slack.admin, 'audit', 'head'));
   for (const name of ['reconcile', 'audit-retention', 'audit-verify', 'audit-head'] as const) await h.jobs.add(name, {}, { jobId: `daily-${name}` });
   await h.drain();
+
+  // The web console: a sign-in link used, then refused when used again; a sign-out.
+  await h.invoke(command(slack.owner, 'env', 'console'));
+  const link = h.notifiers.slack.ofKind('dm').at(-1)!.view.text;
+  const token = /\/sign-in\/([A-Za-z0-9_-]+)/.exec(link)![1]!;
+  const { session } = await redeemSignInLink(h.s, { token, clientAddress: '127.0.0.1', requestId: 'console-in' });
+  await expect(redeemSignInLink(h.s, { token, clientAddress: '127.0.0.1', requestId: 'console-again' })).rejects.toMatchObject({ code: 'sign_in_refused' });
+  await signOut(h.s, session, { everywhere: true, requestId: 'console-out' });
 }
 
 describe('job outcomes and lifecycle transitions are audited', () => {

@@ -1,3 +1,4 @@
+import { AUDIT_EVENTS } from '../../src/audit/events.js';
 import { Writable } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import { pino } from 'pino';
@@ -55,7 +56,7 @@ describe('/audit export', () => {
       filters: {
         from: '2026-11-01T00:00:00.000Z',
         to: '2026-11-26T23:59:59.999Z',
-        types: ['plan.approved', 'member.role_changed', 'member.invited', 'member.removed'],
+        types: ['plan.approved', ...AUDIT_EVENTS.team],
         actorId: 'U0BOB',
       },
     });

@@ -292,7 +292,7 @@ describe('/env role', () => {
 
   it('refuses a non-admin as denied and leaves the role alone', async () => {
     const { reply, entry } = await run(users.bob, `role ${bob.token} admin`, 'env', t.kit.s, [bob.user]);
-    expect(reply.view.text).toContain('Only admins can change roles');
+    expect(reply.view.text).toContain('Only admins can invite people, change roles and remove people');
     expect(entry).toMatchObject({ outcome: 'denied', details: { error: 'forbidden' } });
     expect(await roleOf(t.kit.s, users.bob)).toBe('approver');
   });

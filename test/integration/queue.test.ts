@@ -2,8 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { JOB_NAMES, jobIds } from '../../src/queue/jobs.js';
-import type { RetryOverrides } from '../../src/queue/jobs.js';
-import { createJobQueue, type BullJobQueue } from '../../src/queue/queue.js';
+import type { JobToAdd, RetryOverrides } from '../../src/queue/jobs.js';
+import { BULK_CHUNK, createJobQueue, type BullJobQueue } from '../../src/queue/queue.js';
 import { createRedis } from '../../src/queue/redis.js';
 import { startWorkers, type JobEvent, type Processors, type Workers } from '../../src/queue/workers.js';
 import { createTestRedis, pollUntil, processorsWith, type TestRedis } from '../support/redis.js';
@@ -194,6 +194,55 @@ describe('time limits', () => {
     const { state, job } = await redis.waitForJob('approval-expire', id);
     expect(state).toBe('failed');
     expect(job?.failedReason).toMatch(/ran longer than its \d+ ms limit/);
+  });
+});
+
+describe('bulk adds', () => {
+  const destroyJob = (envId: string): JobToAdd => ({ name: 'destroy', payload: { envId }, options: { jobId: jobIds.destroy(envId) } });
+
+  it('adds many jobs at once by the rules of add: pending and completed ids stay as they are, a failed one runs again', async () => {
+    const runs: string[] = [];
+    await start({
+      destroy: async ({ envId }) => {
+        runs.push(envId);
+        if (envId === 'env-bulkf1' && runs.filter((id) => id === envId).length === 1) throw new AppError('cloud_refused', 'no', { retry: false });
+      },
+    });
+    await jobs.addMany([destroyJob('env-bulkc1'), destroyJob('env-bulkf1')]);
+    await redis.waitForJob('destroy', jobIds.destroy('env-bulkc1'));
+    expect((await redis.waitForJob('destroy', jobIds.destroy('env-bulkf1'))).state).toBe('failed');
+    const later = new Date(Date.now() + 60_000);
+    const timer: JobToAdd = { name: 'expire', payload: { envId: 'env-bulkp1', expiresAt: later.toISOString() }, options: { jobId: jobIds.expire('env-bulkp1', later), runAt: later } };
+    await jobs.addMany([timer, timer]);
+
+    await jobs.addMany([destroyJob('env-bulkc1'), destroyJob('env-bulkf1'), timer]);
+    expect((await redis.waitForJob('destroy', jobIds.destroy('env-bulkf1'))).state).toBe('completed');
+    expect(runs.sort()).toEqual(['env-bulkc1', 'env-bulkf1', 'env-bulkf1']);
+    expect(await jobs.jobCounts()).toContainEqual({ queue: 'expire', state: 'delayed', count: 1 });
+    await jobs.remove('expire', timer.options.jobId);
+  });
+
+  it('restores what will not run as things stand: missing and finished jobs, not pending ones, also past one chunk', async () => {
+    await start({ destroy: async () => undefined });
+    await jobs.add('destroy', { envId: 'env-rest01' }, { jobId: jobIds.destroy('env-rest01') });
+    await redis.waitForJob('destroy', jobIds.destroy('env-rest01'));
+    await workers?.stop(2000);
+    workers = undefined;
+    await jobs.add('destroy', { envId: 'env-rest02' }, { jobId: jobIds.destroy('env-rest02') });
+    const missing = Array.from({ length: BULK_CHUNK + 5 }, (_, index) => destroyJob(`env-m${index.toString(36).padStart(5, '0')}`));
+
+    const restored = await jobs.restoreMissing([destroyJob('env-rest01'), destroyJob('env-rest02'), ...missing]);
+
+    expect(restored.map((job) => job.options.jobId)).toEqual([jobIds.destroy('env-rest01'), ...missing.map((job) => job.options.jobId)]);
+    expect(await jobs.jobCounts()).toContainEqual({ queue: 'destroy', state: 'waiting', count: BULK_CHUNK + 7 });
+    expect(await jobs.restoreMissing([destroyJob('env-rest01'), ...missing])).toEqual([]);
+    await Promise.all([destroyJob('env-rest01'), destroyJob('env-rest02'), ...missing].map((job) => jobs.remove('destroy', job.options.jobId)));
+  });
+
+  it('checks every payload before anything reaches Redis', async () => {
+    const bad = { name: 'destroy', payload: { envId: 'not-an-env' }, options: { jobId: 'destroy-bad' } } as JobToAdd;
+    await expect(jobs.addMany([destroyJob('env-valid1'), bad])).rejects.toMatchObject({ code: 'invalid_job_payload' });
+    expect(await jobs.has('destroy', jobIds.destroy('env-valid1'))).toBe(false);
   });
 });
 

@@ -8,11 +8,12 @@ import { auditLog, type AuditRow } from '../../src/db/schema/audit.js';
 import { environments, type EnvironmentRow } from '../../src/db/schema/environments.js';
 import type { UserRef } from '../../src/domain/users.js';
 import type { Provisioner } from '../../src/provisioners/port.js';
-import type { EnqueueOptions, JobName, JobPayload, JobQueue } from '../../src/queue/jobs.js';
+import type { EnqueueOptions, JobName, JobPayload, JobQueue, JobToAdd } from '../../src/queue/jobs.js';
 import type { Services } from '../../src/services.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { clickInvocation, commandInvocation, dialogInvocation, mentioned } from './invocations.js';
 import { buildServices } from './services.js';
+import { addOneByOne, restoreOneByOne } from './jobs-one-by-one.js';
 
 export interface RecordedJob {
   name: JobName;
@@ -29,6 +30,14 @@ export class RecordingJobQueue implements JobQueue {
   async add<N extends JobName>(name: N, payload: JobPayload<N>, options: EnqueueOptions): Promise<void> {
     if (this.failWith) throw this.failWith;
     this.added.push({ name, payload, options });
+  }
+
+  addMany(jobs: readonly JobToAdd[]): Promise<void> {
+    return addOneByOne(this, jobs);
+  }
+
+  restoreMissing(jobs: readonly JobToAdd[]): Promise<JobToAdd[]> {
+    return restoreOneByOne(this, jobs);
   }
 
   async remove(name: JobName, jobId: string): Promise<void> {

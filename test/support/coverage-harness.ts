@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, inArray } from 'drizzle-orm';
-import type { ActionId } from '../../blocks/view.js';
+import { mention, type ActionId } from '../../blocks/view.js';
+import { invitations } from '../../src/db/schema/invitations.js';
 import { handleInvocation } from '../../commands/index.js';
 import { appendAudit } from '../../src/audit/append.js';
 import type { ActionInvocation, CommandInvocation, DialogSubmission, Invocation, Reply } from '../../src/chat/types.js';
@@ -10,7 +11,8 @@ import type { UserRef } from '../../src/domain/users.js';
 import { AppError, isAppError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import type { DeployRequest, DestroyRequest, Provisioner } from '../../src/provisioners/port.js';
-import { JOBS, type EnqueueOptions, type JobName, type JobPayload, type JobQueue } from '../../src/queue/jobs.js';
+import { JOBS, type EnqueueOptions, type JobName, type JobPayload, type JobQueue, type JobToAdd } from '../../src/queue/jobs.js';
+import { addOneByOne, restoreOneByOne } from './jobs-one-by-one.js';
 import { validatePayload } from '../../src/queue/queue.js';
 import type { JobProcessor, Processors } from '../../src/queue/run-job.js';
 import type { Services } from '../../src/services.js';
@@ -81,6 +83,14 @@ export class InlineJobQueue implements JobQueue {
     if (this.pending.has(key) || this.completed.has(key)) return;
     const parsed = validatePayload(name, payload);
     this.pending.set(key, { name, jobId: options.jobId, payload: parsed, runAt: options.runAt?.getTime() ?? this.clock.now().getTime() });
+  }
+
+  addMany(jobs: readonly JobToAdd[]): Promise<void> {
+    return addOneByOne(this, jobs);
+  }
+
+  restoreMissing(jobs: readonly JobToAdd[]): Promise<JobToAdd[]> {
+    return restoreOneByOne(this, jobs);
   }
 
   async remove(name: JobName, jobId: string): Promise<void> {
@@ -208,6 +218,7 @@ export class CoverageHarness {
         MATTERMOST_AUDIT_CHANNEL: 'mmaudit',
         MAX_ACTIVE_PER_USER: '50',
         LOCAL_PROVISIONER_STEP_MS: '0',
+        INVITATION_TTL: '30m',
       },
       clock,
       jobs,
@@ -306,6 +317,18 @@ export class CoverageHarness {
   /** A plan waiting for approval, owned by `owner`. */
   pendingPlan(owner: UserRef): Promise<string> {
     return this.request(owner, 'threat-hunting');
+  }
+
+  /** `/team invite @invitee approver` as `admin`, and the DM that follows; returns the invitation's id. */
+  async pendingInvitation(admin: UserRef, invitee: UserRef): Promise<string> {
+    const { reply } = await this.invoke(command(admin, 'team', `invite ${mention(invitee)} approver`));
+    if (reply.outcome !== 'ok') throw new Error(`the invitation of ${invitee.name} failed: ${reply.view.text}`);
+    await this.drain();
+    const [row] = await this.s.db
+      .select({ id: invitations.id })
+      .from(invitations)
+      .where(and(eq(invitations.platform, invitee.platform), eq(invitations.inviteeId, invitee.id), eq(invitations.state, 'pending')));
+    return row!.id;
   }
 
   /** A running lab of `owner` (a preset approved by policy, deployed by the inline workers). */

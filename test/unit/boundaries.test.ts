@@ -114,10 +114,16 @@ const LAYERS: readonly Layer[] = [
     uses: ['commands', 'services', 'chat port', 'views', 'web', 'http', 'rules', 'settings'],
   },
   {
+    name: 'console',
+    members: ['src/console/'],
+    rule: 'checks the session, then calls workflows as the signed-in member and renders their answer as HTML',
+    uses: ['workflows', 'commands', 'services', 'views', 'audit log', 'web', 'http', 'rules', 'settings'],
+  },
+  {
     name: 'entry',
     members: ['src/app.ts', 'src/main.ts', 'src/demo.ts', 'src/demo-scenario.ts', 'src/demo-resources.ts'],
     rule: 'wires the parts together',
-    uses: ['doors', 'web', 'http', 'commands', 'workflows', 'services', 'chat port', 'provisioners', 'job queue', 'audit log', 'database', 'views', 'settings', 'rules'],
+    uses: ['console', 'doors', 'web', 'http', 'commands', 'workflows', 'services', 'chat port', 'provisioners', 'job queue', 'audit log', 'database', 'views', 'settings', 'rules'],
   },
 ];
 

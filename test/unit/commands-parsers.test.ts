@@ -6,7 +6,9 @@ import { parseDestroyArgs } from '../../commands/env-destroy.js';
 import { parseExtendArgs } from '../../commands/env-extend.js';
 import { parseListArgs } from '../../commands/env-list.js';
 import { parsePresetsArgs } from '../../commands/env-presets.js';
-import { parseRoleArgs } from '../../commands/env-role.js';
+import { parsePersonArgs } from '../../commands/team.js';
+import { ENV_USAGE, TEAM_USAGE } from '../../commands/usage.js';
+import type { MentionedUser } from '../../src/chat/types.js';
 import { parseStatusArgs } from '../../commands/env-status.js';
 import { loadCatalog } from '../../src/domain/presets.js';
 import { AppError } from '../../src/errors.js';
@@ -235,42 +237,51 @@ describe('parseExtendArgs', () => {
   });
 });
 
-describe('parseRoleArgs', () => {
+describe('parsePersonArgs (/team invite, role and remove; /env role)', () => {
   const alice = { id: 'U012ABCDEF', name: 'alice', bot: false };
   const ann = { id: 'mmann00000000000000000000a', name: 'Ann Lee', bot: false };
   const robot = { id: 'B0ROBOT', name: 'robot', bot: true };
   const mentions = [alice, ann, robot];
+  const role = (text: string, found: readonly MentionedUser[] = mentions) => parsePersonArgs(text, found, TEAM_USAGE.role, 'required');
 
   it('reads a mention the door resolved, whatever the platform and whatever the name holds', () => {
-    expect(parseRoleArgs('<@U012ABCDEF|alice> approver', mentions)).toEqual({ target: alice, role: 'approver' });
-    expect(parseRoleArgs('<@mmann00000000000000000000a|Ann Lee> ADMIN', mentions)).toEqual({ target: ann, role: 'admin' });
+    expect(role('<@U012ABCDEF|alice> approver')).toEqual({ target: alice, role: 'approver' });
+    expect(role('<@mmann00000000000000000000a|Ann Lee> ADMIN')).toEqual({ target: ann, role: 'admin' });
+    expect(parsePersonArgs('<@U012ABCDEF|alice>', mentions, TEAM_USAGE.invite, 'optional')).toEqual({ target: alice, role: undefined });
+    expect(parsePersonArgs('<@U012ABCDEF|alice>', mentions, TEAM_USAGE.remove, 'none')).toEqual({ target: alice, role: undefined });
   });
 
   it('refuses mentions the door did not resolve: typed tokens, @names, platform syntax', () => {
     for (const text of ['<@U012ABCDEF|alice> approver', '@alice approver', '<@U0NOBODY> approver']) {
-      const error = refusal(() => parseRoleArgs(text, []));
+      const error = refusal(() => role(text, []));
       expect(error.code, text).toBe('unknown_user');
       expect(error.hint).toContain('type @ and pick them');
     }
-    expect(refusal(() => parseRoleArgs('<@U0OTHER|alice> approver', mentions)).message).toContain('@alice is not someone this chat knows');
+    expect(refusal(() => role('<@U0OTHER|alice> approver')).message).toContain('@alice is not someone this chat knows');
   });
 
-  it('refuses a bot, and text that is no mention at all', () => {
-    expect(refusal(() => parseRoleArgs('<@B0ROBOT|robot> approver', mentions)).code).toBe('bot_user');
-    const plain = refusal(() => parseRoleArgs('U012ABCDEF approver', mentions));
+  it('refuses a bot by name, and text that is no mention at all', () => {
+    const bot = refusal(() => role('<@B0ROBOT|robot> approver'));
+    expect(bot.code).toBe('bot_user');
+    expect(bot.message).toContain('@robot is a bot');
+    const plain = refusal(() => role('U012ABCDEF approver'));
     expect(plain.code).toBe('invalid_user');
     expect(plain.message).toContain('mention them');
   });
 
-  it('refuses unknown roles, missing parts and extra words', () => {
-    const role = refusal(() => parseRoleArgs('<@U012ABCDEF|alice> owner', mentions));
-    expect(role.code).toBe('invalid_role');
-    expect(role.hint).toContain('admin, approver, member');
-    expect(refusal(() => parseRoleArgs('', mentions)).message).toContain('Whose role');
-    expect(refusal(() => parseRoleArgs('<@U012ABCDEF|alice>', mentions)).message).toContain('Which role');
-    const extra = refusal(() => parseRoleArgs('<@U012ABCDEF|alice> admin now', mentions));
+  it('refuses unknown roles, missing parts and extra words, with the usage of the command typed', () => {
+    const unknown = refusal(() => role('<@U012ABCDEF|alice> owner'));
+    expect(unknown.code).toBe('invalid_role');
+    expect(unknown.hint).toContain('admin, approver, member');
+    expect(refusal(() => role('')).message).toContain('Who?');
+    expect(refusal(() => role('<@U012ABCDEF|alice>')).message).toContain('Which role');
+    const extra = refusal(() => role('<@U012ABCDEF|alice> admin now'));
     expect(extra.message).toContain('"now"');
-    expect(extra.hint).toContain('/env role <@user>');
+    expect(extra.hint).toContain('/team role <@user>');
+    expect(refusal(() => parsePersonArgs('<@U012ABCDEF|alice> admin now', mentions, ENV_USAGE.role, 'required')).hint).toContain('/env role <@user>');
+    const removeExtra = refusal(() => parsePersonArgs('<@U012ABCDEF|alice> admin', mentions, TEAM_USAGE.remove, 'none'));
+    expect(removeExtra.message).toContain('"admin"');
+    expect(removeExtra.hint).toContain('/team remove <@user>');
   });
 });
 
@@ -289,7 +300,9 @@ describe('every parser on arbitrary text', () => {
     ['status', parseStatusArgs],
     ['extend', parseExtendArgs],
     ['destroy', parseDestroyArgs],
-    ['role', (text) => parseRoleArgs(text, [{ id: 'U012ABCDEF', name: 'alice', bot: false }])],
+    ['team role', (text) => parsePersonArgs(text, [{ id: 'U012ABCDEF', name: 'alice', bot: false }], TEAM_USAGE.role, 'required')],
+    ['team invite', (text) => parsePersonArgs(text, [{ id: 'U012ABCDEF', name: 'alice', bot: false }], TEAM_USAGE.invite, 'optional')],
+    ['team remove', (text) => parsePersonArgs(text, [{ id: 'U012ABCDEF', name: 'alice', bot: false }], TEAM_USAGE.remove, 'none')],
   ];
 
   it.each(parsers)('%s either parses or refuses with an AppError that has a message', (_name, parse) => {

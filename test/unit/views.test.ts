@@ -12,7 +12,10 @@ import { timeUntil } from '../../blocks/views/format.js';
 import { presetsView } from '../../blocks/views/presets.js';
 import { requestAckView } from '../../blocks/views/request-ack.js';
 import { roleChangedView } from '../../blocks/views/role-changed.js';
+import { answeredView, invitationCardView, invitedView, inviterNoticeView, MAX_LISTED_PEOPLE, removedView, teamListView } from '../../blocks/views/team.js';
+import type { ClosedInvitationModel, TeamMemberModel } from '../../blocks/models.js';
 import { envHelp } from '../../commands/env-help.js';
+import { teamHelp } from '../../commands/team.js';
 import type { Preset } from '../../src/domain/presets.js';
 import { ENV_STATES } from '../../src/domain/lifecycle.js';
 import { auditRow, catalog, environment, NOW, preset } from '../support/view-fixtures.js';
@@ -41,8 +44,49 @@ const history = [
   auditRow(6, 'ttl.extended', '2026-11-26T10:00:00Z', { outcome: 'ok' }),
 ];
 
+const invitation: ClosedInvitationModel = {
+  id: 'inv-abcdefghij',
+  inviteeId: 'U0DAVE',
+  inviteeName: 'dave',
+  role: 'approver',
+  invitedBy: { id: 'U0CAROL', name: 'carol' },
+  expiresAt: new Date('2026-12-03T12:00:00Z'),
+  state: 'pending',
+  answeredAt: null,
+};
+const answeredAt = new Date('2026-11-27T09:00:00Z');
+const teamMember = (id: string, overrides: Partial<TeamMemberModel> = {}): TeamMemberModel => ({
+  id,
+  name: id.toLowerCase(),
+  role: 'member',
+  addedAt: new Date('2026-11-20T08:00:00Z'),
+  addedBy: { id: 'U0CAROL', name: 'carol' },
+  removedAt: null,
+  removedBy: null,
+  ...overrides,
+});
+
 const views: [string, () => View][] = [
   ['help', () => envHelp().view],
+  ['team help', () => teamHelp().view],
+  ['team list', () => teamListView({
+    access: 'open',
+    members: [teamMember('U0CAROL', { role: 'admin', addedBy: null }), teamMember('U0DAVE', { role: 'approver' })],
+    invitations: [invitation],
+    removed: [teamMember('U0ALICE', { removedAt: answeredAt, removedBy: { id: 'U0CAROL', name: 'carol' } })],
+  })],
+  ['team list, invite mode, empty', () => teamListView({ access: 'invite', members: [], invitations: [], removed: [] })],
+  ['invitation card, pending', () => invitationCardView(invitation)],
+  ['invitation card, accepted', () => invitationCardView({ ...invitation, state: 'accepted', answeredAt })],
+  ['invitation card, declined', () => invitationCardView({ ...invitation, state: 'declined', answeredAt })],
+  ['invitation card, expired', () => invitationCardView({ ...invitation, state: 'expired', answeredAt: invitation.expiresAt })],
+  ['invitation card, replaced', () => invitationCardView({ ...invitation, state: 'replaced', answeredAt })],
+  ['inviter told: accepted', () => inviterNoticeView({ ...invitation, state: 'accepted', answeredAt })],
+  ['inviter told: expired', () => inviterNoticeView({ ...invitation, state: 'expired', answeredAt: invitation.expiresAt })],
+  ['invited', () => invitedView(invitation, true)],
+  ['answered: accepted', () => answeredView({ ...invitation, state: 'accepted', answeredAt })],
+  ['removed, with labs', () => removedView({ id: 'U0ALICE', name: 'alice' }, 2)],
+  ['removed, without labs', () => removedView({ id: 'U0ALICE', name: 'alice' }, 0)],
   ['presets', () => presetsView(catalog.presets)],
   ['request acknowledged, waiting for approval', () => requestAckView(environment({ state: 'pending_approval', runningAt: null, expiresAt: null, maxExpiresAt: null, endpoints: {} }), preset('soc-platform'))],
   ['request acknowledged, approved by policy', () => requestAckView(environment({ presetId: 'quick-sandbox', state: 'approved', ttlSeconds: 7200, name: 'Scratch', runningAt: null, expiresAt: null, maxExpiresAt: null, endpoints: {} }), preset('quick-sandbox'))],
@@ -133,6 +177,25 @@ describe('command views', () => {
     expect(shown).toBeGreaterThan(10);
     expect(shown).toBeLessThanOrEqual(MAX_LISTED_ENVIRONMENTS);
     expect(view.text).toContain(`${45 - shown} more not shown`);
+  });
+
+  it('a large team stays within the limits and says how many were left out', () => {
+    const many = Array.from({ length: 150 }, (_, index) => teamMember(`U0PERSON${index}`, { name: `a person with a long display name ${index}` }));
+    const view = teamListView({ access: 'open', members: many, invitations: [], removed: many.slice(0, 40) });
+    expectWithinLimits(view);
+    expect(view.text).toContain(`Members (150)`);
+    expect(view.text).toContain(`… and ${150 - MAX_LISTED_PEOPLE} more not shown`);
+  });
+
+  it('an invitation card has Accept and Decline while pending, and no button once it ended', () => {
+    const buttons = (view: View) => view.blocks.flatMap((block) => (block.kind === 'actions' ? block.buttons : []));
+    expect(buttons(invitationCardView(invitation))).toEqual([
+      { actionId: 'invitationAccept', label: 'Accept', style: 'primary', value: 'inv-abcdefghij' },
+      { actionId: 'invitationDecline', label: 'Decline', value: 'inv-abcdefghij' },
+    ]);
+    for (const state of ['accepted', 'declined', 'expired', 'replaced'] as const) {
+      expect(buttons(invitationCardView({ ...invitation, state, answeredAt }))).toEqual([]);
+    }
   });
 
   it('a large catalog stays within the block limit and says how many presets were left out', () => {

@@ -4,7 +4,7 @@ import { setupMattermost, SetupError, type SetupOptions, type SetupResult } from
 const USAGE = `Usage: npm run mattermost:setup -- --url <server> --token <admin token> --team <team name or id>
          [--bot-username aithroyz] [--public-url <bot base url>] [--approvals-channel <channel name>]
 
-Creates or updates the bot account and the /env and /audit slash commands, then prints the variables to set.`;
+Creates or updates the bot account and the /env, /team and /audit slash commands, then prints the variables to set.`;
 
 /** Reads the command line; throws SetupError with the usage on anything missing or unknown. */
 export function parseSetupArgs(argv: string[]): SetupOptions {

@@ -4,7 +4,7 @@ import { ClientError, describeClientError, MattermostClient } from './client.js'
 /**
  * `npm run mattermost:setup`: makes a Mattermost server ready for the bot with an admin's token. Creates or updates
  * the bot account, gives it a fresh access token, puts it in the team (and the approvals channel when named), and
- * creates or updates the `/env` and `/audit` slash commands. Running it again changes nothing but the new token.
+ * creates or updates the `/env`, `/team` and `/audit` slash commands. Running it again changes nothing but the new token.
  */
 
 export interface SetupOptions {
@@ -50,6 +50,13 @@ export const SLASH_COMMANDS = [
     description: 'Request, extend and destroy short-lived security labs.',
     auto_complete_desc: 'Security labs: help, presets, request, list, status, extend, destroy, role',
     auto_complete_hint: 'help | presets | request <preset> [--ttl 8h] [--name text] | list [--all] | status|extend|destroy <env-id>',
+  },
+  {
+    trigger: 'team',
+    display_name: 'Aithroyz team',
+    description: 'The team: list it; invite, change the role of or remove someone (admins).',
+    auto_complete_desc: 'Team: list, invite, role, remove, help',
+    auto_complete_hint: 'list | invite @user [member|approver|admin] | role @user <role> | remove @user | help',
   },
   {
     trigger: 'audit',

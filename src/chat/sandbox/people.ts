@@ -22,5 +22,5 @@ export const SANDBOX_PEOPLE: readonly SandboxPerson[] = [
 /** The bot's own name in the sandbox. */
 export const SANDBOX_BOT_NAME = 'aithroyz';
 
-/** The roles the sandbox grants at start-up (members need none). */
-export const SANDBOX_ROLES = SANDBOX_PEOPLE.flatMap((person) => (person.role === 'member' ? [] : [{ key: `sandbox:${person.id}`, role: person.role }]));
+/** The roles the sandbox grants at start-up: everyone is in the team, whatever WORKSPACE_ACCESS says. */
+export const SANDBOX_ROLES = SANDBOX_PEOPLE.map((person) => ({ key: `sandbox:${person.id}`, role: person.role }));

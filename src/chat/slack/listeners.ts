@@ -73,7 +73,7 @@ function arrivalOf(context: Record<string, unknown>, clock: Clock): Arrival {
 
 type Ack = (body?: Record<string, unknown>) => Promise<void>;
 
-/** Registers the listeners for `/env` and `/audit`, every button, and the reject-reason modal. */
+/** Registers the listeners for `/env`, `/team` and `/audit`, every button, and the reject-reason modal. */
 export function registerListeners(app: App, options: ListenerOptions): void {
   app.command(COMMAND_PATTERN, async ({ body, ack, context }) => {
     await onCommand(options, body, ack as Ack, arrivalOf(context, options.clock));

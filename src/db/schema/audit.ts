@@ -32,6 +32,9 @@ export const auditLog = pgTable(
     index('audit_occurred_at_idx').on(table.occurredAt),
     index('audit_event_type_idx').on(table.eventType, table.occurredAt),
     index('audit_actor_idx').on(table.actorId, table.occurredAt),
+    // The console's Audit page filters by category or resource, newest first (keyset on occurred_at, id).
+    index('audit_category_idx').on(table.category, table.occurredAt, table.id),
+    index('audit_resource_idx').on(table.resourceId, table.occurredAt, table.id),
   ],
 );
 

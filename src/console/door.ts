@@ -1,0 +1,139 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
+import { isAppError } from '../errors.js';
+import type { Door } from '../http/server.js';
+import type { Services } from '../services.js';
+import { auditRoutes } from './audit-page.js';
+import { labsRoutes } from './labs-page.js';
+import { CONSOLE_STYLESHEET_PATH, messagePage, sendPage } from './layout.js';
+import { findSignedIn, SessionCookie } from './session.js';
+import { signInRoutes } from './sign-in.js';
+import { CONSOLE_STYLESHEET } from './stylesheet.js';
+
+export interface ConsoleOptions {
+  services: Services;
+  /** Where sign-in attempts are counted per client address; in the process when absent (one replica). */
+  redis?: Redis;
+  /** Refused sign-ins allowed per client address in a window. */
+  signInLimit?: { max: number; windowMs: number };
+}
+
+/** What the console's routes share. */
+export interface ConsoleContext {
+  s: Services;
+  cookie: SessionCookie;
+  signInLimit: { max: number; windowMs: number };
+  /** A preHandler: the route needs a signed-in member (pages send others to sign in; forms get 401). */
+  requireSession(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+}
+
+/** Refused sign-ins a client address may have in 10 minutes: enough for people's mistakes, far too few to guess. */
+const DEFAULT_SIGN_IN_LIMIT = { max: 10, windowMs: 600_000 };
+
+/**
+ * The web console: server-rendered pages for the members of the chat, signed in with a one-time link from
+ * `/env console`. A door like the chat ones: it checks the session, then calls the workflows as the member
+ * (`consoleActor`), which decide and audit as they do for chat. Pages carry the site's strict Content-Security-Policy
+ * (no inline script or style; `sendHtml` of src/web), helmet's other headers are on every answer, and every state
+ * change needs the CSRF token of a form the console rendered. The shared scripts and stylesheet are `webAssetsDoor`'s.
+ */
+export function consoleDoor(options: ConsoleOptions): Door {
+  const s = options.services;
+  const https = s.config.PUBLIC_URL?.startsWith('https://') ?? false;
+  return async (app) => {
+    await app.register(fastifyCookie);
+    await app.register(fastifyFormbody, { bodyLimit: 16_384 });
+    await app.register(fastifyHelmet, {
+      // Pages send the site's policy with themselves (one policy for every page of the bot).
+      contentSecurityPolicy: false,
+      hsts: https ? { maxAge: 31_536_000 } : false,
+      referrerPolicy: { policy: 'no-referrer' },
+      crossOriginEmbedderPolicy: false,
+    });
+    await app.register(fastifyCsrf, {
+      sessionPlugin: '@fastify/cookie',
+      cookieKey: https ? '__Host-aitz_csrf' : 'aitz_csrf',
+      cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: https },
+    });
+    await app.register(fastifyRateLimit, {
+      global: false,
+      ...(options.redis ? { redis: options.redis, nameSpace: `${s.config.QUEUE_PREFIX}:console-rate:` } : {}),
+    });
+    app.setErrorHandler((error: FastifyError, request, reply) => answerError(ctx, error, request, reply));
+
+    const cookie = new SessionCookie(https);
+    const ctx: ConsoleContext = {
+      s,
+      cookie,
+      signInLimit: options.signInLimit ?? DEFAULT_SIGN_IN_LIMIT,
+      async requireSession(request, reply) {
+        if (await findSignedIn(s, cookie, request, reply)) return;
+        if (request.method === 'GET' || request.method === 'HEAD') {
+          await reply.redirect('/sign-in', 303);
+          return;
+        }
+        await sendPage(
+          reply,
+          messagePage({ title: 'Signed out', message: 'Your console session has ended.', hint: 'Type `/env console` in chat for a new sign-in link.', tone: 'problem' }),
+          401,
+        );
+      },
+    };
+
+    // Browsers ask for an icon on every site; the console has none to give.
+    app.get('/favicon.ico', async (_request, reply) => reply.code(204).header('Cache-Control', 'public, max-age=86400').send());
+    app.get(CONSOLE_STYLESHEET_PATH, async (_request, reply) =>
+      reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(CONSOLE_STYLESHEET),
+    );
+    app.get('/', async (request, reply) => {
+      const signedIn = await findSignedIn(s, cookie, request, reply);
+      return reply.redirect(signedIn ? '/labs' : '/sign-in', 303);
+    });
+    signInRoutes(app, ctx);
+    labsRoutes(app, ctx);
+    auditRoutes(app, ctx);
+  };
+}
+
+/** The status a refusal of the core answers with in the console. */
+const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+  forbidden: 403,
+  not_owner: 403,
+  read_only_key: 403,
+  sign_in_refused: 403,
+  not_found: 404,
+};
+
+/**
+ * Refusals as pages: the core's (its message and hint), CSRF failures, the sign-in rate limit, and anything else as
+ * a failure with the request id (the error itself is logged, never shown).
+ */
+async function answerError(ctx: ConsoleContext, error: FastifyError, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const signedIn = await findSignedIn(ctx.s, ctx.cookie, request, reply).catch(() => undefined);
+  const send = (status: number, title: string, message: string, hint?: string) =>
+    sendPage(reply, messagePage({ title, message, hint, tone: 'problem', viewer: signedIn?.viewer }), status);
+  if (isAppError(error)) {
+    const status = STATUS_BY_CODE[error.code] ?? 400;
+    await send(status, status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Refused', error.message, error.hint);
+    return;
+  }
+  if (error.code?.startsWith('FST_CSRF_')) {
+    await send(403, 'Form expired', 'This form did not come from this console, or it has expired.', 'Go back, reload the page and try again.');
+    return;
+  }
+  if (error.statusCode === 429) {
+    await send(429, 'Too many attempts', 'Too many refused sign-in attempts from your address.', 'Wait a few minutes, then open your newest sign-in link again.');
+    return;
+  }
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+    await send(error.statusCode, 'Bad request', 'The console could not read this request.');
+    return;
+  }
+  request.log.error({ err: error }, 'console request failed');
+  await send(500, 'Something went wrong', `The console could not finish this request (request id ${request.id}).`);
+}

@@ -1,0 +1,68 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Role } from '../domain/users.js';
+import type { Services } from '../services.js';
+import { openSession, SESSION_MAX_MS, type ConsoleSession } from '../../workflows/console-sessions.js';
+import { authorize } from '../../workflows/roles.js';
+import type { Viewer } from './layout.js';
+
+/**
+ * The console's session cookie: httpOnly, SameSite=Lax, Secure (and named with the `__Host-` prefix, which pins it
+ * to this host and path /) when the console is served over https.
+ */
+export class SessionCookie {
+  readonly name: string;
+
+  constructor(readonly secure: boolean) {
+    this.name = secure ? '__Host-aitz_console' : 'aitz_console';
+  }
+
+  options(): { path: string; httpOnly: true; sameSite: 'lax'; secure: boolean } {
+    return { path: '/', httpOnly: true, sameSite: 'lax', secure: this.secure };
+  }
+
+  set(reply: FastifyReply, sessionId: string): void {
+    reply.setCookie(this.name, sessionId, { ...this.options(), maxAge: SESSION_MAX_MS / 1000 });
+  }
+
+  clear(reply: FastifyReply): void {
+    reply.clearCookie(this.name, this.options());
+  }
+
+  read(request: FastifyRequest): string | undefined {
+    const value = request.cookies[this.name];
+    return value !== undefined && /^[A-Za-z0-9_-]{20,100}$/.test(value) ? value : undefined;
+  }
+}
+
+/** A request's signed-in member: the session, the role Postgres holds for them now, and the header's view of them. */
+export interface SignedIn {
+  session: ConsoleSession;
+  role: Role;
+  viewer: Viewer;
+}
+
+const signedInByRequest = new WeakMap<FastifyRequest, SignedIn>();
+
+/** The session the request's cookie names, if still open; its role is read now, as chat reads it for each command. */
+export async function findSignedIn(s: Services, cookie: SessionCookie, request: FastifyRequest, reply: FastifyReply): Promise<SignedIn | undefined> {
+  const known = signedInByRequest.get(request);
+  if (known) return known;
+  const sessionId = cookie.read(request);
+  if (sessionId === undefined) return undefined;
+  const session = await openSession(s, sessionId);
+  if (!session) {
+    cookie.clear(reply);
+    return undefined;
+  }
+  const role = await authorize(s, session.actor, 'read');
+  const signedIn: SignedIn = { session, role, viewer: { name: session.user.name || session.user.id, role, csrfToken: reply.generateCsrf() } };
+  signedInByRequest.set(request, signedIn);
+  return signedIn;
+}
+
+/** The signed-in member of a route behind `requireSession`. */
+export function signedInOf(request: FastifyRequest): SignedIn {
+  const signedIn = signedInByRequest.get(request);
+  if (!signedIn) throw new Error('route without requireSession');
+  return signedIn;
+}

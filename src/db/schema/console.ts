@@ -1,0 +1,54 @@
+import { sql } from 'drizzle-orm';
+import { check, index, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { PLATFORMS, type Platform } from '../../domain/users.js';
+
+const platforms = sql.raw(PLATFORMS.map((platform) => `'${platform}'`).join(','));
+
+/**
+ * One-time links that sign a chat user in to the web console. Only the SHA-256 of the token is stored: the link itself
+ * exists once, in the user's DM. A link is used at most once (`used_at`), and not after `expires_at`.
+ */
+export const consoleSignInLinks = pgTable(
+  'console_sign_in_links',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    platform: text('platform').$type<Platform>().notNull(),
+    userId: text('user_id').notNull(),
+    userName: text('user_name').notNull().default(''),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true, mode: 'date', precision: 3 }),
+  },
+  (table) => [
+    check('console_links_platform_valid', sql`${table.platform} in (${platforms})`),
+    check('console_links_hash_format', sql`${table.tokenHash} ~ '^[0-9a-f]{64}$'`),
+    index('console_links_expires_idx').on(table.expiresAt),
+  ],
+);
+
+/**
+ * Signed-in console sessions, one row each; the cookie holds a random id, the row its SHA-256. A session ends when it
+ * is idle too long (`last_seen_at`), at its absolute end (`expires_at`), or when its user signs out (the row goes).
+ */
+export const consoleSessions = pgTable(
+  'console_sessions',
+  {
+    idHash: text('id_hash').primaryKey(),
+    platform: text('platform').$type<Platform>().notNull(),
+    userId: text('user_id').notNull(),
+    userName: text('user_name').notNull().default(''),
+    /** How the session was started: `chat_link`. */
+    method: text('method').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull(),
+  },
+  (table) => [
+    check('console_sessions_platform_valid', sql`${table.platform} in (${platforms})`),
+    check('console_sessions_hash_format', sql`${table.idHash} ~ '^[0-9a-f]{64}$'`),
+    index('console_sessions_user_idx').on(table.platform, table.userId),
+    index('console_sessions_expires_idx').on(table.expiresAt),
+  ],
+);
+
+export type ConsoleSessionRow = typeof consoleSessions.$inferSelect;

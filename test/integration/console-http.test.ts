@@ -1,0 +1,339 @@
+import { parse } from 'csv-parse/sync';
+import { and, desc, eq, gte, lte } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendAuditBatch } from '../../src/audit/append-batch.js';
+import { AUDIT_EVENTS } from '../../src/audit/events.js';
+import { CSV_COLUMNS } from '../../src/audit/query.js';
+import { auditLog } from '../../src/db/schema/audit.js';
+import { consoleSessions } from '../../src/db/schema/console.js';
+import { chatActor } from '../../src/domain/actor.js';
+import { getEnvironment } from '../../workflows/environment-queries.js';
+import { requestEnvironment } from '../../workflows/request.js';
+import { csrfIn, startConsoleHarness, ConsoleClient, type ConsoleHarness } from '../support/console.js';
+import { waitForState } from '../support/labs.js';
+import { eventually, USERS } from '../support/services.js';
+
+/**
+ * The console over HTTP: the headers every answer carries, the session cookie, CSRF on every state change, the
+ * sign-in rate limit, who may see what, the Audit page against a direct query, Export CSV, and the Labs page's
+ * actions through the workflows.
+ */
+let h: ConsoleHarness;
+const admin = chatActor(USERS.admin);
+const alice = chatActor(USERS.alice);
+const bob = chatActor(USERS.bob);
+
+beforeAll(async () => {
+  h = await startConsoleHarness();
+  await h.t.startWorkers();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+/** No inline script, no inline style, no event-handler attributes: what a strict CSP would refuse. */
+function expectNoInlineCode(page: string, where: string): void {
+  expect(page, where).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/i);
+  expect(page, where).not.toMatch(/\sstyle=/i);
+  expect(page, where).not.toMatch(/\son[a-z]+=/i);
+  expect(page, where).not.toMatch(/<style/i);
+}
+
+async function runningLab(owner = alice): Promise<string> {
+  // quick-sandbox needs no approval: it deploys at once.
+  const plan = await requestEnvironment(h.t.s, { actor: owner, channelId: '', presetId: 'quick-sandbox', ttlSeconds: 3600, requestId: `req-${owner.user.id}-${Date.now()}` });
+  await waitForState(h.t.s, plan.id, 'running');
+  return plan.id;
+}
+
+describe('answers and the session cookie', () => {
+  it('sends every page with a strict policy and helmet’s headers, and pages without inline code', async () => {
+    const client = await h.signIn(admin);
+    for (const path of ['/sign-in', '/labs', '/settings/audit', '/account', '/settings/audit?type=auth']) {
+      const response = await client.get(path);
+      expect(response.status, path).toBe(200);
+      const policy = response.headers.get('content-security-policy') ?? '';
+      expect(policy, path).toContain("script-src 'self'");
+      expect(policy, path).toContain("style-src 'self'");
+      expect(policy, path).toContain("frame-ancestors 'none'");
+      expect(policy, path).not.toContain('unsafe');
+      expect(response.headers.get('x-content-type-options'), path).toBe('nosniff');
+      expect(response.headers.get('x-frame-options'), path).toBe('SAMEORIGIN');
+      expect(response.headers.get('referrer-policy'), path).toBeTruthy();
+      expect(response.headers.get('cache-control'), path).toBe('no-store');
+      expectNoInlineCode(response.body, path);
+    }
+    const stylesheet = await client.get('/assets/console.css');
+    expect(stylesheet.headers.get('content-type')).toMatch(/^text\/css/);
+    expect(stylesheet.body).toContain('prefers-color-scheme: dark');
+  });
+
+  it('sets an httpOnly, SameSite=Lax session cookie with a new id at each sign-in, never one the browser brought', async () => {
+    const client = new ConsoleClient(h.base);
+    client.cookies.set('aitz_console', 'chosen-by-an-attacker-0123456789');
+    const token = await h.linkToken(alice);
+    // Opening the link (as a chat client's preview does) does not use it.
+    const preview = await client.get(`/sign-in/${token}`);
+    expect(preview.body).toContain('Continue');
+    const again = await client.get(`/sign-in/${token}`);
+    const response = await client.post(`/sign-in/${token}`, { _csrf: csrfIn(again.body) });
+    expect(response.status).toBe(303);
+    const cookie = client.setCookies.find((line) => line.startsWith('aitz_console=') && !line.includes('Expires=Thu, 01 Jan 1970'))!;
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Lax/i);
+    expect(cookie).toMatch(/Path=\//);
+    expect(cookie).not.toMatch(/Secure/i);
+    const first = client.cookies.get('aitz_console')!;
+    expect(first).not.toBe('chosen-by-an-attacker-0123456789');
+    expect((await client.get('/labs')).status).toBe(200);
+
+    const second = await h.signIn(alice);
+    expect(second.cookies.get('aitz_console')).not.toBe(first);
+  });
+
+  it('sends visitors without a session to sign in, and refuses their forms with 401', async () => {
+    const visitor = new ConsoleClient(h.base);
+    for (const path of ['/', '/labs', '/settings/audit', '/account']) {
+      const response = await visitor.get(path);
+      expect(response.status, path).toBe(303);
+      expect(response.headers.get('location'), path).toBe('/sign-in');
+    }
+    const page = await visitor.get('/sign-in');
+    expect(page.body).toContain('/env console');
+    const csrf = csrfIn((await visitor.get(`/sign-in/${'x'.repeat(43)}`)).body);
+    expect((await visitor.post('/sign-out', { _csrf: csrf })).status).toBe(401);
+  });
+
+  it('signs out, and signs out everywhere', async () => {
+    const one = await h.signIn(bob);
+    const two = await h.signIn(bob);
+    const three = await h.signIn(bob);
+    expect((await one.post('/sign-out', { _csrf: await one.csrf('/account') })).headers.get('location')).toBe('/sign-in?signed-out');
+    expect((await one.get('/labs')).status).toBe(303);
+    expect((await two.get('/labs')).status).toBe(200);
+    const account = await two.get('/account');
+    expect(account.body).toContain('2 open sessions');
+    await two.post('/sign-out/everywhere', { _csrf: csrfIn(account.body) });
+    expect((await two.get('/labs')).status).toBe(303);
+    expect((await three.get('/labs')).status).toBe(303);
+    const rows = await h.t.s.db.select().from(consoleSessions).where(eq(consoleSessions.userId, USERS.bob.id));
+    expect(rows).toEqual([]);
+  });
+});
+
+describe('CSRF and the sign-in limit', () => {
+  it('refuses a state change without the form’s CSRF token, and changes nothing', async () => {
+    const envId = await runningLab();
+    const before = (await getEnvironment(h.t.s, envId)).expiresAt;
+    const client = await h.signIn(alice);
+    const missing = await client.post(`/labs/${envId}/extend`, { by: '1h' });
+    expect(missing.status).toBe(403);
+    expect(missing.body).toContain('did not come from this console');
+    const forged = await client.post(`/labs/${envId}/extend`, { by: '1h', _csrf: 'forged-token' });
+    expect(forged.status).toBe(403);
+    // A token from another browser's form is refused too: it is bound to this browser's secret.
+    const other = await h.signIn(alice);
+    const foreign = await client.post(`/labs/${envId}/extend`, { by: '1h', _csrf: await other.csrf('/labs') });
+    expect(foreign.status).toBe(403);
+    expect((await getEnvironment(h.t.s, envId)).expiresAt).toEqual(before);
+    expect((await client.post('/sign-out', {})).status).toBe(403);
+    expect((await client.get('/labs')).status).toBe(200);
+  });
+
+  it('limits sign-in attempts per client address, after auditing the refused ones', async () => {
+    const limitedServer = await startConsoleHarness({ signInLimit: { max: 3, windowMs: 60_000 } });
+    try {
+      await expectLimited(limitedServer);
+    } finally {
+      await limitedServer.close();
+    }
+  });
+});
+
+async function expectLimited(h: ConsoleHarness): Promise<void> {
+  {
+    // Sign-ins that work count for nothing, however many.
+    for (let attempt = 0; attempt < 4; attempt += 1) await h.signIn(bob);
+    const client = new ConsoleClient(h.base);
+    const csrf = csrfIn((await client.get(`/sign-in/${'y'.repeat(43)}`)).body);
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 4; attempt += 1) statuses.push((await client.post(`/sign-in/${'z'.repeat(42)}${attempt}`, { _csrf: csrf })).status);
+    expect(statuses).toEqual([403, 403, 403, 429]);
+    // Past the limit even a good link waits: the address is refused before any link is looked at.
+    const good = await h.linkToken(alice);
+    const limited = await client.get(`/sign-in/${good}`);
+    expect(limited.status).toBe(429);
+    expect(limited.body).toContain('Too many refused sign-in attempts');
+    expect((await client.post(`/sign-in/${good}`, { _csrf: csrf })).status).toBe(429);
+
+    const denied = await h.t.s.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.eventType, 'auth.login'), eq(auditLog.outcome, 'denied')));
+    expect(denied.filter((row) => row.details.reason === 'unknown' && row.details.clientAddress === '127.0.0.1')).toHaveLength(3);
+  }
+}
+
+describe('pages and roles', () => {
+  it('gives members 403 on the Audit page and its export, and admins the page', async () => {
+    const member = await h.signIn(alice);
+    for (const path of ['/settings/audit', '/settings/audit/export.csv', '/settings/audit/entries/1']) {
+      const response = await member.get(path);
+      expect(response.status, path).toBe(403);
+      expect(response.body, path).toContain('Only admins can read the audit log.');
+    }
+    expect((await member.get('/labs')).body).not.toContain('href="/settings/audit"');
+    const adminClient = await h.signIn(admin);
+    const page = await adminClient.get('/settings/audit');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('Chain head');
+    expect(page.body).toContain('href="/settings/audit"');
+  });
+
+  it('shows members their own labs and admins everyone’s; extends and destroys through the workflows, audited as console actions', async () => {
+    const mine = await runningLab(alice);
+    const bobs = await runningLab(bob);
+    const member = await h.signIn(alice);
+    const labs = await member.get('/labs');
+    expect(labs.body).toContain(mine);
+    expect(labs.body).not.toContain(bobs);
+    expect((await h.signIn(admin).then((client) => client.get('/labs'))).body).toContain(bobs);
+
+    const before = (await getEnvironment(h.t.s, mine)).expiresAt!;
+    const extended = await member.post(`/labs/${mine}/extend`, { by: '2h', _csrf: csrfIn(labs.body) });
+    expect(extended.status).toBe(303);
+    expect(extended.headers.get('location')).toBe(`/labs?done=extended&env=${mine}`);
+    expect((await getEnvironment(h.t.s, mine)).expiresAt!.getTime() - before.getTime()).toBe(2 * 3600_000);
+    const [ttl] = await h.t.s.db.select().from(auditLog).where(and(eq(auditLog.resourceId, mine), eq(auditLog.eventType, 'ttl.extended')));
+    expect(ttl).toMatchObject({ actorId: USERS.alice.id, platform: 'slack' });
+    expect(ttl!.details).toMatchObject({ by_seconds: 7200, door: 'console' });
+
+    // Someone else's lab: refused, told why, audited as denied.
+    const refused = await member.post(`/labs/${bobs}/extend`, { by: '1h', _csrf: csrfIn(labs.body) });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toContain('Only the owner');
+    const [click] = await h.t.s.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.resourceId, bobs), eq(auditLog.eventType, 'action.clicked')))
+      .orderBy(desc(auditLog.id));
+    expect(click).toMatchObject({ outcome: 'denied', actorId: USERS.alice.id });
+    expect(click!.details).toMatchObject({ action: 'extend', door: 'console', error: 'not_owner' });
+
+    const confirm = await member.get(`/labs/${mine}/destroy`);
+    expect(confirm.body).toContain('Destroy now');
+    const destroyed = await member.post(`/labs/${mine}/destroy`, { _csrf: csrfIn(confirm.body) });
+    expect(destroyed.headers.get('location')).toBe(`/labs?done=destroying&env=${mine}`);
+    await waitForState(h.t.s, mine, 'destroyed');
+    expect((await member.get(`/labs/${bobs}/destroy`)).status).toBe(403);
+  });
+});
+
+describe('the Audit page', () => {
+  const from = new Date('2026-03-01T00:00:00.000Z');
+  let adminClient: ConsoleClient;
+
+  beforeAll(async () => {
+    // 300 entries of March 2026, a few types, two actors and resources.
+    const types = ['plan.created', 'ttl.extended', 'member.role_changed', 'command.invoked', 'auth.login'] as const;
+    await appendAuditBatch(
+      h.t.s.db,
+      h.t.s.clock,
+      Array.from({ length: 300 }, (_, index) => ({
+        eventType: types[index % types.length]!,
+        actor: { type: 'user' as const, id: index % 2 === 0 ? 'UEVEN' : 'UODD', name: index % 2 === 0 ? 'even' : '=odd' },
+        platform: 'slack' as const,
+        resource: { type: 'environment', id: `env-${String(index % 7).padStart(6, '0')}` },
+        outcome: 'ok' as const,
+        details: { index },
+        occurredAt: new Date(from.getTime() + index * 3600_000),
+      })),
+    );
+    adminClient = await h.signIn(admin);
+  });
+
+  async function direct(conditions: Parameters<typeof and>) {
+    return h.t.s.db
+      .select()
+      .from(auditLog)
+      .where(and(...conditions))
+      .orderBy(desc(auditLog.occurredAt), desc(auditLog.id));
+  }
+
+  function idsOnPage(page: string): number[] {
+    return [...page.matchAll(/data-entry-id="(\d+)"/g)].map((match) => Number(match[1]));
+  }
+
+  it('shows exactly the entries a direct query returns for a date range and a category, page after page', async () => {
+    const query = 'from=2026-03-02&to=2026-03-09&type=environments';
+    const expected = await direct([
+      gte(auditLog.occurredAt, new Date('2026-03-02T00:00:00.000Z')),
+      lte(auditLog.occurredAt, new Date('2026-03-09T23:59:59.999Z')),
+      eq(auditLog.category, 'environments'),
+    ]);
+    expect(expected.length).toBeGreaterThan(60);
+    const seen: number[] = [];
+    let path: string | undefined = `/settings/audit?${query}`;
+    while (path) {
+      const page = await adminClient.get(path);
+      expect(page.status).toBe(200);
+      seen.push(...idsOnPage(page.body));
+      const older = /href="(\/settings\/audit\?[^"]*before=[^"]*)"[^>]*>Older entries/.exec(page.body);
+      path = older ? older[1]!.replace(/&amp;/g, '&') : undefined;
+    }
+    expect(seen).toEqual(expected.map((row) => row.id));
+  });
+
+  it('filters by one event, an actor and a resource', async () => {
+    const page = await adminClient.get('/settings/audit?from=2026-03-01&to=2026-03-31&type=ttl.extended&actor=UODD&resource=env-000003');
+    const expected = await direct([
+      gte(auditLog.occurredAt, from),
+      eq(auditLog.eventType, 'ttl.extended'),
+      eq(auditLog.actorId, 'UODD'),
+      eq(auditLog.resourceId, 'env-000003'),
+    ]);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(idsOnPage(page.body)).toEqual(expected.map((row) => row.id));
+    expect(page.body).toContain('<option value="ttl.extended" selected>');
+  });
+
+  it('refuses filters it cannot read, saying why', async () => {
+    const page = await adminClient.get('/settings/audit?from=2026-03-09&to=2026-03-01');
+    expect(page.status).toBe(400);
+    expect(page.body).toContain('starts');
+    expect((await adminClient.get('/settings/audit?type=nope')).body).toContain('Unknown audit type');
+  });
+
+  it('exports exactly the filtered entries as /audit export writes them, and audits the export', async () => {
+    const response = await adminClient.get('/settings/audit/export.csv?from=2026-03-02&to=2026-03-09&type=environments');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(response.headers.get('content-disposition')).toBe('attachment; filename="audit-2026-03-02-to-2026-03-09.csv"');
+    const rows = parse(response.body, { columns: true }) as Record<string, string>[];
+    expect(Object.keys(rows[0]!)).toEqual([...CSV_COLUMNS]);
+    const expected = await direct([
+      gte(auditLog.occurredAt, new Date('2026-03-02T00:00:00.000Z')),
+      lte(auditLog.occurredAt, new Date('2026-03-09T23:59:59.999Z')),
+      eq(auditLog.category, 'environments'),
+    ]);
+    expect(rows.map((row) => Number(row.id))).toEqual(expected.map((row) => row.id).reverse());
+    expect(new Set(rows.map((row) => row.actor_name))).toEqual(new Set(['even', "'=odd"]));
+    expect(response.body).toContain('\r\n');
+    // Appended once the last row has been read out of Postgres, which may be just after the response ended.
+    const entry = await eventually(async () => {
+      const [row] = await h.t.s.db.select().from(auditLog).where(eq(auditLog.eventType, 'audit.exported')).orderBy(desc(auditLog.id));
+      return row;
+    });
+    expect(entry).toMatchObject({ actorId: USERS.admin.id, outcome: 'ok', resourceId: 'audit-2026-03-02-to-2026-03-09.csv' });
+    expect(entry!.details).toMatchObject({ door: 'console', count: rows.length, filters: { types: [...AUDIT_EVENTS.environments] } });
+  });
+
+  it('shows an entry’s full details', async () => {
+    const [row] = await direct([eq(auditLog.actorId, 'UODD')]);
+    const page = await adminClient.get(`/settings/audit/entries/${row!.id}`);
+    expect(page.body).toContain(row!.hash);
+    expect(page.body).toContain(row!.prevHash);
+    expect(page.body).toContain('&quot;index&quot;');
+    expect((await adminClient.get('/settings/audit/entries/999999999')).status).toBe(404);
+  });
+});

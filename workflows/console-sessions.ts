@@ -1,0 +1,240 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { and, eq, gt, isNull, lt } from 'drizzle-orm';
+import { consoleLinkView } from '../blocks/views/console.js';
+import { appendAudit } from '../src/audit/append.js';
+import { actedBy } from '../src/audit/types.js';
+import { consoleSessions, consoleSignInLinks } from '../src/db/schema/console.js';
+import { consoleActor, type Actor } from '../src/domain/actor.js';
+import type { UserRef } from '../src/domain/users.js';
+import { AppError } from '../src/errors.js';
+import type { Services } from '../src/services.js';
+
+/**
+ * Signing in to the web console from chat, and the console's sessions. Tokens and session ids are random, shown once
+ * (the link in a DM, the id in a cookie) and stored only as their SHA-256.
+ */
+
+export const SIGN_IN_LINK_TTL_MS = 10 * 60_000;
+export const SESSION_IDLE_MS = 12 * 3600_000;
+export const SESSION_MAX_MS = 7 * 24 * 3600_000;
+/** A session's last use is written at most this often, so reading pages does not write on every request. */
+const TOUCH_EVERY_MS = 60_000;
+/** The path a sign-in link opens, under PUBLIC_URL. */
+export const SIGN_IN_PATH = '/sign-in';
+
+/** How the session was started, as `auth.login` and the session row record it. */
+export type SignInMethod = 'chat_link';
+
+/** A signed-in console session: who, and until when. */
+export interface ConsoleSession {
+  user: UserRef;
+  actor: Actor;
+  /** The SHA-256 of the session id, as the row is keyed (the id itself is only in the cookie). */
+  idHash: string;
+  /** A short name for the session (the start of that hash), for audit entries. */
+  ref: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+/** Why a sign-in link was refused. */
+export type SignInRefusal = 'unknown' | 'used' | 'expired';
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function newSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+function refOf(hash: string): string {
+  return hash.slice(0, 12);
+}
+
+export function consoleOff(): AppError {
+  return new AppError('console_off', 'The web console is off: it needs the address browsers reach the bot at.', {
+    hint: 'Set PUBLIC_URL (for example https://chatops.example.com) and restart the bot.',
+  });
+}
+
+/**
+ * `/env console`: a one-time sign-in link, valid 10 minutes and bound to the chat user who asked, sent by DM. The
+ * link is the only place the token exists.
+ */
+export async function sendSignInLink(s: Pick<Services, 'db' | 'clock' | 'config' | 'notifiers'>, actor: Actor): Promise<{ expiresAt: Date }> {
+  const base = s.config.PUBLIC_URL;
+  if (base === undefined) throw consoleOff();
+  const token = newSecret();
+  const now = s.clock.now();
+  const expiresAt = new Date(now.getTime() + SIGN_IN_LINK_TTL_MS);
+  await s.db.transaction(async (tx) => {
+    // Links and sessions past their end are of no use to anyone: they go as new ones are made.
+    await tx.delete(consoleSignInLinks).where(lt(consoleSignInLinks.expiresAt, new Date(now.getTime() - SIGN_IN_LINK_TTL_MS)));
+    await tx.delete(consoleSessions).where(lt(consoleSessions.expiresAt, now));
+    await tx.insert(consoleSignInLinks).values({
+      tokenHash: sha256(token),
+      platform: actor.user.platform,
+      userId: actor.user.id,
+      userName: actor.user.name,
+      createdAt: now,
+      expiresAt,
+    });
+  });
+  const url = `${base.replace(/\/+$/, '')}${SIGN_IN_PATH}/${token}`;
+  await s.notifiers.get(actor.user.platform).dm(actor.user.id, consoleLinkView({ url, expiresAt }));
+  return { expiresAt };
+}
+
+export interface SignInRequest {
+  token: string;
+  /** The client's address, for the audit entry of a refusal. */
+  clientAddress: string;
+  requestId: string;
+}
+
+/** A session just started: the id goes into the cookie, and nowhere else. */
+export interface StartedSession {
+  sessionId: string;
+  session: ConsoleSession;
+}
+
+/**
+ * Uses a sign-in link: marks it used and starts a new session for its user, with `auth.login` (method `chat_link`),
+ * in one transaction. A link that is unknown, used or expired is refused with `sign_in_refused`, and the refusal is
+ * audited as `auth.login` denied with the reason and the client's address.
+ */
+export async function redeemSignInLink(s: Pick<Services, 'db' | 'clock'>, request: SignInRequest): Promise<StartedSession> {
+  const tokenHash = sha256(request.token);
+  const now = s.clock.now();
+  const result = await s.db.transaction(async (tx) => {
+    const [link] = await tx
+      .update(consoleSignInLinks)
+      .set({ usedAt: now })
+      .where(and(eq(consoleSignInLinks.tokenHash, tokenHash), isNull(consoleSignInLinks.usedAt), gt(consoleSignInLinks.expiresAt, now)))
+      .returning();
+    if (!link) return { refused: await refusalOf(tx, tokenHash), started: undefined };
+    const user: UserRef = { platform: link.platform, id: link.userId, name: link.userName };
+    const sessionId = newSecret();
+    const idHash = sha256(sessionId);
+    const expiresAt = new Date(now.getTime() + SESSION_MAX_MS);
+    await tx.insert(consoleSessions).values({
+      idHash,
+      platform: user.platform,
+      userId: user.id,
+      userName: user.name,
+      method: 'chat_link',
+      createdAt: now,
+      lastSeenAt: now,
+      expiresAt,
+    });
+    const actor = consoleActor(user);
+    await appendAudit(tx, s.clock, {
+      eventType: 'auth.login',
+      ...actedBy(actor, { method: 'chat_link' satisfies SignInMethod }),
+      platform: user.platform,
+      resource: { type: 'console_session', id: refOf(idHash) },
+      outcome: 'ok',
+      requestId: request.requestId,
+    });
+    return { refused: undefined, started: { sessionId, session: { user, actor, idHash, ref: refOf(idHash), createdAt: now, expiresAt } } };
+  });
+  if (result.started) return result.started;
+  await appendAudit(s.db, s.clock, {
+    eventType: 'auth.login',
+    actor: { type: 'user', id: 'unverified', name: 'unverified request' },
+    platform: result.refused.user?.platform ?? null,
+    outcome: 'denied',
+    requestId: request.requestId,
+    details: {
+      method: 'chat_link',
+      door: 'console',
+      reason: result.refused.reason,
+      clientAddress: request.clientAddress,
+      ...(result.refused.user ? { claimedUserId: result.refused.user.id, claimedUserName: result.refused.user.name } : {}),
+    },
+  });
+  throw signInRefused(result.refused.reason);
+}
+
+async function refusalOf(
+  tx: Pick<Services['db'], 'select'>,
+  tokenHash: string,
+): Promise<{ reason: SignInRefusal; user?: UserRef }> {
+  const [link] = await tx.select().from(consoleSignInLinks).where(eq(consoleSignInLinks.tokenHash, tokenHash));
+  if (!link) return { reason: 'unknown' };
+  const user: UserRef = { platform: link.platform, id: link.userId, name: link.userName };
+  return { reason: link.usedAt ? 'used' : 'expired', user };
+}
+
+const REFUSALS: Record<SignInRefusal, string> = {
+  unknown: 'This sign-in link is not one the bot made.',
+  used: 'This sign-in link has been used already: each link signs in once.',
+  expired: 'This sign-in link has expired: links work for 10 minutes.',
+};
+
+export function signInRefused(reason: SignInRefusal): AppError {
+  return new AppError('sign_in_refused', REFUSALS[reason], { hint: 'Type `/env console` in chat for a new link.' });
+}
+
+/**
+ * The session a cookie names, when it is still open: not idle for 12 hours, not older than 7 days. A session past
+ * either end is removed. Its last use is recorded (at most once a minute).
+ */
+export async function openSession(s: Pick<Services, 'db' | 'clock'>, sessionId: string): Promise<ConsoleSession | undefined> {
+  const idHash = sha256(sessionId);
+  const now = s.clock.now();
+  const [row] = await s.db.select().from(consoleSessions).where(eq(consoleSessions.idHash, idHash));
+  if (!row) return undefined;
+  if (row.expiresAt <= now || row.lastSeenAt.getTime() + SESSION_IDLE_MS <= now.getTime()) {
+    await s.db.delete(consoleSessions).where(eq(consoleSessions.idHash, idHash));
+    return undefined;
+  }
+  if (now.getTime() - row.lastSeenAt.getTime() >= TOUCH_EVERY_MS) {
+    await s.db.update(consoleSessions).set({ lastSeenAt: now }).where(eq(consoleSessions.idHash, idHash));
+  }
+  const user: UserRef = { platform: row.platform, id: row.userId, name: row.userName };
+  return { user, actor: consoleActor(user), idHash, ref: refOf(idHash), createdAt: row.createdAt, expiresAt: row.expiresAt };
+}
+
+/**
+ * Ends this session, or with `everywhere` every session of its user, with `auth.logout` (how many sessions ended).
+ */
+export async function signOut(
+  s: Pick<Services, 'db' | 'clock'>,
+  session: ConsoleSession,
+  options: { everywhere: boolean; requestId: string },
+): Promise<{ ended: number }> {
+  return s.db.transaction(async (tx) => {
+    const mine = and(eq(consoleSessions.platform, session.user.platform), eq(consoleSessions.userId, session.user.id));
+    const ended = await tx
+      .delete(consoleSessions)
+      .where(options.everywhere ? mine : and(mine, eq(consoleSessions.idHash, session.idHash)))
+      .returning({ idHash: consoleSessions.idHash });
+    await appendAudit(tx, s.clock, {
+      eventType: 'auth.logout',
+      ...actedBy(session.actor, { everywhere: options.everywhere, sessions: ended.length }),
+      platform: session.user.platform,
+      resource: { type: 'console_session', id: session.ref },
+      outcome: 'ok',
+      requestId: options.requestId,
+    });
+    return { ended: ended.length };
+  });
+}
+
+/** How many open sessions a user has (for the sign-out page). */
+export async function countSessions(s: Pick<Services, 'db' | 'clock'>, user: Pick<UserRef, 'platform' | 'id'>): Promise<number> {
+  const rows = await s.db
+    .select({ idHash: consoleSessions.idHash })
+    .from(consoleSessions)
+    .where(
+      and(
+        eq(consoleSessions.platform, user.platform),
+        eq(consoleSessions.userId, user.id),
+        gt(consoleSessions.expiresAt, s.clock.now()),
+        gt(consoleSessions.lastSeenAt, new Date(s.clock.now().getTime() - SESSION_IDLE_MS)),
+      ),
+    );
+  return rows.length;
+}
