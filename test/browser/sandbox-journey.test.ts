@@ -7,9 +7,10 @@ import { launchBrowser, openPage, saveScreenshot, type OpenPage } from '../suppo
 import { startSandboxApp, type SandboxApp } from '../support/sandbox-app.js';
 
 /**
- * The sandbox in headless Chromium, by clicking as a newcomer would: alice requests a lab, carol approves it in the
- * approvals channel, the deploy's progress shows up live in the card's thread, alice extends it from the reminder and
- * destroys it after confirming, and dave (an admin) exports the audit log and downloads the CSV. Every page load must
+ * The sandbox in headless Chromium, by clicking as a newcomer would: alice requests a lab, carol rejects bob's with a
+ * reason typed in the dialog and approves alice's in the approvals channel, the deploy's progress shows up live in the
+ * card's thread, alice extends it from the reminder and
+ * destroys it after confirming, and dave (an admin) lists the team, exports the audit log and downloads the CSV. Every page load must
  * go without a script error, a refused inline script or style, or a failed request.
  */
 describe('the sandbox in a browser', () => {
@@ -69,13 +70,25 @@ describe('the sandbox in a browser', () => {
     const envId = /env-[a-z0-9]{6}/.exec((await acknowledgement.textContent()) ?? '')?.[0];
     expect(envId).toBeDefined();
 
-    // bob, in the same channel, does not see alice's answer.
+    // bob, in the same channel, does not see alice's answer; he asks for a lab of his own.
     await becomes('bob');
     expect(await page.locator('.message', { hasText: envId! }).count()).toBe(0);
+    await send('/env request soc-platform --name second');
+    const bobsEnvId = /env-[a-z0-9]{6}/.exec((await messageSaying('Requested').textContent()) ?? '')?.[0];
+    expect(bobsEnvId).toBeDefined();
 
-    // 2. carol approves it in the approvals channel.
+    // carol rejects bob's request: the dialog asking why is a form in the page.
     await becomes('carol');
     await openChannel('lab-approvals');
+    await messageSaying(`Lab request ${bobsEnvId!}`).locator('button', { hasText: 'Reject' }).click();
+    const dialog = page.locator('[role=dialog]');
+    await expect.poll(() => dialog.locator('h3').textContent()).toBe('Reject the request');
+    await dialog.locator('textarea').fill('Use the shared lab this week.');
+    await dialog.locator('button', { hasText: 'Reject' }).click();
+    await messageSaying(`Lab request ${bobsEnvId!}`, 'Rejected by @carol', 'Use the shared lab this week.').waitFor();
+    expect(await page.locator('[role=dialog]').count()).toBe(0);
+
+    // 2. carol approves alice's in the approvals channel.
     const card = messageSaying(`Lab request ${envId!}`);
     await card.locator('button', { hasText: 'Approve' }).click();
 
@@ -99,8 +112,13 @@ describe('the sandbox in a browser', () => {
     await messageSaying('Destroy now').locator('button', { hasText: 'Destroy now' }).click();
     await messageSaying(envId!, 'was destroyed').waitFor({ timeout: 30_000 });
 
-    // 6. dave, an admin, exports the audit log and downloads the CSV from his direct messages.
+    // 6. dave, an admin, sees the team, exports the audit log and downloads the CSV from his direct messages.
     await becomes('dave');
+    await openChannel('general');
+    await send('/team list');
+    const team = messageSaying('Team', 'carol', 'dave');
+    await team.waitFor();
+    for (const name of ['alice', 'bob']) expect(await team.textContent()).toContain(name);
     await send('/audit export');
     await openChannel('dm-dave');
     const file = page.locator('a.file').first();

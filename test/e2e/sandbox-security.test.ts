@@ -93,10 +93,11 @@ describe('the sandbox answers only this machine', () => {
     expect(response.body).not.toContain('simulated');
   });
 
-  it('ends the live stream when the server shuts down', { timeout: 60_000 }, async () => {
+  /** Opens the live stream; what arrives is collected, and `ended` settles when the server ends it. */
+  const stream = (since: string) => {
     const received: string[] = [];
     const ended = new Promise<void>((resolve, reject) => {
-      const request = get({ host: '127.0.0.1', port, path: '/sandbox/events', headers: { host: local() } }, (response) => {
+      const request = get({ host: '127.0.0.1', port, path: `/sandbox/events?since=${since}`, headers: { host: local() } }, (response) => {
         expect(response.headers['content-type']).toMatch(/^text\/event-stream/);
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => received.push(chunk));
@@ -105,14 +106,25 @@ describe('the sandbox answers only this machine', () => {
       });
       request.on('error', reject);
     });
-    await expect.poll(() => received.join('')).toContain('retry:');
+    return { text: () => received.join(''), ended };
+  };
+
+  it('announces changes on the live stream, and at once those the page missed, then ends it when the server shuts down', { timeout: 60_000 }, async () => {
+    const page = await rawRequest(url('/sandbox'), { headers: { host: local() } });
+    const seen = /\/sandbox\/events\?since=(\d+)/.exec(page.body)?.[1];
+    expect(seen).toBeDefined();
+    const current = stream(seen!);
+    const behind = stream('0');
+    await expect.poll(() => current.text()).toContain('retry:');
+    await expect.poll(() => behind.text()).toContain('event: changed');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(current.text()).not.toContain('event: changed');
     // A change in the chat is announced on the stream.
-    const token = await tokenOfPage();
-    await typed(token);
-    await expect.poll(() => received.join('')).toContain('event: changed');
+    await typed(await tokenOfPage());
+    await expect.poll(() => current.text()).toContain('event: changed');
     const started = Date.now();
     await sandbox.app.stop();
-    await ended;
+    await Promise.all([current.ended, behind.ended]);
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 });

@@ -110,6 +110,14 @@ describe('the in-memory chat', () => {
     expect(chat.file('no-such-file')).toBeUndefined();
   });
 
+  it('posts anew what the core edits or answers under a message from before the process started', async () => {
+    const { chat, notifier } = world(() => ({ view: text('') }));
+    const gone = { platform: 'sandbox' as const, channelId: 'lab-approvals', messageId: 'm-before-restart' };
+    await notifier.update(gone, text('Lab request: expired'));
+    await notifier.reply(gone, text('env-7k2p9q is destroyed.'));
+    expect(chat.channel('lab-approvals').map((message) => message.view.text)).toEqual(['Lab request: expired', 'env-7k2p9q is destroyed.']);
+  });
+
   it('closes a dialog on cancel without telling the core', async () => {
     const dialog = { callbackId: 'rejectReason' as const, title: 'Reject', submitLabel: 'Reject', value: 'env-7k2p9q', fields: [] };
     const { door, ana, seen, chat } = world(() => ({ view: { text: '', blocks: [] }, openDialog: dialog }));

@@ -100,6 +100,11 @@ export class MemoryChat {
     return message;
   }
 
+  /** Whether the chat holds this message (it holds none from before the process started). */
+  has(messageId: string): boolean {
+    return this.messages.some((candidate) => candidate.id === messageId);
+  }
+
   message(messageId: string): ChatMessage {
     const message = this.messages.find((candidate) => candidate.id === messageId);
     if (!message) throw new Error(`there is no message ${messageId} in this chat`);

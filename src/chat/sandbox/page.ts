@@ -52,7 +52,7 @@ export function sandboxPage(state: PageState): SafeHtml {
   <h1>Aithroyz ChatOps <span class="muted">sandbox</span></h1>
   ${peoplePicker(state)}
 </header>
-<div class="workspace" hx-ext="sse" sse-connect="${SANDBOX_PATHS.events}">
+<div class="workspace" hx-ext="sse" sse-connect="${SANDBOX_PATHS.events}?since=${state.chat.events.length}">
   ${liveRegion(state)}
   ${composer(state)}
 </div>`,

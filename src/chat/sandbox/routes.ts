@@ -95,6 +95,10 @@ export function sandboxDoor(options: SandboxDoorOptions): Door {
       const stopListening = chat.onChange(() => {
         pending ??= setTimeout(announce, CHANGE_COALESCE_MS);
       });
+      // What changed between the page's rendering and this stream's start (a worker's edit while the browser was
+      // loading the page) is announced at once: the page says how far it had seen.
+      const since = Number(queryOf(request.query).since);
+      if (!Number.isInteger(since) || since !== chat.events.length) announce();
       const heartbeat = setInterval(() => raw.write(': still here\n\n'), HEARTBEAT_MS);
       let ended = false;
       const end = () => {
