@@ -72,6 +72,22 @@ export interface ChannelModel {
   channelId: string;
 }
 
+/** A cloud key as views show it: never its pair, only the last four characters of the access key id. */
+export interface CloudKeyModel {
+  id: string;
+  name: string;
+  provider: string;
+  maskedAccessKeyId: string;
+  region: string;
+  accountId: string | null;
+  isDefault: boolean;
+  addedByName: string;
+  addedAt: Date;
+  rotatedAt: Date | null;
+  rotatedByName: string | null;
+  activeLabs: string[];
+}
+
 /** A person as views name them. */
 export interface PersonModel {
   id: string;
@@ -100,7 +116,7 @@ export interface InvitationModel {
 
 /** How an invitation ended, for its card once closed and for the inviter's notice. */
 export interface ClosedInvitationModel extends InvitationModel {
-  state: 'pending' | 'accepted' | 'declined' | 'expired' | 'replaced';
+  state: 'pending' | 'accepted' | 'declined' | 'expired' | 'replaced' | 'withdrawn';
   answeredAt: Date | null;
 }
 
@@ -110,4 +126,15 @@ export interface TeamModel {
   members: TeamMemberModel[];
   removed: TeamMemberModel[];
   invitations: InvitationModel[];
+}
+
+/** An API key as lists show it: never the key, only its prefix. */
+export interface ApiKeyModel {
+  name: string;
+  prefix: string;
+  scope: 'read' | 'write';
+  owner: { id: string; name: string };
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  expiresAt: Date;
 }

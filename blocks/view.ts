@@ -30,6 +30,7 @@ export interface Field {
 /** Button ids: letters and digits only (Mattermost drops clicks on ids with other characters). */
 export const ACTION_IDS = [
   'approve', 'reject', 'extend1h', 'extend4h', 'destroy', 'destroyConfirm', 'destroyCancel', 'invitationAccept', 'invitationDecline',
+  'cloudKeyDelete', 'cloudKeyKeep',
 ] as const;
 export type ActionId = (typeof ACTION_IDS)[number];
 
@@ -45,8 +46,15 @@ export interface Button {
 }
 
 /** Dialog ids, like button ids: letters and digits only. */
-export const DIALOG_IDS = ['rejectReason'] as const;
+export const DIALOG_IDS = ['rejectReason', 'cloudKeyAdd', 'cloudKeyRotate'] as const;
 export type DialogId = (typeof DIALOG_IDS)[number];
+
+/**
+ * Dialogs whose submission is answered before the form closes: Slack gets the field errors in the ack
+ * (`response_action: errors`) instead of an empty ack that closes the modal at once. Their handlers answer well within
+ * Slack's 3 s.
+ */
+export const DIALOGS_CHECKED_BEFORE_CLOSING: readonly DialogId[] = ['cloudKeyAdd', 'cloudKeyRotate'];
 
 /** A modal asking for input (the reject reason): Slack `views.open`, Mattermost interactive dialog. */
 export interface DialogView {

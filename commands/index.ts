@@ -2,12 +2,15 @@ import { appendAudit } from '../src/audit/append.js';
 import type { AuditEntryInput } from '../src/audit/types.js';
 import type { Invocation, Reply } from '../src/chat/types.js';
 import { chatActor } from '../src/domain/actor.js';
+import { isFieldErrors } from '../src/domain/cloud-keys.js';
 import type { Platform, UserRef } from '../src/domain/users.js';
 import { AppError, type Outcome } from '../src/errors.js';
 import type { Services } from '../src/services.js';
 import { runAction, runDialog } from './actions/index.js';
 import { clip } from './args.js';
+import { runApiKeyCommand } from './apikey.js';
 import { runAuditCommand } from './audit.js';
+import { runCloudKeyCommand } from './cloudkey.js';
 import type { AuditNotes, CommandContext, HandlerContext } from './context.js';
 import { runEnvCommand } from './env.js';
 import { presentError } from './present-error.js';
@@ -17,6 +20,8 @@ const COMMANDS: Readonly<Record<string, (ctx: CommandContext, text: string) => P
   env: runEnvCommand,
   team: runTeamCommand,
   audit: runAuditCommand,
+  cloudkey: runCloudKeyCommand,
+  apikey: runApiKeyCommand,
 };
 
 /** The slash commands this bot answers, without their slash (for help texts and coverage checks). */
@@ -36,7 +41,7 @@ export async function handleInvocation(s: Services, invocation: Invocation): Pro
     reply = await route(ctx);
   } catch (error) {
     const presented = safePresent(error, invocation.requestId, ctx);
-    reply = { view: presented.view };
+    reply = { view: presented.view, ...(isFieldErrors(error) ? { fieldErrors: error.problems } : {}) };
     outcome = presented.outcome;
     ctx.audit.details.error = presented.code;
   }

@@ -11,7 +11,13 @@ export const TEAM_SUBCOMMANDS = ['help', 'list', 'invite', 'role', 'remove'] as 
 export type TeamSubcommand = (typeof TEAM_SUBCOMMANDS)[number];
 
 export const AUDIT_SUBCOMMANDS = ['help', 'export', 'verify', 'head'] as const;
+
+export const CLOUDKEY_SUBCOMMANDS = ['help', 'list', 'add', 'rotate', 'delete', 'default'] as const;
+export type CloudKeySubcommand = (typeof CLOUDKEY_SUBCOMMANDS)[number];
 export type AuditSubcommand = (typeof AUDIT_SUBCOMMANDS)[number];
+
+export const APIKEY_SUBCOMMANDS = ['help', 'create', 'list', 'revoke'] as const;
+export type ApiKeySubcommand = (typeof APIKEY_SUBCOMMANDS)[number];
 
 /** Usage of the `/env` sub-commands: the single source for help and refusals. */
 export const ENV_USAGE: Readonly<Record<EnvSubcommand, UsageLine>> = {
@@ -52,6 +58,26 @@ export const AUDIT_USAGE: Readonly<Record<AuditSubcommand, UsageLine>> = {
     syntax: '/audit head',
     summary: 'publish the newest entry id and hash to the audit channel now, as is done daily (admins only)',
   },
+};
+
+/** Usage of `/cloudkey` (admins only). The pair itself is never typed: `add` and `rotate` open a form for it. */
+export const CLOUDKEY_USAGE: Readonly<Record<CloudKeySubcommand, UsageLine>> = {
+  help: { syntax: '/cloudkey help', summary: 'this help' },
+  list: { syntax: '/cloudkey list', summary: 'the cloud keys: name, provider, masked access key id, account, region, who added and rotated them, labs using them' },
+  add: { syntax: '/cloudkey add', summary: 'opens the form for a new key (name, provider, access key id, secret, region)' },
+  rotate: { syntax: '/cloudkey rotate <name>', summary: 'opens the form for a key’s new pair; labs use it from their next operation' },
+  delete: { syntax: '/cloudkey delete <name>', summary: 'delete a key no active lab uses (asks for confirmation first)' },
+  default: { syntax: '/cloudkey default <name>', summary: 'the key labs deploy with when their preset names none' },
+};
+
+export const APIKEY_USAGE: Readonly<Record<ApiKeySubcommand, UsageLine>> = {
+  help: { syntax: '/apikey help', summary: 'this help' },
+  create: {
+    syntax: '/apikey create <name> [--scope read|write] [--expires 90d]',
+    summary: 'a key for the REST API that acts as you (read by default); it is shown to you once',
+  },
+  list: { syntax: '/apikey list [--all]', summary: 'your keys: name, prefix, scope, created, last used, expiry (admins: --all for everyone’s)' },
+  revoke: { syntax: '/apikey revoke <name|prefix>', summary: 'stop a key at once (admins: anyone’s, by prefix)' },
 };
 
 /** "Usage: `/env extend <env-id> <duration>`", for the hint of an argument error. */

@@ -1,3 +1,4 @@
+import { apiDoor } from './api/door.js';
 import { observeAuditAppends } from './audit/append.js';
 import { setRetentionDays } from './audit/retention.js';
 import { startPlatforms, type PlatformHandle } from './chat/platforms.js';
@@ -26,6 +27,7 @@ import { startWorkers, type Workers } from './queue/workers.js';
 import { Notifiers, type Services } from './services.js';
 import { createProcessors } from '../workflows/processors.js';
 import { runReconcile } from '../workflows/reconcile.js';
+import { checkCredentialsKeyAtStart } from '../workflows/cloud-key-vault.js';
 import { bootstrapRoles } from '../workflows/roles.js';
 
 export type AppMode = 'all' | 'web' | 'worker';
@@ -80,6 +82,10 @@ export async function startApp(options: AppOptions): Promise<App> {
   const catalog = loadCatalog(config.PRESETS_FILE);
   const database = connectDatabase(options.databaseUrl);
   await runMigrations(database, { log });
+  await checkCredentialsKeyAtStart(database.db, config).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
+  });
   await setRetentionDays(database.db, config.AUDIT_RETENTION_DAYS);
 
   const redis = createRedis(config.REDIS_URL, 'producer', log);
@@ -130,6 +136,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       healthDoor(readinessChecks(database, redis), { log }),
       metricsDoor(metrics),
       webAssetsDoor(),
+      apiDoor({ s: services, redis }),
       consoleOn ? consoleDoor({ services, redis }) : homeDoor(pages),
       ...platforms.flatMap((platform) => platform.door ?? []),
     ];

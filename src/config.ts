@@ -42,6 +42,12 @@ const trustProxy = z
     return z.NEVER;
   });
 
+/** A key-encryption key: 32 random bytes in base64. */
+const credentialsKey = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 random bytes in base64 (44 characters); make one with `openssl rand -base64 32`');
+
 const settingsShape = z.object({
     PORT: port.default(3000),
     TRUST_PROXY: trustProxy.default(false),
@@ -64,6 +70,7 @@ const settingsShape = z.object({
     APPROVAL_TIMEOUT: durationSchema.default(24 * 3600),
     MAX_ACTIVE_PER_USER: z.coerce.number().int().min(1).max(1000).default(3),
     AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+    API_RATE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(60),
     ADMINS: userKeyList,
     WORKSPACE_ACCESS: z.enum(ACCESS_MODES).default('open'),
     INVITATION_TTL: durationSchema.default(7 * 24 * 3600),
@@ -88,6 +95,10 @@ const settingsShape = z.object({
     PULUMI_HOME: optionalText,
     LAB_ALLOWED_CIDRS: list,
     LAB_AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as eu-west-1').default('us-east-1'),
+    CREDENTIALS_KEY: credentialsKey.optional(),
+    CREDENTIALS_KEY_OLD: credentialsKey.optional(),
+    CLOUDKEY_VERIFY: z.enum(['off', 'sts']).default('off'),
+    CLOUDKEY_STS_ENDPOINT: httpUrl.optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     SANDBOX: z.enum(['auto', 'off']).default('auto'),
 });
@@ -185,7 +196,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? 'configuration');
-        const shown = name in variables && !/SECRET|TOKEN|PASSPHRASE/.test(name) ? ` (got "${withoutCredentials(variables[name])}")` : '';
+        const shown = name in variables && !/SECRET|TOKEN|PASSPHRASE|KEY/.test(name) ? ` (got "${withoutCredentials(variables[name])}")` : '';
         return `${name}${shown}: ${issue.message}`;
       }),
     );

@@ -6,8 +6,10 @@ import type { EmbeddedPostgres } from './db/embedded.js';
 import { describeFailure } from './db/postgres-error.js';
 import { createLogger, terminalDestination, type Logger } from './log.js';
 import { startRedisWhenMissing, type PrivateRedis } from './queue/private-redis.js';
+import { systemClock } from './clock.js';
+import { CredentialsKeyError, rekeyCloudKeys } from '../workflows/cloud-key-vault.js';
 
-const USAGE = 'usage: node dist/src/main.js <start|web|worker|migrate|demo>';
+const USAGE = 'usage: node dist/src/main.js <start|web|worker|migrate|rekey|demo>';
 const MODES: Record<string, AppMode> = { start: 'all', web: 'web', worker: 'worker' };
 
 /** The process entry: the only reader of argv. */
@@ -19,7 +21,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const mode = MODES[command];
-  if (!mode && command !== 'migrate') throw new UsageError(`unknown command "${command}"; ${USAGE}`);
+  if (!mode && command !== 'migrate' && command !== 'rekey') throw new UsageError(`unknown command "${command}"; ${USAGE}`);
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL, process.stdout.isTTY ? terminalDestination() : undefined);
   // Only `start` runs a Redis of its own: separate web and worker processes are deployed beside a Redis of their own.
@@ -27,15 +29,19 @@ async function main(argv: string[]): Promise<void> {
   const embedded = config.DATABASE_URL ? undefined : await startEmbedded(config, log);
   const databaseUrl = config.DATABASE_URL ?? embedded!.url;
 
-  if (command === 'migrate') {
+  if (command === 'migrate' || command === 'rekey') {
     const database = connectDatabase(databaseUrl);
     try {
       await runMigrations(database, { log });
+      if (command === 'rekey') {
+        const result = await rekeyCloudKeys(database.db, systemClock, config);
+        process.stdout.write(`re-keyed ${result.rewrapped} cloud key(s): they are sealed under CREDENTIALS_KEY (fingerprint ${result.fingerprint}) now.\n`);
+      }
     } finally {
       await database.close();
+      await embedded?.stop();
     }
-    await embedded?.stop();
-    log.info('migrations applied');
+    log.info(command === 'rekey' ? 'cloud keys re-keyed' : 'migrations applied');
     return;
   }
   const app = await startApp({ config, log, databaseUrl, mode: mode! });
@@ -79,7 +85,7 @@ class UsageError extends Error {}
 main(process.argv.slice(2)).catch((error: unknown) => {
   // Start-up failures are one clear line (the config error lists each variable), not a stack trace; a refusal from
   // Postgres shows its code, message and detail, which say more than the statement it refused.
-  if (error instanceof ConfigError || error instanceof UsageError) {
+  if (error instanceof ConfigError || error instanceof UsageError || error instanceof CredentialsKeyError) {
     process.stderr.write(`${error.message}\n`);
   } else {
     process.stderr.write(`aithroyz chatops failed to start: ${withoutCredentials(describeFailure(error))}\n`);

@@ -8,6 +8,7 @@ import { withEnvLock } from '../src/provisioners/lock.js';
 import { JOBS, jobIds } from '../src/queue/jobs.js';
 import { isFinalAttempt, type JobRun } from '../src/queue/run-job.js';
 import type { Services } from '../src/services.js';
+import { credentialsForLab } from './cloud-key-vault.js';
 import { getEnvironment } from './environment-queries.js';
 import { postInThread } from './notify-thread.js';
 import { auditEnvironment, enqueueAfterCommit, transition } from './state-change.js';
@@ -25,11 +26,13 @@ export async function runDeploy(s: Services, envId: string, run: JobRun): Promis
   if (env?.state !== 'deploying') return;
   try {
     const preset = presetOf(s, env);
+    const credentials = await credentialsForLab(s, env.cloudKeyId);
     await postInThread(s, env, threadNoteView(`Deploying ${preset.name} (${preset.tools.length} tools), attempt ${run.attempt}.`));
     const result = await withEnvLock(s.db.$client, env.id, run.signal, (signal) =>
       s.provisioner.deploy({
         envId: env.id,
         preset,
+        ...(credentials ? { credentials } : {}),
         signal,
         onProgress: (event) => postInThread(s, env, progressView(env.id, event)),
       }),
@@ -42,9 +45,8 @@ export async function runDeploy(s: Services, envId: string, run: JobRun): Promis
   }
 }
 
+/** Moves an approved environment to deploying; the job holds only the id, so the row comes back from the UPDATE itself. */
 async function startDeploying(s: Services, envId: string, run: JobRun): Promise<EnvironmentRow | undefined> {
-  const env = await getEnvironment(s, envId);
-  if (env.state !== 'approved') return env;
   const moved = await s.db.transaction(async (tx) => {
     const deploying = await transition(s, tx, envId, 'approved', 'deploying');
     if (deploying) {
@@ -83,8 +85,7 @@ async function markRunning(s: Services, env: EnvironmentRow, preset: Preset, end
     return;
   }
   await enqueueAfterCommit(s, env.id, [
-    () => scheduleTimers(s, running),
-    () => s.jobs.add('notify', { envId: env.id, event: 'deployment.completed' }, { jobId: jobIds.notify(env.id, 'deployment.completed') }),
+    () => scheduleTimers(s, running, [{ name: 'notify', payload: { envId: env.id, event: 'deployment.completed' }, options: { jobId: jobIds.notify(env.id, 'deployment.completed') } }]),
   ]);
 }
 

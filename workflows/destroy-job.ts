@@ -6,6 +6,7 @@ import { JOBS, jobIds, type NotifyEvent } from '../src/queue/jobs.js';
 import { isFinalAttempt, type JobRun } from '../src/queue/run-job.js';
 import type { Services } from '../src/services.js';
 import { failureReasonOf, presetOf } from './deploy.js';
+import { credentialsForLab } from './cloud-key-vault.js';
 import { getEnvironment } from './environment-queries.js';
 import { postInThread } from './notify-thread.js';
 import { auditEnvironment, enqueueAfterCommit, transition } from './state-change.js';
@@ -22,10 +23,12 @@ export async function runDestroy(s: Services, envId: string, run: JobRun): Promi
   if (env.state !== 'destroying') return;
   try {
     const preset = presetOf(s, env);
+    const credentials = await credentialsForLab(s, env.cloudKeyId);
     await withEnvLock(s.db.$client, env.id, run.signal, (signal) =>
       s.provisioner.destroy({
         envId: env.id,
         preset,
+        ...(credentials ? { credentials } : {}),
         signal,
         onProgress: (event) => postInThread(s, env, progressView(env.id, event)),
       }),

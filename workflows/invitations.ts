@@ -136,7 +136,8 @@ async function lockInvitation(tx: Tx, invitationId: string): Promise<InvitationR
   return row;
 }
 
-async function closeAfterCommit(s: Services, invitationId: string): Promise<void> {
+/** Once an invitation ended: its expiry job goes, its notice (card, inviter) comes. */
+export async function closeAfterCommit(s: Services, invitationId: string): Promise<void> {
   await enqueueAfterCommit(s, invitationId, [
     () => s.jobs.remove('invitation-expire', jobIds.invitationExpire(invitationId)),
     () => s.jobs.add('invitation-notify', { invitationId, notice: 'closed' }, { jobId: jobIds.invitationNotify(invitationId, 'closed') }),
@@ -177,7 +178,8 @@ export async function runInvitationExpire(s: Services, payload: JobPayload<'invi
 
 /**
  * The invitation's messages, rendered from Postgres at send time: `sent` DMs the invitee the card with its buttons
- * (once); `closed` turns the card into how it ended and tells the inviter (but not of a replacement, which they made).
+ * (once); `closed` turns the card into how it ended and tells the inviter (not of a replacement or a withdrawal,
+ * which an admin made).
  */
 export async function runInvitationNotify(s: Services, payload: JobPayload<'invitation-notify'>): Promise<void> {
   const invitation = await getInvitation(s, payload.invitationId);
@@ -198,7 +200,8 @@ export async function runInvitationNotify(s: Services, payload: JobPayload<'invi
   }
   if (invitation.state === 'pending' || invitation.announcedAt) return;
   if (invitation.card) await notifier.update({ platform: invitation.platform, ...invitation.card }, invitationCardView(modelOf(invitation)));
-  if (invitation.state !== 'replaced') await notifier.dm(invitation.invitedBy, inviterNoticeView(modelOf(invitation)));
+  // The inviter made a replacement or a removal themselves (or another admin did, and was told): no notice for those.
+  if (invitation.state !== 'replaced' && invitation.state !== 'withdrawn') await notifier.dm(invitation.invitedBy, inviterNoticeView(modelOf(invitation)));
   await s.db.update(invitations).set({ announcedAt: s.clock.now() }).where(eq(invitations.id, invitation.id));
 }
 
@@ -243,7 +246,7 @@ export async function invitationJobs(s: Services): Promise<JobToAdd[]> {
     .where(
       or(
         eq(invitations.state, 'pending'),
-        and(inArray(invitations.state, ['accepted', 'declined', 'expired', 'replaced']), isNull(invitations.announcedAt), lt(invitations.answeredAt, cutoff)),
+        and(inArray(invitations.state, ['accepted', 'declined', 'expired', 'replaced', 'withdrawn']), isNull(invitations.announcedAt), lt(invitations.answeredAt, cutoff)),
       ),
     );
   for (const invitation of rows) {

@@ -11,6 +11,7 @@ import type { Actor } from '../src/domain/actor.js';
 import { userKey } from '../src/domain/users.js';
 import { jobIds } from '../src/queue/jobs.js';
 import type { Services } from '../src/services.js';
+import { chooseCloudKey } from './cloud-keys.js';
 import { countActive } from './environment-queries.js';
 import { authorize } from './roles.js';
 import { auditEnvironment, enqueueAfterCommit, transition } from './state-change.js';
@@ -41,6 +42,7 @@ export async function requestEnvironment(s: Services, input: RequestInput): Prom
     // One request at a time per user, so two concurrent requests cannot both slip under the quota.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`quota:${userKey(requester)}`}))`);
     checkQuota(await countActive(s, requester, tx), s.config.MAX_ACTIVE_PER_USER);
+    const cloudKeyId = await chooseCloudKey(tx, preset);
     const now = s.clock.now();
     const [created] = await tx
       .insert(environments)
@@ -56,6 +58,7 @@ export async function requestEnvironment(s: Services, input: RequestInput): Prom
         ttlSeconds,
         requestedAt: now,
         approvalDeadline: addSeconds(now, s.config.APPROVAL_TIMEOUT),
+        cloudKeyId,
         updatedAt: now,
       })
       .returning();

@@ -7,6 +7,7 @@ import { checkTeamChange } from '../src/domain/team.js';
 import { userKey, type Role } from '../src/domain/users.js';
 import type { Services } from '../src/services.js';
 import { countActive } from './environment-queries.js';
+import { closeAfterCommit } from './invitations.js';
 import { authorize } from './roles.js';
 import { auditTeam, changeTeam, teamChangeFacts, upsertMember, type TeamTarget } from './team-change.js';
 
@@ -37,15 +38,17 @@ export interface Removal {
   previous: Role;
   /** Labs the removed person owns that are still active: they keep running. */
   activeLabs: number;
+  /** The pending invitation of theirs that was withdrawn. */
+  withdrawn?: string | undefined;
 }
 
 /**
  * `/team remove`: the person keeps their row, marked removed (when and by whom), and is refused from then on; their
- * labs keep running. A pending invitation of theirs stays answerable, as a way back.
+ * labs keep running. A pending invitation of theirs is withdrawn: only a new one brings them back.
  */
 export async function removeMember(s: Services, input: TeamChangeInput): Promise<Removal> {
   const entry = { eventType: 'member.removed', actor: input.actor, target: input.target, requestId: input.requestId, channelId: input.channelId ?? null } as const;
-  return changeTeam(s, entry, async (tx) => {
+  const removal = await changeTeam(s, entry, async (tx) => {
     const facts = await teamChangeFacts(s, tx, input.actor, input.target);
     checkTeamChange({ kind: 'remove' }, facts);
     const previous = facts.targetStanding.kind === 'member' ? facts.targetStanding.role : 'member';
@@ -56,9 +59,17 @@ export async function removeMember(s: Services, input: TeamChangeInput): Promise
       .values({ platform: input.target.platform, userId: input.target.id, displayName: input.target.name, role: previous, updatedAt: now, updatedBy: by, addedAt: now, addedBy: by, removedAt: now, removedBy: by })
       .onConflictDoUpdate({ target: [members.platform, members.userId], set: { removedAt: now, removedBy: by, updatedAt: now, updatedBy: by } });
     const activeLabs = await countActive(s, input.target, tx);
-    await auditTeam(s, tx, { ...entry, details: { role: previous, active_labs: activeLabs } });
-    return { previous, activeLabs };
+    const withdrawn = await tx
+      .update(invitations)
+      .set({ state: 'withdrawn', answeredAt: now })
+      .where(and(eq(invitations.platform, input.target.platform), eq(invitations.inviteeId, input.target.id), eq(invitations.state, 'pending')))
+      .returning({ id: invitations.id });
+    const details = { role: previous, active_labs: activeLabs, ...(withdrawn[0] ? { withdrawn_invitation: withdrawn[0].id } : {}) };
+    await auditTeam(s, tx, { ...entry, details });
+    return { previous, activeLabs, withdrawn: withdrawn[0]?.id };
   });
+  if (removal.withdrawn) await closeAfterCommit(s, removal.withdrawn);
+  return removal;
 }
 
 /** `/team list`: the people with a row, the pending invitations and the removed people of the actor's platform. */

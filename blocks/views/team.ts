@@ -83,6 +83,7 @@ export function invitationCardView(invitation: ClosedInvitationModel): View {
     declined: `You declined on ${at}.`,
     expired: `This invitation expired on ${formatUtc(invitation.expiresAt)} without an answer: ask ${who(invitation.invitedBy)} for a new one if you still want to join.`,
     replaced: 'This invitation was replaced by a newer one: answer that one instead.',
+    withdrawn: `This invitation was withdrawn on ${at}: you were removed from the team.`,
   };
   const ending = endings[invitation.state];
   const blocks: ViewBlock[] = [

@@ -1,5 +1,6 @@
 import { DIALOG_IDS, type ActionId, type DialogId } from '../../blocks/view.js';
 import type { ActionInvocation, DialogSubmission, Reply } from '../../src/chat/types.js';
+import { parseCloudKeyId } from '../../src/domain/cloud-keys.js';
 import { parseEnvId, parseInvitationId } from '../../src/domain/ids.js';
 import { AppError } from '../../src/errors.js';
 import { clip } from '../args.js';
@@ -7,6 +8,7 @@ import type { HandlerContext } from '../context.js';
 import { destroyConfirmation } from '../env-destroy.js';
 import { extendBy } from '../env-extend.js';
 import { approve, openRejectDialog, submitRejectReason } from './decide.js';
+import { confirmDeleteCloudKey, keepCloudKey, submitAddCloudKey, submitRotateCloudKey } from './cloud-keys.js';
 import { cancelDestroy, confirmDestroy } from './destroy.js';
 import { answer } from './invitation.js';
 
@@ -26,6 +28,7 @@ export interface Target<T> {
 export const TARGETS = {
   environment: { resourceType: 'environment', parse: parseEnvId, idOf: (envId: string) => envId } satisfies Target<string>,
   invitation: { resourceType: 'invitation', parse: parseInvitationId, idOf: (invitationId: string) => invitationId } satisfies Target<string>,
+  cloudKey: { resourceType: 'cloud_key', parse: parseCloudKeyId, idOf: (keyId: string) => keyId } satisfies Target<string>,
 };
 
 /**
@@ -52,7 +55,12 @@ export function on<T, I extends ActionInvocation | DialogSubmission>(
   };
 }
 
-const { environment, invitation } = TARGETS;
+const { environment, invitation, cloudKey } = TARGETS;
+
+/** A form about something that does not exist yet (a new cloud key): its value is not read. */
+function creating(run: (ctx: HandlerContext<DialogSubmission>) => Promise<Reply>): ActionSpec<DialogSubmission> {
+  return { run: (ctx) => run(ctx) };
+}
 
 const ACTIONS: Readonly<Record<ActionId, ActionSpec<ActionInvocation>>> = {
   approve: on(environment, approve),
@@ -64,10 +72,14 @@ const ACTIONS: Readonly<Record<ActionId, ActionSpec<ActionInvocation>>> = {
   destroyCancel: on(environment, cancelDestroy),
   invitationAccept: on(invitation, (ctx, invitationId) => answer(ctx, invitationId, 'accept')),
   invitationDecline: on(invitation, (ctx, invitationId) => answer(ctx, invitationId, 'decline')),
+  cloudKeyDelete: on(cloudKey, confirmDeleteCloudKey),
+  cloudKeyKeep: on(cloudKey, keepCloudKey),
 };
 
 const DIALOGS: Readonly<Record<DialogId, ActionSpec<DialogSubmission>>> = {
   rejectReason: on(environment, submitRejectReason),
+  cloudKeyAdd: creating(submitAddCloudKey),
+  cloudKeyRotate: on(cloudKey, submitRotateCloudKey),
 };
 
 /** The dialogs whose submissions are handled. */

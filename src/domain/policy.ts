@@ -16,6 +16,11 @@ export function canManageRoles(role: Role): boolean {
   return role === 'admin';
 }
 
+/** Cloud keys (add, rotate, delete, default, even the list) are for admins alone. */
+export function canManageCloudKeys(role: Role): boolean {
+  return role === 'admin';
+}
+
 export function canExportAudit(role: Role): boolean {
   return role === 'admin';
 }
@@ -26,6 +31,11 @@ export function canVerifyAudit(role: Role): boolean {
 }
 
 export function canSeeAllEnvironments(role: Role): boolean {
+  return role === 'admin';
+}
+
+/** Listing and revoking everyone's API keys (members manage their own). */
+export function canManageAllApiKeys(role: Role): boolean {
   return role === 'admin';
 }
 

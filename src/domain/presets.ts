@@ -21,6 +21,8 @@ const presetSchema = z.object({
   approval: z.enum(['required', 'none']),
   instanceSize: z.string().min(1),
   hourlyCostUsd: z.number().nonnegative(),
+  /** The cloud key (by name) the preset's labs deploy with; the default key when absent. */
+  cloudKey: z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/, 'must be a cloud key name: lowercase letters, digits and dashes').optional(),
 });
 
 const catalogSchema = z
@@ -53,6 +55,8 @@ export interface Preset {
   approvalRequired: boolean;
   instanceSize: string;
   hourlyCostUsd: number;
+  /** The name of the cloud key its labs deploy with; the default key when undefined. */
+  cloudKey?: string;
 }
 
 export class PresetCatalog {
@@ -92,6 +96,7 @@ export function parseCatalog(data: unknown, source = 'catalog'): PresetCatalog {
       approvalRequired: preset.approval === 'required',
       instanceSize: preset.instanceSize,
       hourlyCostUsd: preset.hourlyCostUsd,
+      ...(preset.cloudKey === undefined ? {} : { cloudKey: preset.cloudKey }),
     })),
   );
 }

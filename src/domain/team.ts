@@ -113,7 +113,8 @@ export function checkTeamChange(change: TeamChange, facts: TeamChangeFacts): voi
   }
 }
 
-export const INVITATION_STATES = ['pending', 'accepted', 'declined', 'expired', 'replaced'] as const;
+/** `withdrawn`: its invitee was removed from the team while it was pending. */
+export const INVITATION_STATES = ['pending', 'accepted', 'declined', 'expired', 'replaced', 'withdrawn'] as const;
 export type InvitationState = (typeof INVITATION_STATES)[number];
 
 /** What an invitation's answer is checked against. */
@@ -139,6 +140,8 @@ export function describeClosedInvitation(invitation: InvitationFacts): string {
       return `This invitation expired on ${formatUtc(invitation.expiresAt)}: ask an admin for a new one.`;
     case 'replaced':
       return 'This invitation was replaced by a newer one: use the buttons of the newest invitation.';
+    case 'withdrawn':
+      return 'This invitation was withdrawn: you were removed from the team.';
     case 'pending':
       return 'This invitation is still open.';
   }

@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/client.js';
 import { simulatedResources } from '../db/schema/simulated.js';
+import { checkCloudKeyPair } from '../domain/cloud-keys.js';
 import type { Preset, ToolDefinition } from '../domain/presets.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -40,7 +41,8 @@ export class LocalProvisioner implements Provisioner {
     );
   }
 
-  async deploy({ envId, preset, onProgress, signal }: DeployRequest): Promise<DeployResult> {
+  async deploy({ envId, preset, onProgress, signal, credentials }: DeployRequest): Promise<DeployResult> {
+    checkCredentials(credentials);
     const created = (await this.outputs(envId)) ?? {};
     const endpoints: Record<string, string> = {};
     for (const tool of preset.tools) {
@@ -49,13 +51,15 @@ export class LocalProvisioner implements Provisioner {
         endpoints[tool.id] = existing;
         continue;
       }
-      endpoints[tool.id] = await this.createTool(envId, tool, onProgress, signal);
+      endpoints[tool.id] = await this.createTool(envId, tool, credentials, onProgress, signal);
     }
     this.options.log.info({ envId, preset: preset.id, tools: Object.keys(endpoints) }, 'simulated lab deployed');
     return { endpoints };
   }
 
-  async destroy({ envId, preset, onProgress, signal }: DestroyRequest): Promise<void> {
+  async destroy({ envId, preset, onProgress, signal, credentials }: DestroyRequest): Promise<void> {
+    checkCredentials(credentials);
+    await this.checkSameKey(envId, credentials);
     const created = Object.keys((await this.outputs(envId)) ?? {});
     // Each row goes as soon as its tool is gone, so a retried destroy resumes where this one stopped.
     for (const toolId of teardownOrder(preset, created)) {
@@ -78,9 +82,23 @@ export class LocalProvisioner implements Provisioner {
     return Object.fromEntries(rows.map((row) => [row.toolId, row.endpoint]));
   }
 
+  /** A lab is destroyed with the key it was deployed with (its current pair): anything else would leave its resources behind. */
+  private async checkSameKey(envId: string, credentials: DestroyRequest['credentials']): Promise<void> {
+    const rows = await this.db
+      .select({ cloudKeyId: simulatedResources.cloudKeyId })
+      .from(simulatedResources)
+      .where(eq(simulatedResources.envId, envId));
+    const used = [...new Set(rows.map((row) => row.cloudKeyId))];
+    const given = credentials?.keyId ?? null;
+    if (used.some((keyId) => keyId !== given)) {
+      throw new AppError('cloud_key_mismatch', `The lab ${envId} was deployed with another cloud key than the one its destroy was given.`, { retry: false });
+    }
+  }
+
   private async createTool(
     envId: string,
     tool: ToolDefinition,
+    credentials: DeployRequest['credentials'],
     onProgress: DeployRequest['onProgress'],
     signal: AbortSignal,
   ): Promise<string> {
@@ -95,10 +113,19 @@ export class LocalProvisioner implements Provisioner {
     const endpoint = simulatedEndpoint(tool.id, envId);
     await this.db
       .insert(simulatedResources)
-      .values({ envId, toolId: tool.id, endpoint, createdAt: this.options.clock.now() })
+      .values({ envId, toolId: tool.id, endpoint, cloudKeyId: credentials?.keyId ?? null, createdAt: this.options.clock.now() })
       .onConflictDoNothing();
     await onProgress({ toolId: tool.id, toolName: tool.name, status: 'ready', message: endpoint });
     return endpoint;
+  }
+}
+
+/** The simulator uses no key, but checks the one it is given is a well-formed pair, as a cloud would refuse one that is not. */
+function checkCredentials(credentials: DeployRequest['credentials']): void {
+  if (!credentials) return;
+  const problems = Object.values(checkCloudKeyPair(credentials));
+  if (problems.length > 0) {
+    throw new AppError('cloud_key_invalid', `The cloud key "${credentials.name}" is not a usable pair: ${problems.join(' ')}`, { retry: false });
   }
 }
 

@@ -1,3 +1,4 @@
+import type { CloudCredentials } from '../domain/cloud-keys.js';
 import type { Preset } from '../domain/presets.js';
 
 /** What a provisioner reports while it works: one line per tool, for the approval card's thread. */
@@ -11,6 +12,11 @@ export interface ProgressEvent {
 export interface DeployRequest {
   envId: string;
   preset: Preset;
+  /**
+   * The cloud key the lab records, opened for this call (read anew for each call, so a rotation counts). Undefined
+   * when the lab records none: the provisioner's own credentials are used.
+   */
+  credentials?: CloudCredentials;
   onProgress(event: ProgressEvent): Promise<void>;
   signal: AbortSignal;
 }
@@ -23,6 +29,8 @@ export interface DeployResult {
 export interface DestroyRequest {
   envId: string;
   preset: Preset;
+  /** As for a deploy: the lab's key with its current pair. */
+  credentials?: CloudCredentials;
   onProgress(event: ProgressEvent): Promise<void>;
   signal: AbortSignal;
 }

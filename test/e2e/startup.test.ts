@@ -37,7 +37,7 @@ describe('start-up refusals', () => {
   it('refuses an unknown command with the usage', async () => {
     const { code, stderr } = await runMain(['serve'], {});
     expect(code).toBe(1);
-    expect(stderr).toContain('usage: node dist/src/main.js <start|web|worker|migrate|demo>');
+    expect(stderr).toContain('usage: node dist/src/main.js <start|web|worker|migrate|rekey|demo>');
   });
 
   it('stops naming the catalog file and the problem when the presets catalog is invalid', async () => {

@@ -33,4 +33,9 @@ export interface SentRequest {
   requestId: string | undefined;
   /** The command's immediate answer as the user sees it; for Mattermost clicks, the `ephemeral_text` shown. */
   reply: ChatMessage | undefined;
+  /**
+   * For a dialog submission the bot refused field by field: each field's problem, as the form shows it under the
+   * field while it stays open (Slack's `response_action: errors`, Mattermost's `errors`).
+   */
+  fieldErrors?: Record<string, string>;
 }

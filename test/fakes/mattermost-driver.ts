@@ -138,7 +138,8 @@ export class MattermostDriver {
       submission: values,
       path: url.pathname,
     }));
-    return { status: answer.status, requestId: answer.requestId ?? undefined, reply: undefined, answer };
+    const body = (answer.json ?? {}) as { errors?: Record<string, string> };
+    return { status: answer.status, requestId: answer.requestId ?? undefined, reply: undefined, answer, ...(body.errors ? { fieldErrors: body.errors } : {}) };
   }
 
   /** The bot's DMs to `user`, oldest first. */

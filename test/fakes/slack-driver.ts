@@ -85,7 +85,8 @@ export class SlackDriver {
       triggerId: this.fake.issueTrigger(user.id),
     });
     const answer = await this.send('interactive', interactionBody(payload), () => payload);
-    return { status: answer.status, requestId: answer.requestId, reply: undefined };
+    const body = (answer.body ?? {}) as { response_action?: string; errors?: Record<string, string> };
+    return { status: answer.status, requestId: answer.requestId, reply: undefined, ...(body.response_action === 'errors' && body.errors ? { fieldErrors: body.errors } : {}) };
   }
 
   /** Fills in and submits the modal last opened for this user. */
@@ -102,7 +103,8 @@ export class SlackDriver {
       triggerId: this.fake.issueTrigger(user.id),
     });
     const answer = await this.send('interactive', interactionBody(payload), () => payload);
-    return { status: answer.status, requestId: answer.requestId, reply: undefined };
+    const body = (answer.body ?? {}) as { response_action?: string; errors?: Record<string, string> };
+    return { status: answer.status, requestId: answer.requestId, reply: undefined, ...(body.response_action === 'errors' && body.errors ? { fieldErrors: body.errors } : {}) };
   }
 
   dms(user: ChatUser): ChatMessage[] {

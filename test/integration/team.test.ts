@@ -357,6 +357,10 @@ describe('the rules of /team, each refusal answered and audited', () => {
 describe('removing someone', () => {
   it('refuses them every command and button with one answer naming who can add them back; their labs keep running', async () => {
     const lab = await markRunning(open, await requestLabApproved(users.alice));
+    // A pending invitation of hers is withdrawn with the removal: it no longer brings her back.
+    await team(open, users.carol, `invite ${at(users.alice)} approver`, [users.alice]);
+    await deliver(open);
+    const [pendingBefore] = (await invitationsOf(open, users.alice)).filter((row) => row.state === 'pending');
     open.clock.set('2026-11-27T09:30:00.000Z');
     const { text, entry } = await team(open, users.carol, `remove ${at(users.alice)}`, [users.alice]);
     expect(entry.outcome).toBe('ok');
@@ -364,6 +368,15 @@ describe('removing someone', () => {
     const [removed] = (await teamEntries(open, users.alice, 'member.removed')).filter((row) => row.outcome === 'ok');
     expect(removed).toMatchObject({ actorId: users.carol.id, outcome: 'ok', details: { role: 'member' } });
     expect(Number((removed!.details as Record<string, unknown>).active_labs)).toBeGreaterThanOrEqual(1);
+    expect(removed!.details).toMatchObject({ withdrawn_invitation: pendingBefore!.id });
+    expect((await invitationsOf(open, users.alice)).find((row) => row.id === pendingBefore!.id)!.state).toBe('withdrawn');
+    await deliver(open);
+    const withdrawnCard = open.notifier.ofKind('update').filter((call) => call.message.messageId === cardsOf(open, users.alice).at(-1)!.ref.messageId).at(-1);
+    expect(withdrawnCard!.view.text).toContain('This invitation was withdrawn on 2026-11-27 09:30 UTC');
+    expect(buttonsOf(withdrawnCard!.view)).toEqual([]);
+    const late = await send(open, click(users.alice, 'invitationAccept', pendingBefore!.id));
+    expect(late.text).toContain('This invitation was withdrawn');
+    expect(late.entry).toMatchObject({ outcome: 'invalid', details: { error: 'invitation_closed' } });
 
     const attempts: Invocation[] = [
       command(users.alice, 'list'),

@@ -16,6 +16,8 @@ import { addOneByOne, restoreOneByOne } from './jobs-one-by-one.js';
 import { validatePayload } from '../../src/queue/queue.js';
 import type { JobProcessor, Processors } from '../../src/queue/run-job.js';
 import type { Services } from '../../src/services.js';
+import { chatActor } from '../../src/domain/actor.js';
+import { addCloudKey } from '../../workflows/cloud-keys.js';
 import { getEnvironment } from '../../workflows/environment-queries.js';
 import { createProcessors } from '../../workflows/processors.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -24,6 +26,7 @@ import { RecordingNotifier } from './recording-notifier.js';
 import { buildServices, FAST_SETTINGS, USERS } from './services.js';
 import { MATTERMOST_SETTINGS, MM_ADMIN, MM_MEMBER } from './audit-services.js';
 import { envIdIn } from './command-kit.js';
+import { newCredentialsKey, newPair } from './cloud-keys.js';
 
 /** Who acts in the coverage scenarios, on each platform. */
 export interface Cast {
@@ -218,6 +221,7 @@ export class CoverageHarness {
         MATTERMOST_AUDIT_CHANNEL: 'mmaudit',
         MAX_ACTIVE_PER_USER: '50',
         LOCAL_PROVISIONER_STEP_MS: '0',
+        CREDENTIALS_KEY: newCredentialsKey(),
         INVITATION_TTL: '30m',
       },
       clock,
@@ -319,6 +323,25 @@ export class CoverageHarness {
     return this.request(owner, 'threat-hunting');
   }
 
+  private keys = 0;
+  private defaultKey: { id: string; name: string } | undefined;
+
+  /** A cloud key no lab uses (after a default key that is never deleted, so labs always have one). */
+  async cloudKey(): Promise<{ id: string; name: string }> {
+    this.defaultKey ??= await this.addCloudKey();
+    return this.addCloudKey();
+  }
+
+  private async addCloudKey(): Promise<{ id: string; name: string }> {
+    this.keys += 1;
+    const key = await addCloudKey(this.s, {
+      actor: chatActor(CASTS.slack.admin),
+      key: { name: `coverage-${this.keys}`, provider: 'aws', region: 'eu-west-1', ...newPair() },
+      requestId: `coverage-key-${this.keys}`,
+    });
+    return { id: key.id, name: key.name };
+  }
+
   /** `/team invite @invitee approver` as `admin`, and the DM that follows; returns the invitation's id. */
   async pendingInvitation(admin: UserRef, invitee: UserRef): Promise<string> {
     const { reply } = await this.invoke(command(admin, 'team', `invite ${mention(invitee)} approver`));
@@ -351,4 +374,9 @@ export function click(user: UserRef, actionId: ActionId | string, value: string)
 
 export function submit(user: UserRef, callbackId: string, envId: string, reason: string): DialogSubmission {
   return dialogInvocation(user, callbackId, envId, { reason }, 'CAPPROVALS');
+}
+
+/** A cloud key form submitted with these fields. */
+export function submitForm(user: UserRef, callbackId: string, value: string, fields: Record<string, string>): DialogSubmission {
+  return dialogInvocation(user, callbackId, value, fields, 'CADMIN');
 }

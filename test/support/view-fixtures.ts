@@ -33,6 +33,7 @@ export function environment(overrides: Partial<EnvironmentRow> = {}): Environmen
     approvalCard: null,
     destroyReason: null,
     failureReason: null,
+    cloudKeyId: null,
     version: 3,
     updatedAt: new Date('2026-11-26T09:00:00.000Z'),
     ...overrides,

@@ -90,6 +90,7 @@ const LAYERS: readonly Layer[] = [
   { name: 'database', members: ['src/db/'], rule: 'the schema and the connection, nothing that decides', uses: ['rules', 'settings'] },
   { name: 'audit log', members: ['src/audit/'], rule: 'storage, chain and query only: it posts nothing and enqueues nothing', uses: ['database', 'rules', 'settings'] },
   { name: 'job queue', members: ['src/queue/'], rule: 'runs jobs it does not know the meaning of', uses: ['rules', 'settings'] },
+  { name: 'credentials', members: ['src/credentials/'], rule: 'seals and opens secrets, and checks them with their cloud', uses: ['rules'] },
   { name: 'provisioners', members: ['src/provisioners/'], rule: 'create and remove cloud resources, nothing else', uses: ['database', 'rules', 'settings'] },
   { name: 'chat port', members: ['src/chat/types.ts'], rule: 'what a door hands the core and what the core asks of a door', uses: ['views', 'rules'] },
   { name: 'services', members: ['src/services.ts'], rule: 'what the core is given, passed explicitly', uses: ['chat port', 'database', 'job queue', 'provisioners', 'rules', 'settings'] },
@@ -97,7 +98,7 @@ const LAYERS: readonly Layer[] = [
     name: 'workflows',
     members: ['workflows/'],
     rule: 'every state change, in one transaction with its audit entries and its jobs',
-    uses: ['services', 'chat port', 'views', 'audit log', 'database', 'job queue', 'provisioners', 'rules', 'settings'],
+    uses: ['services', 'chat port', 'views', 'audit log', 'database', 'job queue', 'provisioners', 'credentials', 'rules', 'settings'],
   },
   {
     name: 'commands',
@@ -117,13 +118,19 @@ const LAYERS: readonly Layer[] = [
     name: 'console',
     members: ['src/console/'],
     rule: 'checks the session, then calls workflows as the signed-in member and renders their answer as HTML',
-    uses: ['workflows', 'commands', 'services', 'views', 'audit log', 'web', 'http', 'rules', 'settings'],
+    uses: ['workflows', 'commands', 'services', 'chat port', 'views', 'audit log', 'web', 'http', 'rules', 'settings'],
+  },
+  {
+    name: 'api',
+    members: ['src/api/'],
+    rule: 'verify the key, hand workflows its actor, answer problem+json: no state change outside a workflow',
+    uses: ['workflows', 'commands', 'services', 'audit log', 'database', 'http', 'rules', 'settings'],
   },
   {
     name: 'entry',
     members: ['src/app.ts', 'src/main.ts', 'src/demo.ts', 'src/demo-scenario.ts', 'src/demo-resources.ts'],
     rule: 'wires the parts together',
-    uses: ['console', 'doors', 'web', 'http', 'commands', 'workflows', 'services', 'chat port', 'provisioners', 'job queue', 'audit log', 'database', 'views', 'settings', 'rules'],
+    uses: ['console', 'api', 'doors', 'web', 'http', 'commands', 'workflows', 'services', 'chat port', 'provisioners', 'credentials', 'job queue', 'audit log', 'database', 'views', 'settings', 'rules'],
   },
 ];
 

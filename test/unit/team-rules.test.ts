@@ -159,6 +159,7 @@ describe('answers to an invitation', () => {
       [{ ...pending, state: 'accepted', answeredAt: before }, before, 'invitation_closed', /already accepted/],
       [{ ...pending, state: 'declined', answeredAt: before }, before, 'invitation_closed', /already declined/],
       [{ ...pending, state: 'replaced', answeredAt: before }, before, 'invitation_closed', /replaced by a newer one/],
+      [{ ...pending, state: 'withdrawn', answeredAt: before }, before, 'invitation_closed', /withdrawn: you were removed/],
       [{ ...pending, state: 'expired', answeredAt: expiresAt }, before, 'invitation_closed', /expired on 2026-12-08 12:00 UTC/],
       [pending, expiresAt, 'invitation_expired', /expired on 2026-12-08 12:00 UTC/],
     ];

@@ -81,6 +81,7 @@ const views: [string, () => View][] = [
   ['invitation card, declined', () => invitationCardView({ ...invitation, state: 'declined', answeredAt })],
   ['invitation card, expired', () => invitationCardView({ ...invitation, state: 'expired', answeredAt: invitation.expiresAt })],
   ['invitation card, replaced', () => invitationCardView({ ...invitation, state: 'replaced', answeredAt })],
+  ['invitation card, withdrawn', () => invitationCardView({ ...invitation, state: 'withdrawn', answeredAt })],
   ['inviter told: accepted', () => inviterNoticeView({ ...invitation, state: 'accepted', answeredAt })],
   ['inviter told: expired', () => inviterNoticeView({ ...invitation, state: 'expired', answeredAt: invitation.expiresAt })],
   ['invited', () => invitedView(invitation, true)],
@@ -193,7 +194,7 @@ describe('command views', () => {
       { actionId: 'invitationAccept', label: 'Accept', style: 'primary', value: 'inv-abcdefghij' },
       { actionId: 'invitationDecline', label: 'Decline', value: 'inv-abcdefghij' },
     ]);
-    for (const state of ['accepted', 'declined', 'expired', 'replaced'] as const) {
+    for (const state of ['accepted', 'declined', 'expired', 'replaced', 'withdrawn'] as const) {
       expect(buttons(invitationCardView({ ...invitation, state, answeredAt }))).toEqual([]);
     }
   });

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { renderMattermostText } from '../../../blocks/mattermost.js';
+import { DIALOGS_CHECKED_BEFORE_CLOSING, isEmptyView } from '../../../blocks/view.js';
 import { errorView } from '../../../blocks/views/error.js';
 import { presentError } from '../../../commands/present-error.js';
 import type { MattermostConfig } from '../../config.js';
@@ -199,7 +200,20 @@ function dialogHandler(deps: InboundDeps): Handler {
       fields: request.fields,
     });
     sendJson(res, 200, answerDialog(reply, Object.keys(request.fields)));
+    await confirmByDm(deps, request.callbackId, reply, user.id, context.requestId);
   };
+}
+
+/**
+ * Mattermost has no answer to a dialog but closing it or showing errors, and bots may not post ephemeral messages:
+ * the forms that are checked before closing (cloud keys) confirm by DM what they did.
+ */
+async function confirmByDm(deps: InboundDeps, callbackId: string, reply: Reply, userId: string, requestId: string): Promise<void> {
+  if (!(DIALOGS_CHECKED_BEFORE_CLOSING as readonly string[]).includes(callbackId)) return;
+  if ((reply.outcome ?? 'ok') !== 'ok' || isEmptyView(reply.view)) return;
+  await deps.responder.notifier.dm(userId, reply.view).catch((error: unknown) => {
+    deps.services.log.warn({ err: error, requestId }, 'could not send the confirmation of a form by DM');
+  });
 }
 
 async function handleSafely(deps: InboundDeps, invocation: Invocation): Promise<Reply> {

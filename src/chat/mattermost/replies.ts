@@ -88,10 +88,11 @@ export async function answerAction(responder: Responder, reply: Reply, place: Re
 
 /**
  * `{}` closes the dialog (the approval card then shows the decision). A refusal keeps it open: bad input under the
- * field, anything else as the dialog's error line. The outcome is the one `handleInvocation` audited (`Reply.outcome`).
+ * field (each refused field under its own when the handler named them), anything else as the dialog's error line. The outcome is the one `handleInvocation` audited (`Reply.outcome`).
  */
 export function answerDialog(reply: Reply, fieldNames: string[]): Record<string, unknown> {
   const outcome = reply.outcome ?? 'ok';
+  if (reply.fieldErrors && Object.keys(reply.fieldErrors).length > 0) return { errors: reply.fieldErrors };
   if (outcome === 'ok' || isEmptyView(reply.view)) return {};
   const text = renderMattermostText(reply.view);
   const field = fieldNames[0];

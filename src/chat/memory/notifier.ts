@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { View } from '../../../blocks/view.js';
-import type { MessageRef, Notifier, UploadFile } from '../types.js';
+import type { DirectoryUser, MessageRef, Notifier, UploadFile } from '../types.js';
 import type { MemoryChat } from './chat.js';
 
 /** How the core posts, edits, replies, sends direct messages and uploads files in the in-memory chat. */
@@ -41,6 +41,14 @@ export class MemoryNotifier implements Notifier {
     const content = Buffer.concat(chunks);
     const view = { text: file.comment, blocks: [{ kind: 'text' as const, text: file.comment }] };
     this.chat.post(this.chat.dmChannelOf(userId), view, { files: [{ id: randomUUID(), name: file.filename, title: file.title, content }] });
+  }
+
+  async searchUsers(text: string, limit: number): Promise<DirectoryUser[]> {
+    const wanted = text.trim().toLowerCase();
+    return [...this.chat.people.values()]
+      .filter((person) => !person.bot && person.name.toLowerCase().includes(wanted))
+      .slice(0, limit)
+      .map((person) => ({ id: person.id, name: person.name, realName: '' }));
   }
 
   private refOf(message: { id: string; channelId: string }): MessageRef {

@@ -1,5 +1,5 @@
 import { LogLevel, type Logger as BoltLogger } from '@slack/bolt';
-import type { Logger } from '../../log.js';
+import { redactSubmittedText, type Logger } from '../../log.js';
 
 const LEVELS: Record<string, LogLevel> = {
   trace: LogLevel.DEBUG,
@@ -11,8 +11,10 @@ const LEVELS: Record<string, LogLevel> = {
   silent: LogLevel.ERROR,
 };
 
+/** Bolt logs payloads as text: what was typed into a modal is cut out before the line is written. */
 function describe(parts: unknown[]): string {
-  return parts.map((part) => (part instanceof Error ? part.message : typeof part === 'string' ? part : JSON.stringify(part))).join(' ');
+  const text = parts.map((part) => (part instanceof Error ? part.message : typeof part === 'string' ? part : JSON.stringify(part))).join(' ');
+  return redactSubmittedText(text);
 }
 
 /** Bolt, the Web API client and the Socket Mode client log through pino (and its redaction) like the rest of the app. */

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { App } from '@slack/bolt';
-import type { View } from '../../../blocks/view.js';
+import { DIALOGS_CHECKED_BEFORE_CLOSING, type View } from '../../../blocks/view.js';
 import { errorView } from '../../../blocks/views/error.js';
 import { presentError } from '../../../commands/present-error.js';
 import type { Clock } from '../../clock.js';
 import type { UserRef } from '../../domain/users.js';
 import type { Logger } from '../../log.js';
-import type { Invocation, Reply } from '../types.js';
+import type { DialogSubmission, Invocation, Reply } from '../types.js';
 import { deliverReply, ephemeralBody, isEmptyView, type Responder } from './replies.js';
 import { COMMAND_PATTERN } from './inbound-guard.js';
 import {
@@ -85,9 +85,14 @@ export function registerListeners(app: App, options: ListenerOptions): void {
   });
   app.view({ type: 'view_submission' }, async ({ body, ack, context }) => {
     const arrival = arrivalOf(context, options.clock);
+    const translation = translateViewSubmission(body, metaOf(arrival));
+    if (translation.ok && (DIALOGS_CHECKED_BEFORE_CLOSING as readonly string[]).includes(translation.invocation.callbackId)) {
+      await onCheckedSubmission(options, translation, ack as Ack, arrival);
+      return;
+    }
     // Acking with no body closes the modal; the answer follows where the button was clicked.
     await acknowledge(options, ack as Ack, undefined, arrival, 'dialog');
-    await onInteraction(options, translateViewSubmission(body, metaOf(arrival)), arrival);
+    await onInteraction(options, translation, arrival);
   });
   app.error(async (error) => {
     options.log.error({ err: error }, 'Slack listener failed');
@@ -139,6 +144,27 @@ async function onInteraction(options: ListenerOptions, translation: Translation<
   const reply = await handleSafely(options, invocation);
   const place = { userId: invocation.user.id, channelId: invocation.channelId, requestId: invocation.requestId };
   await deliverReply(options.responder, reply, route, place, { viewSentInAck: false });
+}
+
+/**
+ * A form answered before it closes: the handler runs first (until the ack deadline), and refused fields go back in
+ * the ack as `response_action: errors`, so the modal stays open with each problem under its field. Anything else
+ * closes the modal and answers where the form was opened. A handler slower than the deadline gets the same answer
+ * after the modal has closed.
+ */
+async function onCheckedSubmission(options: ListenerOptions, translation: Translation<DialogSubmission> & { ok: true }, ack: Ack, arrival: Arrival): Promise<void> {
+  const { invocation, route } = translation;
+  const handled = handleSafely(options, invocation);
+  const timer = deadline(options.ackDeadlineMs);
+  const early = await Promise.race([handled, timer.passed]);
+  timer.cancel();
+  const place = { userId: invocation.user.id, channelId: invocation.channelId, requestId: invocation.requestId };
+  if (early?.fieldErrors && Object.keys(early.fieldErrors).length > 0) {
+    await acknowledge(options, ack, { response_action: 'errors', errors: early.fieldErrors }, arrival, 'dialog');
+    return;
+  }
+  await acknowledge(options, ack, undefined, arrival, 'dialog');
+  await deliverReply(options.responder, early ?? (await handled), route, place, { viewSentInAck: false });
 }
 
 async function handleSafely(options: ListenerOptions, invocation: Invocation): Promise<Reply> {

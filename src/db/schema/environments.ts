@@ -43,6 +43,8 @@ export const environments = pgTable(
     /** Why the last destroy started: owner, admin, expired, deploy_failed. */
     destroyReason: text('destroy_reason'),
     failureReason: text('failure_reason'),
+    /** The cloud key the lab deploys with (its id, never its secret): the preset's, else the default when it was requested. */
+    cloudKeyId: text('cloud_key_id'),
     /** Bumped by every change, for optimistic checks and cache-busting job ids. */
     version: integer('version').notNull().default(0),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),

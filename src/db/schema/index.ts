@@ -6,3 +6,5 @@ export * from './reminders.js';
 export * from './audit.js';
 export * from './simulated.js';
 export * from './console.js';
+export * from './cloud-keys.js';
+export * from './api-keys.js';

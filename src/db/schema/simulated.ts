@@ -10,6 +10,8 @@ export const simulatedResources = pgTable(
     envId: text('env_id').notNull(),
     toolId: text('tool_id').notNull(),
     endpoint: text('endpoint').notNull(),
+    /** The cloud key the simulated tool was "created" with, as a real provisioner would use it. */
+    cloudKeyId: text('cloud_key_id'),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
   (table) => [primaryKey({ columns: [table.envId, table.toolId] })],

@@ -1,0 +1,2 @@
+ALTER TABLE "invitations" DROP CONSTRAINT "invitations_state_valid";--> statement-breakpoint
+ALTER TABLE "invitations" ADD CONSTRAINT "invitations_state_valid" CHECK ("invitations"."state" in ('pending','accepted','declined','expired','replaced','withdrawn'));
