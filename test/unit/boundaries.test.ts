@@ -110,7 +110,7 @@ const LAYERS: readonly Layer[] = [
   { name: 'web', members: ['src/web/'], rule: 'HTML pages: escaping templates, the layout and its assets; knows no door', uses: ['http', 'rules', 'settings'] },
   {
     name: 'doors',
-    members: ['src/chat/slack/', 'src/chat/mattermost/', 'src/chat/memory/', 'src/chat/mentions.ts', 'src/chat/platforms.ts'],
+    members: ['src/chat/slack/', 'src/chat/mattermost/', 'src/chat/memory/', 'src/chat/sandbox/', 'src/chat/mentions.ts', 'src/chat/platforms.ts'],
     rule: 'verify who acts, resolve mentions, hand the core an invocation, render its answer',
     uses: ['commands', 'services', 'chat port', 'views', 'web', 'http', 'rules', 'settings'],
   },
