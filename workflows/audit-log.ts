@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { appendAudit } from '../src/audit/append.js';
 import { openAuditExport, type ExportSummary } from '../src/audit/export.js';
 import { filtersToPayload, type AuditFilters } from '../src/audit/filters.js';
-import { latestVerification, readAuditEntry, readAuditPage, type AuditCursor, type AuditPage } from '../src/audit/page.js';
+import { latestVerification, readAuditEntry, readAuditFeed, readAuditPage, type AuditCursor, type AuditPage } from '../src/audit/page.js';
 import { actedBy } from '../src/audit/types.js';
 import { latestHead, type ChainHead } from '../src/audit/verify.js';
 import type { AuditRow } from '../src/db/schema/audit.js';
@@ -19,16 +19,6 @@ export async function checkMayReadAudit(s: Pick<Services, 'db' | 'config'>, acto
   if (!canExportAudit(await authorize(s, actor, 'read'))) throw new AppError('forbidden', 'Only admins can read the audit log.');
 }
 
-export async function readAuditLog(
-  s: Pick<Services, 'db' | 'config'>,
-  actor: Actor,
-  filters: AuditFilters,
-  page: { after?: AuditCursor; size: number },
-): Promise<AuditPage> {
-  await checkMayReadAudit(s, actor);
-  return readAuditPage(s.db, filters, page);
-}
-
 export async function readAuditLogEntry(s: Pick<Services, 'db' | 'config'>, actor: Actor, id: number): Promise<AuditRow> {
   await checkMayReadAudit(s, actor);
   const row = await readAuditEntry(s.db, id);
@@ -42,10 +32,38 @@ export interface ChainState {
   lastVerification: AuditRow | undefined;
 }
 
-export async function readChainState(s: Pick<Services, 'db' | 'config'>, actor: Actor): Promise<ChainState> {
-  await checkMayReadAudit(s, actor);
+async function chainState(s: Pick<Services, 'db'>): Promise<ChainState> {
   const [head, lastVerification] = await Promise.all([latestHead(s.db), latestVerification(s.db)]);
   return { head, lastVerification };
+}
+
+/** The chain's state alone (the REST API's `GET /audit/verify`): admins only. */
+export async function readChainState(s: Pick<Services, 'db' | 'config'>, actor: Actor): Promise<ChainState> {
+  await checkMayReadAudit(s, actor);
+  return chainState(s);
+}
+
+/** The REST API's feed of the log, oldest first by id, after the entry `after`: admins only. */
+export async function readAuditFeedPage(
+  s: Pick<Services, 'db' | 'config'>,
+  actor: Actor,
+  filters: AuditFilters,
+  page: { after: number; size: number },
+): Promise<{ entries: AuditRow[]; next: number | undefined }> {
+  await checkMayReadAudit(s, actor);
+  return readAuditFeed(s.db, filters, { afterId: page.after, size: page.size });
+}
+
+/** What the Audit page shows at once: the chain's state and a page of entries, read side by side after one check. */
+export async function readAuditOverview(
+  s: Pick<Services, 'db' | 'config'>,
+  actor: Actor,
+  filters: AuditFilters,
+  page: { after?: AuditCursor; size: number },
+): Promise<{ chain: ChainState; page: AuditPage }> {
+  await checkMayReadAudit(s, actor);
+  const [chain, entries] = await Promise.all([chainState(s), readAuditPage(s.db, filters, page)]);
+  return { chain, page: entries };
 }
 
 export interface DownloadedExport {

@@ -8,6 +8,7 @@ import { consoleActor, type Actor } from '../src/domain/actor.js';
 import type { UserRef } from '../src/domain/users.js';
 import { AppError } from '../src/errors.js';
 import type { Services } from '../src/services.js';
+import { authorize } from './roles.js';
 
 /**
  * Signing in to the web console from chat, and the console's sessions. Tokens and session ids are random, shown once
@@ -65,6 +66,8 @@ export function consoleOff(): AppError {
 export async function sendSignInLink(s: Pick<Services, 'db' | 'clock' | 'config' | 'notifiers'>, actor: Actor): Promise<{ expiresAt: Date }> {
   const base = s.config.PUBLIC_URL;
   if (base === undefined) throw consoleOff();
+  // Only people the bot works for get a link (in `invite` mode, the team); each page checks again.
+  await authorize(s, actor, 'read');
   const token = newSecret();
   const now = s.clock.now();
   const expiresAt = new Date(now.getTime() + SIGN_IN_LINK_TTL_MS);

@@ -69,11 +69,12 @@ export async function decidePlan(s: Services, input: DecideInput): Promise<Envir
   if (!decided) throw await alreadyDecided(s, current.id);
 
   await enqueueAfterCommit(s, decided.id, [
-    () => s.jobs.add('notify', { envId: decided.id, event: 'plan.decided' }, { jobId: jobIds.notify(decided.id, 'plan.decided') }),
+    () =>
+      s.jobs.addMany([
+        { name: 'notify', payload: { envId: decided.id, event: 'plan.decided' }, options: { jobId: jobIds.notify(decided.id, 'plan.decided') } },
+        ...(decided.state === 'approved' ? [{ name: 'deploy', payload: { envId: decided.id }, options: { jobId: jobIds.deploy(decided.id) } } as const] : []),
+      ]),
     () => s.jobs.remove('approval-expire', jobIds.approvalExpire(decided.id)),
-    ...(decided.state === 'approved'
-      ? [() => s.jobs.add('deploy', { envId: decided.id }, { jobId: jobIds.deploy(decided.id) })]
-      : []),
   ]);
   return decided;
 }

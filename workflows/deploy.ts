@@ -45,9 +45,8 @@ export async function runDeploy(s: Services, envId: string, run: JobRun): Promis
   }
 }
 
+/** Moves an approved environment to deploying; the job holds only the id, so the row comes back from the UPDATE itself. */
 async function startDeploying(s: Services, envId: string, run: JobRun): Promise<EnvironmentRow | undefined> {
-  const env = await getEnvironment(s, envId);
-  if (env.state !== 'approved') return env;
   const moved = await s.db.transaction(async (tx) => {
     const deploying = await transition(s, tx, envId, 'approved', 'deploying');
     if (deploying) {
@@ -86,8 +85,7 @@ async function markRunning(s: Services, env: EnvironmentRow, preset: Preset, end
     return;
   }
   await enqueueAfterCommit(s, env.id, [
-    () => scheduleTimers(s, running),
-    () => s.jobs.add('notify', { envId: env.id, event: 'deployment.completed' }, { jobId: jobIds.notify(env.id, 'deployment.completed') }),
+    () => scheduleTimers(s, running, [{ name: 'notify', payload: { envId: env.id, event: 'deployment.completed' }, options: { jobId: jobIds.notify(env.id, 'deployment.completed') } }]),
   ]);
 }
 

@@ -39,10 +39,11 @@ export function timerJobs(env: EnvironmentRow, sentOffsets: ReadonlySet<number>,
 
 /**
  * Schedules the timers of an environment that has just got its expiry (it started running, or was extended). No reminder
- * can have been sent for an expiry this new, so nothing is read: the timers go to the queue in one bulk add.
+ * can have been sent for an expiry this new, so nothing is read: the timers, and any `alongside` jobs the same change
+ * enqueues, go to the queue in one bulk add.
  */
-export async function scheduleTimers(s: Services, env: EnvironmentRow): Promise<void> {
-  await s.jobs.addMany(timerJobs(env, new Set(), s.config.REMINDER_OFFSETS, s.clock.now()));
+export async function scheduleTimers(s: Services, env: EnvironmentRow, alongside: readonly JobToAdd[] = []): Promise<void> {
+  await s.jobs.addMany([...timerJobs(env, new Set(), s.config.REMINDER_OFFSETS, s.clock.now()), ...alongside]);
 }
 
 /** The reminders already sent about the current expiry of every running environment, in one query. */

@@ -35,8 +35,20 @@ const TIMEOUT_MS = 300_000;
  * `npm run worker`), with the local provisioner at zero step delay and a counting notifier, so what is left is the
  * bot's own work: the decisions, the deploy jobs, the audit entries, the timers and the notify jobs they enqueue.
  */
-export async function measurePipeline(database: TestDatabase, options: PipelineOptions): Promise<number> {
+export interface PipelineFigures {
+  labsPerSecond: number;
+  /** Postgres transactions committed or rolled back in the bench's database, per lab, the bench's own polling left out. */
+  transactionsPerLab: number;
+  /** Commands the Redis server ran (those inside scripts included), per lab. */
+  redisCommandsPerLab: number;
+}
+
+export async function measurePipeline(database: TestDatabase, options: PipelineOptions): Promise<PipelineFigures> {
   const prefix = uniquePrefix('bench-pipe');
+  const transactionsBefore = await transactionsOf(database);
+  const commandsBefore = await redisCommands(options.redisUrl);
+  let polls = 0;
+  let labsPerSecond: number;
   const web = await createWorkerSide({ databaseUrl: database.url, redisUrl: options.redisUrl, prefix, settings: { APPROVERS: `slack:${APPROVER.id}` } });
   const sets: ChildProcessHandle<WorkerRequest, WorkerAnswer>[] = [];
   try {
@@ -45,7 +57,10 @@ export async function measurePipeline(database: TestDatabase, options: PipelineO
     }
     await Promise.all(sets.map((set) => set.ask({ start: { databaseUrl: database.url, redisUrl: options.redisUrl, prefix } })));
     const ids = await seedPendingPlans(web.s.db, { count: options.labs, presetId: PRESET, ttlSeconds: 8 * 3600, firstIndex: options.firstIndex });
-    const running = () => web.s.db.$count(environments, and(eq(environments.state, 'running'), between(environments.id, ids[0]!, ids.at(-1)!)));
+    const running = () => {
+      polls += 1;
+      return web.s.db.$count(environments, and(eq(environments.state, 'running'), between(environments.id, ids[0]!, ids.at(-1)!)));
+    };
     const started = performance.now();
     await inLanes(ids, options.approvalsInFlight, (envId, index) =>
       decidePlan(web.s, { envId, actor: chatActor(APPROVER), decision: 'approve', requestId: `bench-approve-${index}` }).then(() => undefined),
@@ -59,11 +74,40 @@ export async function measurePipeline(database: TestDatabase, options: PipelineO
     const elapsedMs = performance.now() - started;
     const failed = (await Promise.all(sets.map((set) => set.ask({ report: true })))).reduce((sum, answer) => sum + answer.failedAttempts, 0);
     if (failed > 0) throw new Error(`${failed} job attempts failed`);
-    return (options.labs * 1000) / elapsedMs;
+    labsPerSecond = (options.labs * 1000) / elapsedMs;
   } finally {
     await Promise.all(sets.map((set) => set.stop()));
     await web.close();
-    await deleteKeys(prefix, options.redisUrl);
+  }
+  // Counted once every process has closed its connections: a backend reports its transactions when it ends at the latest.
+  const redisCommandsPerLab = ((await redisCommands(options.redisUrl)) - commandsBefore) / options.labs;
+  await deleteKeys(prefix, options.redisUrl);
+  const transactionsPerLab = ((await settledTransactionsOf(database)) - transactionsBefore - polls) / options.labs;
+  return { labsPerSecond, transactionsPerLab, redisCommandsPerLab };
+}
+
+/** Transactions committed and rolled back in the database so far, as Postgres's statistics have them. */
+async function transactionsOf(database: TestDatabase): Promise<number> {
+  const result = await database.pool.query<{ count: string }>(
+    'select (xact_commit + xact_rollback)::text as count from pg_stat_database where datname = current_database()',
+  );
+  return Number(result.rows[0]?.count ?? 0);
+}
+
+/** The count once the statistics of the closed connections have come in (a backend reports them as it exits). */
+async function settledTransactionsOf(database: TestDatabase): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  return transactionsOf(database);
+}
+
+/** Commands the Redis server has run so far (INFO commandstats): the bench has a redis-server of its own. */
+export async function redisCommands(url: string): Promise<number> {
+  const connection = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    const info = await connection.info('commandstats');
+    return [...info.matchAll(/calls=(\d+)/g)].reduce((sum, match) => sum + Number(match[1]), 0);
+  } finally {
+    connection.disconnect();
   }
 }
 

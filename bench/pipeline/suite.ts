@@ -1,40 +1,83 @@
 import { loadConfig } from '../../src/config.js';
 import { createTestDatabase } from '../../test/support/database.js';
-import { TEST_REDIS_URL } from '../../test/support/redis.js';
-import type { BenchCase, BenchSuite } from '../framework/types.js';
-import { measureBareJobs, measurePipeline } from './measure.js';
+import { startPrivateRedis } from '../../test/support/redis-server.js';
+import type { BenchCase, BenchSuite, Measurement } from '../framework/types.js';
+import { measureBareJobs, measurePipeline, redisCommands } from './measure.js';
 
 const APPROVALS_IN_FLIGHT = 10;
+/** docs/promises.md: one worker process takes at least this many labs a second from approval to running. */
+const TARGET_LABS_PER_SECOND = 100;
+/** The least a lab costs Postgres: one transaction per state change (approved, deploying, running). */
+const STATE_CHANGES_PER_LAB = 3;
 
-/** Labs per second from approval to running, with one and with four worker processes, against bare BullMQ jobs. */
+/**
+ * Labs per second from approval to running, with one, two and four worker processes, against bare BullMQ jobs; with
+ * one, the Postgres transactions and Redis commands each lab costs. On a redis-server of the bench's own, so that its
+ * command counts are the bench's alone.
+ */
 export const pipelineSuite: BenchSuite = {
   name: 'pipeline',
   async open(options) {
     const labs = options.quick ? 50 : 500;
+    const redis = await startPrivateRedis();
+    options.cleanup(() => redis.stop());
     const database = await createTestDatabase();
     options.cleanup(() => database.drop());
     // Each set runs the app's default concurrency, as `npm run worker` would.
     const concurrency = loadConfig({}).WORKER_CONCURRENCY;
     let firstIndex = 0;
+    /** The one-process rate of each run, which the two-process runs are held to. */
+    const oneProcessRates: number[] = [];
     const pipelineCase = (workerSets: number): BenchCase => {
-      const name = `pipeline, ${workerSets} worker process${workerSets === 1 ? '' : 'es'}`;
+      const processes = `${workerSets} worker process${workerSets === 1 ? '' : 'es'}`;
+      const name = `pipeline, ${processes}`;
+      const metrics: BenchCase['metrics'] = [{ key: 'rate', label: name, unit: 'labs/s', better: 'higher', digits: 1 }];
+      if (workerSets === 1) {
+        metrics.push(
+          { key: 'target', label: `${name}, against ${TARGET_LABS_PER_SECOND} labs/s`, unit: 'labs/s', better: 'higher', digits: 1, target: 1 },
+          { key: 'transactions', label: 'pipeline, Postgres transactions per lab', unit: '', better: 'lower', digits: 1 },
+          { key: 'commands', label: 'pipeline, Redis commands per lab', unit: '', better: 'lower', digits: 1 },
+        );
+      }
+      if (workerSets === 2) metrics.push({ key: 'againstOne', label: `${name}, against 1`, unit: 'labs/s', better: 'higher', digits: 1, target: 1.1 });
       return {
         name,
-        figure: `${labs} plans approved by \`decidePlan\` (${APPROVALS_IN_FLIGHT} at a time) until every lab is running: deploy jobs on ${workerSets} worker process${workerSets === 1 ? '' : 'es'} (\`startWorkers\`, WORKER_CONCURRENCY ${concurrency}), local provisioner at zero delay, counting notifier`,
-        baseline: `${labs} bare BullMQ jobs through the same deploy queue, added ${APPROVALS_IN_FLIGHT} at a time, run by ${workerSets} bare worker${workerSets === 1 ? '' : 's'} of concurrency ${concurrency} (in the bench's process) whose processor does nothing`,
+        figure: `${labs} plans approved by \`decidePlan\` (${APPROVALS_IN_FLIGHT} at a time) until every lab is running: deploy jobs on ${processes} (\`startWorkers\`, WORKER_CONCURRENCY ${concurrency}), local provisioner at zero delay, counting notifier`,
+        baseline: `${labs} bare BullMQ jobs through the same deploy queue, added ${APPROVALS_IN_FLIGHT} at a time, run by ${workerSets} bare worker${workerSets === 1 ? '' : 's'} of concurrency ${concurrency} (in the bench's process) whose processor does nothing${workerSets === 1 ? `; ${TARGET_LABS_PER_SECOND} labs/s; Postgres transactions: one per state change (${STATE_CHANGES_PER_LAB}); Redis commands: those of one bare job` : ''}${workerSets === 2 ? '; the one-process rate of the same run' : ''}`,
         runs: 3,
-        metrics: [{ key: 'rate', label: name, unit: 'labs/s', better: 'higher', digits: 1 }],
-        async measure() {
-          const bare = await measureBareJobs({ labs, workerSets, approvalsInFlight: APPROVALS_IN_FLIGHT, redisUrl: TEST_REDIS_URL, concurrency });
-          const rate = await measurePipeline(database, { labs, workerSets, approvalsInFlight: APPROVALS_IN_FLIGHT, redisUrl: TEST_REDIS_URL, firstIndex });
+        metrics,
+        async measure(): Promise<Measurement> {
+          const commandsBefore = await redisCommands(redis.url);
+          const bare = await measureBareJobs({ labs, workerSets, approvalsInFlight: APPROVALS_IN_FLIGHT, redisUrl: redis.url, concurrency });
+          const bareCommandsPerJob = ((await redisCommands(redis.url)) - commandsBefore) / labs;
+          const figures = await measurePipeline(database, { labs, workerSets, approvalsInFlight: APPROVALS_IN_FLIGHT, redisUrl: redis.url, firstIndex });
           firstIndex += labs;
+          options.log(`${name}: ${figures.transactionsPerLab.toFixed(1)} Postgres transactions and ${figures.redisCommandsPerLab.toFixed(1)} Redis commands per lab`);
+          const rate = figures.labsPerSecond;
+          if (workerSets === 1) {
+            oneProcessRates.push(rate);
+            return {
+              rate: { figure: rate, baseline: bare },
+              target: { figure: rate, baseline: TARGET_LABS_PER_SECOND },
+              transactions: { figure: figures.transactionsPerLab, baseline: STATE_CHANGES_PER_LAB },
+              commands: { figure: figures.redisCommandsPerLab, baseline: bareCommandsPerJob },
+            };
+          }
+          if (workerSets === 2) {
+            const one = oneProcessRates.shift();
+            if (one === undefined) throw new Error('the two-process runs follow the one-process runs');
+            return { rate: { figure: rate, baseline: bare }, againstOne: { figure: rate, baseline: one } };
+          }
           return { rate: { figure: rate, baseline: bare } };
         },
       };
     };
     return {
-      cases: [pipelineCase(1), pipelineCase(4)],
-      close: () => database.drop(),
+      cases: [pipelineCase(1), pipelineCase(2), pipelineCase(4)],
+      async close() {
+        await database.drop();
+        await redis.stop();
+      },
     };
   },
 };

@@ -1,5 +1,5 @@
 import type { View } from '../../blocks/view.js';
-import type { MessageRef, Notifier, UploadFile } from '../../src/chat/types.js';
+import type { DirectoryUser, MessageRef, Notifier, UploadFile } from '../../src/chat/types.js';
 import type { Platform } from '../../src/domain/users.js';
 
 /** A notifier that only counts what it is asked to send: the workers' own cost, without any chat I/O. */
@@ -31,6 +31,10 @@ export class CountingNotifier implements Notifier {
   async upload(_userId: string, file: UploadFile): Promise<void> {
     this.counts.upload += 1;
     file.content.resume();
+  }
+
+  async searchUsers(): Promise<DirectoryUser[]> {
+    return [];
   }
 
   private ref(channelId: string): MessageRef {

@@ -21,6 +21,18 @@ export interface UploadFile {
   content: NodeJS.ReadableStream;
 }
 
+/** A person of a platform's directory, as its user search finds them (never a bot or a deactivated account). */
+export interface DirectoryUser {
+  id: string;
+  /** The handle (`alice`). */
+  name: string;
+  /** The full name, when the platform has one. */
+  realName: string;
+}
+
+/** The most people one directory search returns. */
+export const DIRECTORY_SEARCH_LIMIT = 20;
+
 /**
  * The outbound half of a chat platform: what workflows and workers may do in chat. Implemented by each platform
  * adapter and by a recording notifier in tests.
@@ -35,6 +47,11 @@ export interface Notifier {
   dm(userId: string, view: View): Promise<MessageRef>;
   /** Uploads a file into the user's DM. */
   upload(userId: string, file: UploadFile): Promise<void>;
+  /**
+   * People of the platform whose handle or full name contains `text` (case-insensitive), at most `limit`, bots and
+   * deactivated accounts left out: how the console picks someone to invite.
+   */
+  searchUsers(text: string, limit: number): Promise<DirectoryUser[]>;
 }
 
 /** Everything the core needs to know about an inbound request, whichever platform it came from. */

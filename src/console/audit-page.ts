@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { downloadAuditExport, readAuditLog, readAuditLogEntry, readChainState, type ChainState } from '../../workflows/audit-log.js';
+import { downloadAuditExport, readAuditLogEntry, readAuditOverview, type ChainState } from '../../workflows/audit-log.js';
 import { AUDIT_EVENTS, type AuditCategory } from '../audit/events.js';
 import type { AuditEntry, AuditPage } from '../audit/page.js';
 import { formatUtc } from '../domain/time.js';
@@ -32,9 +32,11 @@ export function auditRoutes(app: HttpApp, ctx: ConsoleContext): void {
 
   app.get('/settings/audit', { preHandler: ctx.requireSession, schema: { querystring: auditQuery } }, async (request, reply) => {
     const { session, viewer } = signedInOf(request);
-    const chain = await readChainState(s, session.actor);
     const selection = readAuditQuery(request.query, s.clock.now());
-    const page = await readAuditLog(s, session.actor, selection.filters, { ...(selection.after ? { after: selection.after } : {}), size: AUDIT_PAGE_SIZE });
+    const { chain, page } = await readAuditOverview(s, session.actor, selection.filters, {
+      ...(selection.after ? { after: selection.after } : {}),
+      size: AUDIT_PAGE_SIZE,
+    });
     const body = html`<h1>Audit log</h1>
 <p class="lead">Every request, decision and change, in a hash chain that shows any edit. Times are UTC.</p>
 ${chainPanel(chain)}

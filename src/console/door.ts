@@ -5,7 +5,7 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
-import { isAppError } from '../errors.js';
+import { isAppError, outcomeOf, type AppError } from '../errors.js';
 import type { Door } from '../http/server.js';
 import type { Services } from '../services.js';
 import { auditRoutes } from './audit-page.js';
@@ -13,6 +13,7 @@ import { labsRoutes } from './labs-page.js';
 import { CONSOLE_STYLESHEET_PATH, messagePage, sendPage } from './layout.js';
 import { findSignedIn, SessionCookie } from './session.js';
 import { signInRoutes } from './sign-in.js';
+import { teamRoutes } from './team-page.js';
 import { CONSOLE_STYLESHEET } from './stylesheet.js';
 
 export interface ConsoleOptions {
@@ -97,17 +98,16 @@ export function consoleDoor(options: ConsoleOptions): Door {
     signInRoutes(app, ctx);
     labsRoutes(app, ctx);
     auditRoutes(app, ctx);
+    teamRoutes(app, ctx);
   };
 }
 
-/** The status a refusal of the core answers with in the console. */
-const STATUS_BY_CODE: Readonly<Record<string, number>> = {
-  forbidden: 403,
-  not_owner: 403,
-  read_only_key: 403,
-  sign_in_refused: 403,
-  not_found: 404,
-};
+/** The status a refusal of the core answers with in the console: what the audit log calls denied is 403. */
+function statusOf(error: AppError): number {
+  if (error.code === 'not_found') return 404;
+  if (error.code === 'sign_in_refused' || outcomeOf(error) === 'denied') return 403;
+  return outcomeOf(error) === 'error' ? 500 : 400;
+}
 
 /**
  * Refusals as pages: the core's (its message and hint), CSRF failures, the sign-in rate limit, and anything else as
@@ -118,7 +118,7 @@ async function answerError(ctx: ConsoleContext, error: FastifyError, request: Fa
   const send = (status: number, title: string, message: string, hint?: string) =>
     sendPage(reply, messagePage({ title, message, hint, tone: 'problem', viewer: signedIn?.viewer }), status);
   if (isAppError(error)) {
-    const status = STATUS_BY_CODE[error.code] ?? 400;
+    const status = statusOf(error);
     await send(status, status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Refused', error.message, error.hint);
     return;
   }

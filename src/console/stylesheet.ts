@@ -54,5 +54,8 @@ dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.35rem 1
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 pre { background: var(--wash); border: 1px solid var(--line); border-radius: 6px; padding: 0.6rem; overflow-wrap: anywhere; }
+ul.people { list-style: none; padding: 0; margin: 0.8rem 0 0; display: grid; gap: 0.5rem; }
+ul.people form { flex-wrap: wrap; }
+main h2 { margin: 1.4rem 0 0.6rem; }
 .htmx-request { opacity: 0.6; transition: opacity 150ms; }
 `;

@@ -78,6 +78,17 @@ describe('Mattermost notifier against the fake REST API v4', () => {
     expect(fake.store.posts.get(reply.messageId)).toMatchObject({ root_id: ref.messageId, channel_id: seed.approvalsChannelId, message: 'Deploying **elastic**…' });
   });
 
+  it('searches people with POST /users/search, leaving bots and deactivated accounts out', async () => {
+    const notifier = notifierWith(seed.botToken);
+    const zoe = fake.store.addUser({ username: 'zoe.analyst' });
+    fake.store.addUser({ username: 'zoebot', isBot: true });
+    fake.store.addUser({ username: 'zoe.gone' }).delete_at = Date.now();
+    const found = await notifier.searchUsers('zoe', 20);
+    expect(found).toEqual([{ id: zoe.id, name: 'zoe.analyst', realName: '' }]);
+    expect(fake.callsTo('POST', '/api/v4/users/search')[0]).toMatchObject({ status: 200, body: { term: 'zoe', allow_inactive: false, limit: 20 } });
+    expect(await notifier.searchUsers('nobody-like-this', 20)).toEqual([]);
+  });
+
   it('opens a DM once per user (bot id from users/me, asked once) and posts there', async () => {
     const notifier = notifierWith(seed.botToken);
     const carol = fake.store.addUser({ username: 'carol' });

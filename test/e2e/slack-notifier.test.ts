@@ -18,7 +18,12 @@ const view = (text: string): View => ({ text, blocks: [{ kind: 'text', text: `*$
 
 beforeAll(async () => {
   fake = await FakeSlack.start({
-    users: [{ id: 'U0ALICE', name: 'alice' }, { id: 'U0BOB', name: 'bob' }],
+    users: [
+      { id: 'U0ALICE', name: 'alice' },
+      { id: 'U0BOB', name: 'bob' },
+      { id: 'U0ALINA', name: 'alina', realName: 'Alina Petrova' },
+      { id: 'U0ROBOT', name: 'alarm-bot', isBot: true },
+    ],
     channels: [{ id: 'C0APPROVALS', name: 'approvals' }],
   });
   spoolDir = await mkdtemp(join(tmpdir(), 'slack-notifier-test-'));
@@ -50,6 +55,17 @@ describe('Slack notifier', () => {
     expect(fake.thread('C0APPROVALS', card.messageId).map((m) => m.text)).toEqual(['Elastic deployed']);
     const post = fake.callsTo('chat.postMessage').at(-1)!;
     expect(post.params).toMatchObject({ thread_ts: card.messageId, text: 'Elastic deployed', blocks: [{ type: 'section' }] });
+  });
+
+  it('searches people by handle or real name through users.list, page by page, bots left out', async () => {
+    expect(await notifier.searchUsers('ali', 20)).toEqual([
+      { id: 'U0ALICE', name: 'alice', realName: 'alice' },
+      { id: 'U0ALINA', name: 'alina', realName: 'Alina Petrova' },
+    ]);
+    expect(await notifier.searchUsers('petrova', 20)).toEqual([{ id: 'U0ALINA', name: 'alina', realName: 'Alina Petrova' }]);
+    expect(await notifier.searchUsers('ali', 1)).toHaveLength(1);
+    expect(await notifier.searchUsers('alarm', 20)).toEqual([]);
+    expect(fake.callsTo('users.list').length).toBeGreaterThan(0);
   });
 
   it('DMs a user, opening the DM channel once', async () => {

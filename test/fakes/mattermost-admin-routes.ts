@@ -38,6 +38,18 @@ export const identityRoutes: Route[] = [
     },
   },
   {
+    // SearchUsers: active accounts whose username contains the term (bots too, as Mattermost answers).
+    method: 'POST',
+    pattern: /^\/users\/search$/,
+    handle({ store, body }) {
+      const parsed = z.object({ term: z.string().min(1), limit: z.number().int().min(1).max(1000).optional() }).safeParse(body);
+      if (!parsed.success) return badParam('term');
+      const term = parsed.data.term.toLowerCase();
+      const found = [...store.users.values()].filter((user) => user.delete_at === 0 && user.username.toLowerCase().includes(term));
+      return ok(200, found.slice(0, parsed.data.limit ?? 100).map(publicUser));
+    },
+  },
+  {
     method: 'GET',
     pattern: /^\/users\/(?<id>[A-Za-z0-9]+)$/,
     handle({ store, params }) {

@@ -145,6 +145,19 @@ const usersInfo: FakeMethod = {
   handle: (call) => ({ user: userJson(call.state, required(call.params, 'user', 'user_not_found'), call.identity.teamId) }),
 };
 
+/** Every user of the workspace, `limit` a page, in the order they were added; `cursor` is where the page starts. */
+const usersList: FakeMethod = {
+  token: 'bot',
+  handle(call) {
+    const ids = [...call.state.users.keys()];
+    const limit = Math.max(1, Math.min(1000, Number(call.params.limit ?? 200) || 200));
+    const start = typeof call.params.cursor === 'string' && call.params.cursor !== '' ? Number(call.params.cursor) : 0;
+    const page = ids.slice(start, start + limit);
+    const next = start + limit < ids.length ? String(start + limit) : '';
+    return { members: page.map((id) => userJson(call.state, id, call.identity.teamId)), response_metadata: { next_cursor: next } };
+  },
+};
+
 const viewsOpen: FakeMethod = {
   token: 'bot',
   handle(call) {
@@ -219,6 +232,7 @@ export const FAKE_METHODS: Record<string, FakeMethod> = {
   'chat.postEphemeral': postEphemeral,
   'conversations.open': conversationsOpen,
   'users.info': usersInfo,
+  'users.list': usersList,
   'views.open': viewsOpen,
   'files.getUploadURLExternal': getUploadUrl,
   'files.completeUploadExternal': completeUpload,

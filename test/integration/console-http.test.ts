@@ -8,6 +8,7 @@ import { auditLog } from '../../src/db/schema/audit.js';
 import { consoleSessions } from '../../src/db/schema/console.js';
 import { chatActor } from '../../src/domain/actor.js';
 import { getEnvironment } from '../../workflows/environment-queries.js';
+import { removeMember } from '../../workflows/team.js';
 import { requestEnvironment } from '../../workflows/request.js';
 import { csrfIn, startConsoleHarness, ConsoleClient, type ConsoleHarness } from '../support/console.js';
 import { waitForState } from '../support/labs.js';
@@ -226,6 +227,72 @@ describe('pages and roles', () => {
     expect(destroyed.headers.get('location')).toBe(`/labs?done=destroying&env=${mine}`);
     await waitForState(h.t.s, mine, 'destroyed');
     expect((await member.get(`/labs/${bobs}/destroy`)).status).toBe(403);
+  });
+});
+
+describe('the Team page', () => {
+  it('lets an admin pick someone from the platform’s user search and invite them, change a role, and remove someone', async () => {
+    h.t.notifier.directory.push({ id: 'UDANA', name: 'dana', realName: 'Dana Scully' }, { id: 'UDAN', name: 'dan', realName: 'Dan Brown' }, { id: 'UERIN', name: 'erin', realName: '' });
+    const adminClient = await h.signIn(admin);
+    const found = await adminClient.get('/settings/team?q=dan');
+    expect(found.status).toBe(200);
+    expect(found.body).toContain('Invite dana');
+    expect(found.body).toContain('Invite dan');
+    expect(found.body).not.toContain('Invite erin');
+    expectNoInlineCode(found.body, 'team');
+
+    const invited = await adminClient.post('/settings/team/invite', { id: 'UDANA', name: 'dana', role: 'approver', _csrf: csrfIn(found.body) });
+    expect(invited.status).toBe(303);
+    expect(invited.headers.get('location')).toBe('/settings/team?done=invited&who=dana');
+    const after = await adminClient.get('/settings/team');
+    expect(after.body).toMatch(/Pending invitations[\s\S]*dana[\s\S]*approver/);
+    expect(h.t.notifier.sentTo('UDANA').length).toBe(1);
+    const [entry] = await h.t.s.db.select().from(auditLog).where(and(eq(auditLog.eventType, 'member.invited'), eq(auditLog.resourceId, 'slack:UDANA')));
+    expect(entry).toMatchObject({ actorId: USERS.admin.id, outcome: 'ok' });
+    expect(entry!.details).toMatchObject({ door: 'console' });
+
+    // bob is in the team (open mode): an admin makes him approver, then removes him after a confirmation page.
+    const role = await adminClient.post('/settings/team/role', { id: USERS.bob.id, name: 'bob', role: 'approver', _csrf: csrfIn(after.body) });
+    expect(role.headers.get('location')).toBe('/settings/team?done=role&who=bob');
+    const confirm = await adminClient.get(`/settings/team/remove?id=${USERS.bob.id}&name=bob`);
+    expect(confirm.body).toContain('Remove bob?');
+    const removed = await adminClient.post('/settings/team/remove', { id: USERS.bob.id, name: 'bob', _csrf: csrfIn(confirm.body) });
+    expect(removed.headers.get('location')).toBe('/settings/team?done=removed&who=bob');
+    const team = await adminClient.get('/settings/team?done=removed&who=bob');
+    expect(team.body).toContain('bob was removed from the team.');
+    expect(team.body).toMatch(/<h2>Removed<\/h2>[\s\S]*bob/);
+    const events = await h.t.s.db.select().from(auditLog).where(eq(auditLog.resourceId, `slack:${USERS.bob.id}`));
+    expect(events.map((row) => row.eventType)).toEqual(expect.arrayContaining(['member.role_changed', 'member.removed']));
+  });
+
+  it('shows members the team without the admin’s controls, and refuses their changes as denied', async () => {
+    const member = await h.signIn(alice);
+    const page = await member.get('/settings/team?q=dan');
+    expect(page.status).toBe(200);
+    expect(page.body).not.toContain('Invite someone');
+    expect(page.body).not.toContain('action="/settings/team/role"');
+    const refused = await member.post('/settings/team/invite', { id: 'UERIN', name: 'erin', role: 'admin', _csrf: csrfIn((await member.get('/labs')).body) });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toContain('Only admins can invite people');
+    const [click] = await h.t.s.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.eventType, 'action.clicked'), eq(auditLog.resourceId, 'slack:UERIN')));
+    expect(click).toMatchObject({ outcome: 'denied', actorId: USERS.alice.id });
+    expect(click!.details).toMatchObject({ action: 'team_invite', door: 'console', error: 'forbidden' });
+  });
+});
+
+describe('people the bot no longer works for', () => {
+  it('are refused on every page once removed from the team, and get no new link', async () => {
+    const carol = chatActor({ platform: 'slack', id: 'UCAROL', name: 'carol' });
+    const client = await h.signIn(carol);
+    expect((await client.get('/labs')).status).toBe(200);
+    await removeMember(h.t.s, { actor: admin, target: { platform: 'slack', id: 'UCAROL', name: 'carol' }, requestId: 'remove-carol' });
+    const refused = await client.get('/labs');
+    expect(refused.status).toBe(403);
+    expect(refused.body).toContain('removed from the team');
+    await expect(h.linkToken(carol)).rejects.toMatchObject({ code: 'not_in_team' });
   });
 });
 

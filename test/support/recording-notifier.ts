@@ -1,5 +1,5 @@
 import type { View } from '../../blocks/view.js';
-import type { MessageRef, Notifier, UploadFile } from '../../src/chat/types.js';
+import type { DirectoryUser, MessageRef, Notifier, UploadFile } from '../../src/chat/types.js';
 import type { Platform } from '../../src/domain/users.js';
 
 /** One outbound call, as the recording notifier saw it. Uploads hold the drained content. */
@@ -101,6 +101,14 @@ export class RecordingNotifier implements Notifier {
       }, timeoutMs);
       this.waiters.add(waiter);
     });
+  }
+
+  /** The people `searchUsers` finds: the platform's directory, as a test sets it. */
+  readonly directory: DirectoryUser[] = [];
+
+  async searchUsers(text: string, limit: number): Promise<DirectoryUser[]> {
+    const wanted = text.trim().toLowerCase();
+    return this.directory.filter((user) => `${user.name} ${user.realName}`.toLowerCase().includes(wanted)).slice(0, limit);
   }
 
   clear(): void {

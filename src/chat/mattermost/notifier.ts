@@ -9,7 +9,7 @@ import type { MattermostMessage } from '../../../blocks/mattermost.js';
 import { toMattermostMarkdown } from '../../../blocks/mattermost-markdown.js';
 import type { View } from '../../../blocks/view.js';
 import { AppError } from '../../errors.js';
-import type { MessageRef, Notifier, UploadFile } from '../types.js';
+import type { DirectoryUser, MessageRef, Notifier, UploadFile } from '../types.js';
 import { ClientError, describeClientError, type MattermostClient } from './client.js';
 
 export type RenderPost = (view: View) => MattermostMessage;
@@ -80,6 +80,17 @@ export class MattermostNotifier implements Notifier {
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
+  }
+
+  /** POST /users/search: Mattermost matches the term on usernames and names itself; bots and deactivated accounts are left out. */
+  async searchUsers(text: string, limit: number): Promise<DirectoryUser[]> {
+    const term = text.trim();
+    if (term === '') return [];
+    const found = await this.call('searchUsers', () => this.client.searchUsers(term, { allow_inactive: false, limit }));
+    return found
+      .filter((user) => !user.is_bot && !user.delete_at)
+      .slice(0, limit)
+      .map((user) => ({ id: user.id, name: user.username, realName: [user.first_name, user.last_name].filter(Boolean).join(' ') }));
   }
 
   private async dmChannel(userId: string): Promise<string> {

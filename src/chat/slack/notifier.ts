@@ -4,7 +4,7 @@ import type { View } from '../../../blocks/view.js';
 import type { SlackConfig } from '../../config.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import type { MessageRef, Notifier, UploadFile } from '../types.js';
+import type { DirectoryUser, MessageRef, Notifier, UploadFile } from '../types.js';
 import { callSlack } from './api-errors.js';
 import { boltLogger } from './bolt-logger.js';
 import { uploadFileToChannel } from './upload.js';
@@ -54,6 +54,29 @@ export class SlackNotifier implements Notifier {
 
   async dm(userId: string, view: View): Promise<MessageRef> {
     return this.postMessage(await this.dmChannel(userId), view, undefined);
+  }
+
+  /**
+   * Slack gives bots no search of people: `users.list` is read page by page (at most 10 pages of 200) and matched
+   * here on the handle, the display name and the real name.
+   */
+  async searchUsers(text: string, limit: number): Promise<DirectoryUser[]> {
+    const wanted = text.trim().toLowerCase();
+    const found: DirectoryUser[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 10 && found.length < limit; page += 1) {
+      const listed = await callSlack('users.list', () => this.client.users.list({ limit: 200, ...(cursor ? { cursor } : {}) }));
+      for (const member of listed.members ?? []) {
+        if (!member.id || member.deleted || member.is_bot || member.id === 'USLACKBOT') continue;
+        const names = [member.name, member.real_name, member.profile?.display_name].filter((name): name is string => typeof name === 'string' && name !== '');
+        if (wanted !== '' && !names.some((name) => name.toLowerCase().includes(wanted))) continue;
+        found.push({ id: member.id, name: member.name ?? member.id, realName: member.real_name ?? member.profile?.real_name ?? '' });
+        if (found.length >= limit) break;
+      }
+      cursor = listed.response_metadata?.next_cursor || undefined;
+      if (!cursor) break;
+    }
+    return found;
   }
 
   async upload(userId: string, file: UploadFile): Promise<void> {
