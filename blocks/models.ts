@@ -127,3 +127,14 @@ export interface TeamModel {
   removed: TeamMemberModel[];
   invitations: InvitationModel[];
 }
+
+/** An API key as lists show it: never the key, only its prefix. */
+export interface ApiKeyModel {
+  name: string;
+  prefix: string;
+  scope: 'read' | 'write';
+  owner: { id: string; name: string };
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  expiresAt: Date;
+}

@@ -8,6 +8,7 @@ import { AppError, type Outcome } from '../src/errors.js';
 import type { Services } from '../src/services.js';
 import { runAction, runDialog } from './actions/index.js';
 import { clip } from './args.js';
+import { runApiKeyCommand } from './apikey.js';
 import { runAuditCommand } from './audit.js';
 import { runCloudKeyCommand } from './cloudkey.js';
 import type { AuditNotes, CommandContext, HandlerContext } from './context.js';
@@ -20,6 +21,7 @@ const COMMANDS: Readonly<Record<string, (ctx: CommandContext, text: string) => P
   team: runTeamCommand,
   audit: runAuditCommand,
   cloudkey: runCloudKeyCommand,
+  apikey: runApiKeyCommand,
 };
 
 /** The slash commands this bot answers, without their slash (for help texts and coverage checks). */

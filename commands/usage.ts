@@ -16,6 +16,9 @@ export const CLOUDKEY_SUBCOMMANDS = ['help', 'list', 'add', 'rotate', 'delete', 
 export type CloudKeySubcommand = (typeof CLOUDKEY_SUBCOMMANDS)[number];
 export type AuditSubcommand = (typeof AUDIT_SUBCOMMANDS)[number];
 
+export const APIKEY_SUBCOMMANDS = ['help', 'create', 'list', 'revoke'] as const;
+export type ApiKeySubcommand = (typeof APIKEY_SUBCOMMANDS)[number];
+
 /** Usage of the `/env` sub-commands: the single source for help and refusals. */
 export const ENV_USAGE: Readonly<Record<EnvSubcommand, UsageLine>> = {
   help: { syntax: '/env help', summary: 'this help' },
@@ -65,6 +68,16 @@ export const CLOUDKEY_USAGE: Readonly<Record<CloudKeySubcommand, UsageLine>> = {
   rotate: { syntax: '/cloudkey rotate <name>', summary: 'opens the form for a key’s new pair; labs use it from their next operation' },
   delete: { syntax: '/cloudkey delete <name>', summary: 'delete a key no active lab uses (asks for confirmation first)' },
   default: { syntax: '/cloudkey default <name>', summary: 'the key labs deploy with when their preset names none' },
+};
+
+export const APIKEY_USAGE: Readonly<Record<ApiKeySubcommand, UsageLine>> = {
+  help: { syntax: '/apikey help', summary: 'this help' },
+  create: {
+    syntax: '/apikey create <name> [--scope read|write] [--expires 90d]',
+    summary: 'a key for the REST API that acts as you (read by default); it is shown to you once',
+  },
+  list: { syntax: '/apikey list [--all]', summary: 'your keys: name, prefix, scope, created, last used, expiry (admins: --all for everyone’s)' },
+  revoke: { syntax: '/apikey revoke <name|prefix>', summary: 'stop a key at once (admins: anyone’s, by prefix)' },
 };
 
 /** "Usage: `/env extend <env-id> <duration>`", for the hint of an argument error. */

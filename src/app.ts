@@ -1,11 +1,14 @@
+import { apiDoor } from './api/door.js';
 import { observeAuditAppends } from './audit/append.js';
 import { setRetentionDays } from './audit/retention.js';
 import { startPlatforms, type PlatformHandle } from './chat/platforms.js';
+import { SANDBOX_ROLES } from './chat/sandbox/people.js';
+import { SANDBOX_PATHS } from './chat/sandbox/page.js';
+import { refuseSandboxWithRealResources } from './chat/sandbox/start.js';
 import type { Notifier } from './chat/types.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { consoleDoor } from './console/door.js';
-import { webAssetsDoor } from './web/assets.js';
 import { connectDatabase, runMigrations, type Database } from './db/client.js';
 import { loadCatalog } from './domain/presets.js';
 import { AppError } from './errors.js';
@@ -13,6 +16,8 @@ import { healthDoor, readinessChecks } from './http/health.js';
 import { createMetrics, labCountsFrom, metricsDoor, type AppMetrics } from './http/metrics.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
 import type { Logger } from './log.js';
+import { webAssetsDoor } from './web/assets.js';
+import { homeDoor, type PageLink } from './web/home.js';
 import { createProvisioner } from './provisioners/index.js';
 import type { Provisioner } from './provisioners/port.js';
 import type { RetryOverrides } from './queue/jobs.js';
@@ -72,6 +77,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   const { log } = options;
   let config = options.config;
   const clock = options.clock ?? systemClock;
+  refuseSandboxWithRealResources(config);
   await checkRedis(config.REDIS_URL, config.REDIS_EVICTION_CHECK, log);
   const catalog = loadCatalog(config.PRESETS_FILE);
   const database = connectDatabase(options.databaseUrl);
@@ -112,15 +118,28 @@ export async function startApp(options: AppOptions): Promise<App> {
   const publicUrl = options.publicUrlFor ? urlOfPort(options.publicUrlFor) : undefined;
   const platforms = await startPlatforms(services, {
     web,
+    workers: options.mode !== 'web',
     metrics,
     skip: options.notifiers?.map((notifier) => notifier.platform) ?? [],
     ...(publicUrl ? { publicUrl: publicUrl.read } : {}),
   });
   for (const platform of platforms) services.notifiers.register(platform.notifier);
+  const sandbox = platforms.some((platform) => platform.notifier.platform === 'sandbox');
+  if (sandbox) await bootstrapRoles(services, SANDBOX_ROLES);
+  const pages: PageLink[] = sandbox
+    ? [{ href: SANDBOX_PATHS.page, title: 'Sandbox', description: 'Try the bot in this browser, with simulated people and no chat workspace.' }]
+    : [];
+  // The web console is on when browsers have an address to reach the bot at; it then answers `/` itself.
+  const consoleOn = config.PUBLIC_URL !== undefined || publicUrl !== undefined;
   if (http) {
-    const doors = [healthDoor(readinessChecks(database, redis), { log }), metricsDoor(metrics), ...platforms.flatMap((platform) => platform.door ?? [])];
-    // The web console is on when browsers have an address to reach the bot at.
-    if (config.PUBLIC_URL !== undefined || publicUrl) doors.push(webAssetsDoor(), consoleDoor({ services, redis }));
+    const doors = [
+      healthDoor(readinessChecks(database, redis), { log }),
+      metricsDoor(metrics),
+      webAssetsDoor(),
+      apiDoor({ s: services, redis }),
+      consoleOn ? consoleDoor({ services, redis }) : homeDoor(pages),
+      ...platforms.flatMap((platform) => platform.door ?? []),
+    ];
     for (const door of doors) http.register(door);
   }
 
@@ -145,6 +164,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     services.config = config;
   }
   log.info({ mode: options.mode, port, provisioner: services.provisioner.name, platforms: platforms.map((p) => p.notifier.platform) }, 'aithroyz chatops started');
+  if (http) logDoors(log, port, platforms, pages, consoleOn ? config.PUBLIC_URL : undefined);
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -160,6 +180,24 @@ export async function startApp(options: AppOptions): Promise<App> {
     return stopping;
   };
   return { services, database, queue, metrics, http, port, workers, platforms, stop };
+}
+
+/**
+ * What a newcomer reads on the terminal: which doors are open and where, and the sandbox's address to open in a
+ * browser ("Try it").
+ */
+function logDoors(log: Logger, port: number, platforms: PlatformHandle[], pages: readonly PageLink[], consoleUrl: string | undefined): void {
+  const base = `http://localhost:${port}`;
+  const chat = platforms.map((platform) => platform.notifier.platform).filter((platform) => platform !== 'sandbox');
+  const doors = [
+    `health ${base}/healthz and ${base}/readyz`,
+    `metrics ${base}/metrics`,
+    ...pages.map((page) => `${page.title.toLowerCase()} ${base}${page.href}`),
+    ...(consoleUrl ? [`console ${consoleUrl}/`] : []),
+    chat.length > 0 ? `chat: ${chat.join(', ')}` : 'chat: none configured (see the README to connect Slack or Mattermost)',
+  ];
+  log.info({ doors }, `open doors: ${doors.join('; ')}`);
+  if (pages.some((page) => page.href === SANDBOX_PATHS.page)) log.info(`Try it: ${base}${SANDBOX_PATHS.page}`);
 }
 
 /** A URL derived from the port the server gets: reading it earlier fails (and a job that needed it is retried). */

@@ -54,7 +54,8 @@ const settingsShape = z.object({
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string').optional(),
     DATA_DIR: z.string().min(1).default('.data'),
     EMBEDDED_POSTGRES_PORT: port.default(5433),
-    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+    REDIS_DEFAULT_URL: z.string().regex(/^redis:\/\/(127\.0\.0\.1|localhost)(:\d+)?\/?$/, 'must be a redis:// URL on 127.0.0.1 or localhost').default('redis://127.0.0.1:6379'),
     QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('aithroyz'),
     REDIS_EVICTION_CHECK: z.enum(['refuse', 'warn']).default('refuse'),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(4),
@@ -69,6 +70,7 @@ const settingsShape = z.object({
     APPROVAL_TIMEOUT: durationSchema.default(24 * 3600),
     MAX_ACTIVE_PER_USER: z.coerce.number().int().min(1).max(1000).default(3),
     AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+    API_RATE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(60),
     ADMINS: userKeyList,
     WORKSPACE_ACCESS: z.enum(ACCESS_MODES).default('open'),
     INVITATION_TTL: durationSchema.default(7 * 24 * 3600),
@@ -98,6 +100,7 @@ const settingsShape = z.object({
     CLOUDKEY_VERIFY: z.enum(['off', 'sts']).default('off'),
     CLOUDKEY_STS_ENDPOINT: httpUrl.optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    SANDBOX: z.enum(['auto', 'off']).default('auto'),
 });
 
 export const configSchema = settingsShape.superRefine((settings, ctx) => {
@@ -133,10 +136,16 @@ export const configSchema = settingsShape.superRefine((settings, ctx) => {
   });
 
 /** Each platform's settings, undefined when it is off. */
-export type Config = z.infer<typeof configSchema> & {
+export type Config = Omit<z.infer<typeof configSchema>, 'REDIS_URL'> & {
+  /** REDIS_URL, or REDIS_DEFAULT_URL when it is unset. */
+  REDIS_URL: string;
+  /** Whether REDIS_URL was set: when it was not, `start` may run a Redis of its own (see `src/queue/private-redis.ts`). */
+  redisUrlSet: boolean;
   slack: SlackConfig | undefined;
   mattermost: MattermostConfig | undefined;
   sandbox: SandboxConfig;
+  /** Whether the sandbox page is served: SANDBOX is not `off` and no chat platform is configured. */
+  sandboxOn: boolean;
 };
 
 /** Where a platform's shared messages go: approval cards, and the daily audit chain head when there is a channel. */
@@ -193,7 +202,17 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     );
   }
   const value = parsed.data;
-  return { ...value, slack: slackConfig(value), mattermost: mattermostConfig(value), sandbox: SANDBOX_CHANNELS };
+  const slack = slackConfig(value);
+  const mattermost = mattermostConfig(value);
+  return {
+    ...value,
+    REDIS_URL: value.REDIS_URL ?? value.REDIS_DEFAULT_URL,
+    redisUrlSet: value.REDIS_URL !== undefined,
+    slack,
+    mattermost,
+    sandbox: SANDBOX_CHANNELS,
+    sandboxOn: value.SANDBOX === 'auto' && !slack && !mattermost,
+  };
 }
 
 /** Connection strings may carry a password (postgres://user:secret@host): never echo it. */

@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -68,6 +69,14 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     },
     destination,
   );
+}
+
+/**
+ * Log lines as a person reads them on a terminal (time, level, message, then the fields), for a process whose stdout
+ * is a terminal; anything else (a file, a pipe, a log collector) gets pino's JSON lines.
+ */
+export function terminalDestination(): pino.DestinationStream {
+  return pinoPretty({ colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service', singleLine: false, sync: true });
 }
 
 /** A logger that writes nothing, for tests that do not look at logs. */

@@ -4,7 +4,8 @@ import { ConfigError, loadConfig, withoutCredentials, type Config } from './conf
 import { connectDatabase, runMigrations } from './db/client.js';
 import type { EmbeddedPostgres } from './db/embedded.js';
 import { describeFailure } from './db/postgres-error.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger, terminalDestination, type Logger } from './log.js';
+import { startRedisWhenMissing, type PrivateRedis } from './queue/private-redis.js';
 import { systemClock } from './clock.js';
 import { CredentialsKeyError, rekeyCloudKeys } from '../workflows/cloud-key-vault.js';
 
@@ -22,7 +23,9 @@ async function main(argv: string[]): Promise<void> {
   const mode = MODES[command];
   if (!mode && command !== 'migrate' && command !== 'rekey') throw new UsageError(`unknown command "${command}"; ${USAGE}`);
   const config = loadConfig();
-  const log = createLogger(config.LOG_LEVEL);
+  const log = createLogger(config.LOG_LEVEL, process.stdout.isTTY ? terminalDestination() : undefined);
+  // Only `start` runs a Redis of its own: separate web and worker processes are deployed beside a Redis of their own.
+  const redis = command === 'start' ? await startRedisWhenMissing(config, log) : undefined;
   const embedded = config.DATABASE_URL ? undefined : await startEmbedded(config, log);
   const databaseUrl = config.DATABASE_URL ?? embedded!.url;
 
@@ -42,7 +45,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const app = await startApp({ config, log, databaseUrl, mode: mode! });
-  stopOnSignals(app, embedded, log);
+  stopOnSignals(app, [redis, embedded], log);
 }
 
 async function startEmbedded(config: Config, log: Logger): Promise<EmbeddedPostgres> {
@@ -53,7 +56,8 @@ async function startEmbedded(config: Config, log: Logger): Promise<EmbeddedPostg
   return startEmbeddedPostgres(join(config.DATA_DIR, 'postgres'), log, { port: config.EMBEDDED_POSTGRES_PORT });
 }
 
-function stopOnSignals(app: App, embedded: EmbeddedPostgres | undefined, log: Logger): void {
+/** Stops the app, then the servers it started for itself (a private Redis, the embedded Postgres). */
+function stopOnSignals(app: App, servers: (EmbeddedPostgres | PrivateRedis | undefined)[], log: Logger): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -61,7 +65,9 @@ function stopOnSignals(app: App, embedded: EmbeddedPostgres | undefined, log: Lo
     log.info({ signal }, 'shutting down');
     void app
       .stop()
-      .then(() => embedded?.stop())
+      .then(async () => {
+        for (const server of servers) await server?.stop();
+      })
       .then(
         () => process.exit(0),
         (error: unknown) => {

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { appendAudit } from '../src/audit/append.js';
 import { openAuditExport, type ExportSummary } from '../src/audit/export.js';
 import { filtersToPayload, type AuditFilters } from '../src/audit/filters.js';
-import { latestVerification, readAuditEntry, readAuditPage, type AuditCursor, type AuditPage } from '../src/audit/page.js';
+import { latestVerification, readAuditEntry, readAuditFeed, readAuditPage, type AuditCursor, type AuditPage } from '../src/audit/page.js';
 import { actedBy } from '../src/audit/types.js';
 import { latestHead, type ChainHead } from '../src/audit/verify.js';
 import type { AuditRow } from '../src/db/schema/audit.js';
@@ -35,6 +35,23 @@ export interface ChainState {
 async function chainState(s: Pick<Services, 'db'>): Promise<ChainState> {
   const [head, lastVerification] = await Promise.all([latestHead(s.db), latestVerification(s.db)]);
   return { head, lastVerification };
+}
+
+/** The chain's state alone (the REST API's `GET /audit/verify`): admins only. */
+export async function readChainState(s: Pick<Services, 'db' | 'config'>, actor: Actor): Promise<ChainState> {
+  await checkMayReadAudit(s, actor);
+  return chainState(s);
+}
+
+/** The REST API's feed of the log, oldest first by id, after the entry `after`: admins only. */
+export async function readAuditFeedPage(
+  s: Pick<Services, 'db' | 'config'>,
+  actor: Actor,
+  filters: AuditFilters,
+  page: { after: number; size: number },
+): Promise<{ entries: AuditRow[]; next: number | undefined }> {
+  await checkMayReadAudit(s, actor);
+  return readAuditFeed(s.db, filters, { afterId: page.after, size: page.size });
 }
 
 /** What the Audit page shows at once: the chain's state and a page of entries, read side by side after one check. */

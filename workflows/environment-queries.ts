@@ -2,7 +2,7 @@ import { and, asc, count, desc, eq, inArray } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../src/db/client.js';
 import { auditLog, type AuditRow } from '../src/db/schema/audit.js';
 import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
-import { ACTIVE_STATES } from '../src/domain/lifecycle.js';
+import { ACTIVE_STATES, type EnvState } from '../src/domain/lifecycle.js';
 import { canSeeAllEnvironments } from '../src/domain/policy.js';
 import type { Actor } from '../src/domain/actor.js';
 import type { UserRef } from '../src/domain/users.js';
@@ -45,6 +45,25 @@ export async function listEnvironments(s: Services, input: { actor: Actor; all: 
     .select()
     .from(environments)
     .where(input.all ? undefined : mine)
+    .orderBy(desc(environments.requestedAt))
+    .limit(100);
+}
+
+/**
+ * The environments an actor may see, newest first (at most 100): everyone's for admins (unless `mineOnly`), their own
+ * for everyone else; only those in `state` when given.
+ */
+export async function listVisibleEnvironments(
+  s: Services,
+  input: { actor: Actor; mineOnly: boolean; state?: EnvState },
+): Promise<EnvironmentRow[]> {
+  const role = await authorize(s, input.actor, 'read');
+  const all = canSeeAllEnvironments(role) && !input.mineOnly;
+  const mine = and(eq(environments.platform, input.actor.user.platform), eq(environments.ownerId, input.actor.user.id));
+  return s.db
+    .select()
+    .from(environments)
+    .where(and(all ? undefined : mine, input.state === undefined ? undefined : eq(environments.state, input.state)))
     .orderBy(desc(environments.requestedAt))
     .limit(100);
 }

@@ -56,15 +56,16 @@ async function adminMentions(db: DbOrTx, platform: Platform): Promise<string[]> 
 }
 
 /**
- * Writes the roles named in ADMINS and APPROVERS. Bootstrap admins are always restored, and back in the team if they
+ * Writes the roles named in ADMINS and APPROVERS, and `more` (the sandbox's people). Bootstrap admins are always restored, and back in the team if they
  * were out (so a config admin cannot be locked out); bootstrap approvers seed a row only where the user has none, so
  * what chat changed afterwards (a new role, a removal) stays changed across restarts.
  */
-export async function bootstrapRoles(s: Services): Promise<void> {
+export async function bootstrapRoles(s: Services, more: readonly { key: string; role: Role }[] = []): Promise<void> {
   const now = s.clock.now();
   const entries: { key: string; role: Role }[] = [
     ...s.config.APPROVERS.map((key) => ({ key, role: 'approver' as const })),
     ...s.config.ADMINS.map((key) => ({ key, role: 'admin' as const })),
+    ...more,
   ];
   for (const { key, role } of entries) {
     const [platform, id] = key.split(':') as [Platform, string];

@@ -13,6 +13,8 @@ export interface AuditFilters {
   actorId?: string;
   /** The id of the thing an entry is about (`env-7k2p9q`, a member's user id, an export's file name). */
   resourceId?: string;
+  /** The kind of thing an entry is about (`environment`, `api_key`). */
+  resourceType?: string;
 }
 
 /** The filters as carried in the `audit-export` job payload (timestamps as ISO strings). */
@@ -22,6 +24,7 @@ export interface AuditFiltersPayload {
   types: string[];
   actorId?: string;
   resourceId?: string;
+  resourceType?: string;
 }
 
 /** Every event type of the list, in its order. */
@@ -34,7 +37,9 @@ export function describeFilters(filters: AuditFilters): string {
   const span = `${formatUtc(filters.from)} to ${formatUtc(filters.to)}`;
   const parts = [span, filters.types.length === 0 ? 'all types' : `types: ${describeTypes(filters.types)}`];
   if (filters.actorId !== undefined) parts.push(`actor: ${filters.actorId}`);
-  if (filters.resourceId !== undefined) parts.push(`resource: ${filters.resourceId}`);
+  if (filters.resourceId !== undefined || filters.resourceType !== undefined) {
+    parts.push(`resource: ${[filters.resourceType, filters.resourceId].filter((part) => part !== undefined).join(' ')}`);
+  }
   return parts.join(' · ');
 }
 
@@ -68,6 +73,7 @@ export function filtersToPayload(filters: AuditFilters): AuditFiltersPayload {
   const payload: AuditFiltersPayload = { from: filters.from.toISOString(), to: filters.to.toISOString(), types: [...filters.types] };
   if (filters.actorId !== undefined) payload.actorId = filters.actorId;
   if (filters.resourceId !== undefined) payload.resourceId = filters.resourceId;
+  if (filters.resourceType !== undefined) payload.resourceType = filters.resourceType;
   return payload;
 }
 
@@ -78,5 +84,6 @@ export function filtersFromPayload(payload: AuditFiltersPayload): AuditFilters {
   const filters: AuditFilters = { from: new Date(payload.from), to: new Date(payload.to), types: payload.types.filter(isAuditEventType) };
   if (payload.actorId !== undefined) filters.actorId = payload.actorId;
   if (payload.resourceId !== undefined) filters.resourceId = payload.resourceId;
+  if (payload.resourceType !== undefined) filters.resourceType = payload.resourceType;
   return filters;
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { auditLog, type AuditRow } from '../db/schema/audit.js';
 import type { AuditFilters } from './filters.js';
@@ -43,6 +43,26 @@ export async function readAuditPage(db: Db, filters: AuditFilters, options: { af
   const entries = rows.slice(0, size);
   const last = entries.at(-1);
   return { entries, next: rows.length > size && last ? { occurredAt: last.occurredAt, id: last.id } : undefined };
+}
+
+/** The longest page of the feed. */
+export const MAX_FEED_PAGE = 1000;
+
+/**
+ * A page of the feed the REST API serves to scripts and SIEMs: the entries matching `filters`, oldest first in id order
+ * (the order of the chain), after the entry `afterId`. A reader resumes from the last id it read; `next` is undefined
+ * on the last page.
+ */
+export async function readAuditFeed(db: Db, filters: AuditFilters, options: { afterId: number; size: number }): Promise<{ entries: AuditRow[]; next: number | undefined }> {
+  const size = Math.min(Math.max(1, Math.floor(options.size)), MAX_FEED_PAGE);
+  const rows = await db
+    .select()
+    .from(auditLog)
+    .where(and(auditFiltersWhere(filters), gt(auditLog.id, options.afterId)))
+    .orderBy(asc(auditLog.id))
+    .limit(size + 1);
+  const entries = rows.slice(0, size);
+  return { entries, next: rows.length > size ? entries.at(-1)?.id : undefined };
 }
 
 /** One entry by id, or undefined. */

@@ -31,6 +31,7 @@ function whereOf(filters: AuditFilters, embed: Embed): SQL {
         : sql`${t.eventType} in (${sql.join(filters.types.map(embed), sql`, `)})`,
     filters.actorId !== undefined ? sql`${t.actorId} = ${embed(filters.actorId)}` : undefined,
     filters.resourceId !== undefined ? sql`${t.resourceId} = ${embed(filters.resourceId)}` : undefined,
+    filters.resourceType !== undefined ? sql`${t.resourceType} = ${embed(filters.resourceType)}` : undefined,
   )!;
 }
 

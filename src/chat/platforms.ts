@@ -3,6 +3,7 @@ import type { AppMetrics } from '../http/metrics.js';
 import type { Door } from '../http/server.js';
 import type { Services } from '../services.js';
 import { startMattermost } from './mattermost/start.js';
+import { startSandbox } from './sandbox/start.js';
 import { startSlack } from './slack/start.js';
 import type { Notifier } from './types.js';
 
@@ -17,6 +18,8 @@ export interface PlatformHandle {
 export interface PlatformOptions {
   /** Whether this process receives requests (the web half); a worker-only process only sends. */
   web: boolean;
+  /** Whether this process runs the workers too. */
+  workers: boolean;
   metrics: AppMetrics;
   /** Platforms not to start (tests that bring a notifier of their own). */
   skip: readonly Platform[];
@@ -24,7 +27,10 @@ export interface PlatformOptions {
   publicUrl?: () => string;
 }
 
-/** Starts every platform whose credentials are configured; the bot can run Slack and Mattermost at once. */
+/**
+ * Starts every platform whose credentials are configured; the bot can run Slack and Mattermost at once. With neither,
+ * the sandbox is on (see `startSandbox`).
+ */
 export async function startPlatforms(s: Services, options: PlatformOptions): Promise<PlatformHandle[]> {
   const handles: PlatformHandle[] = [];
   if (!options.skip.includes('slack')) {
@@ -34,6 +40,10 @@ export async function startPlatforms(s: Services, options: PlatformOptions): Pro
   if (!options.skip.includes('mattermost')) {
     const mattermost = await startMattermost(s, options);
     if (mattermost) handles.push(mattermost);
+  }
+  if (!options.skip.includes('sandbox')) {
+    const sandbox = startSandbox(s, options);
+    if (sandbox) handles.push(sandbox);
   }
   return handles;
 }

@@ -34,6 +34,11 @@ export function canSeeAllEnvironments(role: Role): boolean {
   return role === 'admin';
 }
 
+/** Listing and revoking everyone's API keys (members manage their own). */
+export function canManageAllApiKeys(role: Role): boolean {
+  return role === 'admin';
+}
+
 export function isSameUser(a: Pick<UserRef, 'platform' | 'id'>, b: Pick<UserRef, 'platform' | 'id'>): boolean {
   return a.platform === b.platform && a.id === b.id;
 }

@@ -51,6 +51,12 @@ declare module 'fastify' {
   }
 }
 
+/** The OpenAPI security scheme of a bearer credential in `Authorization`. */
+export const BEARER_SCHEME = 'bearer';
+
+/** Node's limit on a request's header section, which holds the request line: no path parameter is longer. */
+const MAX_PARAM_LENGTH = 16_384;
+
 /** Node's default time limit for receiving a whole request, which Fastify turns off. */
 const REQUEST_TIMEOUT_MS = 300_000;
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -69,6 +75,9 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     childLoggerFactory: (logger, bindings, childOptions, req) =>
       logger.child({ ...bindings, clientIp: trusted ? proxyAddr(req, trusted) : req.socket.remoteAddress }, childOptions),
     requestTimeout: REQUEST_TIMEOUT_MS,
+    // Path parameters (and the wildcard of a door's own 404 handler) as long as a request line can be: a longer one
+    // would slip past the door to the server's 404 instead of being refused by the route it names.
+    maxParamLength: MAX_PARAM_LENGTH,
     frameworkErrors: (error, request, reply) => {
       observeWhenFinished(options, request, reply.raw, UNMATCHED_ROUTE);
       answerUnreadableUrl(error, request, reply);
@@ -112,7 +121,12 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   app.setErrorHandler(handleError);
   // Ready for the API's OpenAPI 3.1 document: routes with a zod schema and a tag are described, the rest left out.
   void app.register(fastifySwagger, {
-    openapi: { openapi: '3.1.0', info: { title: 'Aithroyz ChatOps', version: '1' } },
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Aithroyz ChatOps', version: '1' },
+      // Routes that need a bearer credential (the API's keys) name this scheme in their `security`.
+      components: { securitySchemes: { [BEARER_SCHEME]: { type: 'http', scheme: 'bearer' } } },
+    },
     transform: jsonSchemaTransform,
     hideUntagged: true,
   });

@@ -95,6 +95,7 @@ export const JOBS = {
         types: z.array(z.string()),
         actorId: z.string().optional(),
         resourceId: z.string().optional(),
+        resourceType: z.string().optional(),
       }),
     }),
     attempts: 3,

@@ -11,7 +11,14 @@ export const ASSET_PATHS = {
   htmx: '/assets/htmx.min.js',
   htmxSse: '/assets/htmx-sse.js',
   stylesheet: '/assets/site.css',
+  icon: '/assets/icon.svg',
 } as const;
+
+/** The site's icon: a lab flask. */
+const ICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#1f2a44"/>' +
+  '<path d="M13 7h6v2h-1v6l6 9a2 2 0 0 1-1.7 3H9.7A2 2 0 0 1 8 24l6-9V9h-1z" fill="#fff"/>' +
+  '<path d="M11 22h10l-3-5h-4z" fill="#2f5bd3"/></svg>';
 
 const require = createRequire(import.meta.url);
 
@@ -31,6 +38,7 @@ function loadAssets(): Map<string, Asset> {
     [ASSET_PATHS.htmx, { type: javascript, body: packageFile('htmx.org/dist/htmx.min.js') }],
     [ASSET_PATHS.htmxSse, { type: javascript, body: packageFile('htmx-ext-sse/dist/sse.js') }],
     [ASSET_PATHS.stylesheet, { type: 'text/css; charset=utf-8', body: SITE_STYLESHEET }],
+    [ASSET_PATHS.icon, { type: 'image/svg+xml', body: ICON_SVG }],
   ]);
 }
 

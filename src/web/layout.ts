@@ -17,10 +17,17 @@ export interface PageOptions {
 }
 
 /**
- * htmx settings: no inline style element (the page's Content-Security-Policy allows only the stylesheets it links),
- * no `eval` of attribute code, and history snapshots off (pages are re-rendered from the server).
+ * htmx settings: no inline style (the page's Content-Security-Policy allows only the stylesheets it links: no indicator
+ * style element, and no `style` attribute carried over when a swapped element settles), no `eval` of attribute code,
+ * and history snapshots off (pages are re-rendered from the server).
  */
-const HTMX_CONFIG = JSON.stringify({ includeIndicatorStyles: false, allowEval: false, allowScriptTags: false, historyCacheSize: 0 });
+const HTMX_CONFIG = JSON.stringify({
+  includeIndicatorStyles: false,
+  attributesToSettle: ['class', 'width', 'height'],
+  allowEval: false,
+  allowScriptTags: false,
+  historyCacheSize: 0,
+});
 
 export function layout(options: PageOptions): SafeHtml {
   return html`<!doctype html>
@@ -30,6 +37,7 @@ export function layout(options: PageOptions): SafeHtml {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="htmx-config" content="${HTMX_CONFIG}">
 <title>${options.title}</title>
+<link rel="icon" href="${ASSET_PATHS.icon}" type="image/svg+xml">
 <link rel="stylesheet" href="${ASSET_PATHS.stylesheet}">
 ${(options.stylesheets ?? []).map((href) => html`<link rel="stylesheet" href="${href}">\n`)}<script src="${ASSET_PATHS.htmx}" defer></script>
 <script src="${ASSET_PATHS.htmxSse}" defer></script>

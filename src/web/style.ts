@@ -25,5 +25,9 @@ input, select, textarea { font: inherit; border: 1px solid var(--line); border-r
 label { display: block; font-weight: 600; margin: 0.4rem 0 0.2rem; }
 .card { background: var(--paper); border: 1px solid var(--line); border-radius: 8px; padding: 0.6rem 0.8rem; }
 .muted { color: var(--muted); }
+.home { max-width: 46rem; margin: 3rem auto; padding: 0 1rem; }
+.home-links { list-style: none; padding: 0; display: grid; gap: 0.8rem; }
+.home-links a { font-size: 1.1rem; font-weight: 600; }
+.home-links p { margin: 0.3rem 0 0; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;

@@ -60,7 +60,7 @@ describe('web pages in headless Chromium', () => {
     for (const path of Object.values(ASSET_PATHS)) {
       const response = await fetch(`${base}${path}`);
       expect(response.status, path).toBe(200);
-      expect(response.headers.get('content-type'), path).toMatch(path.endsWith('.css') ? /^text\/css/ : /^text\/javascript/);
+      expect(response.headers.get('content-type'), path).toMatch(path.endsWith('.css') ? /^text\/css/ : path.endsWith('.svg') ? /^image\/svg\+xml/ : /^text\/javascript/);
     }
   });
 

@@ -40,7 +40,8 @@ afterAll(async () => {
   await database?.drop();
 });
 
-describe('start-up with stored cloud keys', () => {
+// Each case starts the entry point once or more (with tsx): seconds each, more on a busy machine.
+describe('start-up with stored cloud keys', { timeout: 120_000 }, () => {
   it('stops with one line when CREDENTIALS_KEY is missing', async () => {
     const { code, stderr } = await runMain(['web'], { DATABASE_URL: database.url });
     expect(code).toBe(1);

@@ -52,7 +52,7 @@ describe('npm run mattermost:setup against the fake server', () => {
     expect(approvals.members.has(bot.id)).toBe(true);
 
     const commands = [...fake.store.commands.values()];
-    expect(commands.map((command) => command.trigger).sort()).toEqual(['audit', 'cloudkey', 'env', 'team']);
+    expect(commands.map((command) => command.trigger).sort()).toEqual(['apikey', 'audit', 'cloudkey', 'env', 'team']);
     for (const command of commands) {
       expect(command).toMatchObject({ team_id: teamId, method: 'P', url: 'https://bot.example.com/mattermost/command', auto_complete: true });
       expect(command.auto_complete_hint).not.toBe('');
@@ -77,14 +77,14 @@ describe('npm run mattermost:setup against the fake server', () => {
     expect(second.code).toBe(0);
     const env = envOf(second.out);
     expect([...fake.store.bots.values()]).toHaveLength(1);
-    expect([...fake.store.commands.values()]).toHaveLength(4);
+    expect([...fake.store.commands.values()]).toHaveLength(5);
     expect(env.MATTERMOST_COMMAND_TOKENS).toBe(first.MATTERMOST_COMMAND_TOKENS);
     expect(env.PUBLIC_URL).toBe('https://bot.example.com');
     expect(env.MATTERMOST_BOT_TOKEN).not.toBe(first.MATTERMOST_BOT_TOKEN);
     expect([...fake.store.commands.values()].every((command) => command.description !== 'edited by hand')).toBe(true);
     expect(second.out).toContain('updated');
-    expect(fake.callsTo('POST', '/api/v4/commands')).toHaveLength(4);
-    expect(fake.callsTo('PUT', /^\/api\/v4\/commands\//)).toHaveLength(4);
+    expect(fake.callsTo('POST', '/api/v4/commands')).toHaveLength(5);
+    expect(fake.callsTo('PUT', /^\/api\/v4\/commands\//)).toHaveLength(5);
   });
 
   it('accepts the team id as well as its name, and re-enables a disabled bot', async () => {

@@ -18,7 +18,7 @@ function userId(name: string): string {
 export async function startMattermostStage(roles: ChatRoles): Promise<ChatStage> {
   const fake = await FakeMattermost.start();
   const seed = fake.seed();
-  const commands = ['env', 'team', 'audit', 'cloudkey'].map((trigger) =>
+  const commands = ['env', 'team', 'audit', 'cloudkey', 'apikey'].map((trigger) =>
     fake.store.addCommand({ teamId: seed.teamId, trigger, url: `${NOWHERE}/mattermost/command`, creatorId: seed.admin.id }),
   );
   const people = {

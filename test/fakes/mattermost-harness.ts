@@ -52,7 +52,7 @@ export async function startMattermostHarness(options: MattermostHarnessOptions):
   const fake = await FakeMattermost.start(options.fake);
   const seed = fake.seed();
   const http = createHttpServer({ log: silentLogger });
-  const commands = ['env', 'team', 'audit', 'cloudkey'].map((trigger) =>
+  const commands = ['env', 'team', 'audit', 'cloudkey', 'apikey'].map((trigger) =>
     fake.store.addCommand({ teamId: seed.teamId, trigger, url: `${UNKNOWN_URL}/mattermost/command`, creatorId: seed.admin.id }),
   );
   const config: MattermostConfig = {

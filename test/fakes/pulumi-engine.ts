@@ -1,9 +1,11 @@
+import * as pulumi from '@pulumi/pulumi';
 import {
   EngineError,
   type EngineFailureKind,
   type LabEngineEvent,
   type LabProgram,
   type OperationOptions,
+  type ProgramOptions,
   type PulumiEngine,
   type RefreshOptions,
   type StackOutputs,
@@ -15,6 +17,14 @@ type Method = 'up' | 'destroy' | 'refresh' | 'outputs' | 'exportStack' | 'import
 interface FakeStack {
   state: StackState;
   outputs: StackOutputs;
+}
+
+/** A program's outputs with Pulumi outputs resolved, as the engine reports them (the real AWS program under mocks returns those). */
+async function resolved(outputs: Record<string, unknown>): Promise<StackOutputs> {
+  const entries = await Promise.all(
+    Object.entries(outputs).map(async ([name, value]) => [name, pulumi.Output.isInstance(value) ? await new Promise((resolve) => value.apply(resolve)) : value] as const),
+  );
+  return Object.fromEntries(entries);
 }
 
 /** A resource URN of the fake project. */
@@ -33,7 +43,7 @@ export const INSTANCE = 'aws:ec2/instance:Instance';
  */
 export class FakeEngine implements PulumiEngine {
   readonly stacks = new Map<string, FakeStack>();
-  readonly calls: { method: Method; stack: string; options?: Omit<RefreshOptions, 'signal' | 'onEvent'> }[] = [];
+  readonly calls: { method: Method; stack: string; options?: Omit<RefreshOptions, 'signal' | 'onEvent'>; ranProgram?: true }[] = [];
   readonly imported: StackState[] = [];
   /** Events each call of a method reports before it ends. */
   readonly events: Partial<Record<Method, LabEngineEvent[]>> = {};
@@ -63,20 +73,23 @@ export class FakeEngine implements PulumiEngine {
     this.begin('up', stack, options);
     this.duringUp?.();
     options.signal.throwIfAborted();
-    const outputs = await program();
+    const outputs = await resolved(await program());
     const existing = this.stacks.get(stack);
     this.stacks.set(stack, { state: existing?.state ?? { version: 3, deployment: { resources: [] } }, outputs });
     return outputs;
   }
 
-  async destroy(stack: string, options: OperationOptions): Promise<void> {
+  /** With a program, runs it first, as `pulumi destroy --run-program` does. */
+  async destroy(stack: string, options: OperationOptions & ProgramOptions): Promise<void> {
     const existing = this.existing('destroy', stack, options);
+    await this.runProgram(options);
     existing.outputs = {};
     existing.state = { version: 3, deployment: { resources: [] } };
   }
 
-  async refresh(stack: string, options: RefreshOptions): Promise<void> {
+  async refresh(stack: string, options: RefreshOptions & ProgramOptions): Promise<void> {
     const existing = this.existing('refresh', stack, options, { clearPendingCreates: options.clearPendingCreates ?? false });
+    await this.runProgram(options);
     if (options.clearPendingCreates && !this.refreshKeepsPending) {
       const { pending_operations: _cleared, ...rest } = existing.state.deployment as Record<string, unknown>;
       existing.state = { ...existing.state, deployment: rest };
@@ -103,6 +116,12 @@ export class FakeEngine implements PulumiEngine {
   async removeStack(stack: string): Promise<void> {
     this.begin('removeStack', stack);
     this.stacks.delete(stack);
+  }
+
+  private async runProgram(options: ProgramOptions): Promise<void> {
+    if (!options.program) return;
+    this.calls.at(-1)!.ranProgram = true;
+    await resolved(await options.program());
   }
 
   private existing(method: Method, stack: string, options?: OperationOptions, recorded?: Omit<RefreshOptions, 'signal' | 'onEvent'>): FakeStack {

@@ -110,7 +110,7 @@ const LAYERS: readonly Layer[] = [
   { name: 'web', members: ['src/web/'], rule: 'HTML pages: escaping templates, the layout and its assets; knows no door', uses: ['http', 'rules', 'settings'] },
   {
     name: 'doors',
-    members: ['src/chat/slack/', 'src/chat/mattermost/', 'src/chat/memory/', 'src/chat/mentions.ts', 'src/chat/platforms.ts'],
+    members: ['src/chat/slack/', 'src/chat/mattermost/', 'src/chat/memory/', 'src/chat/sandbox/', 'src/chat/mentions.ts', 'src/chat/platforms.ts'],
     rule: 'verify who acts, resolve mentions, hand the core an invocation, render its answer',
     uses: ['commands', 'services', 'chat port', 'views', 'web', 'http', 'rules', 'settings'],
   },
@@ -121,10 +121,16 @@ const LAYERS: readonly Layer[] = [
     uses: ['workflows', 'commands', 'services', 'chat port', 'views', 'audit log', 'web', 'http', 'rules', 'settings'],
   },
   {
+    name: 'api',
+    members: ['src/api/'],
+    rule: 'verify the key, hand workflows its actor, answer problem+json: no state change outside a workflow',
+    uses: ['workflows', 'commands', 'services', 'audit log', 'database', 'http', 'rules', 'settings'],
+  },
+  {
     name: 'entry',
     members: ['src/app.ts', 'src/main.ts', 'src/demo.ts', 'src/demo-scenario.ts', 'src/demo-resources.ts'],
     rule: 'wires the parts together',
-    uses: ['console', 'doors', 'web', 'http', 'commands', 'workflows', 'services', 'chat port', 'provisioners', 'credentials', 'job queue', 'audit log', 'database', 'views', 'settings', 'rules'],
+    uses: ['console', 'api', 'doors', 'web', 'http', 'commands', 'workflows', 'services', 'chat port', 'provisioners', 'credentials', 'job queue', 'audit log', 'database', 'views', 'settings', 'rules'],
   },
 ];
 

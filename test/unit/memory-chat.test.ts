@@ -95,4 +95,38 @@ describe('the in-memory chat', () => {
     expect((await waiting).view.text).toBe('Hello');
     await expect(chat.waitFor(() => chat.dms('nobody')[0], 20)).rejects.toThrow(/within 20 ms/);
   });
+
+  it('tells listeners of each change until they stop, and finds files by id', async () => {
+    const { chat, notifier } = world(() => ({ view: text('') }));
+    let changes = 0;
+    const stop = chat.onChange(() => (changes += 1));
+    await notifier.upload('ana', { filename: 'audit.csv', title: 'Audit', comment: 'Export', content: Readable.from(['a\n']) });
+    expect(changes).toBe(1);
+    stop();
+    await notifier.dm('ana', text('after'));
+    expect(changes).toBe(1);
+    const [file] = chat.dms('ana')[0]!.files;
+    expect(chat.file(file!.id)?.message.channelId).toBe('dm-ana');
+    expect(chat.file('no-such-file')).toBeUndefined();
+  });
+
+  it('posts anew what the core edits or answers under a message from before the process started', async () => {
+    const { chat, notifier } = world(() => ({ view: text('') }));
+    const gone = { platform: 'sandbox' as const, channelId: 'lab-approvals', messageId: 'm-before-restart' };
+    await notifier.update(gone, text('Lab request: expired'));
+    await notifier.reply(gone, text('env-7k2p9q is destroyed.'));
+    expect(chat.channel('lab-approvals').map((message) => message.view.text)).toEqual(['Lab request: expired', 'env-7k2p9q is destroyed.']);
+  });
+
+  it('closes a dialog on cancel without telling the core', async () => {
+    const dialog = { callbackId: 'rejectReason' as const, title: 'Reject', submitLabel: 'Reject', value: 'env-7k2p9q', fields: [] };
+    const { door, ana, seen, chat } = world(() => ({ view: { text: '', blocks: [] }, openDialog: dialog }));
+    await door.type(ana, '/env reject env-7k2p9q');
+    expect(door.dialogOf(ana)).toEqual(dialog);
+    door.cancel(ana);
+    expect(door.dialogOf(ana)).toBeUndefined();
+    expect(seen).toHaveLength(1);
+    expect(transcriptLines(memoryTranscript(chat)).at(-1)).toBe('> ana closed “Reject”');
+    await expect(door.submit(ana, {})).rejects.toThrow(/no dialog is open/);
+  });
 });

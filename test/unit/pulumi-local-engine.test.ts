@@ -97,6 +97,21 @@ describe('LocalWorkspaceEngine', () => {
     expect(cli.stacks()).toEqual({});
   });
 
+  it('destroys and refreshes with --run-program when given the lab’s program, with no key on the command line', async () => {
+    cli.setStack(STACK, { resources: [{ urn: 'u' }] }, { endpoints });
+    await engine.refresh(STACK, { signal, program: noProgram });
+    await engine.destroy(STACK, { signal, program: noProgram });
+    const [refresh, destroy] = ['refresh', 'destroy'].map((command) => cli.calls().find((call) => call.args[0] === command)!);
+    expect(refresh!.args).toContain('--run-program=true');
+    expect(destroy!.args).toContain('--run-program=true');
+    for (const call of cli.calls()) expect(call.args.join(' ')).not.toMatch(/AKIA|accessKey|secretKey|config/);
+    // Without a program, from the state alone, as before.
+    cli.reset();
+    cli.setStack(STACK, { resources: [{ urn: 'u' }] }, { endpoints });
+    await engine.destroy(STACK, { signal });
+    expect(cli.calls().find((call) => call.args[0] === 'destroy')!.args).not.toContain('--run-program=true');
+  });
+
   it('says the CLI is missing when its folder has none', async () => {
     const missing = new LocalWorkspaceEngine({ ...settings, cliRoot: join(scratch, 'nowhere') });
     expect(await engineFailure(missing.outputs(STACK))).toMatchObject({ kind: 'cli_missing' });

@@ -4,7 +4,7 @@ import { ClientError, describeClientError, MattermostClient } from './client.js'
 /**
  * `npm run mattermost:setup`: makes a Mattermost server ready for the bot with an admin's token. Creates or updates
  * the bot account, gives it a fresh access token, puts it in the team (and the approvals channel when named), and
- * creates or updates the `/env`, `/team`, `/audit` and `/cloudkey` slash commands. Running it again changes nothing but the new token.
+ * creates or updates the `/env`, `/team`, `/audit`, `/cloudkey` and `/apikey` slash commands. Running it again changes nothing but the new token.
  */
 
 export interface SetupOptions {
@@ -71,6 +71,13 @@ export const SLASH_COMMANDS = [
     description: 'List, add, rotate and delete the cloud keys labs deploy with (admins).',
     auto_complete_desc: 'Cloud keys (admins): list, add, rotate, delete, default',
     auto_complete_hint: 'list | add | rotate <name> | delete <name> | default <name>',
+  },
+  {
+    trigger: 'apikey',
+    display_name: 'Aithroyz API keys',
+    description: 'Create, list and revoke keys for the REST API.',
+    auto_complete_desc: 'API keys: create (shown to you once), list, revoke',
+    auto_complete_hint: 'create <name> [--scope read|write] [--expires 90d] | list [--all] | revoke <name|prefix>',
   },
 ] as const;
 

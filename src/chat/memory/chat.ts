@@ -100,6 +100,11 @@ export class MemoryChat {
     return message;
   }
 
+  /** Whether the chat holds this message (it holds none from before the process started). */
+  has(messageId: string): boolean {
+    return this.messages.some((candidate) => candidate.id === messageId);
+  }
+
   message(messageId: string): ChatMessage {
     const message = this.messages.find((candidate) => candidate.id === messageId);
     if (!message) throw new Error(`there is no message ${messageId} in this chat`);
@@ -151,6 +156,21 @@ export class MemoryChat {
       }, timeoutMs);
       this.changes.on('change', onChange);
     });
+  }
+
+  /** Calls `listener` after every change (a message posted or edited, an action noted); returns how to stop. */
+  onChange(listener: () => void): () => void {
+    this.changes.on('change', listener);
+    return () => void this.changes.off('change', listener);
+  }
+
+  /** A file attached to a message, with the message it came in. */
+  file(fileId: string): { file: ChatFile; message: ChatMessage } | undefined {
+    for (const message of this.messages) {
+      const file = message.files.find((candidate) => candidate.id === fileId);
+      if (file) return { file, message };
+    }
+    return undefined;
   }
 
   private record(event: ChatEvent): void {

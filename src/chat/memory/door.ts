@@ -79,6 +79,14 @@ export class MemoryDoor {
     return this.answer(person, open.channelId, invocation, undefined);
   }
 
+  /** Closes the dialog open for this person without submitting it (as a chat's Cancel does: the core hears nothing). */
+  cancel(person: ChatPerson): void {
+    const open = this.dialogs.get(person.id);
+    if (!open) return;
+    this.dialogs.delete(person.id);
+    this.chat.acted(person, `closed “${open.dialog.title}”`);
+  }
+
   /** The dialog open for this person, if any. */
   dialogOf(person: ChatPerson): DialogView | undefined {
     return this.dialogs.get(person.id)?.dialog;

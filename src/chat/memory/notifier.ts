@@ -15,12 +15,19 @@ export class MemoryNotifier implements Notifier {
     return this.refOf(this.chat.post(channelId, view));
   }
 
+  /**
+   * Edits the message; one posted before this process started is gone with the chat it was in, so the new version
+   * is posted in its channel instead (labs outlive the chat: they are in Postgres).
+   */
   async update(message: MessageRef, view: View): Promise<void> {
-    this.chat.edit(message.messageId, view);
+    if (this.chat.has(message.messageId)) this.chat.edit(message.messageId, view);
+    else this.chat.post(message.channelId, view);
   }
 
+  /** Replies in the thread; under a root from before this process started, in the channel. */
   async reply(root: MessageRef, view: View): Promise<MessageRef> {
-    return this.refOf(this.chat.post(root.channelId, view, { threadId: root.messageId }));
+    const threadId = this.chat.has(root.messageId) ? root.messageId : undefined;
+    return this.refOf(this.chat.post(root.channelId, view, threadId ? { threadId } : {}));
   }
 
   async dm(userId: string, view: View): Promise<MessageRef> {

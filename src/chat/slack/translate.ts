@@ -10,7 +10,7 @@ import type { ActionInvocation, CommandInvocation, DialogSubmission, Invocation 
  */
 
 /** The slash commands the app registers (see slack/manifest.yaml). */
-export const SLACK_COMMANDS = ['env', 'team', 'audit', 'cloudkey'] as const;
+export const SLACK_COMMANDS = ['env', 'team', 'audit', 'cloudkey', 'apikey'] as const;
 
 /** Where to answer a request besides its ack: the response_url and the trigger id for modals. */
 export interface SlackReplyRoute {

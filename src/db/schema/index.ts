@@ -7,3 +7,4 @@ export * from './audit.js';
 export * from './simulated.js';
 export * from './console.js';
 export * from './cloud-keys.js';
+export * from './api-keys.js';

@@ -17,6 +17,15 @@ export interface OperationOptions {
   onEvent?(event: LabEngineEvent): void;
 }
 
+/**
+ * Destroy and refresh run from the state alone unless given the lab's program: then it is run again (`runProgram`),
+ * so the lab's provider gets its inputs (the lab's cloud key, as it is now) from the program instead of from the
+ * state, where they were recorded at the last update.
+ */
+export interface ProgramOptions {
+  program?: LabProgram;
+}
+
 export interface RefreshOptions extends OperationOptions {
   /** Drop creates that an interrupted run left pending (`pulumi refresh --clear-pending-creates`). */
   clearPendingCreates?: boolean;
@@ -35,9 +44,9 @@ export interface PulumiEngine {
   /** Creates the stack when missing, then runs `up` with the program; returns the outputs. */
   up(stack: string, program: LabProgram, options: OperationOptions): Promise<StackOutputs>;
   /** Throws an EngineError of kind `stack_missing` when there is no such stack. */
-  destroy(stack: string, options: OperationOptions): Promise<void>;
+  destroy(stack: string, options: OperationOptions & ProgramOptions): Promise<void>;
   /** Throws an EngineError of kind `stack_missing` when there is no such stack. */
-  refresh(stack: string, options: RefreshOptions): Promise<void>;
+  refresh(stack: string, options: RefreshOptions & ProgramOptions): Promise<void>;
   /** The outputs of the last update; undefined when there is no such stack. */
   outputs(stack: string): Promise<StackOutputs | undefined>;
   /** Undefined when there is no such stack. */

@@ -6,6 +6,7 @@ import {
   type LabEngineEvent,
   type LabProgram,
   type OperationOptions,
+  type ProgramOptions,
   type PulumiEngine,
   type RefreshOptions,
   type StackOutputs,
@@ -26,8 +27,10 @@ export interface LocalEngineSettings {
 /**
  * The PulumiEngine of the real CLI, through the Automation API's LocalWorkspace. One workspace (with no program of
  * its own) serves every stack: `up` passes the lab's inline program, and refresh and destroy work from the state
- * alone, so they need no program. Every command names its stack, so labs do not share a "current stack".
- * AWS credentials are never handled here: the CLI and the provider inherit the process's standard AWS environment.
+ * alone, unless they are given the lab's program to run again (a lab deployed with a cloud key: see ProgramOptions).
+ * Every command names its stack, so labs do not share a "current stack". A lab's cloud key reaches its provider
+ * through the program alone, never through this workspace's environment (shared by every lab); labs without a key
+ * use the process's standard AWS environment.
  */
 export class LocalWorkspaceEngine implements PulumiEngine {
   private workspace: Promise<automation.LocalWorkspace> | undefined;
@@ -45,18 +48,36 @@ export class LocalWorkspaceEngine implements PulumiEngine {
     });
   }
 
-  destroy(stack: string, options: OperationOptions): Promise<void> {
+  destroy(stack: string, options: OperationOptions & ProgramOptions): Promise<void> {
     return this.run(async () => {
-      const selected = await pulumi.automation.Stack.select(stack, await this.ready());
-      await selected.destroy({ color: 'never', ...this.operationOptions(options) });
+      const selected = await pulumi.automation.Stack.select(stack, await this.workspaceFor(options.program));
+      await selected.destroy({ color: 'never', ...this.programOptions(options.program), ...this.operationOptions(options) });
     });
   }
 
-  refresh(stack: string, options: RefreshOptions): Promise<void> {
+  refresh(stack: string, options: RefreshOptions & ProgramOptions): Promise<void> {
     return this.run(async () => {
-      const selected = await pulumi.automation.Stack.select(stack, await this.ready());
-      await selected.refresh({ color: 'never', clearPendingCreates: options.clearPendingCreates ?? false, ...this.operationOptions(options) });
+      const selected = await pulumi.automation.Stack.select(stack, await this.workspaceFor(options.program));
+      await selected.refresh({
+        color: 'never',
+        clearPendingCreates: options.clearPendingCreates ?? false,
+        ...this.programOptions(options.program),
+        ...this.operationOptions(options),
+      });
     });
+  }
+
+  /**
+   * The shared workspace, or for a destroy or refresh that re-runs a lab's program, a workspace of that program's own:
+   * Pulumi runs an inline program for those operations only from its workspace, and the shared one serves every lab
+   * at once.
+   */
+  private workspaceFor(program: LabProgram | undefined): Promise<automation.LocalWorkspace> {
+    return program ? this.createWorkspace(program) : this.ready();
+  }
+
+  private programOptions(program: LabProgram | undefined): { runProgram?: boolean } {
+    return program ? { runProgram: true } : {};
   }
 
   outputs(stack: string): Promise<StackOutputs | undefined> {
@@ -83,7 +104,7 @@ export class LocalWorkspaceEngine implements PulumiEngine {
     return this.workspace;
   }
 
-  private async createWorkspace(): Promise<automation.LocalWorkspace> {
+  private async createWorkspace(program?: LabProgram): Promise<automation.LocalWorkspace> {
     const { projectName, backendUrl, passphrase, secretsProvider, pulumiHome, cliRoot } = this.settings;
     const pulumiCommand = await pulumi.automation.PulumiCommand.get(cliRoot ? { root: cliRoot } : {});
     return pulumi.automation.LocalWorkspace.create({
@@ -96,6 +117,7 @@ export class LocalWorkspaceEngine implements PulumiEngine {
       },
       ...(secretsProvider ? { secretsProvider } : {}),
       ...(pulumiHome ? { pulumiHome } : {}),
+      ...(program ? { program } : {}),
     });
   }
 

@@ -1,5 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import type { CloudCredentials } from '../../domain/cloud-keys.js';
 import type { Preset, ToolDefinition } from '../../domain/presets.js';
 import { AppError } from '../../errors.js';
 import type { LabProgram } from './engine.js';
@@ -13,6 +14,12 @@ export interface LabSpec {
   region: string;
   /** Who may reach the tools; only these CIDRs are let in, on the tools' ports only. */
   allowedCidrs: readonly string[];
+  /**
+   * The lab's cloud key, with its current pair: the provider's credentials, as secret inputs (Pulumi keeps them in the
+   * state encrypted by the stack's secrets provider), and its region. Without one, the provider uses the process's
+   * standard AWS credentials and `region`.
+   */
+  credentials?: CloudCredentials;
 }
 
 /** The stack outputs: `endpoints` holds one URL per tool, keyed by tool id. */
@@ -37,9 +44,10 @@ export function labProgram(spec: LabSpec): LabProgram {
   };
 }
 
-export function defineLab({ envId, preset, region, allowedCidrs }: LabSpec): LabOutputs {
+export function defineLab({ envId, preset, region, allowedCidrs, credentials }: LabSpec): LabOutputs {
   const provider = new aws.Provider(SHARED_RESOURCES.provider, {
-    region: region as aws.Region,
+    region: (credentials?.region ?? region) as aws.Region,
+    ...providerCredentials(credentials),
     defaultTags: { tags: { [ENV_TAG]: envId, 'aithroyz:preset': preset.id } },
   });
   const opts = { provider };
@@ -74,6 +82,12 @@ export function defineLab({ envId, preset, region, allowedCidrs }: LabSpec): Lab
     instanceId: instance.id,
     securityGroupId: group.id,
   };
+}
+
+/** The key's pair as the provider's secret inputs; nothing without a key. */
+export function providerCredentials(credentials: CloudCredentials | undefined): Pick<aws.ProviderArgs, 'accessKey' | 'secretKey'> {
+  if (!credentials) return {};
+  return { accessKey: pulumi.secret(credentials.accessKeyId), secretKey: pulumi.secret(credentials.secretAccessKey) };
 }
 
 function allowTool(tool: ToolDefinition, securityGroupId: pulumi.Output<string>, cidrs: readonly string[], opts: pulumi.CustomResourceOptions): void {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CloudCredentials } from '../../domain/cloud-keys.js';
 import type { Preset } from '../../domain/presets.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../log.js';
@@ -23,7 +24,7 @@ export interface PulumiProvisionerOptions {
   busyRetry: BusyRetryPolicy;
   log: Logger;
   /** The inline program of a lab; the generated AWS program unless a test gives another. */
-  programFor?: (envId: string, preset: Preset) => Promise<LabProgram>;
+  programFor?: (envId: string, preset: Preset, credentials: CloudCredentials | undefined) => Promise<LabProgram>;
 }
 
 const endpointsSchema = z.record(z.string(), z.string());
@@ -40,10 +41,10 @@ export class PulumiProvisioner implements Provisioner {
 
   constructor(private readonly options: PulumiProvisionerOptions) {}
 
-  async deploy({ envId, preset, onProgress, signal }: DeployRequest): Promise<DeployResult> {
+  async deploy({ envId, preset, onProgress, signal, credentials }: DeployRequest): Promise<DeployResult> {
     const progress = new ToolProgress(preset.tools, 'deploy', onProgress);
     const endpoints = await this.operate('deploy', envId, signal, progress, async (engine, recovery) => {
-      const program = await this.programFor(envId, preset);
+      const program = await this.programFor(envId, preset, credentials);
       await recoverInterruptedRun(recovery);
       const outputs = await recovery.whenFree(() => engine.up(envId, program, { signal, onEvent: progress.observe }));
       return endpointsOf(outputs, preset, this.stackName(envId));
@@ -54,13 +55,19 @@ export class PulumiProvisioner implements Provisioner {
     return { endpoints };
   }
 
-  async destroy({ envId, preset, onProgress, signal }: DestroyRequest): Promise<void> {
+  /**
+   * A lab deployed with a cloud key is destroyed by running its program again with the key's current pair: Pulumi
+   * keeps a provider's explicit inputs in the state, so without the program a key rotated since the deploy would be
+   * refused by AWS.
+   */
+  async destroy({ envId, preset, onProgress, signal, credentials }: DestroyRequest): Promise<void> {
     const progress = new ToolProgress(preset.tools, 'destroy', onProgress);
     const destroyed = await this.operate('destroy', envId, signal, progress, async (engine, recovery) => {
       const state = await engine.exportStack(envId);
       if (!state) return false; // never deployed, or already destroyed and removed
-      await recoverInterruptedRun(recovery, state);
-      await recovery.whenFree(() => engine.destroy(envId, { signal, onEvent: progress.observe }).catch(unlessMissing));
+      const program = credentials ? { program: await this.programFor(envId, preset, credentials) } : {};
+      await recoverInterruptedRun({ ...recovery, ...program }, state);
+      await recovery.whenFree(() => engine.destroy(envId, { signal, onEvent: progress.observe, ...program }).catch(unlessMissing));
       await recovery.whenFree(() => engine.removeStack(envId));
       return true;
     });
@@ -70,12 +77,13 @@ export class PulumiProvisioner implements Provisioner {
   }
 
   /** Reads the lab's resources back from AWS (and clears an interrupted run's leftovers). A missing stack is a no-op. */
-  async refresh(envId: string, signal: AbortSignal): Promise<void> {
+  async refresh(envId: string, signal: AbortSignal, lab?: { preset: Preset; credentials: CloudCredentials }): Promise<void> {
     await this.operate('refresh', envId, signal, undefined, async (engine, recovery) => {
       const state = await engine.exportStack(envId);
       if (!state) return;
-      if ((await recoverInterruptedRun(recovery, state)) > 0) return;
-      await recovery.whenFree(() => engine.refresh(envId, { signal }));
+      const program = lab ? { program: await this.programFor(envId, lab.preset, lab.credentials) } : {};
+      if ((await recoverInterruptedRun({ ...recovery, ...program }, state)) > 0) return;
+      await recovery.whenFree(() => engine.refresh(envId, { signal, ...program }));
     });
   }
 
@@ -134,11 +142,11 @@ export class PulumiProvisioner implements Provisioner {
     return this.enginePromise;
   }
 
-  private async programFor(envId: string, preset: Preset): Promise<LabProgram> {
-    if (this.options.programFor) return this.options.programFor(envId, preset);
+  private async programFor(envId: string, preset: Preset, credentials: CloudCredentials | undefined): Promise<LabProgram> {
+    if (this.options.programFor) return this.options.programFor(envId, preset, credentials);
     const { labProgram } = await import('./program.js');
     const { region, allowedCidrs } = this.options.lab;
-    return labProgram({ envId, preset, region, allowedCidrs });
+    return labProgram({ envId, preset, region, allowedCidrs, ...(credentials ? { credentials } : {}) });
   }
 
   private stackName(envId: string): string {

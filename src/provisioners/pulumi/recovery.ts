@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Logger } from '../../log.js';
-import type { PulumiEngine, StackState } from './engine.js';
+import type { LabProgram, PulumiEngine, StackState } from './engine.js';
 
 export interface RecoveryContext {
   engine: PulumiEngine;
@@ -9,6 +9,8 @@ export interface RecoveryContext {
   log: Logger;
   /** Runs a stack-changing call, waiting while another update holds the stack. */
   whenFree<T>(call: () => Promise<T>): Promise<T>;
+  /** The lab's program, for refreshes that must run it again (a lab deployed with a cloud key). */
+  program?: LabProgram;
 }
 
 /**
@@ -25,17 +27,18 @@ export interface RecoveryContext {
  */
 export async function recoverInterruptedRun(context: RecoveryContext, state?: StackState): Promise<number> {
   const { engine, stack, signal, log, whenFree } = context;
+  const program = context.program ? { program: context.program } : {};
   const pending = pendingOperationsOf(state ?? (await engine.exportStack(stack)));
   if (pending.length === 0) return 0;
   log.warn({ stack, pending }, 'the stack has operations an interrupted run left pending; refreshing it before going on');
-  await whenFree(() => engine.refresh(stack, { signal, clearPendingCreates: true }));
+  await whenFree(() => engine.refresh(stack, { signal, clearPendingCreates: true, ...program }));
 
   const refreshed = await engine.exportStack(stack);
   const left = pendingOperationsOf(refreshed);
   if (left.length === 0 || !refreshed) return pending.length;
   log.warn({ stack, pending: left }, 'refresh kept pending operations; dropping them from the state and refreshing again');
   await whenFree(() => engine.importStack(stack, withoutPendingOperations(refreshed)));
-  await whenFree(() => engine.refresh(stack, { signal }));
+  await whenFree(() => engine.refresh(stack, { signal, ...program }));
   return pending.length;
 }
 
