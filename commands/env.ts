@@ -1,5 +1,6 @@
 import type { Reply } from '../src/chat/types.js';
 import { AppError } from '../src/errors.js';
+import { authorize } from '../workflows/roles.js';
 import { clip, isSubcommand, splitSubcommand } from './args.js';
 import type { CommandContext } from './context.js';
 import { runConsole } from './env-console.js';
@@ -16,7 +17,10 @@ import { ENV_SUBCOMMANDS, type EnvSubcommand } from './usage.js';
 type SubcommandHandler = (ctx: CommandContext, text: string) => Reply | Promise<Reply>;
 
 const ENV_HANDLERS: Readonly<Record<EnvSubcommand, SubcommandHandler>> = {
-  help: () => envHelp(),
+  help: async (ctx) => {
+    await authorize(ctx.s, ctx.actor, 'read');
+    return envHelp();
+  },
   presets: runPresets,
   request: runRequest,
   list: runList,
@@ -28,12 +32,12 @@ const ENV_HANDLERS: Readonly<Record<EnvSubcommand, SubcommandHandler>> = {
 };
 
 /**
- * `/env <sub-command> …`; `/env` alone shows the help. The help answers anyone; every other sub-command is for people
- * in the team (the workflows they call authorise, and `presets` checks on its own).
+ * `/env <sub-command> …`; `/env` alone shows the help. Every sub-command is for people in the team: the workflows they
+ * call authorise, and `help` and `presets` check on their own once their text is read.
  */
 export async function runEnvCommand(ctx: CommandContext, text: string): Promise<Reply> {
   const { word, rest } = splitSubcommand(text);
-  if (word === '') return envHelp();
+  if (word === '') return ENV_HANDLERS.help(ctx, '');
   const subcommand = word.toLowerCase();
   if (!isSubcommand(ENV_SUBCOMMANDS, subcommand)) {
     throw new AppError('unknown_subcommand', `There is no \`/env ${clip(word)}\`.`, { hint: `Try one of:\n${envUsageList()}` });

@@ -14,6 +14,7 @@ import { CONSOLE_STYLESHEET_PATH, messagePage, sendPage } from './layout.js';
 import { findSignedIn, SessionCookie } from './session.js';
 import { signInRoutes } from './sign-in.js';
 import { teamRoutes } from './team-page.js';
+import { cloudKeysRoutes } from './cloud-keys-page.js';
 import { CONSOLE_STYLESHEET } from './stylesheet.js';
 
 export interface ConsoleOptions {
@@ -99,6 +100,7 @@ export function consoleDoor(options: ConsoleOptions): Door {
     labsRoutes(app, ctx);
     auditRoutes(app, ctx);
     teamRoutes(app, ctx);
+    cloudKeysRoutes(app, ctx);
   };
 }
 

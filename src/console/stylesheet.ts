@@ -57,5 +57,7 @@ pre { background: var(--wash); border: 1px solid var(--line); border-radius: 6px
 ul.people { list-style: none; padding: 0; margin: 0.8rem 0 0; display: grid; gap: 0.5rem; }
 ul.people form { flex-wrap: wrap; }
 main h2 { margin: 1.4rem 0 0.6rem; }
+.field-problem { color: var(--danger); font-size: 0.85rem; margin: 0.25rem 0 0; }
+input[aria-invalid="true"] { border-color: var(--danger); }
 .htmx-request { opacity: 0.6; transition: opacity 150ms; }
 `;

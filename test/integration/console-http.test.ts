@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import { and, desc, eq, gte, lte } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +26,7 @@ const alice = chatActor(USERS.alice);
 const bob = chatActor(USERS.bob);
 
 beforeAll(async () => {
-  h = await startConsoleHarness();
+  h = await startConsoleHarness({ settings: { CREDENTIALS_KEY: randomBytes(32).toString('base64') } });
   await h.t.startWorkers();
 });
 afterAll(async () => {
@@ -280,6 +281,58 @@ describe('the Team page', () => {
       .where(and(eq(auditLog.eventType, 'action.clicked'), eq(auditLog.resourceId, 'slack:UERIN')));
     expect(click).toMatchObject({ outcome: 'denied', actorId: USERS.alice.id });
     expect(click!.details).toMatchObject({ action: 'team_invite', door: 'console', error: 'forbidden' });
+  });
+});
+
+describe('the Cloud keys page', () => {
+  const accessKeyId = 'AKIAEXAMPLE00000A1B2';
+  const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKY';
+  const rotatedSecret = 'ZZalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE99';
+
+  it('adds a key through a form with a masked secret field, rotates and deletes it, never showing a secret', async () => {
+    const adminClient = await h.signIn(admin);
+    const page = await adminClient.get('/settings/cloud-keys');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('type="password"');
+    expectNoInlineCode(page.body, 'cloud keys');
+
+    const refused = await adminClient.post('/settings/cloud-keys', { name: 'lab-keys', provider: 'aws', accessKeyId, secretAccessKey: 'too-short-secret', region: 'eu-west-1', _csrf: csrfIn(page.body) });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toContain('40 characters');
+    expect(refused.body).toContain('value="lab-keys"');
+    expect(refused.body).not.toContain('too-short-secret');
+    expect(refused.body).not.toContain(accessKeyId);
+
+    const added = await adminClient.post('/settings/cloud-keys', { name: 'lab-keys', provider: 'aws', accessKeyId, secretAccessKey: secret, region: 'eu-west-1', _csrf: csrfIn(page.body) });
+    expect(added.status).toBe(303);
+    const listed = await adminClient.get(added.headers.get('location')!);
+    expect(listed.body).toContain('The key lab-keys was added.');
+    expect(listed.body).toContain('…A1B2');
+    expect(listed.body).not.toContain(accessKeyId);
+    expect(listed.body).not.toContain(secret);
+    const keyId = /\/settings\/cloud-keys\/(key-[a-z0-9]{6})\/rotate/.exec(listed.body)![1]!;
+
+    const rotate = await adminClient.get(`/settings/cloud-keys/${keyId}/rotate`);
+    const rotated = await adminClient.post(`/settings/cloud-keys/${keyId}/rotate`, { accessKeyId: 'AKIAEXAMPLE00000C3D4', secretAccessKey: rotatedSecret, _csrf: csrfIn(rotate.body) });
+    expect(rotated.headers.get('location')).toBe('/settings/cloud-keys?done=rotated&key=lab-keys');
+    expect((await adminClient.get('/settings/cloud-keys')).body).toContain('…C3D4');
+
+    const confirm = await adminClient.get(`/settings/cloud-keys/${keyId}/delete`);
+    expect(confirm.body).toContain('No lab uses it now.');
+    const deleted = await adminClient.post(`/settings/cloud-keys/${keyId}/delete`, { _csrf: csrfIn(confirm.body) });
+    expect(deleted.headers.get('location')).toBe('/settings/cloud-keys?done=deleted&key=lab-keys');
+
+    const entries = await h.t.s.db.select().from(auditLog).where(eq(auditLog.category, 'credentials'));
+    expect(entries.map((row) => `${row.eventType} ${row.outcome}`)).toEqual(['cloud_key.added invalid', 'cloud_key.added ok', 'cloud_key.rotated ok', 'cloud_key.deleted ok']);
+    expect(entries.every((row) => row.details.door === 'console')).toBe(true);
+    const everything = JSON.stringify(await h.t.s.db.select().from(auditLog));
+    for (const hidden of [secret, rotatedSecret, accessKeyId]) expect(everything).not.toContain(hidden);
+  });
+
+  it('gives members 403', async () => {
+    const member = await h.signIn(alice);
+    expect((await member.get('/settings/cloud-keys')).status).toBe(403);
+    expect((await member.get('/labs')).body).not.toContain('href="/settings/cloud-keys"');
   });
 });
 

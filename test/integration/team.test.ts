@@ -380,6 +380,8 @@ describe('removing someone', () => {
 
     const attempts: Invocation[] = [
       command(users.alice, 'list'),
+      command(users.alice, 'help'),
+      command(users.alice, ''),
       command(users.alice, 'presets'),
       command(users.alice, `extend ${lab.id} 1h`),
       click(users.alice, 'extend1h', lab.id),
@@ -393,8 +395,8 @@ describe('removing someone', () => {
       expect(reply.view.text).toContain('<@U0CAROL');
       expect(refused).toMatchObject({ outcome: 'denied', details: { error: 'not_in_team' } });
     }
-    // The help texts answer anyone: they tell what there is, not what anyone did.
-    expect((await send(open, command(users.alice, 'help'))).entry.outcome).toBe('ok');
+    // `/team help` answers anyone: it says how people get in.
+    expect((await send(open, command(users.alice, 'help', 'team'))).entry.outcome).toBe('ok');
     const [row] = await open.s.db.select().from(members).where(eq(members.userId, users.alice.id));
     expect(row).toMatchObject({ removedBy: `slack:${users.carol.id}`, removedAt: new Date('2026-11-27T09:30:00.000Z') });
     const labNow = await open.s.db.query.environments.findFirst({ where: (table, { eq: same }) => same(table.id, lab.id) });
