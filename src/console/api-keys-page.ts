@@ -2,7 +2,6 @@ import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { runConsoleAction } from '../../workflows/console-actions.js';
 import { createApiKey, keyOwnerOf, listApiKeys, revokeApiKey } from '../../workflows/api-keys.js';
-import type { ApiKeyRow } from '../db/schema/api-keys.js';
 import { KEY_SCOPES } from '../domain/actor.js';
 import { API_KEY_NAME_HELP, API_KEY_PREFIX_PATTERN, parseApiKeyName, parseKeyScope } from '../domain/api-keys.js';
 import { isSameUser } from '../domain/policy.js';
@@ -18,6 +17,9 @@ const prefixParams = z.object({ prefix: z.string().regex(API_KEY_PREFIX_PATTERN,
 const text = z.string().max(200).default('');
 const createBody = z.object({ name: text, scope: text, expiresInDays: text, _csrf: z.string().optional() });
 const keysQuery = z.object({ revoked: z.string().max(80).optional() });
+
+/** A key as the workflows list it (the console reaches the database only through them). */
+type ApiKeyRow = Awaited<ReturnType<typeof listApiKeys>>[number];
 
 /** The lifetimes the form offers, in days; 90 is the chat command's default. */
 const LIFETIME_DAYS = [7, 30, 90, 180, 365] as const;
