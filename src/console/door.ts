@@ -5,7 +5,7 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
-import { isAppError, outcomeOf, type AppError } from '../errors.js';
+import { isAppError, outcomeOf, stopsProcess, type AppError } from '../errors.js';
 import type { Door } from '../http/server.js';
 import type { Services } from '../services.js';
 import { auditRoutes } from './audit-page.js';
@@ -124,6 +124,7 @@ async function answerError(ctx: ConsoleContext, error: FastifyError, request: Fa
   if (isAppError(error)) {
     const status = statusOf(error);
     await send(status, status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Refused', error.message, error.hint);
+    if (stopsProcess(error)) ctx.s.processMustStop?.(error);
     return;
   }
   if (error.code?.startsWith('FST_CSRF_')) {
