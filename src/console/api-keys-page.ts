@@ -65,9 +65,9 @@ ${createForm(viewer)}`;
     // The only page that ever shows the key: answered directly (no redirect, so no URL holds it) and sent no-store.
     const page = html`<section class="panel narrow notice">
 <h1>Your new key ${created.row.name}</h1>
-<p>Copy it now: it is shown this once and cannot be shown again. Only its prefix, ${created.row.prefix}, is kept in view.</p>
+<p>Copy it now: it is shown this once and cannot be shown again. From now on only its prefix, ${created.row.prefix}, is shown.</p>
 <p><label for="new-key">API key (${created.row.scope}, expires ${formatUtc(created.row.expiresAt)})</label>
-<input id="new-key" class="mono" type="text" value="${created.key}" readonly autocomplete="off" spellcheck="false"></p>
+<input id="new-key" class="mono key-once" type="text" value="${created.key}" readonly autocomplete="off" spellcheck="false"></p>
 <p class="muted">Send it as <span class="mono">Authorization: Bearer &lt;key&gt;</span>. Revoke it here when it is no longer needed, or at once if it leaks.</p>
 <div class="actions"><a class="button" href="/settings/api-keys">Done</a></div>
 </section>`;
@@ -120,14 +120,14 @@ function createForm(viewer: Viewer): SafeHtml {
   return html`<h2>Create a key</h2>
 <form class="panel filters" method="post" action="/settings/api-keys" autocomplete="off">
 <input type="hidden" name="_csrf" value="${viewer.csrfToken}">
-<div><label for="name">Name</label><input id="name" name="name" type="text" placeholder="ci-pipeline" autocomplete="off" spellcheck="false" aria-describedby="name-help">
-<p class="muted" id="name-help">${API_KEY_NAME_HELP}.</p></div>
+<div><label for="name">Name</label><input id="name" name="name" type="text" placeholder="ci-pipeline" autocomplete="off" spellcheck="false" aria-describedby="name-help"></div>
 <div><label for="scope">Scope</label><select id="scope" name="scope">${KEY_SCOPES.map((scope) => html`<option value="${scope}"${scope === 'read' ? html` selected` : ''}>${scope}</option>`)}</select></div>
 <div><label for="expiresInDays">Expires in</label><select id="expiresInDays" name="expiresInDays">${LIFETIME_DAYS.map(
     (days) => html`<option value="${String(days)}"${days === DEFAULT_LIFETIME_DAYS ? html` selected` : ''}>${String(days)} days</option>`,
   )}</select></div>
 <div class="actions"><button class="primary" type="submit">Create key</button></div>
-</form>`;
+</form>
+<p class="muted" id="name-help">A key name is ${API_KEY_NAME_HELP}. The key is shown once, when it is created.</p>`;
 }
 
 function keysTable(keys: ApiKeyRow[], signedIn: SignedIn, now: Date): SafeHtml {

@@ -33,6 +33,7 @@ p.lead { color: var(--muted); margin: 0 0 1.2rem; }
 form.filters { display: grid; grid-template-columns: repeat(auto-fit, minmax(11.5rem, 1fr)); gap: 0.6rem 1rem; align-items: end; }
 form.filters label { font-weight: 500; font-size: 0.85rem; color: var(--muted); }
 form.filters input, form.filters select { width: 100%; }
+input.key-once { width: 100%; }
 .actions { display: flex; gap: 0.5rem; flex-wrap: wrap; align-items: center; }
 .toolbar { display: flex; gap: 0.8rem; align-items: center; margin: 0 0 0.6rem; flex-wrap: wrap; }
 button.link { background: none; border: none; color: var(--accent); padding: 0; text-decoration: underline; }
