@@ -15,6 +15,7 @@ import { findSignedIn, SessionCookie } from './session.js';
 import { signInRoutes } from './sign-in.js';
 import { teamRoutes } from './team-page.js';
 import { cloudKeysRoutes } from './cloud-keys-page.js';
+import { apiKeysRoutes } from './api-keys-page.js';
 import { CONSOLE_STYLESHEET } from './stylesheet.js';
 
 export interface ConsoleOptions {
@@ -101,6 +102,7 @@ export function consoleDoor(options: ConsoleOptions): Door {
     auditRoutes(app, ctx);
     teamRoutes(app, ctx);
     cloudKeysRoutes(app, ctx);
+    apiKeysRoutes(app, ctx);
   };
 }
 
