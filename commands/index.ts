@@ -4,7 +4,7 @@ import type { Invocation, Reply } from '../src/chat/types.js';
 import { chatActor } from '../src/domain/actor.js';
 import { isFieldErrors } from '../src/domain/cloud-keys.js';
 import type { Platform, UserRef } from '../src/domain/users.js';
-import { AppError, type Outcome } from '../src/errors.js';
+import { AppError, stopsProcess, type Outcome } from '../src/errors.js';
 import type { Services } from '../src/services.js';
 import { runAction, runDialog } from './actions/index.js';
 import { clip } from './args.js';
@@ -44,6 +44,7 @@ export async function handleInvocation(s: Services, invocation: Invocation): Pro
     reply = { view: presented.view, ...(isFieldErrors(error) ? { fieldErrors: error.problems } : {}) };
     outcome = presented.outcome;
     ctx.audit.details.error = presented.code;
+    if (stopsProcess(error)) s.processMustStop?.(error);
   }
   await writeAudit(s, ctx.log, {
     eventType: invocation.kind === 'command' ? 'command.invoked' : 'action.clicked',

@@ -67,6 +67,11 @@ export interface App {
   platforms: PlatformHandle[];
   /** Graceful stop: no new requests or jobs, running jobs finish within SHUTDOWN_TIMEOUT, connections close. */
   stop(): Promise<void>;
+  /**
+   * Settles once the app has stopped by itself, after a failure it cannot get past with its own settings (a
+   * CREDENTIALS_KEY that no longer opens the stored check value); the entry point then exits.
+   */
+  stoppedByItself: Promise<void>;
 }
 
 /**
@@ -103,6 +108,8 @@ export async function startApp(options: AppOptions): Promise<App> {
       })
     : undefined;
   observeAuditAppends((seconds) => metrics.auditAppend.observe(seconds));
+  // Filled in below once stop() exists: a failure that must stop this process may come from a request or a job.
+  let stopByItself: (error: AppError) => void = () => undefined;
   const services: Services = {
     config,
     db: database.db,
@@ -112,6 +119,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     jobs: queue,
     notifiers: new Notifiers(options.notifiers ?? []),
     provisioner: options.provisioner ?? createProvisioner(config, database.db, log, clock),
+    processMustStop: (error) => stopByItself(error),
   };
   await bootstrapRoles(services);
 
@@ -153,6 +161,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       log,
       onEvent: (event) => metrics.jobFinished.observe({ queue: event.queue, outcome: event.type }, event.durationMs / 1000),
       schedules: { reconcileEveryMs: config.RECONCILE_INTERVAL * 1000 },
+      onProcessMustStop: (error) => stopByItself(error),
       ...(options.retries ? { retries: options.retries } : {}),
       ...options.worker,
     });
@@ -179,7 +188,20 @@ export async function startApp(options: AppOptions): Promise<App> {
     })();
     return stopping;
   };
-  return { services, database, queue, metrics, http, port, workers, platforms, stop };
+  let settleStoppedByItself!: () => void;
+  const stoppedByItself = new Promise<void>((resolve) => (settleStoppedByItself = resolve));
+  let stoppingByItself = false;
+  stopByItself = (error) => {
+    if (stoppingByItself) return;
+    stoppingByItself = true;
+    // One line, as at start-up: it names the variable, never its value.
+    log.error({ code: error.code }, `${error.message} Stopping: running jobs go back to the queue for a process with the right key.`);
+    stop().then(settleStoppedByItself, (stopError: unknown) => {
+      log.error({ err: stopError }, 'shutdown failed');
+      settleStoppedByItself();
+    });
+  };
+  return { services, database, queue, metrics, http, port, workers, platforms, stop, stoppedByItself };
 }
 
 /**

@@ -7,14 +7,25 @@ export class AppError extends Error {
   readonly retry: boolean;
   /** What the user should see alongside the message: the usage of the command, the allowed range, etc. */
   readonly hint: string | undefined;
+  /**
+   * The process cannot get past this with its own settings (a CREDENTIALS_KEY that does not open the stored check
+   * value): the entry point logs it and stops gracefully, handing its jobs back for a process that can do them.
+   */
+  readonly stopsProcess: boolean;
 
-  constructor(code: string, message: string, options: { retry?: boolean; hint?: string; cause?: unknown } = {}) {
+  constructor(code: string, message: string, options: { retry?: boolean; hint?: string; cause?: unknown; stopsProcess?: boolean } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
     this.retry = options.retry ?? false;
     this.hint = options.hint;
+    this.stopsProcess = options.stopsProcess ?? false;
   }
+}
+
+/** True for an error after which this process must stop (see `AppError.stopsProcess`). */
+export function stopsProcess(error: unknown): error is AppError {
+  return isAppError(error) && error.stopsProcess;
 }
 
 export function isAppError(error: unknown): error is AppError {

@@ -76,6 +76,12 @@ function stopOnSignals(app: App, servers: (EmbeddedPostgres | PrivateRedis | und
         },
       );
   };
+  // Stopped by itself (its CREDENTIALS_KEY no longer opens the stored keys): the line is logged; exit 1 once stopped.
+  void app.stoppedByItself.then(async () => {
+    stopping = true;
+    for (const server of servers) await server?.stop();
+    process.exit(1);
+  });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }

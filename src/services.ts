@@ -1,5 +1,6 @@
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
+import type { AppError } from './errors.js';
 import type { Db } from './db/client.js';
 import type { PresetCatalog } from './domain/presets.js';
 import type { Platform } from './domain/users.js';
@@ -18,6 +19,11 @@ export interface Services {
   jobs: JobQueue;
   notifiers: Notifiers;
   provisioner: Provisioner;
+  /**
+   * Set by the entry point: told of a failure after which this process must stop (see `AppError.stopsProcess`), which
+   * it then does gracefully. The doors call it when such a failure reaches them.
+   */
+  processMustStop?: (error: AppError) => void;
 }
 
 /** The outbound adapters that are switched on, by platform. */

@@ -6,6 +6,7 @@ import {
   isEnvelopeError,
   MAKE_KEY_HINT,
   makeCheckValue,
+  type CheckValue,
   openSecret,
   parseMasterKey,
   rewrapSecret,
@@ -52,10 +53,26 @@ export async function ensureCheckValue(tx: Tx, clock: Clock, master: MasterKey):
     await tx.insert(credentialsCheck).values({ id: 1, ...makeCheckValue(master), updatedAt: clock.now() });
     return;
   }
+  refuseUnlessOpens(master, check);
+}
+
+/**
+ * The error of a running process whose CREDENTIALS_KEY does not open the stored check value (the keys were re-keyed
+ * under it, or the check value altered): what it says is safe to show, and the process stops on it.
+ */
+function wrongKeyInRunningProcess(problem: string): AppError {
+  return new AppError('credentials_key_wrong', `This bot's CREDENTIALS_KEY is wrong: ${problem}`, {
+    retry: false,
+    stopsProcess: true,
+    hint: 'Nothing was changed. This bot process stops so that one with the right key takes over: set its CREDENTIALS_KEY to the key the cloud keys are sealed with now.',
+  });
+}
+
+function refuseUnlessOpens(master: MasterKey, check: CheckValue): void {
   try {
     verifyCheckValue(master, check);
   } catch (error) {
-    if (isEnvelopeError(error)) throw new AppError('credentials_key_wrong', error.message, { retry: false });
+    if (isEnvelopeError(error)) throw wrongKeyInRunningProcess(error.message);
     throw error;
   }
 }
@@ -93,12 +110,17 @@ export async function credentialsForLab(s: { config: Config; db: DbOrTx }, cloud
   if (!s.config.CREDENTIALS_KEY) {
     throw new AppError('credentials_key_missing', 'CREDENTIALS_KEY is not set in this worker, so the lab’s cloud key cannot be opened.', { retry: false });
   }
+  const master = parseMasterKey(s.config.CREDENTIALS_KEY);
   try {
-    const pair = openPair(parseMasterKey(s.config.CREDENTIALS_KEY), row);
+    const pair = openPair(master, row);
     return { keyId: row.id, name: row.name, provider: row.provider, region: row.region, ...pair };
   } catch (error) {
-    if (isEnvelopeError(error)) throw new AppError('cloud_key_unreadable', `The cloud key "${row.name}" cannot be opened: ${error.message}`, { retry: false });
-    throw error;
+    if (!isEnvelopeError(error)) throw error;
+    // A key that does not open the check value either is this process's key, not the lab's: the process must stop.
+    const [check] = await s.db.select().from(credentialsCheck).where(eq(credentialsCheck.id, 1));
+    if (!check) throw wrongKeyInRunningProcess('the check value of the stored cloud keys is missing.');
+    refuseUnlessOpens(master, check);
+    throw new AppError('cloud_key_unreadable', `The cloud key "${row.name}" cannot be opened: ${error.message}`, { retry: false });
   }
 }
 

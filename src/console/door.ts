@@ -5,7 +5,7 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
-import { isAppError, outcomeOf, type AppError } from '../errors.js';
+import { isAppError, outcomeOf, stopsProcess, type AppError } from '../errors.js';
 import type { Door } from '../http/server.js';
 import type { Services } from '../services.js';
 import { auditRoutes } from './audit-page.js';
@@ -15,6 +15,7 @@ import { findSignedIn, SessionCookie } from './session.js';
 import { signInRoutes } from './sign-in.js';
 import { teamRoutes } from './team-page.js';
 import { cloudKeysRoutes } from './cloud-keys-page.js';
+import { apiKeysRoutes } from './api-keys-page.js';
 import { CONSOLE_STYLESHEET } from './stylesheet.js';
 
 export interface ConsoleOptions {
@@ -101,6 +102,7 @@ export function consoleDoor(options: ConsoleOptions): Door {
     auditRoutes(app, ctx);
     teamRoutes(app, ctx);
     cloudKeysRoutes(app, ctx);
+    apiKeysRoutes(app, ctx);
   };
 }
 
@@ -122,6 +124,7 @@ async function answerError(ctx: ConsoleContext, error: FastifyError, request: Fa
   if (isAppError(error)) {
     const status = statusOf(error);
     await send(status, status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Refused', error.message, error.hint);
+    if (stopsProcess(error)) ctx.s.processMustStop?.(error);
     return;
   }
   if (error.code?.startsWith('FST_CSRF_')) {

@@ -17,6 +17,7 @@ export interface NavItem {
 export const NAV: readonly NavItem[] = [
   { path: '/labs', label: 'Labs', adminOnly: false },
   { path: '/settings/team', label: 'Team', adminOnly: false },
+  { path: '/settings/api-keys', label: 'API keys', adminOnly: false },
   { path: '/settings/cloud-keys', label: 'Cloud keys', adminOnly: true },
   { path: '/settings/audit', label: 'Audit', adminOnly: true },
 ];

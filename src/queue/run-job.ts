@@ -1,6 +1,6 @@
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import { z } from 'zod';
-import { isAppError } from '../errors.js';
+import { isAppError, stopsProcess, type AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { JOBS, type JobName, type JobPayload } from './jobs.js';
 
@@ -18,8 +18,12 @@ export interface JobContext {
 /** What a workflow's job step needs to know about the run it is part of. */
 export type JobRun = Pick<JobContext, 'attempt' | 'signal'>;
 
-/** True when a failure on this run will not be retried, so the workflow must settle the outcome itself. */
+/**
+ * True when a failure on this run will not be retried, so the workflow must settle the outcome itself. Never for a
+ * failure that stops the process: that job goes back to the queue for another process.
+ */
 export function isFinalAttempt(run: JobRun, maxAttempts: number, error: unknown): boolean {
+  if (stopsProcess(error)) return false;
   const retryable = typeof error === 'object' && error !== null && 'retry' in error ? Boolean(error.retry) : true;
   return !retryable || run.attempt >= maxAttempts;
 }
@@ -56,6 +60,8 @@ export interface RunJobOptions {
   running: Set<RunningJob>;
   /** Bounds handing a job back to the queue, so a stop stays bounded when Redis is away. */
   handBackMs: number;
+  /** Told of a failure after which this process must stop (see `AppError.stopsProcess`); the job is handed back. */
+  onProcessMustStop?: (error: AppError) => void;
 }
 
 /**
@@ -85,7 +91,7 @@ export function runJob<N extends JobName>(name: N, processor: JobProcessor<N>, o
       await untilAborted(work, controller.signal);
       log.info({ durationMs: Date.now() - startedAt }, 'job completed');
     } catch (error) {
-      throw await failureOf(error, controller.signal, { job, token, log, handBackMs: options.handBackMs });
+      throw await failureOf(error, controller.signal, { job, token, log, handBackMs: options.handBackMs, onProcessMustStop: options.onProcessMustStop });
     } finally {
       clearTimeout(timer);
       bullSignal?.removeEventListener('abort', forwardAbort);
@@ -111,6 +117,7 @@ interface FailureContext {
   token: string | undefined;
   log: Logger;
   handBackMs: number;
+  onProcessMustStop: ((error: AppError) => void) | undefined;
 }
 
 async function failureOf(error: unknown, signal: AbortSignal, context: FailureContext): Promise<Error> {
@@ -119,6 +126,11 @@ async function failureOf(error: unknown, signal: AbortSignal, context: FailureCo
   const reason: unknown = signal.aborted ? signal.reason : undefined;
   if (reason instanceof WorkerStoppingError) {
     await handBack(context);
+    return new WaitingError();
+  }
+  if (stopsProcess(error)) {
+    await handBack(context);
+    context.onProcessMustStop?.(error);
     return new WaitingError();
   }
   if (reason instanceof JobTimeoutError) {

@@ -1,4 +1,5 @@
 import { Worker, type Job } from 'bullmq';
+import type { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { JOB_NAMES, type JobName, type RetryOverrides, retrySettingsOf } from './jobs.js';
 import { resolveRedis, type RedisTarget } from './redis.js';
@@ -29,6 +30,8 @@ export interface StartWorkersOptions {
   /** A job whose worker died goes back to the queue once its lock expires (BullMQ's default: 30 s). */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** Told when a job meets a failure after which this process must stop; that job is handed back to the queue. */
+  onProcessMustStop?: (error: AppError) => void;
 }
 
 export interface StopResult {
@@ -82,6 +85,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
       log,
       running,
       handBackMs: HAND_BACK_MS,
+      ...(options.onProcessMustStop ? { onProcessMustStop: options.onProcessMustStop } : {}),
     });
     const worker = new Worker(
       name,

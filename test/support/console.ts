@@ -1,10 +1,11 @@
 import { Redis } from 'ioredis';
 import { expect } from 'vitest';
 import type { Clock } from '../../src/clock.js';
+import { apiDoor } from '../../src/api/door.js';
 import { consoleDoor } from '../../src/console/door.js';
 import type { Actor } from '../../src/domain/actor.js';
 import { createHttpServer, type HttpServer } from '../../src/http/server.js';
-import { silentLogger } from '../../src/log.js';
+import { createLogger, silentLogger } from '../../src/log.js';
 import { webAssetsDoor } from '../../src/web/assets.js';
 import { sendSignInLink } from '../../workflows/console-sessions.js';
 import { createTestServices, TEST_REDIS_URL, type TestServices } from './services.js';
@@ -17,6 +18,8 @@ export interface ConsoleHarness {
   t: TestServices;
   server: HttpServer;
   base: string;
+  /** Every log line written, at trace level, when the harness was started with `keepLogs`. */
+  logLines: string[];
   /** A fresh client signed in as `actor` through a link, as a browser would be. */
   signIn(actor: Actor): Promise<ConsoleClient>;
   /** The token of a new sign-in link DMed to `actor`. */
@@ -28,6 +31,10 @@ export interface ConsoleHarnessOptions {
   settings?: Record<string, string>;
   clock?: Clock;
   signInLimit?: { max: number; windowMs: number };
+  /** Serve the REST API beside the console, as the app does. */
+  api?: boolean;
+  /** Log at trace level into `logLines` (for scans that a secret is never logged). */
+  keepLogs?: boolean;
 }
 
 export async function startConsoleHarness(options: ConsoleHarnessOptions = {}): Promise<ConsoleHarness> {
@@ -36,8 +43,11 @@ export async function startConsoleHarness(options: ConsoleHarnessOptions = {}): 
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const redis = new Redis(TEST_REDIS_URL);
-  const server = createHttpServer({ log: silentLogger });
+  const logLines: string[] = [];
+  if (options.keepLogs) t.s.log = createLogger('trace', { write: (line: string) => void logLines.push(line) });
+  const server = createHttpServer({ log: options.keepLogs ? t.s.log : silentLogger });
   server.register(webAssetsDoor());
+  if (options.api) server.register(apiDoor({ s: t.s, redis }));
   server.register(consoleDoor({ services: t.s, redis, ...(options.signInLimit ? { signInLimit: options.signInLimit } : {}) }));
   const { port } = await server.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${port}`;
@@ -45,6 +55,7 @@ export async function startConsoleHarness(options: ConsoleHarnessOptions = {}): 
     t,
     server,
     base,
+    logLines,
     async linkToken(actor) {
       await sendSignInLink(t.s, actor);
       const dm = t.notifier.ofKind('dm').filter((call) => call.userId === actor.user.id).at(-1)!;
