@@ -3,11 +3,10 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../src/db/schema/audit.js';
 import { createLogger } from '../../src/log.js';
-import { startChatWorld, type ChatWorld, type WorldPlatform } from '../fakes/chat-world.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { envIdIn, Flow, readable } from '../support/flows.js';
-import { uniquePrefix } from '../support/redis.js';
-import { deleteKeys, eventually, FAST_RETRIES, FAST_SETTINGS, TEST_REDIS_URL } from '../support/services.js';
+import type { ChatWorld, WorldPlatform } from '../fakes/chat-world.js';
+import { openFlowWorld, type FlowWorld } from '../support/flow-world.js';
+import { envIdIn, type Flow, readable } from '../support/flows.js';
+import { eventually, FAST_SETTINGS } from '../support/services.js';
 
 /**
  * API keys end to end, on the fake Slack and the fake Mattermost, against the whole bot: a key created in chat (shown
@@ -17,29 +16,21 @@ import { deleteKeys, eventually, FAST_RETRIES, FAST_SETTINGS, TEST_REDIS_URL } f
 const KEY = /aitz_[0-9A-Za-z]{40}/;
 
 describe.each<WorldPlatform>(['slack', 'mattermost'])('API keys on %s', (platform) => {
-  let database: TestDatabase;
+  let opened: FlowWorld | undefined;
   let world: ChatWorld;
   let flow: Flow;
   const logLines: string[] = [];
-  const prefix = uniquePrefix(`api-e2e-${platform}`);
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    world = await startChatWorld(platform, {
-      databaseUrl: database.url,
-      redisUrl: TEST_REDIS_URL,
-      queuePrefix: prefix,
+    opened = await openFlowWorld(platform, 'api-e2e', {
       settings: { MIN_TTL: FAST_SETTINGS.MIN_TTL!, LOCAL_PROVISIONER_STEP_MS: FAST_SETTINGS.LOCAL_PROVISIONER_STEP_MS!, LOG_LEVEL: 'trace' },
       log: createLogger('trace', { write: (line: string) => void logLines.push(line) }),
-      retries: FAST_RETRIES,
     });
-    flow = new Flow(world, world.app.services.db);
+    ({ world, flow } = opened);
   }, 60_000);
 
   afterAll(async () => {
-    await world?.close();
-    await deleteKeys(prefix, TEST_REDIS_URL);
-    await database?.drop();
+    await opened?.close();
   });
 
   async function api(method: string, path: string, key: string, body?: unknown) {

@@ -4,13 +4,12 @@ import { auditLog } from '../../src/db/schema/audit.js';
 import { environments } from '../../src/db/schema/environments.js';
 import { simulatedResources } from '../../src/db/schema/simulated.js';
 import { WITHHELD_TEXT } from '../../commands/cloudkey.js';
-import { startChatWorld, type ChatUser, type ChatWorld, type WorldPlatform } from '../fakes/chat-world.js';
+import type { ChatUser, ChatWorld, WorldPlatform } from '../fakes/chat-world.js';
 import { FakeSts } from '../fakes/sts.js';
 import { capturingLogger, everyTableAsText, newCredentialsKey, newPair } from '../support/cloud-keys.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { actionIds, envIdIn, Flow, readable } from '../support/flows.js';
-import { uniquePrefix } from '../support/redis.js';
-import { deleteKeys, FAST_RETRIES, FAST_SETTINGS, TEST_REDIS_URL } from '../support/services.js';
+import { openFlowWorld, type FlowWorld } from '../support/flow-world.js';
+import { actionIds, envIdIn, type Flow, readable } from '../support/flows.js';
+import { FAST_SETTINGS } from '../support/services.js';
 
 /**
  * Cloud keys end to end on each platform: the real app behind the fake Slack or Mattermost, at LOG_LEVEL=trace, with
@@ -19,23 +18,18 @@ import { deleteKeys, FAST_RETRIES, FAST_SETTINGS, TEST_REDIS_URL } from '../supp
  * is deleted. Neither the secret nor the full access key id appears in any table or any log line.
  */
 describe.each<WorldPlatform>(['slack', 'mattermost'])('cloud keys on %s', (platform) => {
-  let database: TestDatabase;
+  let opened: FlowWorld | undefined;
   let world: ChatWorld;
   let flow: Flow;
   let sts: FakeSts;
   const captured = capturingLogger('trace');
-  const prefix = uniquePrefix(`keys-${platform}`);
   const [first, second] = [newPair(), newPair()];
 
   beforeAll(async () => {
     sts = await FakeSts.start();
     sts.know({ ...first, account: '123456789012' });
     sts.know({ ...second, account: '123456789012' });
-    database = await createTestDatabase();
-    world = await startChatWorld(platform, {
-      databaseUrl: database.url,
-      redisUrl: TEST_REDIS_URL,
-      queuePrefix: prefix,
+    opened = await openFlowWorld(platform, 'keys', {
       settings: {
         MIN_TTL: FAST_SETTINGS.MIN_TTL!,
         LOCAL_PROVISIONER_STEP_MS: FAST_SETTINGS.LOCAL_PROVISIONER_STEP_MS!,
@@ -45,16 +39,13 @@ describe.each<WorldPlatform>(['slack', 'mattermost'])('cloud keys on %s', (platf
         CLOUDKEY_STS_ENDPOINT: sts.url,
       },
       log: captured.log,
-      retries: FAST_RETRIES,
     });
-    flow = new Flow(world, world.app.services.db);
+    ({ world, flow } = opened);
   }, 60_000);
 
   afterAll(async () => {
-    await world?.close();
+    await opened?.close();
     await sts?.close();
-    await deleteKeys(prefix, TEST_REDIS_URL);
-    await database?.drop();
   });
 
   /** Types a command that opens a form, and waits for the form. */

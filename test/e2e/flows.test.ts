@@ -8,11 +8,10 @@ import { environments } from '../../src/db/schema/environments.js';
 import { members } from '../../src/db/schema/members.js';
 import { loadCatalog } from '../../src/domain/presets.js';
 import { silentLogger } from '../../src/log.js';
-import { startChatWorld, type ChatMessage, type ChatWorld, type WorldPlatform } from '../fakes/chat-world.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { uniquePrefix } from '../support/redis.js';
-import { deleteKeys, FAST_SETTINGS, FAST_RETRIES, TEST_REDIS_URL } from '../support/services.js';
-import { actionIds, envIdIn, Flow, readable } from '../support/flows.js';
+import type { ChatMessage, ChatWorld, WorldPlatform } from '../fakes/chat-world.js';
+import { openFlowWorld, type FlowWorld } from '../support/flow-world.js';
+import { FAST_SETTINGS } from '../support/services.js';
+import { actionIds, envIdIn, type Flow, readable } from '../support/flows.js';
 
 /**
  * The user flows of the product, written once and run against both platforms: the real app (`startApp`: HTTP
@@ -43,28 +42,20 @@ function escaped(text: string): string {
 }
 
 describe.each<WorldPlatform>(['slack', 'mattermost'])('user flows on %s', (platform) => {
-  let database: TestDatabase;
+  let opened: FlowWorld | undefined;
   let world: ChatWorld;
   let flow: Flow;
-  const prefix = uniquePrefix(`flows-${platform}`);
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    world = await startChatWorld(platform, {
-      databaseUrl: database.url,
-      redisUrl: TEST_REDIS_URL,
-      queuePrefix: prefix,
+    opened = await openFlowWorld(platform, 'flows', {
       settings: FLOW_SETTINGS,
       log: silentLogger,
-      retries: FAST_RETRIES,
     });
-    flow = new Flow(world, world.app.services.db);
+    ({ world, flow } = opened);
   });
 
   afterAll(async () => {
-    await world?.close();
-    await deleteKeys(prefix, TEST_REDIS_URL);
-    await database?.drop();
+    await opened?.close();
   });
 
   async function envRow(envId: string) {

@@ -5,11 +5,10 @@ import { environments } from '../../src/db/schema/environments.js';
 import { invitations } from '../../src/db/schema/invitations.js';
 import { members } from '../../src/db/schema/members.js';
 import { silentLogger } from '../../src/log.js';
-import { startChatWorld, type ChatMessage, type ChatUser, type ChatWorld, type WorldPlatform } from '../fakes/chat-world.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { actionIds, envIdIn, Flow, readable } from '../support/flows.js';
-import { uniquePrefix } from '../support/redis.js';
-import { deleteKeys, FAST_RETRIES, FAST_SETTINGS, TEST_REDIS_URL } from '../support/services.js';
+import type { ChatMessage, ChatUser, ChatWorld, WorldPlatform } from '../fakes/chat-world.js';
+import { openFlowWorld, type FlowWorld } from '../support/flow-world.js';
+import { actionIds, envIdIn, type Flow, readable } from '../support/flows.js';
+import { FAST_SETTINGS } from '../support/services.js';
 
 /**
  * The team as people live it, on the fake Slack and the fake Mattermost alike: the whole bot (`startApp`) with
@@ -29,28 +28,20 @@ const TEAM_SETTINGS: Record<string, string> = {
 };
 
 describe.each<WorldPlatform>(['slack', 'mattermost'])('the team on %s', (platform) => {
-  let database: TestDatabase;
+  let opened: FlowWorld | undefined;
   let world: ChatWorld;
   let flow: Flow;
-  const prefix = uniquePrefix(`team-${platform}`);
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    world = await startChatWorld(platform, {
-      databaseUrl: database.url,
-      redisUrl: TEST_REDIS_URL,
-      queuePrefix: prefix,
+    opened = await openFlowWorld(platform, 'team', {
       settings: TEAM_SETTINGS,
       log: silentLogger,
-      retries: FAST_RETRIES,
     });
-    flow = new Flow(world, world.app.services.db);
+    ({ world, flow } = opened);
   });
 
   afterAll(async () => {
-    await world?.close();
-    await deleteKeys(prefix, TEST_REDIS_URL);
-    await database?.drop();
+    await opened?.close();
   });
 
   const db = () => world.app.services.db;

@@ -329,6 +329,28 @@ describe('the Cloud keys page', () => {
     for (const hidden of [secret, rotatedSecret, accessKeyId]) expect(everything).not.toContain(hidden);
   });
 
+  it('answers that the bot\'s key is wrong when its CREDENTIALS_KEY no longer opens the stored keys, and has the process stop', async () => {
+    const adminClient = await h.signIn(admin);
+    const first = await adminClient.get('/settings/cloud-keys');
+    const seeded = await adminClient.post('/settings/cloud-keys', { name: 'before-rekey', provider: 'aws', accessKeyId, secretAccessKey: secret, region: 'eu-west-1', _csrf: csrfIn(first.body) });
+    expect(seeded.status).toBe(303);
+    const config = h.t.s.config;
+    const mustStop: string[] = [];
+    h.t.s.config = { ...config, CREDENTIALS_KEY: randomBytes(32).toString('base64') };
+    h.t.s.processMustStop = (error) => mustStop.push(error.code);
+    try {
+      const page = await adminClient.get('/settings/cloud-keys');
+      const refused = await adminClient.post('/settings/cloud-keys', { name: 'after-rekey', provider: 'aws', accessKeyId, secretAccessKey: secret, region: 'eu-west-1', _csrf: csrfIn(page.body) });
+      expect(refused.body).toContain('CREDENTIALS_KEY is wrong: CREDENTIALS_KEY is not the key the stored cloud keys were sealed with.');
+      expect(refused.body).not.toContain(secret);
+      expect(mustStop).toEqual(['credentials_key_wrong']);
+    } finally {
+      h.t.s.config = config;
+      delete h.t.s.processMustStop;
+    }
+    expect((await adminClient.get('/settings/cloud-keys')).body).not.toContain('after-rekey');
+  });
+
   it('gives members 403', async () => {
     const member = await h.signIn(alice);
     expect((await member.get('/settings/cloud-keys')).status).toBe(403);
