@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import type { CloudKeyModel } from '../blocks/models.js';
 import { appendAudit } from '../src/audit/append.js';
 import type { AuditEventType } from '../src/audit/events.js';
 
@@ -37,22 +38,8 @@ import { authorize } from './roles.js';
  */
 
 /** A key as it may be shown: never the pair. */
-export interface CloudKeySummary {
-  id: string;
-  name: string;
-  provider: CloudProvider;
-  /** The access key id masked to its last four characters. */
-  maskedAccessKeyId: string;
-  region: string;
-  accountId: string | null;
-  isDefault: boolean;
-  addedByName: string;
-  addedAt: Date;
-  rotatedAt: Date | null;
-  rotatedByName: string | null;
-  /** Labs using the key now (any state that holds or will hold cloud resources). */
-  activeLabs: string[];
-}
+/** A cloud key as the workflows answer it: what views show, with the provider typed. Never its pair. */
+export type CloudKeySummary = CloudKeyModel & { provider: CloudProvider };
 
 interface Where {
   requestId: string;
