@@ -1,11 +1,11 @@
-import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { isAppError } from '../errors.js';
-import { countSessions, redeemSignInLink, signOut, SIGN_IN_PATH } from '../../workflows/console-sessions.js';
+import { redeemSignInLink, signOut, SIGN_IN_PATH } from '../../workflows/console-sessions.js';
 import type { HttpApp } from '../http/server.js';
 import type { ConsoleContext } from './door.js';
 import { html } from '../web/html.js';
 import { consolePage, messagePage, sendPage } from './layout.js';
+import { passkeySignInPanel, PASSKEY_SCRIPTS } from './passkey-sign-in.js';
+import { tooManyRefusals } from './refusal-limit.js';
 import { signedInOf } from './session.js';
 
 const tokenParams = z.object({ token: z.string().max(200) });
@@ -15,18 +15,8 @@ const tokenParams = z.object({ token: z.string().max(200) });
  * shows a Continue button; pressing it (a POST with the form's CSRF token) uses the link. Refused links are counted
  * per client address: past the limit, the address is refused before any link is looked at.
  */
-function tooManyRefusals(): Error & { statusCode: number } {
-  return Object.assign(new Error('too many refused sign-ins from this address'), { statusCode: 429 });
-}
-
 export function signInRoutes(app: HttpApp, ctx: ConsoleContext): void {
-  const { s, cookie } = ctx;
-  // Refused sign-ins are counted per client address; past the limit, links are not even looked at until the window ends.
-  const refusals = app.createRateLimit({ max: ctx.signInLimit.max, timeWindow: ctx.signInLimit.windowMs });
-  const limited = async (request: FastifyRequest): Promise<boolean> => {
-    const state = await refusals(request, { increment: false });
-    return !state.isAllowed && state.remaining === 0;
-  };
+  const { s, cookie, refusals } = ctx;
 
   app.get('/sign-in', async (request, reply) => {
     const signedOut = typeof request.query === 'object' && request.query !== null && 'signed-out' in request.query;
@@ -36,12 +26,14 @@ export function signInRoutes(app: HttpApp, ctx: ConsoleContext): void {
         title: signedOut ? 'Signed out' : 'Sign in',
         message: `${signedOut ? 'You are signed out. ' : ''}The console signs you in from chat: type \`/env console\` and open the link the bot sends you by direct message.`,
         hint: 'Each link works once, for 10 minutes, and only for the person who asked for it.',
+        extra: passkeySignInPanel(s.config, reply.generateCsrf()),
+        scripts: PASSKEY_SCRIPTS,
       }),
     );
   });
 
   app.get(`${SIGN_IN_PATH}/:token`, { schema: { params: tokenParams } }, async (request, reply) => {
-    if (await limited(request)) throw tooManyRefusals();
+    if (await refusals.reached(request)) throw tooManyRefusals();
     const csrf = reply.generateCsrf();
     return sendPage(
       reply,
@@ -63,12 +55,9 @@ export function signInRoutes(app: HttpApp, ctx: ConsoleContext): void {
     `${SIGN_IN_PATH}/:token`,
     { schema: { params: tokenParams }, preHandler: app.csrfProtection },
     async (request, reply) => {
-      if (await limited(request)) throw tooManyRefusals();
+      if (await refusals.reached(request)) throw tooManyRefusals();
       const { sessionId } = await redeemSignInLink(s, { token: request.params.token, clientAddress: request.ip, requestId: request.id }).catch(
-        async (error: unknown) => {
-          if (isAppError(error) && error.code === 'sign_in_refused') await refusals(request);
-          throw error;
-        },
+        (error: unknown) => refusals.countIfRefused(request, error),
       );
       cookie.set(reply, sessionId);
       // A new CSRF secret with the new session: a token from before sign-in does not carry over.
@@ -77,29 +66,9 @@ export function signInRoutes(app: HttpApp, ctx: ConsoleContext): void {
     },
   );
 
-  app.get('/account', { preHandler: ctx.requireSession }, async (request, reply) => {
-    const { session, viewer } = signedInOf(request);
-    const open = await countSessions(s, session.user);
-    return sendPage(
-      reply,
-      consolePage({
-        title: 'Your sessions',
-        viewer,
-        body: html`<section class="panel narrow">
-<h1>Your sessions</h1>
-<p>You are signed in as <strong>${viewer.name}</strong> (${session.user.platform}) with ${open === 1 ? 'this session only' : `${open} open sessions`}.
-Sessions end after 12 hours without use, and 7 days after sign-in.</p>
-<div class="actions">
-<form method="post" action="/sign-out"><input type="hidden" name="_csrf" value="${viewer.csrfToken}"><button type="submit">Sign out</button></form>
-<form method="post" action="/sign-out/everywhere"><input type="hidden" name="_csrf" value="${viewer.csrfToken}"><button class="danger" type="submit">Sign out everywhere</button></form>
-</div>
-</section>`,
-      }),
-    );
-  });
-
   for (const [path, everywhere] of [['/sign-out', false], ['/sign-out/everywhere', true]] as const) {
-    app.post(path, { preHandler: [app.csrfProtection, ctx.requireSession] }, async (request, reply) => {
+    // Open before an admin's second factor too: anyone signed in may leave.
+    app.post(path, { preHandler: [app.csrfProtection, ctx.requireSessionBefore('use_passkey')] }, async (request, reply) => {
       await signOut(s, signedInOf(request).session, { everywhere, requestId: request.id });
       cookie.clear(reply);
       return reply.redirect('/sign-in?signed-out', 303);
