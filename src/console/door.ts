@@ -12,7 +12,7 @@ import { auditRoutes } from './audit-page.js';
 import { labsRoutes } from './labs-page.js';
 import { CONSOLE_STYLESHEET_PATH, messagePage, sendPage } from './layout.js';
 import { findSignedIn, SessionCookie } from './session.js';
-import { signInRoutes } from './sign-in.js';
+import { signInRefusals, signInRoutes, type SignInRefusals } from './sign-in.js';
 import { teamRoutes } from './team-page.js';
 import { cloudKeysRoutes } from './cloud-keys-page.js';
 import { apiKeysRoutes } from './api-keys-page.js';
@@ -30,7 +30,8 @@ export interface ConsoleOptions {
 export interface ConsoleContext {
   s: Services;
   cookie: SessionCookie;
-  signInLimit: { max: number; windowMs: number };
+  /** Refused sign-ins of every method, counted per client address (see `SignInRefusals`). */
+  refusals: SignInRefusals;
   /** A preHandler: the route needs a signed-in member (pages send others to sign in; forms get 401). */
   requireSession(request: FastifyRequest, reply: FastifyReply): Promise<void>;
 }
@@ -73,7 +74,7 @@ export function consoleDoor(options: ConsoleOptions): Door {
     const ctx: ConsoleContext = {
       s,
       cookie,
-      signInLimit: options.signInLimit ?? DEFAULT_SIGN_IN_LIMIT,
+      refusals: signInRefusals(app, options.signInLimit ?? DEFAULT_SIGN_IN_LIMIT),
       async requireSession(request, reply) {
         if (await findSignedIn(s, cookie, request, reply)) return;
         if (request.method === 'GET' || request.method === 'HEAD') {
