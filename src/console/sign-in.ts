@@ -44,12 +44,14 @@ export function signInRoutes(app: HttpApp, ctx: ConsoleContext): void {
 
   app.get('/sign-in', async (request, reply) => {
     const signedOut = typeof request.query === 'object' && request.query !== null && 'signed-out' in request.query;
+    const visitorPage = ctx.visitorPageFor(request);
     return sendPage(
       reply,
       messagePage({
         title: signedOut ? 'Signed out' : 'Sign in',
         message: `${signedOut ? 'You are signed out. ' : ''}The console signs you in from chat: type \`/env console\` and open the link the bot sends you by direct message.`,
         hint: 'Each link works once, for 10 minutes, and only for the person who asked for it.',
+        ...(visitorPage ? { extra: html`<p class="card"><a href="${visitorPage.href}">${visitorPage.title}</a>: ${visitorPage.description}</p>` } : {}),
       }),
     );
   });
