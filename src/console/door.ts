@@ -13,7 +13,7 @@ import { auditRoutes } from './audit-page.js';
 import { labsRoutes } from './labs-page.js';
 import { CONSOLE_STYLESHEET_PATH, messagePage, sendPage } from './layout.js';
 import { findSignedIn, SessionCookie } from './session.js';
-import { signInRoutes } from './sign-in.js';
+import { signInRefusals, signInRoutes, type SignInRefusals } from './sign-in.js';
 import { teamRoutes } from './team-page.js';
 import { cloudKeysRoutes } from './cloud-keys-page.js';
 import { apiKeysRoutes } from './api-keys-page.js';
@@ -41,7 +41,8 @@ export interface VisitorPage extends PageLink {
 export interface ConsoleContext {
   s: Services;
   cookie: SessionCookie;
-  signInLimit: { max: number; windowMs: number };
+  /** Refused sign-ins of every method, counted per client address (see `SignInRefusals`). */
+  refusals: SignInRefusals;
   /** The visitor page that serves this request, if any. */
   visitorPageFor(request: FastifyRequest): PageLink | undefined;
   /** A preHandler: the route needs a signed-in member (pages send others to sign in; forms get 401). */
@@ -86,7 +87,7 @@ export function consoleDoor(options: ConsoleOptions): Door {
     const ctx: ConsoleContext = {
       s,
       cookie,
-      signInLimit: options.signInLimit ?? DEFAULT_SIGN_IN_LIMIT,
+      refusals: signInRefusals(app, options.signInLimit ?? DEFAULT_SIGN_IN_LIMIT),
       visitorPageFor: (request) => (options.visitorPage?.serves(request) ? options.visitorPage : undefined),
       async requireSession(request, reply) {
         if (await findSignedIn(s, cookie, request, reply)) return;
