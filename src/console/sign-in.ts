@@ -51,7 +51,7 @@ export function signInRoutes(app: HttpApp, ctx: ConsoleContext): void {
         title: signedOut ? 'Signed out' : 'Sign in',
         message: `${signedOut ? 'You are signed out. ' : ''}The console signs you in from chat: type \`/env console\` and open the link the bot sends you by direct message.`,
         hint: 'Each link works once, for 10 minutes, and only for the person who asked for it.',
-        ...(visitorPage ? { extra: html`<p class="card"><a href="${visitorPage.href}">${visitorPage.title}</a>: ${visitorPage.description}</p>` } : {}),
+        ...(visitorPage ? { extra: html`<div class="card"><a href="${visitorPage.href}">${visitorPage.title}</a><p class="muted">${visitorPage.description}</p></div>` } : {}),
       }),
     );
   });
