@@ -10,38 +10,54 @@ import { signedInOf } from './session.js';
 
 const tokenParams = z.object({ token: z.string().max(200) });
 
+/** Refused sign-ins, counted per client address: past the limit, the address is refused before anything is looked at. */
+export interface SignInRefusals {
+  /** Throws the 429 refusal when the request's address is past the limit. */
+  checkLimit(request: FastifyRequest): Promise<void>;
+  /** Counts one refused attempt from the request's address. */
+  count(request: FastifyRequest): Promise<void>;
+}
+
+/** One counter for every way of signing in (a link, OIDC): mistakes of any kind add up against the same limit. */
+export function signInRefusals(app: HttpApp, limit: { max: number; windowMs: number }): SignInRefusals {
+  const refusals = app.createRateLimit({ max: limit.max, timeWindow: limit.windowMs });
+  return {
+    async checkLimit(request) {
+      const state = await refusals(request, { increment: false });
+      if (!state.isAllowed && state.remaining === 0) {
+        throw Object.assign(new Error('too many refused sign-ins from this address'), { statusCode: 429 });
+      }
+    },
+    async count(request) {
+      await refusals(request);
+    },
+  };
+}
+
 /**
  * Signing in with the link from `/env console`. Chat clients open links to preview them, so opening the link only
  * shows a Continue button; pressing it (a POST with the form's CSRF token) uses the link. Refused links are counted
  * per client address: past the limit, the address is refused before any link is looked at.
  */
-function tooManyRefusals(): Error & { statusCode: number } {
-  return Object.assign(new Error('too many refused sign-ins from this address'), { statusCode: 429 });
-}
-
 export function signInRoutes(app: HttpApp, ctx: ConsoleContext): void {
-  const { s, cookie } = ctx;
-  // Refused sign-ins are counted per client address; past the limit, links are not even looked at until the window ends.
-  const refusals = app.createRateLimit({ max: ctx.signInLimit.max, timeWindow: ctx.signInLimit.windowMs });
-  const limited = async (request: FastifyRequest): Promise<boolean> => {
-    const state = await refusals(request, { increment: false });
-    return !state.isAllowed && state.remaining === 0;
-  };
+  const { s, cookie, refusals } = ctx;
 
   app.get('/sign-in', async (request, reply) => {
     const signedOut = typeof request.query === 'object' && request.query !== null && 'signed-out' in request.query;
+    const visitorPage = ctx.visitorPageFor(request);
     return sendPage(
       reply,
       messagePage({
         title: signedOut ? 'Signed out' : 'Sign in',
         message: `${signedOut ? 'You are signed out. ' : ''}The console signs you in from chat: type \`/env console\` and open the link the bot sends you by direct message.`,
         hint: 'Each link works once, for 10 minutes, and only for the person who asked for it.',
+        ...(visitorPage ? { extra: html`<div class="card"><a href="${visitorPage.href}">${visitorPage.title}</a><p class="muted">${visitorPage.description}</p></div>` } : {}),
       }),
     );
   });
 
   app.get(`${SIGN_IN_PATH}/:token`, { schema: { params: tokenParams } }, async (request, reply) => {
-    if (await limited(request)) throw tooManyRefusals();
+    await refusals.checkLimit(request);
     const csrf = reply.generateCsrf();
     return sendPage(
       reply,
@@ -63,10 +79,10 @@ export function signInRoutes(app: HttpApp, ctx: ConsoleContext): void {
     `${SIGN_IN_PATH}/:token`,
     { schema: { params: tokenParams }, preHandler: app.csrfProtection },
     async (request, reply) => {
-      if (await limited(request)) throw tooManyRefusals();
+      await refusals.checkLimit(request);
       const { sessionId } = await redeemSignInLink(s, { token: request.params.token, clientAddress: request.ip, requestId: request.id }).catch(
         async (error: unknown) => {
-          if (isAppError(error) && error.code === 'sign_in_refused') await refusals(request);
+          if (isAppError(error) && error.code === 'sign_in_refused') await refusals.count(request);
           throw error;
         },
       );
