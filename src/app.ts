@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import { apiDoor } from './api/door.js';
 import { observeAuditAppends } from './audit/append.js';
 import { setRetentionDays } from './audit/retention.js';
@@ -18,6 +19,7 @@ import { createHttpServer, type HttpServer } from './http/server.js';
 import type { Logger } from './log.js';
 import { webAssetsDoor } from './web/assets.js';
 import { homeDoor, type PageLink } from './web/home.js';
+import { foreignRequestReason } from './web/local-only.js';
 import { createProvisioner } from './provisioners/index.js';
 import type { Provisioner } from './provisioners/port.js';
 import type { RetryOverrides } from './queue/jobs.js';
@@ -134,18 +136,19 @@ export async function startApp(options: AppOptions): Promise<App> {
   for (const platform of platforms) services.notifiers.register(platform.notifier);
   const sandbox = platforms.some((platform) => platform.notifier.platform === 'sandbox');
   if (sandbox) await bootstrapRoles(services, SANDBOX_ROLES);
-  const pages: PageLink[] = sandbox
-    ? [{ href: SANDBOX_PATHS.page, title: 'Sandbox', description: 'Try the bot in this browser, with simulated people and no chat workspace.' }]
-    : [];
-  // The web console is on when browsers have an address to reach the bot at; it then answers `/` itself.
+  const sandboxPage: PageLink = { href: SANDBOX_PATHS.page, title: 'Sandbox', description: 'Try the bot in this browser, with simulated people and no chat workspace.' };
+  const pages: PageLink[] = sandbox ? [sandboxPage] : [];
+  // The web console is on when browsers have an address to reach the bot at; it then answers `/` itself, sending
+  // visitors without a session to the sandbox when it is on and answers them (from this machine), else to sign in.
   const consoleOn = config.PUBLIC_URL !== undefined || publicUrl !== undefined;
+  const visitorPage = sandbox ? { ...sandboxPage, serves: (request: FastifyRequest) => foreignRequestReason(request) === undefined } : undefined;
   if (http) {
     const doors = [
       healthDoor(readinessChecks(database, redis), { log }),
       metricsDoor(metrics),
       webAssetsDoor(),
       apiDoor({ s: services, redis }),
-      consoleOn ? consoleDoor({ services, redis }) : homeDoor(pages),
+      consoleOn ? consoleDoor({ services, redis, ...(visitorPage ? { visitorPage } : {}) }) : homeDoor(pages),
       ...platforms.flatMap((platform) => platform.door ?? []),
     ];
     for (const door of doors) http.register(door);

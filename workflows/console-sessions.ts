@@ -7,7 +7,7 @@ import type { Clock } from '../src/clock.js';
 import type { DbOrTx } from '../src/db/client.js';
 import { consoleSessions, consoleSignInLinks, type ConsoleSessionRow } from '../src/db/schema/console.js';
 import { consoleActor, type Actor } from '../src/domain/actor.js';
-import type { UserRef } from '../src/domain/users.js';
+import type { Platform, UserRef } from '../src/domain/users.js';
 import { AppError } from '../src/errors.js';
 import type { Services } from '../src/services.js';
 import { authorize } from './roles.js';
@@ -26,7 +26,7 @@ const TOUCH_EVERY_MS = 60_000;
 export const SIGN_IN_PATH = '/sign-in';
 
 /** How the session was started, as `auth.login` and the session row record it. */
-export type SignInMethod = 'chat_link' | 'passkey';
+export type SignInMethod = 'chat_link' | 'oidc' | 'passkey';
 
 /** A signed-in console session: who, and until when. */
 export interface ConsoleSession {
@@ -127,62 +127,91 @@ export async function redeemSignInLink(s: Pick<Services, 'db' | 'clock'>, reques
     return { refused: undefined, started };
   });
   if (result.started) return result.started;
-  await appendAudit(s.db, s.clock, {
-    eventType: 'auth.login',
-    actor: { type: 'user', id: 'unverified', name: 'unverified request' },
-    platform: result.refused.user?.platform ?? null,
-    outcome: 'denied',
+  await auditRefusedSignIn(s.db, s.clock, {
+    method: 'chat_link',
+    reason: result.refused.reason,
+    platform: result.refused.user?.platform,
+    clientAddress: request.clientAddress,
     requestId: request.requestId,
-    details: {
-      method: 'chat_link',
-      door: 'console',
-      reason: result.refused.reason,
-      clientAddress: request.clientAddress,
-      ...(result.refused.user ? { claimedUserId: result.refused.user.id, claimedUserName: result.refused.user.name } : {}),
-    },
+    details: result.refused.user ? { claimedUserId: result.refused.user.id, claimedUserName: result.refused.user.name } : {},
   });
   throw signInRefused(result.refused.reason);
 }
 
-export interface NewSession {
+/** What starts a session, whichever way the member proved who they are. */
+export interface SessionStart {
   user: UserRef;
   method: SignInMethod;
+  /** Where the browser signed in from, as the sessions page shows it. */
   clientAddress: string;
   /** Set when the sign-in itself was a passkey assertion, which is the admins' second factor. */
   secondFactor?: boolean;
   requestId: string;
+  /** More for the `auth.login` entry (never a secret). */
+  details?: Record<string, unknown>;
 }
 
-/** Starts a console session for `user` with its `auth.login` entry (the method, the door), inside `tx`. */
-export async function startSession(tx: DbOrTx, clock: Clock, input: NewSession): Promise<StartedSession> {
+/**
+ * Every console session starts here, inside the sign-in's transaction: a new random id (the cookie's; the row keeps
+ * its SHA-256) and `auth.login` with the method. Each way of signing in (a chat link, OIDC) proves the user first,
+ * then calls this, so a rule about sessions holds for all of them.
+ */
+export async function startSession(tx: DbOrTx, clock: Clock, start: SessionStart): Promise<StartedSession> {
+  const { user, method } = start;
   const now = clock.now();
   const sessionId = newSecret();
   const idHash = sha256(sessionId);
   const expiresAt = new Date(now.getTime() + SESSION_MAX_MS);
-  const secondFactorAt = input.secondFactor ? now : null;
+  const secondFactorAt = start.secondFactor ? now : null;
   await tx.insert(consoleSessions).values({
     idHash,
-    platform: input.user.platform,
-    userId: input.user.id,
-    userName: input.user.name,
-    method: input.method,
-    clientAddress: input.clientAddress,
+    platform: user.platform,
+    userId: user.id,
+    userName: user.name,
+    method,
+    clientAddress: start.clientAddress,
     mfaCompletedAt: secondFactorAt,
     createdAt: now,
     lastSeenAt: now,
     expiresAt,
   });
-  const actor = consoleActor(input.user);
+  const actor = consoleActor(user);
   await appendAudit(tx, clock, {
     eventType: 'auth.login',
-    ...actedBy(actor, { method: input.method }),
-    platform: input.user.platform,
+    ...actedBy(actor, { ...start.details, method }),
+    platform: user.platform,
     resource: { type: 'console_session', id: refOf(idHash) },
     outcome: 'ok',
-    requestId: input.requestId,
+    requestId: start.requestId,
   });
-  const session: ConsoleSession = { user: input.user, actor, idHash, ref: refOf(idHash), createdAt: now, expiresAt, method: input.method, secondFactorAt };
-  return { sessionId, session };
+  return { sessionId, session: { user, actor, idHash, ref: refOf(idHash), createdAt: now, expiresAt, method, secondFactorAt } };
+}
+
+/** A refused sign-in, whichever the method, as the log keeps it. */
+export interface RefusedSignIn {
+  method: SignInMethod;
+  /** Why, in a word the log can be filtered on (`used`, `bad_state`, `no_member`…). */
+  reason: string;
+  /** The platform of the account the attempt claimed, when it named one. */
+  platform?: Platform | undefined;
+  clientAddress: string;
+  requestId: string;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * `auth.login` denied, with the reason and the client's address. The actor is unverified: a refused attempt proved
+ * nobody. Doors count refusals per client address and stop looking past their limit, so these cannot flood the log.
+ */
+export async function auditRefusedSignIn(db: DbOrTx, clock: Clock, refused: RefusedSignIn): Promise<void> {
+  await appendAudit(db, clock, {
+    eventType: 'auth.login',
+    actor: { type: 'user', id: 'unverified', name: 'unverified request' },
+    platform: refused.platform ?? null,
+    outcome: 'denied',
+    requestId: refused.requestId,
+    details: { ...refused.details, method: refused.method, door: 'console', reason: refused.reason, clientAddress: refused.clientAddress },
+  });
 }
 
 async function refusalOf(

@@ -12,7 +12,7 @@ import { credentialsForLab } from './cloud-key-vault.js';
 import { getEnvironment } from './environment-queries.js';
 import { postInThread } from './notify-thread.js';
 import { auditEnvironment, enqueueAfterCommit, transition } from './state-change.js';
-import { scheduleTimers } from './timers.js';
+import { scheduleFirstTimer } from './timers.js';
 
 const WORKER = systemActor('worker');
 
@@ -85,7 +85,7 @@ async function markRunning(s: Services, env: EnvironmentRow, preset: Preset, end
     return;
   }
   await enqueueAfterCommit(s, env.id, [
-    () => scheduleTimers(s, running, [{ name: 'notify', payload: { envId: env.id, event: 'deployment.completed' }, options: { jobId: jobIds.notify(env.id, 'deployment.completed') } }]),
+    () => scheduleFirstTimer(s, running, [{ name: 'notify', payload: { envId: env.id, event: 'deployment.completed' }, options: { jobId: jobIds.notify(env.id, 'deployment.completed') } }]),
   ]);
 }
 

@@ -12,7 +12,7 @@ import type { Services } from '../src/services.js';
 import { lockEnvironment, ownerOf } from './environment-queries.js';
 import { authorize } from './roles.js';
 import { auditEnvironment, enqueueAfterCommit } from './state-change.js';
-import { cancelTimers, scheduleTimers } from './timers.js';
+import { cancelTimers, scheduleFirstTimer } from './timers.js';
 
 export interface ExtendInput {
   envId: string;
@@ -55,6 +55,6 @@ export async function extendEnvironment(s: Services, input: ExtendInput): Promis
     });
     return { before: env, after: updated! };
   });
-  await enqueueAfterCommit(s, after.id, [() => cancelTimers(s, after.id, before.expiresAt), () => scheduleTimers(s, after)]);
+  await enqueueAfterCommit(s, after.id, [() => cancelTimers(s, after.id, before.expiresAt), () => scheduleFirstTimer(s, after)]);
   return after;
 }

@@ -11,7 +11,7 @@ import { passkeyHostProblem, relyingPartyOf, type RelyingParty } from '../src/do
 import type { Platform } from '../src/domain/users.js';
 import { AppError } from '../src/errors.js';
 import type { Services } from '../src/services.js';
-import { sha256 } from './console-sessions.js';
+import { auditRefusedSignIn, sha256 } from './console-sessions.js';
 
 /**
  * What the passkey workflows share: the relying party, challenges (made by the bot, kept as their SHA-256, used once
@@ -162,32 +162,36 @@ export async function checkAssertion(rp: RelyingParty, response: AuthenticationR
   return counter;
 }
 
-/** Where a refused ceremony is audited: the event it would have written, what the entry says of the attempt. */
-export interface RefusalRecord {
-  eventType: AuditEventType;
-  /** The signed-in member, when there is one; else the attempt is unverified. */
-  actor?: AuditActor;
-  details: Record<string, unknown>;
-  clientAddress: string;
-  requestId: string;
-}
+/**
+ * Where a refused ceremony is audited: signing in (no one is signed in: `auth.login` denied, as every method's refused
+ * sign-ins are), or a signed-in member's step (the event it would have written, with the member as actor).
+ */
+export type RefusalRecord = { clientAddress: string; requestId: string } & (
+  | { eventType: 'auth.login' }
+  | { eventType: Exclude<AuditEventType, 'auth.login'>; actor: AuditActor; details: Record<string, unknown> }
+);
 
 /** Audits a refused ceremony as denied with its reason and the client's address, and returns the refusal to throw. */
 export async function auditRefusal(db: DbOrTx, s: Pick<Services, 'clock'>, refusal: CeremonyRefusal, record: RefusalRecord): Promise<AppError> {
-  await appendAudit(db, s.clock, {
-    eventType: record.eventType,
-    actor: record.actor ?? { type: 'user', id: 'unverified', name: 'unverified request' },
-    platform: refusal.claimed?.platform ?? null,
-    resource: null,
-    outcome: 'denied',
-    requestId: record.requestId,
-    details: {
-      ...record.details,
-      door: 'console',
+  if (record.eventType === 'auth.login') {
+    await auditRefusedSignIn(db, s.clock, {
+      method: 'passkey',
       reason: refusal.reason,
+      platform: refusal.claimed?.platform,
       clientAddress: record.clientAddress,
-      ...(refusal.claimed && !record.actor ? { claimedUserId: refusal.claimed.id, claimedUserName: refusal.claimed.name } : {}),
-    },
-  });
+      requestId: record.requestId,
+      details: refusal.claimed ? { claimedUserId: refusal.claimed.id, claimedUserName: refusal.claimed.name } : {},
+    });
+  } else {
+    await appendAudit(db, s.clock, {
+      eventType: record.eventType,
+      actor: record.actor,
+      platform: refusal.claimed?.platform ?? null,
+      resource: null,
+      outcome: 'denied',
+      requestId: record.requestId,
+      details: { ...record.details, door: 'console', reason: refusal.reason, clientAddress: record.clientAddress },
+    });
+  }
   return passkeyRefused(refusal.reason);
 }

@@ -86,7 +86,7 @@ async function findPasskeyById(s: Pick<Services, 'db'>, id: string): Promise<Pas
  * to use the bot is refused as chat would refuse them.
  */
 export async function signInWithPasskey(s: Pick<Services, 'db' | 'clock' | 'config'>, request: AssertionRequest): Promise<StartedSession> {
-  const record: RefusalRecord = { eventType: 'auth.login', details: { method: 'passkey' }, clientAddress: request.clientAddress, requestId: request.requestId };
+  const record: RefusalRecord = { eventType: 'auth.login', clientAddress: request.clientAddress, requestId: request.requestId };
   try {
     const rp = relyingParty(s);
     const response = parseAuthenticationResponse(request.response);

@@ -4,7 +4,7 @@ import type { EnvState } from '../src/domain/lifecycle.js';
 import { jobIds, type JobName, type JobToAdd } from '../src/queue/jobs.js';
 import type { Services } from '../src/services.js';
 import { invitationJobs } from './invitations.js';
-import { sentRemindersOfRunning, timerJobs } from './timers.js';
+import { nextTimer, sentRemindersOfRunning } from './timers.js';
 
 /** States in which some job must exist for the environment to move on. */
 const IN_FLIGHT: readonly EnvState[] = ['pending_approval', 'approved', 'deploying', 'running', 'destroying'];
@@ -25,8 +25,8 @@ export interface ReconcileReport {
 }
 
 /**
- * Rebuilds, from Postgres, every job the environments in flight need (approval expiries, deploys, destroys, reminders and
- * expiries) and those of invitations (expiries, the invitee's card, the inviter's notice). Runs at start-up and every RECONCILE_INTERVAL, so a wiped Redis or a crash between a commit and its enqueue
+ * Rebuilds, from Postgres, every job the environments in flight need (approval expiries, deploys, destroys, and the next
+ * timer of each running lab: its next reminder, or its expiry) and those of invitations (expiries, the invitee's card, the inviter's notice). Runs at start-up and every RECONCILE_INTERVAL, so a wiped Redis or a crash between a commit and its enqueue
  * loses nothing. Set-based: the environments and the reminders already sent are read in two queries, whatever their
  * number, and the jobs they need are checked and added in batches. Jobs have deterministic ids and their handlers check
  * Postgres, so a job added twice runs once.
@@ -62,8 +62,10 @@ function jobsNeeded(s: Services, env: EnvironmentRow, sentOffsets: ReadonlySet<n
       return [{ name: 'deploy', payload: { envId: env.id }, options: { jobId: jobIds.deploy(env.id) } }];
     case 'destroying':
       return [{ name: 'destroy', payload: { envId: env.id }, options: { jobId: jobIds.destroy(env.id) } }];
-    case 'running':
-      return timerJobs(env, sentOffsets, s.config.REMINDER_OFFSETS, now);
+    case 'running': {
+      const timer = nextTimer(env, sentOffsets, s.config.REMINDER_OFFSETS, now);
+      return timer ? [timer] : [];
+    }
     default:
       return [];
   }

@@ -20,30 +20,41 @@ export function plannedReminders(expiresAt: Date, offsets: readonly number[], no
 }
 
 /**
- * The timer jobs of a running environment's current expiry: its expiry, and a reminder for every offset still worth
- * sending and not in `sentOffsets`. Job ids include the expiry, so adding them twice is harmless and an extension gets
- * fresh timers; jobs for an old expiry find nothing to do.
+ * The next timer of a running environment's current expiry: the earliest reminder still worth sending and not in
+ * `doneOffsets`, or, when none is left, the expiry itself. A lab has one timer in the queue at a time: each reminder
+ * schedules the next timer as it runs (`runRemind`), so the queue holds one job per running lab rather than one per
+ * reminder, and the reconciler rebuilds one job per lab. Job ids include the expiry, so adding one twice is harmless
+ * and an extension gets fresh timers; jobs for an old expiry find nothing to do.
  */
-export function timerJobs(env: EnvironmentRow, sentOffsets: ReadonlySet<number>, offsets: readonly number[], now: Date): JobToAdd[] {
-  if (env.state !== 'running' || !env.expiresAt) return [];
+export function nextTimer(env: EnvironmentRow, doneOffsets: ReadonlySet<number>, offsets: readonly number[], now: Date): JobToAdd | undefined {
+  if (env.state !== 'running' || !env.expiresAt) return undefined;
   const expiresAt = env.expiresAt;
-  const reminders = plannedReminders(expiresAt, offsets, now)
-    .filter((reminder) => !sentOffsets.has(reminder.offsetSeconds))
-    .map((reminder): JobToAdd => ({
+  const [reminder] = plannedReminders(expiresAt, offsets, now)
+    .filter((planned) => !doneOffsets.has(planned.offsetSeconds))
+    .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
+  if (reminder) {
+    return {
       name: 'remind',
       payload: { envId: env.id, offsetSeconds: reminder.offsetSeconds, expiresAt: expiresAt.toISOString() },
       options: { jobId: jobIds.remind(env.id, reminder.offsetSeconds, expiresAt), runAt: reminder.dueAt },
-    }));
-  return [...reminders, { name: 'expire', payload: { envId: env.id, expiresAt: expiresAt.toISOString() }, options: { jobId: jobIds.expire(env.id, expiresAt), runAt: expiresAt } }];
+    };
+  }
+  return { name: 'expire', payload: { envId: env.id, expiresAt: expiresAt.toISOString() }, options: { jobId: jobIds.expire(env.id, expiresAt), runAt: expiresAt } };
+}
+
+/** The offsets a reminder at `offsetSeconds` comes after or with: once it is handled, what is left are the later ones and the expiry. */
+export function offsetsUpTo(offsetSeconds: number, offsets: readonly number[]): Set<number> {
+  return new Set(offsets.filter((offset) => offset >= offsetSeconds));
 }
 
 /**
- * Schedules the timers of an environment that has just got its expiry (it started running, or was extended). No reminder
- * can have been sent for an expiry this new, so nothing is read: the timers, and any `alongside` jobs the same change
- * enqueues, go to the queue in one bulk add.
+ * Schedules the first timer of an environment that has just got its expiry (it started running, or was extended). No
+ * reminder can have been sent for an expiry this new, so nothing is read: the timer, and any `alongside` jobs the same
+ * change enqueues, go to the queue in one bulk add.
  */
-export async function scheduleTimers(s: Services, env: EnvironmentRow, alongside: readonly JobToAdd[] = []): Promise<void> {
-  await s.jobs.addMany([...timerJobs(env, new Set(), s.config.REMINDER_OFFSETS, s.clock.now()), ...alongside]);
+export async function scheduleFirstTimer(s: Services, env: EnvironmentRow, alongside: readonly JobToAdd[] = []): Promise<void> {
+  const first = nextTimer(env, new Set(), s.config.REMINDER_OFFSETS, s.clock.now());
+  await s.jobs.addMany([...(first ? [first] : []), ...alongside]);
 }
 
 /** The reminders already sent about the current expiry of every running environment, in one query. */

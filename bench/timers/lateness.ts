@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { environments, type EnvironmentRow } from '../../src/db/schema/environments.js';
 import type { Logger } from '../../src/log.js';
 import { redisOptions } from '../../src/queue/redis.js';
-import { scheduleTimers } from '../../workflows/timers.js';
+import { scheduleFirstTimer } from '../../workflows/timers.js';
 import { createTestDatabase } from '../../test/support/database.js';
 import { deleteKeys } from '../../test/support/services.js';
 import { pollUntil, uniquePrefix } from '../../test/support/redis.js';
@@ -56,7 +56,7 @@ function dueTimes(options: LatenessOptions, start: number): { firstExpiry: Date;
 
 /**
  * Running labs whose reminders and expiries all come due within a short window: the labs go into Postgres in bulk,
- * their timers are scheduled through `scheduleTimers`, and a worker set with a counting notifier runs them, expiring
+ * their timers are scheduled through `scheduleFirstTimer`, and a worker set with a counting notifier runs them, expiring
  * and destroying every lab. Lateness is taken where each job starts (`timerLateness`, as /metrics sees it).
  */
 export async function measureLateness(options: LatenessOptions): Promise<LatenessFigures> {
@@ -152,7 +152,7 @@ async function scheduleAll(side: WorkerSide, lanes: number): Promise<void> {
   const labs: EnvironmentRow[] = await side.s.db.select().from(environments).where(eq(environments.state, 'running'));
   let next = 0;
   const lane = async () => {
-    while (next < labs.length) await scheduleTimers(side.s, labs[next++]!);
+    while (next < labs.length) await scheduleFirstTimer(side.s, labs[next++]!);
   };
   await Promise.all(Array.from({ length: lanes }, lane));
 }

@@ -23,8 +23,8 @@ export interface RebuildFixture {
 }
 
 /**
- * `labs` running labs in a database of their own, their timers hours away (one reminder per REMINDER_OFFSETS entry
- * and the expiry each), scheduled once by the reconciler on a private redis-server that the runs then wipe.
+ * `labs` running labs in a database of their own, their timers hours away (a lab keeps one in the queue: its next
+ * reminder, or its expiry), scheduled once by the reconciler on a private redis-server that the runs then wipe.
  */
 export async function openRebuildFixture(redis: PrivateRedis, labs: number, reminderOffsets: string): Promise<RebuildFixture> {
   const database = await createTestDatabase();
@@ -37,7 +37,7 @@ export async function openRebuildFixture(redis: PrivateRedis, labs: number, remi
     side = await createWorkerSide({ databaseUrl: database.url, redisUrl: redis.url, prefix: uniquePrefix('bench-timers'), settings: { REMINDER_OFFSETS: reminderOffsets } });
     const now = Date.now();
     await seedRunningLabs(side.s.db, { count: labs, firstExpiry: new Date(now + 2 * 3600_000), lastExpiry: new Date(now + 3 * 3600_000), presetId: 'quick-sandbox' });
-    const timers = labs * (side.config.REMINDER_OFFSETS.length + 1);
+    const timers = labs;
     expectRestored(await runReconcile(side.s), timers, 'the first schedule');
     const reconciler = side;
     return {

@@ -41,7 +41,7 @@ function rebuildCase(fixture: RebuildFixture, labs: number): BenchCase {
   const name = `timers rebuild, ${labs.toLocaleString('en-US')} labs`;
   return {
     name,
-    figure: `\`runReconcile\` after FLUSHALL: every running lab and the reminders already sent read from Postgres in two queries, and its ${fixture.timers.toLocaleString('en-US')} timers (2 reminders and the expiry each) checked by one script call and added back by one \`addBulk\` per queue and 1,000 jobs`,
+    figure: `\`runReconcile\` after FLUSHALL: every running lab and the reminders already sent read from Postgres in two queries, and the next timer of each (${fixture.timers.toLocaleString('en-US')} jobs: a lab keeps one timer in the queue, its next reminder or its expiry; reminders 1 h and 15 min ahead) checked by one script call and added back by one \`addBulk\` per queue and 1,000 jobs`,
     baseline: `\`addBulk\` of ${fixture.timers.toLocaleString('en-US')} plain delayed BullMQ jobs in one go, on the same redis-server`,
     runs: 3,
     metrics: [
@@ -70,7 +70,7 @@ function latenessCase(options: LatenessOptions, log: (message: string) => void):
   return {
     name,
     runs: 1,
-    figure: `${options.labs.toLocaleString('en-US')} running labs expiring ${window} from the start, each reminded ${options.reminderOffsetsSeconds.join(', ')} s before: timers scheduled by \`scheduleTimers\`, run by one worker set (WORKER_CONCURRENCY ${options.concurrency}, local provisioner at zero delay, counting notifier) that expires and destroys every lab; lateness where each job starts`,
+    figure: `${options.labs.toLocaleString('en-US')} running labs expiring ${window} from the start, each reminded ${options.reminderOffsetsSeconds.join(', ')} s before: first timers scheduled by \`scheduleFirstTimer\`, each reminder scheduling the expiry as it runs, run by one worker set (WORKER_CONCURRENCY ${options.concurrency}, local provisioner at zero delay, counting notifier) that expires and destroys every lab; lateness where each job starts`,
     baseline: 'the same timers as plain BullMQ delayed jobs, run by bare workers of the same concurrency with a processor that does nothing',
     metrics: [
       { key: 'remindP50', label: `${name}, reminders p50`, unit: 'ms', better: 'lower' },

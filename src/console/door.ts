@@ -8,17 +8,17 @@ import type { Redis } from 'ioredis';
 import { isAppError, outcomeOf, stopsProcess, type AppError } from '../errors.js';
 import type { Door } from '../http/server.js';
 import type { Services } from '../services.js';
+import type { PageLink } from '../web/home.js';
 import type { SecondFactorStep } from '../../workflows/passkey-sign-in.js';
 import { auditRoutes } from './audit-page.js';
 import { labsRoutes } from './labs-page.js';
 import { CONSOLE_STYLESHEET_PATH, messagePage, sendPage } from './layout.js';
 import { passkeyRoutes } from './passkey-sign-in.js';
 import { PASSKEY_SCRIPT, PASSKEY_SCRIPT_PATH } from './passkey-script.js';
-import { refusalLimit, type RefusalLimit } from './refusal-limit.js';
 import { securityRoutes } from './security-page.js';
 import { findSignedIn, SessionCookie, type SignedIn } from './session.js';
 import { sessionsRoutes } from './sessions-page.js';
-import { signInRoutes } from './sign-in.js';
+import { signInRefusals, signInRoutes, type SignInRefusals } from './sign-in.js';
 import { teamRoutes } from './team-page.js';
 import { cloudKeysRoutes } from './cloud-keys-page.js';
 import { apiKeysRoutes } from './api-keys-page.js';
@@ -30,14 +30,26 @@ export interface ConsoleOptions {
   redis?: Redis;
   /** Refused sign-ins allowed per client address in a window. */
   signInLimit?: { max: number; windowMs: number };
+  /**
+   * A page `/` sends visitors without a session to, instead of sign-in, when it `serves` them (the sandbox, when it is
+   * on, for requests from this machine, the only ones it answers); the sign-in page points to it too.
+   */
+  visitorPage?: VisitorPage;
+}
+
+/** A page for people who are not signed in, and which requests it answers. */
+export interface VisitorPage extends PageLink {
+  serves(request: FastifyRequest): boolean;
 }
 
 /** What the console's routes share. */
 export interface ConsoleContext {
   s: Services;
   cookie: SessionCookie;
-  /** Refused sign-in attempts (links, passkeys) per client address. */
-  refusals: RefusalLimit;
+  /** Refused sign-ins of every method, counted per client address (see `SignInRefusals`). */
+  refusals: SignInRefusals;
+  /** The visitor page that serves this request, if any. */
+  visitorPageFor(request: FastifyRequest): PageLink | undefined;
   /**
    * A preHandler: the route needs a signed-in member (pages send others to sign in; forms get 401) who has passed
    * the admins' second factor when it applies (pages send admins to that step; forms get 403).
@@ -110,7 +122,8 @@ export function consoleDoor(options: ConsoleOptions): Door {
     const ctx: ConsoleContext = {
       s,
       cookie,
-      refusals: refusalLimit(app, options.signInLimit ?? DEFAULT_SIGN_IN_LIMIT),
+      refusals: signInRefusals(app, options.signInLimit ?? DEFAULT_SIGN_IN_LIMIT),
+      visitorPageFor: (request) => (options.visitorPage?.serves(request) ? options.visitorPage : undefined),
       requireSession: gate(['none']),
       requireSessionBefore: (step) => gate(step === 'use_passkey' ? ['none', 'add_passkey', 'use_passkey'] : ['none', 'add_passkey']),
     };
@@ -125,7 +138,7 @@ export function consoleDoor(options: ConsoleOptions): Door {
     );
     app.get('/', async (request, reply) => {
       const signedIn = await findSignedIn(s, cookie, request, reply);
-      return reply.redirect(signedIn ? '/labs' : '/sign-in', 303);
+      return reply.redirect(signedIn ? '/labs' : (ctx.visitorPageFor(request)?.href ?? '/sign-in'), 303);
     });
     signInRoutes(app, ctx);
     labsRoutes(app, ctx);

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { completeSecondFactor, passkeySignInOptions, secondFactorOptions, signInWithPasskey } from '../../workflows/passkey-sign-in.js';
 import { MAX_RESPONSE_LENGTH } from '../domain/passkeys.js';
@@ -11,7 +11,6 @@ import { html, type SafeHtml } from '../web/html.js';
 import type { ConsoleContext } from './door.js';
 import { consolePage, sendPage } from './layout.js';
 import { PASSKEY_SCRIPT_PATH } from './passkey-script.js';
-import { tooManyRefusals } from './refusal-limit.js';
 import { signedInOf } from './session.js';
 
 /** The scripts of a page with a passkey form: @simplewebauthn/browser, then the console's passkey script. */
@@ -69,19 +68,16 @@ export function passkeySignInPanel(config: Pick<Config, 'PUBLIC_URL'>, csrfToken
  */
 export function passkeyRoutes(app: HttpApp, ctx: ConsoleContext): void {
   const { s, cookie, refusals } = ctx;
-  const notLimited = async (request: FastifyRequest) => {
-    if (await refusals.reached(request)) throw tooManyRefusals();
-  };
 
   app.post(PASSKEY_PATHS.signInOptions, { preHandler: app.csrfProtection, config: { rateLimit: OPTIONS_RATE } }, async (request, reply) =>
     sendOptions(reply, async () => {
-      await notLimited(request);
+      await refusals.checkLimit(request);
       return passkeySignInOptions(s);
     }),
   );
 
   app.post(PASSKEY_PATHS.signIn, { preHandler: app.csrfProtection, schema: { body: responseForm } }, async (request, reply) => {
-    await notLimited(request);
+    await refusals.checkLimit(request);
     const { sessionId } = await signInWithPasskey(s, { response: request.body.response, clientAddress: request.ip, requestId: request.id }).catch(
       (error: unknown) => refusals.countIfRefused(request, error),
     );
@@ -122,7 +118,7 @@ export function passkeyRoutes(app: HttpApp, ctx: ConsoleContext): void {
     { preHandler: [app.csrfProtection, ctx.requireSessionBefore('use_passkey')], config: { rateLimit: OPTIONS_RATE } },
     async (request, reply) =>
       sendOptions(reply, async () => {
-        await notLimited(request);
+        await refusals.checkLimit(request);
         return secondFactorOptions(s, signedInOf(request).session);
       }),
   );
@@ -131,7 +127,7 @@ export function passkeyRoutes(app: HttpApp, ctx: ConsoleContext): void {
     PASSKEY_PATHS.secondFactor,
     { preHandler: [app.csrfProtection, ctx.requireSessionBefore('use_passkey')], schema: { body: responseForm } },
     async (request, reply) => {
-      await notLimited(request);
+      await refusals.checkLimit(request);
       const { session } = signedInOf(request);
       await completeSecondFactor(s, session, { response: request.body.response, clientAddress: request.ip, requestId: request.id }).catch((error: unknown) =>
         refusals.countIfRefused(request, error),

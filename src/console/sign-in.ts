@@ -1,14 +1,48 @@
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { isAppError } from '../errors.js';
 import { redeemSignInLink, signOut, SIGN_IN_PATH } from '../../workflows/console-sessions.js';
 import type { HttpApp } from '../http/server.js';
 import type { ConsoleContext } from './door.js';
 import { html } from '../web/html.js';
 import { consolePage, messagePage, sendPage } from './layout.js';
 import { passkeySignInPanel, PASSKEY_SCRIPTS } from './passkey-sign-in.js';
-import { tooManyRefusals } from './refusal-limit.js';
 import { signedInOf } from './session.js';
 
 const tokenParams = z.object({ token: z.string().max(200) });
+
+/** Refused sign-ins, counted per client address: past the limit, the address is refused before anything is looked at. */
+export interface SignInRefusals {
+  /** Throws the 429 refusal when the request's address is past the limit. */
+  checkLimit(request: FastifyRequest): Promise<void>;
+  /** Counts one refused attempt from the request's address. */
+  count(request: FastifyRequest): Promise<void>;
+  /** Counts `error` when it is a refused sign-in (`sign_in_refused`), then throws it. */
+  countIfRefused(request: FastifyRequest, error: unknown): Promise<never>;
+}
+
+/**
+ * One counter for every way of signing in (a link, OIDC, a passkey, the admins' second factor): mistakes of any kind
+ * add up against the same limit.
+ */
+export function signInRefusals(app: HttpApp, limit: { max: number; windowMs: number }): SignInRefusals {
+  const refusals = app.createRateLimit({ max: limit.max, timeWindow: limit.windowMs });
+  return {
+    async checkLimit(request) {
+      const state = await refusals(request, { increment: false });
+      if (!state.isAllowed && state.remaining === 0) {
+        throw Object.assign(new Error('too many refused sign-ins from this address'), { statusCode: 429 });
+      }
+    },
+    async count(request) {
+      await refusals(request);
+    },
+    async countIfRefused(request, error) {
+      if (isAppError(error) && error.code === 'sign_in_refused') await refusals(request);
+      throw error;
+    },
+  };
+}
 
 /**
  * Signing in with the link from `/env console`. Chat clients open links to preview them, so opening the link only
@@ -20,20 +54,23 @@ export function signInRoutes(app: HttpApp, ctx: ConsoleContext): void {
 
   app.get('/sign-in', async (request, reply) => {
     const signedOut = typeof request.query === 'object' && request.query !== null && 'signed-out' in request.query;
+    const visitorPage = ctx.visitorPageFor(request);
     return sendPage(
       reply,
       messagePage({
         title: signedOut ? 'Signed out' : 'Sign in',
         message: `${signedOut ? 'You are signed out. ' : ''}The console signs you in from chat: type \`/env console\` and open the link the bot sends you by direct message.`,
         hint: 'Each link works once, for 10 minutes, and only for the person who asked for it.',
-        extra: passkeySignInPanel(s.config, reply.generateCsrf()),
+        extra: html`${passkeySignInPanel(s.config, reply.generateCsrf())}${
+          visitorPage ? html`<div class="card"><a href="${visitorPage.href}">${visitorPage.title}</a><p class="muted">${visitorPage.description}</p></div>` : ''
+        }`,
         scripts: PASSKEY_SCRIPTS,
       }),
     );
   });
 
   app.get(`${SIGN_IN_PATH}/:token`, { schema: { params: tokenParams } }, async (request, reply) => {
-    if (await refusals.reached(request)) throw tooManyRefusals();
+    await refusals.checkLimit(request);
     const csrf = reply.generateCsrf();
     return sendPage(
       reply,
@@ -55,7 +92,7 @@ export function signInRoutes(app: HttpApp, ctx: ConsoleContext): void {
     `${SIGN_IN_PATH}/:token`,
     { schema: { params: tokenParams }, preHandler: app.csrfProtection },
     async (request, reply) => {
-      if (await refusals.reached(request)) throw tooManyRefusals();
+      await refusals.checkLimit(request);
       const { sessionId } = await redeemSignInLink(s, { token: request.params.token, clientAddress: request.ip, requestId: request.id }).catch(
         (error: unknown) => refusals.countIfRefused(request, error),
       );

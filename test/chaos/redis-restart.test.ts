@@ -55,7 +55,8 @@ describe('Redis killed and restarted empty while labs deploy and timers are pend
     // A runs with a reminder (3 s before expiry) and an expiry still ahead.
     const timed = await request(USERS.alice, 8, 'r-timed');
     const timedRunning = await waitForState(s, timed.id, 'running');
-    await eventually(async () => ((await s.jobs.has('expire', jobIds.expire(timed.id, timedRunning.expiresAt!))) ? true : undefined), 5000, 'the expiry timer');
+    // A running lab keeps one timer in the queue, its next: here the reminder, which adds the expiry when it runs.
+    await eventually(async () => ((await s.jobs.has('remind', jobIds.remind(timed.id, 3, timedRunning.expiresAt!))) ? true : undefined), 5000, 'the reminder timer');
     // B and C are mid-deploy: some of their tools exist, not all.
     const deploying = [await request(USERS.bob, 3600, 'r-b'), await request(USERS.approver, 3600, 'r-c')];
     for (const lab of deploying) {
@@ -69,8 +70,8 @@ describe('Redis killed and restarted empty while labs deploy and timers are pend
       const running = await waitForState(s, lab.id, 'running');
       expect(await simulatedTools(s, lab.id)).toEqual(TOOLS);
       expect(await eventCounts(s, lab.id)).toEqual({ 'plan.created': 1, 'plan.approved': 1, 'deployment.started': 1, 'deployment.completed': 1 });
-      // Their timers exist in the new Redis.
-      await eventually(async () => ((await s.jobs.has('expire', jobIds.expire(lab.id, running.expiresAt!))) ? true : undefined), 5000, `${lab.id} expiry timer`);
+      // Their next timer (the reminder) exists in the new Redis.
+      await eventually(async () => ((await s.jobs.has('remind', jobIds.remind(lab.id, 3, running.expiresAt!))) ? true : undefined), 5000, `${lab.id} reminder timer`);
     }
 
     // A's reminder and expiry were lost with Redis; the reconciler brought them back and each fired once.
@@ -88,16 +89,17 @@ describe('Redis killed and restarted empty while labs deploy and timers are pend
     expect(await simulatedTools(s, timed.id)).toEqual([]);
   });
 
-  it('after a FLUSHALL with no reconnect, the schedules come back by themselves and the reconciler restores every timer', async () => {
+  it('after a FLUSHALL with no reconnect, the schedules come back by themselves and the reconciler restores the next timer of each lab', async () => {
     const s = app.services;
     const running = await s.db.select().from(environments).where(eq(environments.state, 'running'));
     expect(running).toHaveLength(2);
     await redis.flushAll();
-    expect(await s.jobs.has('expire', jobIds.expire(running[0]!.id, running[0]!.expiresAt!))).toBe(false);
-    // Nobody calls the reconciler here: the workers notice the missing schedule within RECONCILE_INTERVAL.
+    expect(await s.jobs.has('remind', jobIds.remind(running[0]!.id, 3, running[0]!.expiresAt!))).toBe(false);
+    // Nobody calls the reconciler here: the workers notice the missing schedule within RECONCILE_INTERVAL. Each lab gets
+    // its next timer back, the reminder; the expiry waits for the reminder to add it.
     for (const lab of running) {
-      await eventually(async () => ((await s.jobs.has('expire', jobIds.expire(lab.id, lab.expiresAt!))) ? true : undefined), 10_000, `${lab.id} expiry timer`);
-      expect(await s.jobs.has('remind', jobIds.remind(lab.id, 3, lab.expiresAt!))).toBe(true);
+      await eventually(async () => ((await s.jobs.has('remind', jobIds.remind(lab.id, 3, lab.expiresAt!))) ? true : undefined), 10_000, `${lab.id} reminder timer`);
+      expect(await s.jobs.has('expire', jobIds.expire(lab.id, lab.expiresAt!))).toBe(false);
     }
   });
 });

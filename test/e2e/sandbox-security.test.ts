@@ -6,6 +6,7 @@ import { startApp } from '../../src/app.js';
 import { auditLog } from '../../src/db/schema/audit.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
+import { ConsoleClient, csrfIn } from '../support/console.js';
 import { rawRequest } from '../support/raw-http.js';
 import { startSandboxApp, type SandboxApp } from '../support/sandbox-app.js';
 
@@ -126,6 +127,69 @@ describe('the sandbox answers only this machine', () => {
     await sandbox.app.stop();
     await Promise.all([current.ended, behind.ended]);
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
+
+describe('the sandbox beside the web console', () => {
+  let sandbox: SandboxApp;
+  let port: number;
+
+  beforeAll(async () => {
+    // On every interface, so a request can also come from a non-loopback address of this machine.
+    sandbox = await startSandboxApp({ console: true, host: '0.0.0.0' });
+    port = sandbox.app.port;
+  }, 60_000);
+
+  afterAll(async () => {
+    await sandbox?.stop();
+  });
+
+  it('sends a visitor on this machine from / to the sandbox, and the sign-in page points to it', async () => {
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`]) {
+      const home = await rawRequest(`http://127.0.0.1:${port}/`, { headers: { host } });
+      expect(home.status, host).toBe(303);
+      expect(home.headers.location).toBe('/sandbox');
+    }
+    const signIn = await rawRequest(`http://127.0.0.1:${port}/sign-in`, { headers: { host: `localhost:${port}` } });
+    expect(signIn.status).toBe(200);
+    expect(signIn.body).toContain('href="/sandbox"');
+  });
+
+  it('sends anyone the sandbox does not answer to sign in, and names no sandbox to them', async () => {
+    const address = Object.values(networkInterfaces())
+      .flat()
+      .find((candidate) => candidate && candidate.family === 'IPv4' && !candidate.internal)?.address;
+    expect(address, 'a non-loopback IPv4 address of this machine to connect from').toBeDefined();
+    const visits = [
+      { url: `http://127.0.0.1:${port}`, host: 'chatops.example.com' },
+      { url: `http://${address!}:${port}`, host: `localhost:${port}` },
+    ];
+    for (const visit of visits) {
+      const home = await rawRequest(`${visit.url}/`, { headers: { host: visit.host } });
+      expect(home.status, visit.url).toBe(303);
+      expect(home.headers.location).toBe('/sign-in');
+      const signIn = await rawRequest(`${visit.url}/sign-in`, { headers: { host: visit.host } });
+      expect(signIn.status).toBe(200);
+      expect(signIn.body).not.toContain('/sandbox');
+    }
+  });
+
+  it('signs in a sandbox person through the link the sandbox DMs them, and / then leads to their labs', async () => {
+    const client = new ConsoleClient(sandbox.base);
+    const sandboxToken = /name="csrf" value="([^"]+)"/.exec((await client.get('/sandbox')).body)![1]!;
+    const typed = await client.post('/sandbox/type', { as: 'dave', channel: 'general', line: '/env console', csrf: sandboxToken });
+    expect(typed.status).toBe(303);
+    const dm = await client.get('/sandbox?as=dave&channel=dm-dave');
+    const path = /http:\/\/127\.0\.0\.1:\d+(\/sign-in\/[A-Za-z0-9_-]+)/.exec(dm.body)?.[1];
+    expect(path, 'a sign-in link in dave’s DM').toBeDefined();
+    const signedIn = await client.post(path!, { _csrf: csrfIn((await client.get(path!)).body) });
+    expect(signedIn.status).toBe(303);
+    const home = await client.get('/');
+    expect(home.status).toBe(303);
+    expect(home.headers.get('location')).toBe('/labs');
+    const labs = await client.get('/labs');
+    expect(labs.status).toBe(200);
+    expect(labs.body).toContain('dave');
   });
 });
 

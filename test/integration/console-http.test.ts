@@ -93,6 +93,29 @@ describe('answers and the session cookie', () => {
     expect(second.cookies.get('aitz_console')).not.toBe(first);
   });
 
+  it('over https: Secure, __Host- cookies and HSTS', async () => {
+    const secure = await startConsoleHarness({ settings: { PUBLIC_URL: 'https://chatops.example.com' } });
+    try {
+      const client = await secure.signIn(alice);
+      const session = client.setCookies.find((line) => line.startsWith('__Host-aitz_console='))!;
+      const csrf = client.setCookies.find((line) => line.startsWith('__Host-aitz_csrf='))!;
+      for (const cookie of [session, csrf]) {
+        expect(cookie).toMatch(/; Secure/i);
+        expect(cookie).toMatch(/HttpOnly/i);
+        expect(cookie).toMatch(/SameSite=Lax/i);
+        expect(cookie).toMatch(/Path=\//);
+        expect(cookie).not.toMatch(/Domain=/i);
+      }
+      expect(client.cookies.has('aitz_console')).toBe(false);
+      const labs = await client.get('/labs');
+      expect(labs.status).toBe(200);
+      expect(labs.headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains');
+      expect((await h.signIn(alice)).setCookies.join('\n')).not.toMatch(/__Host-|Secure/i);
+    } finally {
+      await secure.close();
+    }
+  });
+
   it('sends visitors without a session to sign in, and refuses their forms with 401', async () => {
     const visitor = new ConsoleClient(h.base);
     for (const path of ['/', '/labs', '/settings/audit', '/settings/sessions', '/settings/security']) {

@@ -67,30 +67,38 @@ async function reconcileCounting(jobs: RecordingJobQueue) {
 }
 
 describe('runReconcile, set-based', () => {
-  it('reads Postgres in the same few queries for 40 labs as for 400, and restores every timer once, skipping reminders sent', async () => {
+  it('reads Postgres in the same few queries for 40 labs as for 400, and restores the next timer of each lab once, skipping reminders sent', async () => {
     await addRunningLabs(0, 40);
     const now = kit.clock.now();
-    // Three labs were already reminded an hour ahead of their current expiry; one was reminded about an older expiry.
+    const expiry = addHours(now, 2);
+    // Three labs were already reminded an hour ahead of their current expiry; one was reminded about an older expiry;
+    // one was sent both reminders ahead of its current expiry.
     await kit.s.db.insert(remindersSent).values([
-      ...[0, 1, 2].map((index) => ({ envId: `env-set${index.toString(36).padStart(3, '0')}`, offsetSeconds: 3600, expiresAt: addHours(now, 2), sentAt: now })),
+      ...[0, 1, 2].map((index) => ({ envId: `env-set${index.toString(36).padStart(3, '0')}`, offsetSeconds: 3600, expiresAt: expiry, sentAt: now })),
       { envId: 'env-set003', offsetSeconds: 3600, expiresAt: addMinutes(now, 30), sentAt: now },
+      { envId: 'env-set004', offsetSeconds: 3600, expiresAt: expiry, sentAt: now },
+      { envId: 'env-set004', offsetSeconds: 900, expiresAt: expiry, sentAt: now },
     ]);
 
     const few = await reconcileCounting(new BatchRecordingJobQueue());
-    // The default offsets (24h, 1h, 15m) leave two reminders ahead of a 2-hour expiry, plus the expiry itself.
-    expect(few.report).toEqual({ checked: 40, restored: { remind: 2 * 40 - 3, expire: 40 } });
+    // The default offsets (24h, 1h, 15m) leave two reminders ahead of a 2-hour expiry: a lab's next timer is the first
+    // of them not sent, or, when both were, the expiry. One job per lab.
+    expect(few.report).toEqual({ checked: 40, restored: { remind: 39, expire: 1 } });
 
     await addRunningLabs(40, 360);
     const jobs = new BatchRecordingJobQueue();
     const many = await reconcileCounting(jobs);
-    expect(many.report).toEqual({ checked: 400, restored: { remind: 2 * 400 - 3, expire: 400 } });
+    expect(many.report).toEqual({ checked: 400, restored: { remind: 399, expire: 1 } });
     expect(many.queries).toBe(few.queries);
     // The labs, the reminders sent, the cardless plans, and the invitations.
     expect(many.queries).toBeLessThanOrEqual(4);
-    expect(new Set(jobs.added.map((job) => job.options.jobId)).size).toBe(3 * 400 - 3);
     const ids = new Set(jobs.added.map((job) => job.options.jobId));
-    expect(ids.has(jobIds.remind('env-set000', 3600, addHours(now, 2)))).toBe(false);
-    expect(ids.has(jobIds.remind('env-set003', 3600, addHours(now, 2)))).toBe(true);
+    expect(ids.size).toBe(400);
+    expect(ids.has(jobIds.remind('env-set000', 3600, expiry))).toBe(false);
+    expect(ids.has(jobIds.remind('env-set000', 900, expiry))).toBe(true);
+    expect(ids.has(jobIds.remind('env-set003', 3600, expiry))).toBe(true);
+    expect(ids.has(jobIds.expire('env-set004', expiry))).toBe(true);
+    expect(ids.has(jobIds.expire('env-set005', expiry))).toBe(false);
 
     const again = await reconcileCounting(jobs);
     expect(again.report.restored).toEqual({});
@@ -105,9 +113,9 @@ describe('runReconcile, set-based', () => {
       return calls === 2 ? Promise.reject(new Error('Redis went away')) : restore(batch);
     };
     kit.s.jobs = jobs;
-    const report = await runReconcile(kit.s, 500);
-    expect(jobs.batches).toEqual([500, 197]);
-    expect((report.restored.remind ?? 0) + (report.restored.expire ?? 0)).toBe(3 * 400 - 3 - 500);
+    const report = await runReconcile(kit.s, 150);
+    expect(jobs.batches).toEqual([150, 100]);
+    expect((report.restored.remind ?? 0) + (report.restored.expire ?? 0)).toBe(400 - 150);
     expect(RECONCILE_BATCH).toBeGreaterThanOrEqual(1000);
   });
 });

@@ -40,11 +40,17 @@ export interface PageOptions {
   viewport?: { width: number; height: number };
   /** Answers with these statuses are expected (a test of a refusal) and not problems. */
   allowStatuses?: number[];
+  /** The colour scheme the page's system asks for (prefers-color-scheme); light by default. */
+  colorScheme?: 'light' | 'dark';
 }
 
 /** A fresh context (its own cookies) and page, recording problems. */
 export async function openPage(browser: Browser, options: PageOptions): Promise<OpenPage> {
-  const context = await browser.newContext({ baseURL: options.baseURL, viewport: options.viewport ?? { width: 1280, height: 860 } });
+  const context = await browser.newContext({
+    baseURL: options.baseURL,
+    viewport: options.viewport ?? { width: 1280, height: 860 },
+    colorScheme: options.colorScheme ?? 'light',
+  });
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   const problems: string[] = [];

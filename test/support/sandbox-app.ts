@@ -25,13 +25,28 @@ export const SANDBOX_TEST_SETTINGS: Record<string, string> = {
   PORT: '0',
 };
 
-export async function startSandboxApp(options: { settings?: Record<string, string>; log?: Logger; host?: string } = {}): Promise<SandboxApp> {
+export interface SandboxAppOptions {
+  settings?: Record<string, string>;
+  log?: Logger;
+  host?: string;
+  /** Serve the web console beside the sandbox, with PUBLIC_URL the address the server gets (`base`). */
+  console?: boolean;
+}
+
+export async function startSandboxApp(options: SandboxAppOptions = {}): Promise<SandboxApp> {
   const database = await createTestDatabase();
   let redis: TestRedis | undefined;
   try {
     redis = await createTestRedis('sandbox');
     const config = loadConfig({ ...SANDBOX_TEST_SETTINGS, REDIS_URL: redis.url, QUEUE_PREFIX: redis.prefix, ...options.settings });
-    const app = await startApp({ config, log: options.log ?? silentLogger, databaseUrl: database.url, mode: 'all', host: options.host ?? '127.0.0.1' });
+    const app = await startApp({
+      config,
+      log: options.log ?? silentLogger,
+      databaseUrl: database.url,
+      mode: 'all',
+      host: options.host ?? '127.0.0.1',
+      ...(options.console ? { publicUrlFor: (port: number) => `http://127.0.0.1:${port}` } : {}),
+    });
     const testRedis = redis;
     return {
       app,
