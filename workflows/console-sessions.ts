@@ -1,11 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, gt, isNull, lt } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import { consoleLinkView } from '../blocks/views/console.js';
 import { appendAudit } from '../src/audit/append.js';
 import { actedBy } from '../src/audit/types.js';
-import { consoleSessions, consoleSignInLinks } from '../src/db/schema/console.js';
+import type { Clock } from '../src/clock.js';
+import type { DbOrTx } from '../src/db/client.js';
+import { consoleSessions, consoleSignInLinks, type ConsoleSessionRow } from '../src/db/schema/console.js';
 import { consoleActor, type Actor } from '../src/domain/actor.js';
-import type { UserRef } from '../src/domain/users.js';
+import type { Platform, UserRef } from '../src/domain/users.js';
 import { AppError } from '../src/errors.js';
 import type { Services } from '../src/services.js';
 import { authorize } from './roles.js';
@@ -24,7 +26,7 @@ const TOUCH_EVERY_MS = 60_000;
 export const SIGN_IN_PATH = '/sign-in';
 
 /** How the session was started, as `auth.login` and the session row record it. */
-export type SignInMethod = 'chat_link';
+export type SignInMethod = 'chat_link' | 'oidc' | 'passkey';
 
 /** A signed-in console session: who, and until when. */
 export interface ConsoleSession {
@@ -36,20 +38,23 @@ export interface ConsoleSession {
   ref: string;
   createdAt: Date;
   expiresAt: Date;
+  method: SignInMethod;
+  /** When the member completed a passkey assertion in this session (signing in with one counts); null until then. */
+  secondFactorAt: Date | null;
 }
 
 /** Why a sign-in link was refused. */
 export type SignInRefusal = 'unknown' | 'used' | 'expired';
 
-function sha256(text: string): string {
+export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-function newSecret(): string {
+export function newSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
-function refOf(hash: string): string {
+export function refOf(hash: string): string {
   return hash.slice(0, 12);
 }
 
@@ -118,46 +123,95 @@ export async function redeemSignInLink(s: Pick<Services, 'db' | 'clock'>, reques
       .returning();
     if (!link) return { refused: await refusalOf(tx, tokenHash), started: undefined };
     const user: UserRef = { platform: link.platform, id: link.userId, name: link.userName };
-    const sessionId = newSecret();
-    const idHash = sha256(sessionId);
-    const expiresAt = new Date(now.getTime() + SESSION_MAX_MS);
-    await tx.insert(consoleSessions).values({
-      idHash,
-      platform: user.platform,
-      userId: user.id,
-      userName: user.name,
-      method: 'chat_link',
-      createdAt: now,
-      lastSeenAt: now,
-      expiresAt,
-    });
-    const actor = consoleActor(user);
-    await appendAudit(tx, s.clock, {
-      eventType: 'auth.login',
-      ...actedBy(actor, { method: 'chat_link' satisfies SignInMethod }),
-      platform: user.platform,
-      resource: { type: 'console_session', id: refOf(idHash) },
-      outcome: 'ok',
-      requestId: request.requestId,
-    });
-    return { refused: undefined, started: { sessionId, session: { user, actor, idHash, ref: refOf(idHash), createdAt: now, expiresAt } } };
+    const started = await startSession(tx, s.clock, { user, method: 'chat_link', clientAddress: request.clientAddress, requestId: request.requestId });
+    return { refused: undefined, started };
   });
   if (result.started) return result.started;
-  await appendAudit(s.db, s.clock, {
-    eventType: 'auth.login',
-    actor: { type: 'user', id: 'unverified', name: 'unverified request' },
-    platform: result.refused.user?.platform ?? null,
-    outcome: 'denied',
+  await auditRefusedSignIn(s.db, s.clock, {
+    method: 'chat_link',
+    reason: result.refused.reason,
+    platform: result.refused.user?.platform,
+    clientAddress: request.clientAddress,
     requestId: request.requestId,
-    details: {
-      method: 'chat_link',
-      door: 'console',
-      reason: result.refused.reason,
-      clientAddress: request.clientAddress,
-      ...(result.refused.user ? { claimedUserId: result.refused.user.id, claimedUserName: result.refused.user.name } : {}),
-    },
+    details: result.refused.user ? { claimedUserId: result.refused.user.id, claimedUserName: result.refused.user.name } : {},
   });
   throw signInRefused(result.refused.reason);
+}
+
+/** What starts a session, whichever way the member proved who they are. */
+export interface SessionStart {
+  user: UserRef;
+  method: SignInMethod;
+  /** Where the browser signed in from, as the sessions page shows it. */
+  clientAddress: string;
+  /** Set when the sign-in itself was a passkey assertion, which is the admins' second factor. */
+  secondFactor?: boolean;
+  requestId: string;
+  /** More for the `auth.login` entry (never a secret). */
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Every console session starts here, inside the sign-in's transaction: a new random id (the cookie's; the row keeps
+ * its SHA-256) and `auth.login` with the method. Each way of signing in (a chat link, OIDC) proves the user first,
+ * then calls this, so a rule about sessions holds for all of them.
+ */
+export async function startSession(tx: DbOrTx, clock: Clock, start: SessionStart): Promise<StartedSession> {
+  const { user, method } = start;
+  const now = clock.now();
+  const sessionId = newSecret();
+  const idHash = sha256(sessionId);
+  const expiresAt = new Date(now.getTime() + SESSION_MAX_MS);
+  const secondFactorAt = start.secondFactor ? now : null;
+  await tx.insert(consoleSessions).values({
+    idHash,
+    platform: user.platform,
+    userId: user.id,
+    userName: user.name,
+    method,
+    clientAddress: start.clientAddress,
+    mfaCompletedAt: secondFactorAt,
+    createdAt: now,
+    lastSeenAt: now,
+    expiresAt,
+  });
+  const actor = consoleActor(user);
+  await appendAudit(tx, clock, {
+    eventType: 'auth.login',
+    ...actedBy(actor, { ...start.details, method }),
+    platform: user.platform,
+    resource: { type: 'console_session', id: refOf(idHash) },
+    outcome: 'ok',
+    requestId: start.requestId,
+  });
+  return { sessionId, session: { user, actor, idHash, ref: refOf(idHash), createdAt: now, expiresAt, method, secondFactorAt } };
+}
+
+/** A refused sign-in, whichever the method, as the log keeps it. */
+export interface RefusedSignIn {
+  method: SignInMethod;
+  /** Why, in a word the log can be filtered on (`used`, `bad_state`, `no_member`…). */
+  reason: string;
+  /** The platform of the account the attempt claimed, when it named one. */
+  platform?: Platform | undefined;
+  clientAddress: string;
+  requestId: string;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * `auth.login` denied, with the reason and the client's address. The actor is unverified: a refused attempt proved
+ * nobody. Doors count refusals per client address and stop looking past their limit, so these cannot flood the log.
+ */
+export async function auditRefusedSignIn(db: DbOrTx, clock: Clock, refused: RefusedSignIn): Promise<void> {
+  await appendAudit(db, clock, {
+    eventType: 'auth.login',
+    actor: { type: 'user', id: 'unverified', name: 'unverified request' },
+    platform: refused.platform ?? null,
+    outcome: 'denied',
+    requestId: refused.requestId,
+    details: { ...refused.details, method: refused.method, door: 'console', reason: refused.reason, clientAddress: refused.clientAddress },
+  });
 }
 
 async function refusalOf(
@@ -184,7 +238,7 @@ export function signInRefused(reason: SignInRefusal): AppError {
  * The session a cookie names, when it is still open: not idle for 12 hours, not older than 7 days. A session past
  * either end is removed. Its last use is recorded (at most once a minute).
  */
-export async function openSession(s: Pick<Services, 'db' | 'clock'>, sessionId: string): Promise<ConsoleSession | undefined> {
+export async function openSession(s: Pick<Services, 'db' | 'clock'>, sessionId: string, clientAddress?: string): Promise<ConsoleSession | undefined> {
   const idHash = sha256(sessionId);
   const now = s.clock.now();
   const [row] = await s.db.select().from(consoleSessions).where(eq(consoleSessions.idHash, idHash));
@@ -193,30 +247,58 @@ export async function openSession(s: Pick<Services, 'db' | 'clock'>, sessionId: 
     await s.db.delete(consoleSessions).where(eq(consoleSessions.idHash, idHash));
     return undefined;
   }
-  if (now.getTime() - row.lastSeenAt.getTime() >= TOUCH_EVERY_MS) {
-    await s.db.update(consoleSessions).set({ lastSeenAt: now }).where(eq(consoleSessions.idHash, idHash));
+  const moved = clientAddress !== undefined && clientAddress !== row.clientAddress;
+  if (moved || now.getTime() - row.lastSeenAt.getTime() >= TOUCH_EVERY_MS) {
+    await s.db
+      .update(consoleSessions)
+      .set({ lastSeenAt: now, ...(moved ? { clientAddress } : {}) })
+      .where(eq(consoleSessions.idHash, idHash));
   }
-  const user: UserRef = { platform: row.platform, id: row.userId, name: row.userName };
-  return { user, actor: consoleActor(user), idHash, ref: refOf(idHash), createdAt: row.createdAt, expiresAt: row.expiresAt };
+  return sessionOfRow(row);
 }
 
+function sessionOfRow(row: ConsoleSessionRow): ConsoleSession {
+  const user: UserRef = { platform: row.platform, id: row.userId, name: row.userName };
+  return {
+    user,
+    actor: consoleActor(user),
+    idHash: row.idHash,
+    ref: refOf(row.idHash),
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt,
+    method: row.method as SignInMethod,
+    secondFactorAt: row.mfaCompletedAt,
+  };
+}
+
+/** Which of a member's sessions a sign-out ends: this one, all of them, or another one by its ref. */
+export type SessionsToEnd = { everywhere: boolean } | { ref: string };
+
 /**
- * Ends this session, or with `everywhere` every session of its user, with `auth.logout` (how many sessions ended).
+ * Ends this session, with `everywhere` every session of its user, or with `ref` one other session of its user (from
+ * the sessions page), with `auth.logout` (how many sessions ended, and which when it was another one). A ref that
+ * names none of the user's open sessions is refused as not found.
  */
 export async function signOut(
   s: Pick<Services, 'db' | 'clock'>,
   session: ConsoleSession,
-  options: { everywhere: boolean; requestId: string },
+  options: SessionsToEnd & { requestId: string },
 ): Promise<{ ended: number }> {
   return s.db.transaction(async (tx) => {
     const mine = and(eq(consoleSessions.platform, session.user.platform), eq(consoleSessions.userId, session.user.id));
-    const ended = await tx
-      .delete(consoleSessions)
-      .where(options.everywhere ? mine : and(mine, eq(consoleSessions.idHash, session.idHash)))
-      .returning({ idHash: consoleSessions.idHash });
+    const which =
+      'ref' in options
+        ? and(mine, sql`left(${consoleSessions.idHash}, ${options.ref.length}) = ${options.ref}`)
+        : options.everywhere
+          ? mine
+          : and(mine, eq(consoleSessions.idHash, session.idHash));
+    if ('ref' in options && !/^[0-9a-f]{12}$/.test(options.ref)) throw sessionNotFound();
+    const ended = await tx.delete(consoleSessions).where(which).returning({ idHash: consoleSessions.idHash });
+    if ('ref' in options && ended.length === 0) throw sessionNotFound();
+    const target = 'ref' in options ? { ended_session: options.ref } : { everywhere: options.everywhere };
     await appendAudit(tx, s.clock, {
       eventType: 'auth.logout',
-      ...actedBy(session.actor, { everywhere: options.everywhere, sessions: ended.length }),
+      ...actedBy(session.actor, { ...target, sessions: ended.length }),
       platform: session.user.platform,
       resource: { type: 'console_session', id: session.ref },
       outcome: 'ok',
@@ -226,18 +308,37 @@ export async function signOut(
   });
 }
 
-/** How many open sessions a user has (for the sign-out page). */
-export async function countSessions(s: Pick<Services, 'db' | 'clock'>, user: Pick<UserRef, 'platform' | 'id'>): Promise<number> {
+function sessionNotFound(): AppError {
+  return new AppError('not_found', 'You have no open session with that reference.', { hint: 'Settings → Sessions lists your open sessions.' });
+}
+
+/** A member's open session as the sessions page lists it. */
+export interface SessionSummary {
+  ref: string;
+  method: SignInMethod;
+  createdAt: Date;
+  lastSeenAt: Date;
+  clientAddress: string;
+  secondFactorAt: Date | null;
+}
+
+/** A user's open sessions (not idle 12 hours, not past 7 days), most recently used first. */
+export async function listSessions(s: Pick<Services, 'db' | 'clock'>, user: Pick<UserRef, 'platform' | 'id'>): Promise<SessionSummary[]> {
+  const now = s.clock.now();
   const rows = await s.db
-    .select({ idHash: consoleSessions.idHash })
+    .select()
     .from(consoleSessions)
     .where(
       and(
         eq(consoleSessions.platform, user.platform),
         eq(consoleSessions.userId, user.id),
-        gt(consoleSessions.expiresAt, s.clock.now()),
-        gt(consoleSessions.lastSeenAt, new Date(s.clock.now().getTime() - SESSION_IDLE_MS)),
+        gt(consoleSessions.expiresAt, now),
+        gt(consoleSessions.lastSeenAt, new Date(now.getTime() - SESSION_IDLE_MS)),
       ),
-    );
-  return rows.length;
+    )
+    .orderBy(desc(consoleSessions.lastSeenAt), desc(consoleSessions.createdAt));
+  return rows.map((row) => {
+    const session = sessionOfRow(row);
+    return { ref: session.ref, method: session.method, createdAt: row.createdAt, lastSeenAt: row.lastSeenAt, clientAddress: row.clientAddress, secondFactorAt: row.mfaCompletedAt };
+  });
 }

@@ -125,6 +125,7 @@ ${key.activeLabs.length === 0 ? html`<form method="post" action="/settings/cloud
 <p class="lead">Now ${key.maskedAccessKeyId} in ${key.region}. Labs that use it deploy and destroy with the new pair from now on.</p>
 <form class="panel filters" method="post" action="/settings/cloud-keys/${key.id}/rotate" autocomplete="off">
 <input type="hidden" name="_csrf" value="${viewer.csrfToken}">
+${refusedSummary(form, 'The key was not rotated.')}
 ${field('accessKeyId', 'New access key id', form, { placeholder: 'AKIA…' })}
 ${field('secretAccessKey', 'New secret access key', form, { secret: true })}
 <div class="actions"><button class="primary" type="submit">Rotate</button><a class="button" href="/settings/cloud-keys">Cancel</a></div>
@@ -142,11 +143,18 @@ function field(name: string, label: string, form: FormState, options: { secret?:
 ${problem ? html`<p class="field-problem" id="${name}-problem">${problem}</p>` : ''}</div>`;
 }
 
+/** Above a refused form: that nothing was saved, and why the key pair is blank again. */
+function refusedSummary(form: FormState, what: string): SafeHtml {
+  if (Object.keys(form.problems).length === 0) return html``;
+  return html`<p class="form-problem field-problem" role="alert">${what} Fix what is marked below. The access key id and the secret are never put back into a page: type them again.</p>`;
+}
+
 function addForm(form: FormState, viewer: Viewer): SafeHtml {
   const provider = form.values.provider || 'aws';
   return html`<h2>Add a key</h2>
 <form class="panel filters" method="post" action="/settings/cloud-keys" autocomplete="off">
 <input type="hidden" name="_csrf" value="${viewer.csrfToken}">
+${refusedSummary(form, 'The key was not added.')}
 ${field('name', 'Name', form, { placeholder: 'prod-labs' })}
 <div><label for="provider">Provider</label><select id="provider" name="provider">${CLOUD_PROVIDERS.map((option) => html`<option value="${option}"${option === provider ? html` selected` : ''}>${option.toUpperCase()}</option>`)}</select></div>
 ${field('accessKeyId', 'Access key id', { ...form, values: {} }, { placeholder: 'AKIA…' })}

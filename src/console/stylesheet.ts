@@ -30,7 +30,9 @@ p.lead { color: var(--muted); margin: 0 0 1.2rem; }
 .narrow { max-width: 34rem; margin: 3rem auto; }
 .notice { border-left: 4px solid var(--good); }
 .problem { border-left: 4px solid var(--danger); }
-form.filters { display: grid; grid-template-columns: repeat(auto-fit, minmax(11.5rem, 1fr)); gap: 0.6rem 1rem; align-items: end; }
+form.filters { display: grid; grid-template-columns: repeat(auto-fit, minmax(11.5rem, 1fr)); gap: 0.6rem 1rem; align-items: start; }
+form.filters > .actions { align-self: end; }
+form.filters > .form-problem { grid-column: 1 / -1; margin: 0; }
 form.filters label { font-weight: 500; font-size: 0.85rem; color: var(--muted); }
 form.filters input, form.filters select { width: 100%; }
 input.key-once { width: 100%; }
@@ -58,7 +60,14 @@ pre { background: var(--wash); border: 1px solid var(--line); border-radius: 6px
 ul.people { list-style: none; padding: 0; margin: 0.8rem 0 0; display: grid; gap: 0.5rem; }
 ul.people form { flex-wrap: wrap; }
 main h2 { margin: 1.4rem 0 0.6rem; }
+.panel > h2:first-child { margin-top: 0; }
+.card a { font-weight: 600; }
+.card p { margin: 0.2rem 0 0; }
 .field-problem { color: var(--danger); font-size: 0.85rem; margin: 0.25rem 0 0; }
 input[aria-invalid="true"] { border-color: var(--danger); }
+[hidden] { display: none !important; }
+.table-wrap + .actions { margin-top: 1rem; }
+form.filters .wide { grid-column: 1 / -1; margin: 0; }
+.passkey-choice { border-top: 1px solid var(--line); margin-top: 1.2rem; padding-top: 0.4rem; }
 .htmx-request { opacity: 0.6; transition: opacity 150ms; }
 `;

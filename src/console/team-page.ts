@@ -98,6 +98,11 @@ ${team.removed.length > 0 ? removedTable(team.removed) : ''}`;
   });
 }
 
+/** A person's name, and their chat id beside it when the name is not just the id (people the bot has not seen yet). */
+function nameAndId(member: TeamMemberModel): SafeHtml {
+  return html`${member.name}${member.name !== member.id ? html` <span class="muted mono">${member.id}</span>` : ''}`;
+}
+
 function roleSelect(id: string, selected: Role, label: string): SafeHtml {
   return html`<label class="visually-hidden" for="${id}">${label}</label>
 <select id="${id}" name="role">${ROLES.map((role) => html`<option value="${role}"${role === selected ? html` selected` : ''}>${role}</option>`)}</select>`;
@@ -118,7 +123,7 @@ ${found === undefined
     : html`<ul class="people">${found.map(
         (user) => html`<li><form class="inline" method="post" action="/settings/team/invite">
 <input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="id" value="${user.id}"><input type="hidden" name="name" value="${user.name}">
-<span><strong>${user.name}</strong> <span class="muted">${user.realName}</span></span>
+<span><strong>${user.name}</strong>${user.realName && user.realName !== user.name ? html` <span class="muted">${user.realName}</span>` : ''}</span>
 ${roleSelect(`invite-${user.id}`, 'member', `Role for ${user.name}`)}
 <button class="primary" type="submit">Invite ${user.name}</button>
 </form></li>`,
@@ -134,7 +139,7 @@ function membersTable(members: TeamMemberModel[], signedIn: SignedIn): SafeHtml 
 <thead><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Added</th>${admin ? html`<th scope="col">Actions</th>` : ''}</tr></thead>
 <tbody>${members.map(
     (member) => html`<tr id="member-${member.id}">
-<td>${member.name} <span class="muted mono">${member.id}</span></td>
+<td>${nameAndId(member)}</td>
 <td>${admin
       ? html`<form class="inline" method="post" action="/settings/team/role"><input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="id" value="${member.id}"><input type="hidden" name="name" value="${member.name}">${roleSelect(`role-${member.id}`, member.role, `Role of ${member.name}`)}<button type="submit">Change</button></form>`
       : html`<span class="badge">${member.role}</span>`}</td>
@@ -161,7 +166,7 @@ function removedTable(removed: TeamMemberModel[]): SafeHtml {
 <div class="table-wrap"><table>
 <thead><tr><th scope="col">Name</th><th scope="col">Removed</th></tr></thead>
 <tbody>${removed.map(
-    (member) => html`<tr><td>${member.name} <span class="muted mono">${member.id}</span></td><td>${member.removedAt ? formatUtc(member.removedAt) : ''}${member.removedBy ? html` <span class="muted">by ${member.removedBy.name}</span>` : ''}</td></tr>`,
+    (member) => html`<tr><td>${nameAndId(member)}</td><td>${member.removedAt ? formatUtc(member.removedAt) : ''}${member.removedBy ? html` <span class="muted">by ${member.removedBy.name}</span>` : ''}</td></tr>`,
   )}</tbody>
 </table></div>`;
 }

@@ -1,3 +1,4 @@
+import type { Standing } from './team.js';
 import { userKey, type UserRef } from './users.js';
 
 /**
@@ -31,6 +32,11 @@ export interface Actor {
   door: Door;
   /** Set when an API key acts (door `api`). */
   apiKey?: ApiKeyRef;
+  /**
+   * The user's standing in the team as read together with the credential, in the same query, at the start of this
+   * request (an API key and its owner's membership). Reads decide on it; changes read the standing again.
+   */
+  standingAtRequest?: Standing;
 }
 
 export function chatActor(user: UserRef): Actor {
@@ -41,8 +47,8 @@ export function consoleActor(user: UserRef): Actor {
   return { user, door: 'console' };
 }
 
-export function apiKeyActor(owner: UserRef, apiKey: ApiKeyRef): Actor {
-  return { user: owner, door: 'api', apiKey };
+export function apiKeyActor(owner: UserRef, apiKey: ApiKeyRef, standingAtRequest?: Standing): Actor {
+  return { user: owner, door: 'api', apiKey, ...(standingAtRequest ? { standingAtRequest } : {}) };
 }
 
 /** True when the actor's credential may change state (every door but a `read` API key). */

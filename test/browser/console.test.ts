@@ -1,19 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { and, desc, eq, gte, lte } from 'drizzle-orm';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAuditBatch } from '../../src/audit/append-batch.js';
 import { auditLog } from '../../src/db/schema/audit.js';
 import { getEnvironment } from '../../workflows/environment-queries.js';
 import { silentLogger } from '../../src/log.js';
-import { startChatWorld, type ChatUser, type ChatWorld, type WorldPlatform } from '../fakes/chat-world.js';
+import type { WorldPlatform } from '../fakes/chat-world.js';
 import { launchBrowser, openPage, saveScreenshot } from '../support/browser.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { continueSignIn, signInLink, unexpected } from '../support/console-browser.js';
+import { openFlowWorld, type FlowWorld } from '../support/flow-world.js';
 import { envIdIn } from '../support/flows.js';
 import { waitForState } from '../support/labs.js';
-import { uniquePrefix } from '../support/redis.js';
-import { deleteKeys, FAST_RETRIES, TEST_REDIS_URL } from '../support/services.js';
 
 /**
  * The web console in headless Chromium, against the whole bot (`startApp` with its workers) and a fake chat: people
@@ -22,57 +21,13 @@ import { deleteKeys, FAST_RETRIES, TEST_REDIS_URL } from '../support/services.js
  */
 const SETTINGS = { LOG_LEVEL: 'silent', LOCAL_PROVISIONER_STEP_MS: '20', MIN_TTL: '1m' };
 
-interface Stage {
-  database: TestDatabase;
-  world: ChatWorld;
-  prefix: string;
-}
-
-async function startStage(platform: WorldPlatform): Promise<Stage> {
-  const database = await createTestDatabase();
-  const prefix = uniquePrefix(`console-${platform}`);
-  const world = await startChatWorld(platform, {
-    databaseUrl: database.url,
-    redisUrl: TEST_REDIS_URL,
-    queuePrefix: prefix,
-    settings: SETTINGS,
-    log: silentLogger,
-    retries: FAST_RETRIES,
-  });
-  return { database, world, prefix };
-}
-
-async function stopStage(stage: Stage | undefined): Promise<void> {
-  await stage?.world.close();
-  if (stage) await deleteKeys(stage.prefix, TEST_REDIS_URL);
-  await stage?.database.drop();
-}
-
-/** Types `/env console` in the chat and returns the path of the link the DM brings. */
-async function signInLink(world: ChatWorld, user: ChatUser): Promise<string> {
-  const before = world.driver.dms(user).length;
-  const sent = await world.driver.command(user, '/env console');
-  expect(sent.reply?.text ?? '').toContain('sign-in link');
-  const dm = await world.driver.waitFor(() => world.driver.dms(user).slice(before).find((message) => message.text.includes('/sign-in/')));
-  const match = /https?:\/\/[^\s>|)]+(\/sign-in\/[A-Za-z0-9_-]+)/.exec(dm.text);
-  expect(match, dm.text).not.toBeNull();
-  expect(match![0].startsWith(world.appUrl)).toBe(true);
-  return match![1]!;
-}
-
-/** What went wrong in a page, but the browser's note of a refusal the test asked for. */
-function unexpected(problems: string[], status: number): string[] {
-  return problems.filter((line) => !line.includes(`status of ${status} `));
-}
-
-async function continueSignIn(page: Page, path: string): Promise<void> {
-  await page.goto(path);
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.waitForURL('**/labs');
+/** The bot behind a fake `platform`, on a database and a Redis prefix of its own. */
+function startStage(platform: WorldPlatform): Promise<FlowWorld> {
+  return openFlowWorld(platform, 'console', { settings: SETTINGS, log: silentLogger });
 }
 
 describe.each<WorldPlatform>(['slack', 'mattermost'])('signing in from a %s DM', (platform) => {
-  let stage: Stage;
+  let stage: FlowWorld;
   let browser: Browser;
 
   beforeAll(async () => {
@@ -80,7 +35,7 @@ describe.each<WorldPlatform>(['slack', 'mattermost'])('signing in from a %s DM',
   });
   afterAll(async () => {
     await browser?.close();
-    await stopStage(stage);
+    await stage?.close();
   });
 
   it('opens the link on a Continue page, signs in on Continue, and refuses the link used again, auditing it', async () => {
@@ -119,7 +74,7 @@ describe.each<WorldPlatform>(['slack', 'mattermost'])('signing in from a %s DM',
 });
 
 describe('the console in a browser (Slack)', () => {
-  let stage: Stage;
+  let stage: FlowWorld;
   let browser: Browser;
   const week = { from: '2026-02-02', to: '2026-02-08' };
 
@@ -144,7 +99,7 @@ describe('the console in a browser (Slack)', () => {
   });
   afterAll(async () => {
     await browser?.close();
-    await stopStage(stage);
+    await stage?.close();
   });
 
   it('filters the Audit page by a date range and an event type: the table and Export CSV match a direct query', async () => {
@@ -250,11 +205,12 @@ describe('the console in a browser (Slack)', () => {
     expect(await forged.text()).toContain('did not come from this console');
     const labs = await page.goto('/labs');
     expect(labs?.status()).toBe(200);
-    await page.goto('/account');
-    await saveScreenshot(page, 'console-account');
+    await page.goto('/settings/sessions');
+    await saveScreenshot(page, 'console-sessions');
     await page.getByRole('button', { name: 'Sign out everywhere' }).click();
     await page.waitForURL('**/sign-in?signed-out');
     expect(await page.locator('h1').textContent()).toBe('Signed out');
+    await saveScreenshot(page, 'console-signed-out');
     expect(unexpected(problems, 403)).toEqual([]);
     await context.close();
   });
