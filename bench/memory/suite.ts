@@ -1,7 +1,5 @@
-import { createTestDatabase } from '../../test/support/database.js';
-import { startPrivateRedis } from '../../test/support/redis-server.js';
 import type { BenchSuite } from '../framework/types.js';
-import { measureWorkerMemory } from '../pipeline/measure.js';
+import { measureWorkerMemory, openPipelineStores } from '../pipeline/measure.js';
 
 const APPROVALS_IN_FLIGHT = 10;
 /** docs/promises.md: a worker's RSS after 10,000 labs is at most this many times its RSS after 1,000. */
@@ -16,12 +14,8 @@ const MB = 1024 * 1024;
 export const memorySuite: BenchSuite = {
   name: 'memory',
   async open(options) {
-    const first = options.quick ? 100 : 1_000;
-    const total = options.quick ? 1_000 : 10_000;
-    const redis = await startPrivateRedis();
-    options.cleanup(() => redis.stop());
-    const database = await createTestDatabase();
-    options.cleanup(() => database.drop());
+    const [first, total] = options.quick ? [100, 1_000] : [1_000, 10_000];
+    const stores = await openPipelineStores(options);
     const name = `worker RSS, ${total.toLocaleString('en-US')} labs against ${first.toLocaleString('en-US')}`;
     return {
       cases: [
@@ -32,16 +26,13 @@ export const memorySuite: BenchSuite = {
           runs: 1,
           metrics: [{ key: 'rss', label: name, unit: 'MB', better: 'lower', digits: 1, target: TARGET_GROWTH }],
           async measure() {
-            const figures = await measureWorkerMemory(database, { first, total, approvalsInFlight: APPROVALS_IN_FLIGHT, redisUrl: redis.url, firstIndex: 0 });
+            const figures = await measureWorkerMemory(stores.database, { first, total, approvalsInFlight: APPROVALS_IN_FLIGHT, redisUrl: stores.redis.url, firstIndex: 0 });
             options.log(`${name}: ${(figures.rssAfterFirst / MB).toFixed(1)} MB after ${first}, ${(figures.rssAfterAll / MB).toFixed(1)} MB after ${total}`);
             return { rss: { figure: figures.rssAfterAll / MB, baseline: figures.rssAfterFirst / MB } };
           },
         },
       ],
-      async close() {
-        await database.drop();
-        await redis.stop();
-      },
+      close: () => stores.close(),
     };
   },
 };

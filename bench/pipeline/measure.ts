@@ -5,13 +5,38 @@ import { Redis } from 'ioredis';
 import { environments } from '../../src/db/schema/environments.js';
 import { redisOptions } from '../../src/queue/redis.js';
 import { decidePlan } from '../../workflows/decide.js';
-import type { TestDatabase } from '../../test/support/database.js';
+import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
+import { startPrivateRedis, type PrivateRedis } from '../../test/support/redis-server.js';
+import type { SuiteOptions } from '../framework/types.js';
 import { deleteKeys } from '../../test/support/services.js';
 import { pollUntil, uniquePrefix } from '../../test/support/redis.js';
 import { startChild, type ChildProcessHandle } from '../ack/child.js';
 import { seedPendingPlans } from '../timers/seed.js';
 import { createWorkerSide } from '../timers/worker-side.js';
 import type { WorkerAnswer, WorkerMemory, WorkerRequest } from './worker-process.js';
+
+/** Where the pipeline runs: a database of its own and a redis-server of its own, so that its command counts are the bench's alone. */
+export interface PipelineStores {
+  redis: PrivateRedis;
+  database: TestDatabase;
+  close(): Promise<void>;
+}
+
+/** Opens the stores of a pipeline suite, registering their removal with the suite's clean-up. */
+export async function openPipelineStores(options: SuiteOptions): Promise<PipelineStores> {
+  const redis = await startPrivateRedis();
+  options.cleanup(() => redis.stop());
+  const database = await createTestDatabase();
+  options.cleanup(() => database.drop());
+  return {
+    redis,
+    database,
+    async close() {
+      await database.drop();
+      await redis.stop();
+    },
+  };
+}
 
 export interface PipelineOptions {
   labs: number;
