@@ -13,6 +13,8 @@ import { auditRoutes } from './audit-page.js';
 import { labsRoutes } from './labs-page.js';
 import { CONSOLE_STYLESHEET_PATH, messagePage, sendPage } from './layout.js';
 import { findSignedIn, SessionCookie } from './session.js';
+import { OidcClient, type OidcDiscoveryOptions } from './oidc-client.js';
+import { oidcRoutes } from './oidc-sign-in.js';
 import { signInRefusals, signInRoutes, type SignInRefusals } from './sign-in.js';
 import { teamRoutes } from './team-page.js';
 import { cloudKeysRoutes } from './cloud-keys-page.js';
@@ -23,6 +25,8 @@ export interface ConsoleOptions {
   services: Services;
   /** Where sign-in attempts are counted per client address; in the process when absent (one replica). */
   redis?: Redis;
+  /** How the console reaches the OIDC issuer (tests allow a local issuer over http); openid-client's defaults when absent. */
+  oidcDiscovery?: OidcDiscoveryOptions;
   /** Refused sign-ins allowed per client address in a window. */
   signInLimit?: { max: number; windowMs: number };
   /**
@@ -43,6 +47,8 @@ export interface ConsoleContext {
   cookie: SessionCookie;
   /** Refused sign-ins of every method, counted per client address (see `SignInRefusals`). */
   refusals: SignInRefusals;
+  /** OpenID Connect sign-in, when OIDC_ISSUER is set. */
+  oidc: OidcClient | undefined;
   /** The visitor page that serves this request, if any. */
   visitorPageFor(request: FastifyRequest): PageLink | undefined;
   /** A preHandler: the route needs a signed-in member (pages send others to sign in; forms get 401). */
@@ -88,6 +94,7 @@ export function consoleDoor(options: ConsoleOptions): Door {
       s,
       cookie,
       refusals: signInRefusals(app, options.signInLimit ?? DEFAULT_SIGN_IN_LIMIT),
+      oidc: s.config.oidc ? new OidcClient(s.config.oidc, () => s.config.PUBLIC_URL ?? '', options.oidcDiscovery) : undefined,
       visitorPageFor: (request) => (options.visitorPage?.serves(request) ? options.visitorPage : undefined),
       async requireSession(request, reply) {
         if (await findSignedIn(s, cookie, request, reply)) return;
@@ -113,6 +120,7 @@ export function consoleDoor(options: ConsoleOptions): Door {
       return reply.redirect(signedIn ? '/labs' : (ctx.visitorPageFor(request)?.href ?? '/sign-in'), 303);
     });
     signInRoutes(app, ctx);
+    if (ctx.oidc) oidcRoutes(app, ctx, ctx.oidc, https);
     labsRoutes(app, ctx);
     auditRoutes(app, ctx);
     teamRoutes(app, ctx);

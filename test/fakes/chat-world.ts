@@ -1,4 +1,4 @@
-import { startApp, type App } from '../../src/app.js';
+import { startApp, type App, type AppOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { Platform } from '../../src/domain/users.js';
 import type { Logger } from '../../src/log.js';
@@ -86,6 +86,8 @@ export interface ChatWorldOptions {
   retries?: RetryOverrides;
   /** Who is an admin and who an approver; adam and ana by default. */
   roles?: ChatRoles;
+  /** How the console reaches a local OIDC issuer (see `AppOptions.oidcDiscovery`). */
+  oidcDiscovery?: AppOptions['oidcDiscovery'];
 }
 
 export interface ChatRoles {
@@ -118,6 +120,7 @@ export async function startWorldApp(options: ChatWorldOptions, platformSettings:
     host: '127.0.0.1',
     publicUrlFor: (port) => `http://127.0.0.1:${port}`,
     ...(options.retries ? { retries: options.retries } : {}),
+    ...(options.oidcDiscovery ? { oidcDiscovery: options.oidcDiscovery } : {}),
   });
 }
 
