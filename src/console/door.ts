@@ -12,7 +12,7 @@ import type { PageLink } from '../web/home.js';
 import { auditRoutes } from './audit-page.js';
 import { labsRoutes } from './labs-page.js';
 import { CONSOLE_STYLESHEET_PATH, messagePage, sendPage } from './layout.js';
-import { findSignedIn, SessionCookie } from './session.js';
+import { findSignedIn, sessionCookie, type ConsoleCookie } from './session.js';
 import { OidcClient, type OidcDiscoveryOptions } from './oidc-client.js';
 import { oidcRoutes } from './oidc-sign-in.js';
 import { signInRefusals, signInRoutes, type SignInRefusals } from './sign-in.js';
@@ -44,7 +44,7 @@ export interface VisitorPage extends PageLink {
 /** What the console's routes share. */
 export interface ConsoleContext {
   s: Services;
-  cookie: SessionCookie;
+  cookie: ConsoleCookie;
   /** Refused sign-ins of every method, counted per client address (see `SignInRefusals`). */
   refusals: SignInRefusals;
   /** OpenID Connect sign-in, when OIDC_ISSUER is set. */
@@ -89,7 +89,7 @@ export function consoleDoor(options: ConsoleOptions): Door {
     });
     app.setErrorHandler((error: FastifyError, request, reply) => answerError(ctx, error, request, reply));
 
-    const cookie = new SessionCookie(https);
+    const cookie = sessionCookie(https);
     const ctx: ConsoleContext = {
       s,
       cookie,

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { OIDC_CALLBACK_PATH } from '../config.js';
-import { PLATFORMS } from '../domain/users.js';
+import { PLATFORM_NAMES, PLATFORMS } from '../domain/users.js';
 import { isAppError } from '../errors.js';
 import type { HttpApp } from '../http/server.js';
 import { html, type SafeHtml } from '../web/html.js';
@@ -17,7 +17,8 @@ import {
   type OidcRequestContext,
 } from '../../workflows/oidc-sign-in.js';
 import type { ConsoleContext } from './door.js';
-import { consolePage, sendPage } from './layout.js';
+import { messagePage, sendPage } from './layout.js';
+import { ConsoleCookie } from './session.js';
 import type { OidcClient } from './oidc-client.js';
 
 /** The sign-in button's form posts here; the issuer sends the browser back to OIDC_CALLBACK_PATH. */
@@ -25,35 +26,12 @@ export const OIDC_START_PATH = '/sign-in/oidc';
 /** Where someone whose email matched a member on both platforms picks one. */
 export const OIDC_CHOOSE_PATH = '/sign-in/oidc/choose';
 
-const PLATFORM_NAMES: Record<string, string> = { slack: 'Slack', mattermost: 'Mattermost', sandbox: 'Sandbox' };
-
 /**
- * The sign-in's state, in a cookie of the browser that pressed the button (httpOnly, SameSite=Lax so that it comes
- * back with the issuer's redirect, 10 minutes): the callback must come back to that same browser.
+ * The sign-in's state, in a cookie of the browser that pressed the button (SameSite=Lax so that it comes back with
+ * the issuer's redirect, for the sign-in's 10 minutes): the callback must come back to that same browser.
  */
-class StateCookie {
-  readonly name: string;
-
-  constructor(private readonly secure: boolean) {
-    this.name = secure ? '__Host-aitz_oidc' : 'aitz_oidc';
-  }
-
-  set(reply: FastifyReply, state: string): void {
-    reply.setCookie(this.name, state, { ...this.options(), maxAge: OIDC_REQUEST_TTL_MS / 1000 });
-  }
-
-  clear(reply: FastifyReply): void {
-    reply.clearCookie(this.name, this.options());
-  }
-
-  read(request: FastifyRequest): string | undefined {
-    const value = request.cookies[this.name];
-    return value !== undefined && /^[A-Za-z0-9_-]{43}$/.test(value) ? value : undefined;
-  }
-
-  private options(): { path: string; httpOnly: true; sameSite: 'lax'; secure: boolean } {
-    return { path: '/', httpOnly: true, sameSite: 'lax', secure: this.secure };
-  }
+function oidcStateCookie(secure: boolean): ConsoleCookie {
+  return new ConsoleCookie('aitz_oidc', secure, OIDC_REQUEST_TTL_MS / 1000, /^[A-Za-z0-9_-]{43}$/);
 }
 
 /** The sign-in page's button, when OIDC is on: a form, so that starting a sign-in needs the page's CSRF token. */
@@ -74,7 +52,7 @@ const choiceBody = z.object({ platform: z.enum(PLATFORMS), _csrf: z.string().opt
  */
 export function oidcRoutes(app: HttpApp, ctx: ConsoleContext, client: OidcClient, secure: boolean): void {
   const { s, cookie, refusals } = ctx;
-  const stateCookie = new StateCookie(secure);
+  const stateCookie = oidcStateCookie(secure);
   const requestContext = (request: FastifyRequest): OidcRequestContext => ({ clientAddress: request.ip, requestId: request.id });
   /** Runs a step of the sign-in; a refusal from it is counted against the address (the workflow audited it). */
   const counted = async <T>(request: FastifyRequest, step: () => Promise<T>): Promise<T> => {
@@ -135,21 +113,18 @@ export function oidcRoutes(app: HttpApp, ctx: ConsoleContext, client: OidcClient
     const csrf = reply.generateCsrf();
     return sendPage(
       reply,
-      consolePage({
+      messagePage({
         title: 'Choose an account',
-        body: html`<section class="panel narrow">
-<h1>Choose an account</h1>
-<p>Your email address belongs to a member on both chat platforms. Sign in as:</p>
-<div class="actions">
+        message: 'Your email address belongs to a member on both chat platforms. Sign in as:',
+        extra: html`<div class="actions">
 ${choices.map(
   (choice) => html`<form method="post" action="${OIDC_CHOOSE_PATH}">
 <input type="hidden" name="_csrf" value="${csrf}">
 <input type="hidden" name="platform" value="${choice.platform}">
-<button type="submit">${choice.name} on ${PLATFORM_NAMES[choice.platform] ?? choice.platform}</button>
+<button type="submit">${choice.name} on ${PLATFORM_NAMES[choice.platform]}</button>
 </form>`,
 )}
-</div>
-</section>`,
+</div>`,
       }),
     );
   });
