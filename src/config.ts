@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { durationListSchema, durationSchema } from './domain/durations.js';
 import { ACCESS_MODES } from './domain/team.js';
 import { PLATFORMS, type Platform } from './domain/users.js';
+import { passkeyHostProblem } from './domain/relying-party.js';
 
 /**
  * Every setting of the bot, read once from the environment at start-up. This module is the only reader of
@@ -88,6 +89,7 @@ const settingsShape = z.object({
     MATTERMOST_AUDIT_CHANNEL: optionalText,
     MATTERMOST_ACTION_SECRET: optionalText,
     PUBLIC_URL: httpUrl.optional(),
+    CONSOLE_ADMIN_MFA: z.enum(['off', 'passkey']).default('off'),
     PULUMI_BACKEND_URL: optionalText,
     PULUMI_CONFIG_PASSPHRASE: optionalText,
     PULUMI_SECRETS_PROVIDER: optionalText,
@@ -122,6 +124,11 @@ export const configSchema = settingsShape.superRefine((settings, ctx) => {
       require('MATTERMOST_COMMAND_TOKENS', when);
       require('MATTERMOST_APPROVALS_CHANNEL', when);
       require('PUBLIC_URL', when);
+    }
+    if (settings.CONSOLE_ADMIN_MFA === 'passkey') {
+      require('PUBLIC_URL', 'with CONSOLE_ADMIN_MFA=passkey (passkeys belong to the host browsers reach the console at)');
+      const problem = settings.PUBLIC_URL === undefined ? undefined : passkeyHostProblem(settings.PUBLIC_URL);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['CONSOLE_ADMIN_MFA'], message: `needs passkeys, which PUBLIC_URL cannot carry: ${problem}` });
     }
     if (settings.PROVISIONER === 'pulumi') {
       if (!settings.PULUMI_CONFIG_PASSPHRASE && !settings.PULUMI_SECRETS_PROVIDER) {

@@ -51,7 +51,7 @@ async function runningLab(owner = alice): Promise<string> {
 describe('answers and the session cookie', () => {
   it('sends every page with a strict policy and helmet’s headers, and pages without inline code', async () => {
     const client = await h.signIn(admin);
-    for (const path of ['/sign-in', '/labs', '/settings/audit', '/account', '/settings/audit?type=auth']) {
+    for (const path of ['/sign-in', '/labs', '/settings/audit', '/settings/sessions', '/settings/security', '/settings/audit?type=auth']) {
       const response = await client.get(path);
       expect(response.status, path).toBe(200);
       const policy = response.headers.get('content-security-policy') ?? '';
@@ -118,7 +118,7 @@ describe('answers and the session cookie', () => {
 
   it('sends visitors without a session to sign in, and refuses their forms with 401', async () => {
     const visitor = new ConsoleClient(h.base);
-    for (const path of ['/', '/labs', '/settings/audit', '/account']) {
+    for (const path of ['/', '/labs', '/settings/audit', '/settings/sessions', '/settings/security']) {
       const response = await visitor.get(path);
       expect(response.status, path).toBe(303);
       expect(response.headers.get('location'), path).toBe('/sign-in');
@@ -133,10 +133,10 @@ describe('answers and the session cookie', () => {
     const one = await h.signIn(bob);
     const two = await h.signIn(bob);
     const three = await h.signIn(bob);
-    expect((await one.post('/sign-out', { _csrf: await one.csrf('/account') })).headers.get('location')).toBe('/sign-in?signed-out');
+    expect((await one.post('/sign-out', { _csrf: await one.csrf('/settings/sessions') })).headers.get('location')).toBe('/sign-in?signed-out');
     expect((await one.get('/labs')).status).toBe(303);
     expect((await two.get('/labs')).status).toBe(200);
-    const account = await two.get('/account');
+    const account = await two.get('/settings/sessions');
     expect(account.body).toContain('2 open sessions');
     await two.post('/sign-out/everywhere', { _csrf: csrfIn(account.body) });
     expect((await two.get('/labs')).status).toBe(303);
