@@ -18,6 +18,7 @@ import { healthDoor, readinessChecks } from './http/health.js';
 import { createMetrics, labCountsFrom, metricsDoor, type AppMetrics } from './http/metrics.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
 import type { Logger } from './log.js';
+import { passkeyHostProblem } from './domain/relying-party.js';
 import { webAssetsDoor } from './web/assets.js';
 import { homeDoor, type PageLink } from './web/home.js';
 import { foreignRequestReason } from './web/local-only.js';
@@ -225,6 +226,8 @@ function logDoors(log: Logger, port: number, platforms: PlatformHandle[], pages:
     chat.length > 0 ? `chat: ${chat.join(', ')}` : 'chat: none configured (see the README to connect Slack or Mattermost)',
   ];
   log.info({ doors }, `open doors: ${doors.join('; ')}`);
+  const passkeysOff = consoleUrl === undefined ? undefined : passkeyHostProblem(consoleUrl);
+  if (passkeysOff) log.warn(`console passkeys are off: PUBLIC_URL cannot carry them, since ${passkeysOff}; sign-in links from chat still work`);
   if (pages.some((page) => page.href === SANDBOX_PATHS.page)) log.info(`Try it: ${base}${SANDBOX_PATHS.page}`);
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { durationListSchema, durationSchema } from './domain/durations.js';
 import { ACCESS_MODES } from './domain/team.js';
 import { PLATFORMS, type Platform } from './domain/users.js';
+import { passkeyHostProblem } from './domain/relying-party.js';
 
 /**
  * Every setting of the bot, read once from the environment at start-up. This module is the only reader of
@@ -94,6 +95,7 @@ const settingsShape = z.object({
     OIDC_ALLOWED_DOMAINS: list.pipe(
       z.array(z.string().toLowerCase().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'each entry must be a domain name, like example.com')),
     ),
+    CONSOLE_ADMIN_MFA: z.enum(['off', 'passkey']).default('off'),
     PULUMI_BACKEND_URL: optionalText,
     PULUMI_CONFIG_PASSPHRASE: optionalText,
     PULUMI_SECRETS_PROVIDER: optionalText,
@@ -135,6 +137,11 @@ export const configSchema = settingsShape.superRefine((settings, ctx) => {
       require('OIDC_CLIENT_ID', when);
       require('OIDC_CLIENT_SECRET', when);
       require('PUBLIC_URL', `${when}: the issuer sends people back to PUBLIC_URL${OIDC_CALLBACK_PATH}`);
+    }
+    if (settings.CONSOLE_ADMIN_MFA === 'passkey') {
+      require('PUBLIC_URL', 'with CONSOLE_ADMIN_MFA=passkey (passkeys belong to the host browsers reach the console at)');
+      const problem = settings.PUBLIC_URL === undefined ? undefined : passkeyHostProblem(settings.PUBLIC_URL);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['CONSOLE_ADMIN_MFA'], message: `needs passkeys, which PUBLIC_URL cannot carry: ${problem}` });
     }
     if (settings.PROVISIONER === 'pulumi') {
       if (!settings.PULUMI_CONFIG_PASSPHRASE && !settings.PULUMI_SECRETS_PROVIDER) {

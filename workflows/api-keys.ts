@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { addSeconds, differenceInSeconds } from 'date-fns';
-import { and, asc, eq, isNull, or } from 'drizzle-orm';
+import { and, asc, eq, isNull, or, sql } from 'drizzle-orm';
 import { appendAudit } from '../src/audit/append.js';
 import { sanitizeText } from '../src/audit/sanitize.js';
 import { actedBy, type AuditEntryInput } from '../src/audit/types.js';
 import type { Tx } from '../src/db/client.js';
 import { postgresErrorIn } from '../src/db/postgres-error.js';
+import { preparedPerDb } from '../src/db/prepared.js';
 import { apiKeys, type ApiKeyRow } from '../src/db/schema/api-keys.js';
 import { apiKeyActor, type Actor, type ApiKeyRef, type KeyScope } from '../src/domain/actor.js';
 import {
@@ -21,7 +22,8 @@ import { canManageAllApiKeys, isSameUser } from '../src/domain/policy.js';
 import { userKey, type UserRef } from '../src/domain/users.js';
 import { AppError } from '../src/errors.js';
 import type { Services } from '../src/services.js';
-import { authorize } from './roles.js';
+import { members } from '../src/db/schema/members.js';
+import { authorize, MEMBER_FACTS, memberRowOf, standingFrom } from './roles.js';
 
 /** API keys: created by members for themselves, listed and revoked by their owners and by admins, checked at each request. */
 
@@ -194,17 +196,32 @@ export type KeyCheck =
 /**
  * Checks a presented key: its format, then the row of its prefix, comparing SHA-256 digests in constant time (an
  * unknown prefix costs the same comparison). A revoked or expired key is refused like an unknown one; only the audit
- * log tells them apart. The actor acts for the key's owner, whose role each workflow reads at decision time.
+ * log tells them apart. The actor acts for the key's owner: the same query reads the owner's standing in the team now,
+ * which the request's reads decide on (`authorize`); its changes read the standing again.
  */
-export async function checkApiKey(s: Pick<Services, 'db' | 'clock'>, presented: string | undefined): Promise<KeyCheck> {
+export async function checkApiKey(s: Pick<Services, 'db' | 'clock' | 'config'>, presented: string | undefined): Promise<KeyCheck> {
   if (presented === undefined || presented === '') return { ok: false, refusal: 'missing' };
   if (!API_KEY_PATTERN.test(presented)) return { ok: false, refusal: 'malformed' };
-  const [row] = await s.db.select().from(apiKeys).where(eq(apiKeys.prefix, apiKeyPrefix(presented)));
+  const [found] = await keyLookupOf(s.db).execute({ prefix: apiKeyPrefix(presented) });
+  const row = found?.row;
   if (!keyMatches(presented, row?.hash) || !row) return { ok: false, refusal: 'unknown' };
   if (row.revokedAt) return { ok: false, refusal: 'revoked', row };
   if (row.expiresAt <= s.clock.now()) return { ok: false, refusal: 'expired', row };
-  return { ok: true, actor: apiKeyActor(keyOwnerOf(row), keyRefOf(row)), row };
+  return { ok: true, actor: apiKeyActor(keyOwnerOf(row), keyRefOf(row), standingFrom(s, found.owner)), row };
 }
+
+/**
+ * The key of a prefix with its owner's member facts, in one statement. Every API request runs it, so it is built
+ * once per database handle and prepared on each connection (Postgres parses and plans it once there).
+ */
+const keyLookupOf = preparedPerDb((db) =>
+  db
+    .select({ row: apiKeys, owner: MEMBER_FACTS })
+    .from(apiKeys)
+    .leftJoin(members, memberRowOf(apiKeys.ownerPlatform, apiKeys.ownerId))
+    .where(eq(apiKeys.prefix, sql.placeholder('prefix')))
+    .prepare('api_key_with_owner'),
+);
 
 /** How stale `last_used_at` may get before a request refreshes it (a write per request would be wasted). */
 const LAST_USED_RESOLUTION_SECONDS = 60;

@@ -1,4 +1,5 @@
 import { appendAudit } from '../src/audit/append.js';
+import { actedBy } from '../src/audit/types.js';
 import { openAuditExport, type ExportSummary } from '../src/audit/export.js';
 import { describeFilters, filtersFromPayload, filtersToPayload, formatUtc, type AuditFilters } from '../src/audit/filters.js';
 import { jobIds, type JobPayload } from '../src/queue/jobs.js';
@@ -6,7 +7,7 @@ import type { Actor } from '../src/domain/actor.js';
 import { canExportAudit } from '../src/domain/policy.js';
 import { AppError } from '../src/errors.js';
 import type { Services } from '../src/services.js';
-import { auditRequester, type AuditJobRequest } from './audit-verify.js';
+import { auditRequester, requesterActor, type AuditJobRequest } from './audit-verify.js';
 import { authorize } from './roles.js';
 
 export type AuditExportPayload = JobPayload<'audit-export'>;
@@ -60,18 +61,17 @@ export async function runAuditExport(
   })]);
   await appendAudit(s.db, s.clock, {
     eventType: 'audit.exported',
-    actor: { type: 'user', id: payload.userId, name: payload.userName },
+    ...actedBy(requesterActor(payload), {
+      filters: payload.filters,
+      count: written.count,
+      firstAt: written.firstAt?.toISOString() ?? null,
+      lastAt: written.lastAt?.toISOString() ?? null,
+    }),
     platform: payload.platform,
     channelId: payload.channelId || null,
     resource: { type: 'audit_log', id: filename },
     outcome: 'ok',
     requestId: payload.requestId,
-    details: {
-      filters: payload.filters,
-      count: written.count,
-      firstAt: written.firstAt?.toISOString() ?? null,
-      lastAt: written.lastAt?.toISOString() ?? null,
-    },
   });
   return { filename, ...written };
 }

@@ -2,9 +2,8 @@ import type { Readable } from 'node:stream';
 import { appendAudit } from '../src/audit/append.js';
 import { openAuditExport, type ExportSummary } from '../src/audit/export.js';
 import { filtersToPayload, type AuditFilters } from '../src/audit/filters.js';
-import { latestVerification, readAuditEntry, readAuditFeed, readAuditPage, type AuditCursor, type AuditPage } from '../src/audit/page.js';
+import { readAuditEntry, readAuditFeed, readAuditPage, chainStateNow, type AuditCursor, type AuditPage, type ChainState } from '../src/audit/page.js';
 import { actedBy } from '../src/audit/types.js';
-import { latestHead, type ChainHead } from '../src/audit/verify.js';
 import type { AuditRow } from '../src/db/schema/audit.js';
 import type { Actor } from '../src/domain/actor.js';
 import { canExportAudit } from '../src/domain/policy.js';
@@ -26,21 +25,10 @@ export async function readAuditLogEntry(s: Pick<Services, 'db' | 'config'>, acto
   return row;
 }
 
-/** The state of the chain: its head now, and the last verification's entry (when, by whom, what it found). */
-export interface ChainState {
-  head: ChainHead | null;
-  lastVerification: AuditRow | undefined;
-}
-
-async function chainState(s: Pick<Services, 'db'>): Promise<ChainState> {
-  const [head, lastVerification] = await Promise.all([latestHead(s.db), latestVerification(s.db)]);
-  return { head, lastVerification };
-}
-
 /** The chain's state alone (the REST API's `GET /audit/verify`): admins only. */
 export async function readChainState(s: Pick<Services, 'db' | 'config'>, actor: Actor): Promise<ChainState> {
   await checkMayReadAudit(s, actor);
-  return chainState(s);
+  return chainStateNow(s.db);
 }
 
 /** The REST API's feed of the log, oldest first by id, after the entry `after`: admins only. */
@@ -62,7 +50,7 @@ export async function readAuditOverview(
   page: { after?: AuditCursor; size: number },
 ): Promise<{ chain: ChainState; page: AuditPage }> {
   await checkMayReadAudit(s, actor);
-  const [chain, entries] = await Promise.all([chainState(s), readAuditPage(s.db, filters, page)]);
+  const [chain, entries] = await Promise.all([chainStateNow(s.db), readAuditPage(s.db, filters, page)]);
   return { chain, page: entries };
 }
 

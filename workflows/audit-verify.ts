@@ -2,9 +2,9 @@ import { chainBreakAlertView, verifyResultView } from '../blocks/views/audit.js'
 import { errorView } from '../blocks/views/error.js';
 import type { View } from '../blocks/view.js';
 import { appendAudit, type PendingEntry } from '../src/audit/append.js';
-import { systemActor, type AuditEntryInput } from '../src/audit/types.js';
+import { actedBy, systemActor, type AuditEntryInput } from '../src/audit/types.js';
 import { verifyChain, type ChainHead, type VerifyResult } from '../src/audit/verify.js';
-import type { Actor } from '../src/domain/actor.js';
+import { apiKeyActor, type Actor } from '../src/domain/actor.js';
 import { canVerifyAudit } from '../src/domain/policy.js';
 import { AppError, isAppError } from '../src/errors.js';
 import { jobIds, type JobPayload } from '../src/queue/jobs.js';
@@ -39,7 +39,16 @@ export function auditRequester(actor: Actor, request: AuditJobRequest): AuditReq
     userId: actor.user.id,
     userName: actor.user.name,
     channelId: request.channelId ?? '',
+    door: actor.door,
+    ...(actor.apiKey ? { apiKey: actor.apiKey } : {}),
   };
+}
+
+/** The actor an audit job acts for: whoever asked, through the door they asked through (an API key acts as itself). */
+export function requesterActor(requester: AuditRequester): Actor {
+  const user = { platform: requester.platform, id: requester.userId, name: requester.userName };
+  if (requester.apiKey) return apiKeyActor(user, requester.apiKey);
+  return { user, door: requester.door ?? 'chat' };
 }
 
 /** Checking the chain and publishing its head: admins only, through any door. */
@@ -93,19 +102,19 @@ async function check(s: VerifyServices, head: ChainHead | undefined): Promise<Pi
 function verifiedEntry(payload: AuditVerifyPayload, outcome: Pick<VerifyReport, 'result' | 'refusal'>): AuditEntryInput {
   const requester = payload.requestedBy;
   const { result, refusal } = outcome;
+  const details = {
+    trigger: requester ? 'command' : 'schedule',
+    publishedHead: payload.head ?? null,
+    ...(result ? resultDetails(result) : { error: refusal?.code, reason: refusal?.message }),
+  };
   return {
     eventType: 'audit.verified',
-    actor: requester ? { type: 'user', id: requester.userId, name: requester.userName } : systemActor('verifier'),
+    ...(requester ? actedBy(requesterActor(requester), details) : { actor: systemActor('verifier'), details }),
     platform: requester?.platform ?? 'system',
     channelId: requester?.channelId || null,
     requestId: requester?.requestId ?? null,
     resource: { type: 'audit_log', id: 'chain' },
     outcome: refusal ? 'invalid' : result?.intact ? 'ok' : 'error',
-    details: {
-      trigger: requester ? 'command' : 'schedule',
-      publishedHead: payload.head ?? null,
-      ...(result ? resultDetails(result) : { error: refusal?.code, reason: refusal?.message }),
-    },
   };
 }
 

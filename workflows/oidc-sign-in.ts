@@ -175,7 +175,7 @@ export async function signInWithOidc(
   const [user] = inTeam as [UserRef];
   const started = await s.db.transaction(async (tx) => {
     await tx.update(consoleOidcRequests).set({ email }).where(eq(consoleOidcRequests.stateHash, stateHash));
-    return startSession(tx, s.clock, { user, method: 'oidc', requestId: input.requestId, details: { email } });
+    return startSession(tx, s.clock, { user, method: 'oidc', requestId: input.requestId, clientAddress: input.clientAddress, details: { email } });
   });
   return { kind: 'signed_in', started };
 }
@@ -209,7 +209,7 @@ export async function chooseOidcAccount(
     await tx.update(consoleOidcRequests).set({ chosenAt: now }).where(eq(consoleOidcRequests.stateHash, row.stateHash));
     const email = row.email ?? undefined;
     if ((await standingNow(s, user, tx)).kind !== 'member') return { started: undefined, refused: 'not_in_team' as const, email };
-    return { started: await startSession(tx, s.clock, { user, method: 'oidc', requestId: input.requestId, details: { email } }) };
+    return { started: await startSession(tx, s.clock, { user, method: 'oidc', requestId: input.requestId, clientAddress: input.clientAddress, details: { email } }) };
   });
   if (result.started) return result.started;
   throw await refuseOidcSignIn(s, result.refused, input, result.email ? { email: result.email } : {});

@@ -1,9 +1,9 @@
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull, type AnyColumn, type SQL } from 'drizzle-orm';
 import { mention } from '../blocks/view.js';
 import type { DbOrTx } from '../src/db/client.js';
 import { members, type MemberRow } from '../src/db/schema/members.js';
 import { mayChange, type Actor } from '../src/domain/actor.js';
-import { notInTeam, standingOf, type Standing } from '../src/domain/team.js';
+import { notInTeam, standingOf, type MemberFacts, type Standing } from '../src/domain/team.js';
 import type { Platform, Role, UserRef } from '../src/domain/users.js';
 import { AppError } from '../src/errors.js';
 import type { Services } from '../src/services.js';
@@ -21,7 +21,22 @@ export async function roleOf(s: Pick<Services, 'db'>, user: Pick<UserRef, 'platf
 
 /** A user's place in the team now: their row read against WORKSPACE_ACCESS. */
 export async function standingNow(s: Pick<Services, 'db' | 'config'>, user: Pick<UserRef, 'platform' | 'id'>, db: DbOrTx = s.db): Promise<Standing> {
-  return standingOf(await memberOf(db, user), s.config.WORKSPACE_ACCESS);
+  return standingFrom(s, (await memberOf(db, user)) ?? null);
+}
+
+/**
+ * For a query that reads a user's standing beside other rows (an API key and its owner, in one round trip): the
+ * columns to select, the join condition from the user's platform and id columns, and the standing they give.
+ */
+export const MEMBER_FACTS = { role: members.role, removedAt: members.removedAt, removedBy: members.removedBy } as const;
+
+export function memberRowOf(platform: AnyColumn, userId: AnyColumn): SQL {
+  return and(eq(members.platform, platform), eq(members.userId, userId))!;
+}
+
+/** The standing the member facts give (null: the user has no row). */
+export function standingFrom(s: Pick<Services, 'config'>, facts: MemberFacts | null): Standing {
+  return standingOf(facts ?? undefined, s.config.WORKSPACE_ACCESS);
 }
 
 /** What an actor asks of the core: to read, or to change state. */
@@ -31,7 +46,8 @@ export type Access = 'read' | 'change';
  * The role an actor acts with now, as Postgres holds it at decision time. Every workflow a door reaches authorises
  * through here, so each rule holds whichever door a request came through: someone not in the team (removed, or
  * never invited in `invite` mode) is refused with one answer naming who can add them back, and a change asked with
- * a `read` API key is refused before any role is read.
+ * a `read` API key is refused before any role is read. A read decides on the standing the actor's request read with
+ * its credential (`standingAtRequest`, the same moment, one round trip less); a change reads it again, in `db`.
  */
 export async function authorize(s: Pick<Services, 'db' | 'config'>, actor: Actor, access: Access, db: DbOrTx = s.db): Promise<Role> {
   if (access === 'change' && !mayChange(actor)) {
@@ -39,7 +55,7 @@ export async function authorize(s: Pick<Services, 'db' | 'config'>, actor: Actor
       hint: 'Use a key created with `--scope write` to change anything.',
     });
   }
-  const standing = await standingNow(s, actor.user, db);
+  const standing = access === 'read' && actor.standingAtRequest ? actor.standingAtRequest : await standingNow(s, actor.user, db);
   if (standing.kind !== 'member') throw notInTeam(standing, await adminMentions(db, actor.user.platform));
   return standing.role;
 }

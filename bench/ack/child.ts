@@ -10,10 +10,10 @@ type Reply<Answer> = { ready: true } | { ok: true; answer: Answer } | { ok: fals
 
 /**
  * Starts `script` (a module next to this one, run under tsx like the bench) and waits for it to say it is ready. The
- * script answers each request with `serveRequests`.
+ * script answers each request with `serveRequests`. `execArgv` adds Node options (`--expose-gc`).
  */
-export async function startChild<Request, Answer>(script: URL): Promise<ChildProcessHandle<Request, Answer>> {
-  const child = fork(script.pathname, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+export async function startChild<Request, Answer>(script: URL, options: { execArgv?: readonly string[] } = {}): Promise<ChildProcessHandle<Request, Answer>> {
+  const child = fork(script.pathname, [], { execArgv: ['--import', 'tsx', ...(options.execArgv ?? [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const nextReply = () =>
     new Promise<Reply<Answer>>((resolve, reject) => {

@@ -1,7 +1,9 @@
-import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { preparedPerDb } from '../db/prepared.js';
 import { auditLog, type AuditRow } from '../db/schema/audit.js';
 import type { AuditFilters } from './filters.js';
+import type { ChainHead } from './verify.js';
 import { auditFiltersWhere } from './query.js';
 
 /** One stored entry, every column, as the log holds it. */
@@ -71,13 +73,36 @@ export async function readAuditEntry(db: Db, id: number): Promise<AuditRow | und
   return row;
 }
 
-/** The newest `audit.verified` entry: when the chain was last checked, and what the check found. */
-export async function latestVerification(db: Db): Promise<AuditRow | undefined> {
-  const [row] = await db
-    .select()
+/** The state of the chain as the Audit page shows it: its head now, and the newest `audit.verified` entry. */
+export interface ChainState {
+  head: ChainHead | null;
+  /** When the chain was last checked, and what the check found; undefined when it never was. */
+  lastVerification: AuditRow | undefined;
+}
+
+/**
+ * The chain's head and its last verification in one round trip: the rows whose id is the newest id, or the id of the
+ * newest `audit.verified` entry (each found on its index). The head is the row with the greater id; the verification
+ * is the other row, or, when only one row came back, that row if it is an `audit.verified` entry (both ids were its).
+ */
+export async function chainStateNow(db: Db): Promise<ChainState> {
+  const [newest, older] = await chainStateOf(db).execute();
+  if (!newest) return { head: null, lastVerification: undefined };
+  const lastVerification = older ?? (newest.eventType === 'audit.verified' ? newest : undefined);
+  return { head: { id: newest.id, hash: newest.hash }, lastVerification };
+}
+
+const chainStateOf = preparedPerDb((db) => {
+  const newestVerification = db
+    .select({ id: auditLog.id })
     .from(auditLog)
     .where(eq(auditLog.eventType, 'audit.verified'))
     .orderBy(desc(auditLog.occurredAt), desc(auditLog.id))
     .limit(1);
-  return row;
-}
+  return db
+    .select()
+    .from(auditLog)
+    .where(or(eq(auditLog.id, sql`(select max(${auditLog.id}) from ${auditLog})`), eq(auditLog.id, sql`(${newestVerification})`)))
+    .orderBy(desc(auditLog.id))
+    .prepare('audit_chain_state');
+});

@@ -1,23 +1,8 @@
+import { SECRET_VALUES } from '../domain/secrets.js';
+
 /** Keys whose values are secrets: dropped from audit details wherever they appear. */
 const SECRET_KEY =
   /(token|secret|password|passwd|passphrase|api[_-]?key|access[_-]?key|private[_-]?key|credential|authorization|signature|cookie)/i;
-/**
- * Values that look like secrets whatever their key: Slack tokens, AWS key ids, bearer headers, aitz_ API keys (a key is
- * `aitz_` and at least 32 characters; its short visible prefix, which names a key in the log, is kept), GitHub tokens,
- * PEM private keys, and the password part of URLs.
- */
-const SECRET_VALUE = new RegExp(
-  [
-    String.raw`xox[abeprs]-[A-Za-z0-9-]+`,
-    String.raw`xapp-[A-Za-z0-9-]+`,
-    String.raw`(?:AKIA|ASIA)[0-9A-Z]{16}`,
-    String.raw`Bearer\s+\S+`,
-    String.raw`aitz_[A-Za-z0-9]{20,}`,
-    String.raw`gh[pousr]_[A-Za-z0-9]{20,}`,
-    String.raw`-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)`,
-  ].join('|'),
-  'g',
-);
 /** `scheme://user:password@host`: the password is masked, the rest kept. */
 const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)[^\s/@]+@/gi;
 // C0 and C1 control characters other than tab and newline, plus the Unicode line/paragraph separators and bidi overrides.
@@ -34,7 +19,7 @@ export function sanitizeText(text: string): string {
   const clean = text
     .replace(CONTROL, '\uFFFD')
     .replace(LONE_SURROGATE, '\uFFFD')
-    .replace(SECRET_VALUE, '[redacted]')
+    .replace(SECRET_VALUES, '[redacted]')
     .replace(URL_PASSWORD, '$1[redacted]@');
   return clean.length > MAX_TEXT ? `${clipWhole(clean, MAX_TEXT)}…` : clean;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { downloadAuditExport, readAuditLogEntry, readAuditOverview, type ChainState } from '../../workflows/audit-log.js';
+import { downloadAuditExport, readAuditLogEntry, readAuditOverview } from '../../workflows/audit-log.js';
 import { AUDIT_EVENTS, type AuditCategory } from '../audit/events.js';
-import type { AuditEntry, AuditPage } from '../audit/page.js';
+import type { AuditEntry, AuditPage, ChainState } from '../audit/page.js';
 import { formatUtc } from '../domain/time.js';
 import type { HttpApp } from '../http/server.js';
 import { readAuditQuery, queryString, type AuditSelection } from './audit-query.js';

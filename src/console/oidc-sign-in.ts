@@ -2,7 +2,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { OIDC_CALLBACK_PATH } from '../config.js';
 import { PLATFORM_NAMES, PLATFORMS } from '../domain/users.js';
-import { isAppError } from '../errors.js';
 import type { HttpApp } from '../http/server.js';
 import { html, type SafeHtml } from '../web/html.js';
 import type { StartedSession } from '../../workflows/console-sessions.js';
@@ -55,14 +54,7 @@ export function oidcRoutes(app: HttpApp, ctx: ConsoleContext, client: OidcClient
   const stateCookie = oidcStateCookie(secure);
   const requestContext = (request: FastifyRequest): OidcRequestContext => ({ clientAddress: request.ip, requestId: request.id });
   /** Runs a step of the sign-in; a refusal from it is counted against the address (the workflow audited it). */
-  const counted = async <T>(request: FastifyRequest, step: () => Promise<T>): Promise<T> => {
-    try {
-      return await step();
-    } catch (error) {
-      if (isAppError(error) && error.code === 'sign_in_refused') await refusals.count(request);
-      throw error;
-    }
-  };
+  const counted = <T>(request: FastifyRequest, step: () => Promise<T>): Promise<T> => step().catch((error: unknown) => refusals.countIfRefused(request, error));
   const signedIn = (reply: FastifyReply, started: StartedSession): FastifyReply => {
     stateCookie.clear(reply);
     cookie.set(reply, started.sessionId);

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Role } from '../domain/users.js';
 import type { Services } from '../services.js';
 import { openSession, SESSION_MAX_MS, type ConsoleSession } from '../../workflows/console-sessions.js';
+import { secondFactorStep, type SecondFactorStep } from '../../workflows/passkey-sign-in.js';
 import { authorize } from '../../workflows/roles.js';
 import type { Viewer } from './layout.js';
 
@@ -50,6 +51,8 @@ export interface SignedIn {
   session: ConsoleSession;
   role: Role;
   viewer: Viewer;
+  /** What the admin's second factor still asks of this session (`none` for everyone else). */
+  secondFactor: SecondFactorStep;
 }
 
 const signedInByRequest = new WeakMap<FastifyRequest, SignedIn>();
@@ -60,13 +63,14 @@ export async function findSignedIn(s: Services, cookie: ConsoleCookie, request: 
   if (known) return known;
   const sessionId = cookie.read(request);
   if (sessionId === undefined) return undefined;
-  const session = await openSession(s, sessionId);
+  const session = await openSession(s, sessionId, request.ip);
   if (!session) {
     cookie.clear(reply);
     return undefined;
   }
   const role = await authorize(s, session.actor, 'read');
-  const signedIn: SignedIn = { session, role, viewer: { name: session.user.name || session.user.id, role, csrfToken: reply.generateCsrf() } };
+  const secondFactor = await secondFactorStep(s, session, role);
+  const signedIn: SignedIn = { session, role, secondFactor, viewer: { name: session.user.name || session.user.id, role, csrfToken: reply.generateCsrf(), held: secondFactor !== 'none' } };
   signedInByRequest.set(request, signedIn);
   return signedIn;
 }

@@ -1,3 +1,4 @@
+import type { Standing } from './team.js';
 import { userKey, type UserRef } from './users.js';
 
 /**
@@ -31,18 +32,24 @@ export interface Actor {
   door: Door;
   /** Set when an API key acts (door `api`). */
   apiKey?: ApiKeyRef;
+  /**
+   * The user's standing in the team as read together with the credential, in the same query, at the start of this
+   * request (an API key and its owner's membership; a console session and its member's). Reads decide on it; changes
+   * read the standing again.
+   */
+  standingAtRequest?: Standing;
 }
 
 export function chatActor(user: UserRef): Actor {
   return { user, door: 'chat' };
 }
 
-export function consoleActor(user: UserRef): Actor {
-  return { user, door: 'console' };
+export function consoleActor(user: UserRef, standingAtRequest?: Standing): Actor {
+  return { user, door: 'console', ...(standingAtRequest ? { standingAtRequest } : {}) };
 }
 
-export function apiKeyActor(owner: UserRef, apiKey: ApiKeyRef): Actor {
-  return { user: owner, door: 'api', apiKey };
+export function apiKeyActor(owner: UserRef, apiKey: ApiKeyRef, standingAtRequest?: Standing): Actor {
+  return { user: owner, door: 'api', apiKey, ...(standingAtRequest ? { standingAtRequest } : {}) };
 }
 
 /** True when the actor's credential may change state (every door but a `read` API key). */

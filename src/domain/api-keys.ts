@@ -1,6 +1,7 @@
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../errors.js';
 import { KEY_SCOPES, type KeyScope } from './actor.js';
+import { holdsSecret, secretRefused } from './secrets.js';
 
 /**
  * API keys: `aitz_` and 40 random base62 characters. Only a SHA-256 of the key is stored, with its first characters
@@ -65,6 +66,7 @@ export function parseApiKeyName(text: string | undefined): string {
       hint: `A key name is ${API_KEY_NAME_HELP}.`,
     });
   }
+  if (holdsSecret(name)) throw secretRefused('invalid_key_name', 'key name');
   return name;
 }
 

@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js';
+import { holdsSecret, secretRefused } from './secrets.js';
 
 export const MAX_NAME_LENGTH = 60;
 // Characters that chat markup gives meaning to (links, mentions, @channel, code spans) or that hide or reorder text.
@@ -15,5 +16,6 @@ export function parseEnvironmentName(text: string): string {
   if (MARKUP_CHARACTERS.test(name) || INVISIBLE_CHARACTERS.test(name)) {
     throw new AppError('invalid_name', 'The --name contains characters that are not allowed.', { hint: rule });
   }
+  if (holdsSecret(name)) throw secretRefused('invalid_name', '--name');
   return name;
 }

@@ -1,16 +1,22 @@
 import { z } from 'zod';
+import { DOORS, KEY_SCOPES } from '../domain/actor.js';
 import { PLATFORMS } from '../domain/users.js';
 
 const envId = z.string().regex(/^env-[a-z0-9]{6}$/);
 const invitationId = z.string().regex(/^inv-[a-z0-9]{10}$/);
 const isoTime = z.iso.datetime();
-/** Who asked for an audit job from chat: the answer goes to them by DM. */
+/**
+ * Who asked for an audit job: the answer goes to their user by DM, and the job's entry names them as they acted (the
+ * door, and the API key when one asked; a payload without a door was asked in chat).
+ */
 const auditRequester = z.object({
   requestId: z.string().min(1),
   platform: z.enum(PLATFORMS),
   userId: z.string().min(1),
   userName: z.string(),
   channelId: z.string(),
+  door: z.enum(DOORS).optional(),
+  apiKey: z.object({ id: z.string().min(1), name: z.string(), prefix: z.string().min(1), scope: z.enum(KEY_SCOPES) }).optional(),
 });
 
 /** What `notify` jobs announce in chat; the processor renders the message from Postgres at send time. */
@@ -83,12 +89,7 @@ export const JOBS = {
     timeoutMs: 60_000,
   },
   'audit-export': {
-    payload: z.object({
-      requestId: z.string().min(1),
-      platform: z.enum(PLATFORMS),
-      userId: z.string().min(1),
-      userName: z.string(),
-      channelId: z.string(),
+    payload: auditRequester.extend({
       filters: z.object({
         from: isoTime,
         to: isoTime,

@@ -224,4 +224,34 @@ describe('the console’s Settings pages in a browser (Slack)', () => {
     expect(problems).toEqual([]);
     await context.close();
   });
+
+  it('reads light or dark as the system asks, and the keyboard reaches the page past the header', async () => {
+    const { adam } = world.people;
+    /** The page's background as red, green and blue, from the computed style. */
+    const background = async (page: Page) =>
+      ((await page.evaluate('getComputedStyle(document.documentElement).backgroundColor')) as string).match(/\d+/g)!.slice(0, 3).map(Number);
+    const brightness = (rgb: number[]) => rgb.reduce((sum, channel) => sum + channel, 0) / 3;
+    for (const colorScheme of ['light', 'dark'] as const) {
+      const { page, problems, context } = await openPage(browser, { baseURL: world.appUrl, colorScheme });
+      await signInAs(page, world, adam);
+      await page.goto('/settings/team');
+      const shade = brightness(await background(page));
+      if (colorScheme === 'dark') expect(shade).toBeLessThan(60);
+      else expect(shade).toBeGreaterThan(200);
+      await saveScreenshot(page, `console-team-${colorScheme}`);
+
+      // The first Tab reaches the skip link, which takes the keyboard past the header to the page's own controls.
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate('document.activeElement.id')).toBe('q');
+      expect(await page.evaluate('getComputedStyle(document.activeElement).outlineStyle')).toBe('solid');
+      await page.keyboard.type('zo');
+      await page.keyboard.press('Enter');
+      await page.waitForURL('**/settings/team?q=zo');
+      expect(problems).toEqual([]);
+      await context.close();
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiKeys } from '../../src/db/schema/api-keys.js';
 import { auditLog } from '../../src/db/schema/audit.js';
 import { environments } from '../../src/db/schema/environments.js';
@@ -286,6 +286,10 @@ describe('audit', () => {
     }, 20_000, 'a verification');
     expect(last).toMatchObject({ intact: true, trigger: 'command' });
     expect(last.checked).toBeGreaterThan(10);
+    // The check the key started is the key's act, as every event an API request causes is.
+    const verified = (await entriesOf(started.headers.get('x-request-id'))).find((row) => row.eventType === 'audit.verified');
+    expect(verified).toMatchObject({ actorType: 'api_key', actorName: 'adam-ci', outcome: 'ok', details: { door: 'api', owner: 'slack:UADMIN', trigger: 'command' } });
+    expect(verified?.actorId).toMatch(/^aitz_[0-9A-Za-z]{8}$/);
   });
 });
 
@@ -355,6 +359,28 @@ describe('keys lose their power at once', () => {
     }
     const [plan] = await h.t.s.db.select().from(environments).where(eq(environments.id, other));
     expect(plan?.state).toBe('pending_approval');
+  });
+
+  it('reads the key with its owner’s standing in one statement: a GET costs three, with the list and the entry', async () => {
+    // The first use refreshes last_used_at; later ones within the minute write nothing but the entry.
+    expect((await h.call('GET', '/api/v1/environments', { key: keys.aliceRead })).status).toBe(200);
+    const pool = h.t.s.db.$client;
+    const spy = vi.spyOn(pool, 'query');
+    let answer: ApiAnswer;
+    let statements: string[];
+    try {
+      answer = await h.call('GET', '/api/v1/environments', { key: keys.aliceRead });
+      statements = spy.mock.calls.map(([query]) => (typeof query === 'string' ? query : (query as { text: string }).text));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(answer.status).toBe(200);
+    const onThePath = statements.filter((text) => /"?(api_keys|members|environments|audit_pending)"?/.test(text));
+    expect(onThePath).toHaveLength(3);
+    expect(onThePath[0]).toMatch(/from "api_keys" left join "members"/);
+    expect(onThePath[1]).toMatch(/from "environments"/);
+    expect(onThePath[2]).toMatch(/insert into audit_pending/);
+    expect((await requestEntry(answer)).outcome).toBe('ok');
   });
 });
 

@@ -51,6 +51,12 @@ describe('keys stay secret', () => {
     await call('GET', '/api/v1/presets', { key: revoked });
     await call('POST', '/api/v1/environments', { key: admin, body: { preset: writer } });
     await call('POST', `/api/v1/environments/${id}/reject`, { key: admin, body: { reason: 'not now', extra: revoked } });
+    // A key pasted into a free-text field: a name is refused (it would be shown in channels), a reason is stored masked.
+    const named = await call('POST', '/api/v1/environments', { key: writer, body: { preset: 'soc-platform', name: writer } });
+    expect(named.status).toBe(422);
+    expect(named.json).toMatchObject({ code: 'invalid_name', field: 'body/name' });
+    const rejected = await call('POST', `/api/v1/environments/${id}/reject`, { key: admin, body: { reason: `pasted ${revoked} by mistake` } });
+    expect(rejected.status, rejected.text).toBe(200);
     expect(h.logLines.length).toBeGreaterThan(3);
 
     const tables = await h.t.s.db.execute<{ table_name: string }>(sql`select table_name from information_schema.tables where table_schema = 'public'`);

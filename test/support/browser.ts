@@ -40,11 +40,17 @@ export interface PageOptions {
   viewport?: { width: number; height: number };
   /** Answers with these statuses are expected (a test of a refusal) and not problems. */
   allowStatuses?: number[];
+  /** The colour scheme the page's system asks for (prefers-color-scheme); light by default. */
+  colorScheme?: 'light' | 'dark';
 }
 
 /** A fresh context (its own cookies) and page, recording problems. */
 export async function openPage(browser: Browser, options: PageOptions): Promise<OpenPage> {
-  const context = await browser.newContext({ baseURL: options.baseURL, viewport: options.viewport ?? { width: 1280, height: 860 } });
+  const context = await browser.newContext({
+    baseURL: options.baseURL,
+    viewport: options.viewport ?? { width: 1280, height: 860 },
+    colorScheme: options.colorScheme ?? 'light',
+  });
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   const problems: string[] = [];
@@ -75,4 +81,48 @@ export async function saveScreenshot(page: Page, name: string, options: { fullPa
     await copyFile(path, join(DOCS_SCREENSHOT_DIR, `${name}.png`));
   }
   return path;
+}
+
+/** A credential the virtual authenticator holds, as the CDP WebAuthn domain reports it. */
+export interface VirtualCredential {
+  credentialId: string;
+  isResidentCredential: boolean;
+  rpId?: string;
+  userHandle?: string;
+  signCount: number;
+}
+
+export interface VirtualAuthenticator {
+  /** The passkeys it holds now. */
+  credentials(): Promise<VirtualCredential[]>;
+  remove(): Promise<void>;
+}
+
+/**
+ * A passkey authenticator built into the page's browser tab by Chromium's CDP WebAuthn domain: a platform
+ * authenticator (CTAP2, internal) that keeps discoverable credentials, verifies its user, and answers prompts at
+ * once, with real keys and signatures, as a laptop's fingerprint reader would.
+ */
+export async function addVirtualAuthenticator(context: BrowserContext, page: Page): Promise<VirtualAuthenticator> {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable', { enableUI: false });
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return {
+    async credentials() {
+      const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+      return credentials;
+    },
+    async remove() {
+      await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
+    },
+  };
 }

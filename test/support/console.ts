@@ -21,6 +21,8 @@ export interface ConsoleHarness {
   base: string;
   /** Every log line written, at trace level, when the harness was started with `keepLogs`. */
   logLines: string[];
+  /** Every route the server has, as Fastify registered it (`/labs/:envId/extend`). */
+  routes: { method: string; url: string }[];
   /** A fresh client signed in as `actor` through a link, as a browser would be. */
   signIn(actor: Actor): Promise<ConsoleClient>;
   /** The token of a new sign-in link DMed to `actor`. */
@@ -49,6 +51,10 @@ export async function startConsoleHarness(options: ConsoleHarnessOptions = {}): 
   const logLines: string[] = [];
   if (options.keepLogs) t.s.log = createLogger('trace', { write: (line: string) => void logLines.push(line) });
   const server = createHttpServer({ log: options.keepLogs ? t.s.log : silentLogger });
+  const routes: { method: string; url: string }[] = [];
+  server.app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
   server.register(webAssetsDoor());
   if (options.api) server.register(apiDoor({ s: t.s, redis }));
   server.register(
@@ -66,6 +72,7 @@ export async function startConsoleHarness(options: ConsoleHarnessOptions = {}): 
     server,
     base,
     logLines,
+    routes,
     async linkToken(actor) {
       await sendSignInLink(t.s, actor);
       const dm = t.notifier.ofKind('dm').filter((call) => call.userId === actor.user.id).at(-1)!;

@@ -66,6 +66,8 @@ describe('API keys', () => {
   it('checks names, scopes and lifetimes', () => {
     expect(parseApiKeyName(' ci-deploy_1.x ')).toBe('ci-deploy_1.x');
     for (const bad of ['', '-x', 'has space', 'x'.repeat(65), 'emoji😀', '<@U1>']) expect(codeOf(() => parseApiKeyName(bad)), bad).toBe('invalid_key_name');
+    // A key pasted as the name of another: refused, never stored as a name.
+    expect(codeOf(() => parseApiKeyName(newApiKey().key))).toBe('invalid_key_name');
     expect(parseKeyScope('READ')).toBe('read');
     expect(parseKeyScope('write')).toBe('write');
     expect(codeOf(() => parseKeyScope('admin'))).toBe('invalid_scope');

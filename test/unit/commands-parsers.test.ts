@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseRequestArgs } from '../../commands/env-request.js';
+import { newApiKey } from '../../src/domain/api-keys.js';
 import { MAX_NAME_LENGTH, parseEnvironmentName } from '../../src/domain/environment-name.js';
 import { parseDestroyArgs } from '../../commands/env-destroy.js';
 import { parseExtendArgs } from '../../commands/env-extend.js';
@@ -162,6 +163,18 @@ describe('parseEnvironmentName', () => {
 
   it('folds line breaks and other separators into single spaces', () => {
     expect(parseEnvironmentName('a\nb\u2028c\td')).toBe('a b c d');
+  });
+
+  it('refuses a name holding a pasted key or token, without repeating it', () => {
+    const key = newApiKey().key;
+    for (const name of [key, `lab ${key}`, 'xoxb-1234-5678-abcdef', 'AKIAABCDEFGHIJKLMNOP']) {
+      const refused = refusal(() => parseEnvironmentName(name));
+      expect(refused.code, name).toBe('invalid_name');
+      expect(refused.message).toContain('looks like an API key or a token');
+      expect(`${refused.message} ${refused.hint ?? ''}`).not.toContain(name);
+    }
+    // A key's visible prefix names a key, and is no secret.
+    expect(parseEnvironmentName('lab for aitz_AbC12345')).toBe('lab for aitz_AbC12345');
   });
 });
 

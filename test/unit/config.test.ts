@@ -300,3 +300,28 @@ describe('loadConfig OpenID Connect', () => {
     expect(problemsOf({ ...OIDC, OIDC_CLIENT_SECRET: ' ' }).join('\n')).not.toContain('oidc-secret');
   });
 });
+
+describe('CONSOLE_ADMIN_MFA', () => {
+  it('is off by default and takes passkey with a PUBLIC_URL on a domain name, localhost included', () => {
+    expect(loadConfig({}).CONSOLE_ADMIN_MFA).toBe('off');
+    expect(loadConfig({ CONSOLE_ADMIN_MFA: 'passkey', PUBLIC_URL: 'https://chatops.example.com' }).CONSOLE_ADMIN_MFA).toBe('passkey');
+    expect(loadConfig({ CONSOLE_ADMIN_MFA: 'passkey', PUBLIC_URL: 'http://localhost:3000' }).CONSOLE_ADMIN_MFA).toBe('passkey');
+  });
+
+  it('refuses to start without PUBLIC_URL, with one on an IP address, or with another value, saying why', () => {
+    expect(problemsOf({ CONSOLE_ADMIN_MFA: 'passkey' })).toEqual([
+      'PUBLIC_URL: is required with CONSOLE_ADMIN_MFA=passkey (passkeys belong to the host browsers reach the console at)',
+    ]);
+    for (const host of ['10.0.0.5', '[::1]']) {
+      const [problem, ...more] = problemsOf({ CONSOLE_ADMIN_MFA: 'passkey', PUBLIC_URL: `https://${host}:8443` });
+      expect(more).toEqual([]);
+      expect(problem).toMatch(/^CONSOLE_ADMIN_MFA \(got "passkey"\): needs passkeys, which PUBLIC_URL cannot carry: its host .+ is an IP address/);
+      expect(problem).toContain('use a name such as chatops.example.com, or localhost on this machine');
+    }
+    expect(problemsOf({ CONSOLE_ADMIN_MFA: 'totp' })[0]).toMatch(/^CONSOLE_ADMIN_MFA \(got "totp"\): /);
+  });
+
+  it('leaves the console on with an IP address when the second factor is off (passkeys are then off)', () => {
+    expect(loadConfig({ PUBLIC_URL: 'http://192.0.2.10:3000' }).PUBLIC_URL).toBe('http://192.0.2.10:3000');
+  });
+});

@@ -28,7 +28,8 @@ export const consoleSignInLinks = pgTable(
 
 /**
  * Signed-in console sessions, one row each; the cookie holds a random id, the row its SHA-256. A session ends when it
- * is idle too long (`last_seen_at`), at its absolute end (`expires_at`), or when its user signs out (the row goes).
+ * is idle too long (`last_seen_at`), at its absolute end (`expires_at`), or when its user signs out or ends it from
+ * the sessions page (the row goes).
  */
 export const consoleSessions = pgTable(
   'console_sessions',
@@ -37,8 +38,12 @@ export const consoleSessions = pgTable(
     platform: text('platform').$type<Platform>().notNull(),
     userId: text('user_id').notNull(),
     userName: text('user_name').notNull().default(''),
-    /** How the session was started: `chat_link`. */
+    /** How the session was started: `chat_link` or `passkey`. */
     method: text('method').notNull(),
+    /** The client address the session was last used from (as the server sees it, through TRUST_PROXY). */
+    clientAddress: text('client_address').notNull().default(''),
+    /** When the session's member completed a passkey assertion (at sign-in with a passkey, or as a second factor). */
+    mfaCompletedAt: timestamp('mfa_completed_at', { withTimezone: true, mode: 'date', precision: 3 }),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull(),
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull(),
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull(),
