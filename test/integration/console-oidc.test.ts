@@ -62,9 +62,8 @@ function roundTrip(email: string): Promise<OidcRoundTrip> {
   return oidcSignIn(harness.base, issuer, PUBLIC_URL, email);
 }
 
-async function newestLogin() {
-  const [row] = await harness.t.s.db.select().from(auditLog).where(eq(auditLog.eventType, 'auth.login')).orderBy(desc(auditLog.id)).limit(1);
-  return row!;
+function newestLogin() {
+  return newestOf(harness);
 }
 
 /** The callback answered with a refusal page, and the audit log's newest entry is that refusal. */
@@ -82,14 +81,11 @@ async function expectRefused(client: ConsoleClient, callback: string, reason: st
 }
 
 describe('the sign-in page', () => {
-  it('offers the issuer’s button, a form that needs the page’s CSRF token', async () => {
+  it('offers the issuer’s button, named after its host when OIDC_NAME is unset', async () => {
     const client = new ConsoleClient(harness.base);
     const page = await client.get('/sign-in');
-    expect(page.body).toContain('Sign in with 127.0.0.1');
-    expect(page.body).toMatch(/<form class="sign-in-oidc" method="post" action="\/sign-in\/oidc">/);
-    const refused = await client.post('/sign-in/oidc', {});
-    expect(refused.status).toBe(403);
-    expect(refused.body).toContain('Form expired');
+    expect(page.body).toContain(`<a class="button primary" href="/sign-in/oidc">Sign in with ${new URL(issuer.url).host}</a>`);
+    expect(page.body).toContain('Sign in with your');
   });
 });
 
@@ -259,8 +255,42 @@ describe('the refusal limit', () => {
     const blocked = await client.get('/sign-in/oidc/callback?state=forged&code=forged');
     expect(blocked.status).toBe(429);
     expect(blocked.body).toContain('Too many attempts');
-    const start = await client.post('/sign-in/oidc', { _csrf: await client.csrf('/sign-in') });
+    const start = await client.get('/sign-in/oidc');
     expect(start.status).toBe(429);
     expect(await countDenied()).toBe(3);
   });
 });
+
+describe('an admin who signs in with OIDC under CONSOLE_ADMIN_MFA=passkey', () => {
+  let guarded: ConsoleHarness;
+  beforeAll(async () => {
+    guarded = await startConsoleHarness({
+      settings: { PUBLIC_URL, ...OIDC_SETTINGS(issuer.url), CONSOLE_ADMIN_MFA: 'passkey' },
+      oidcDiscovery: { execute: [allowInsecureRequests] },
+    });
+    issuer.addAccount({ email: 'adam@example.test', emailVerified: true });
+    guarded.t.notifier.emails.set('adam@example.test', { id: 'UADMIN', name: 'adam', realName: '' });
+    guarded.t.notifier.emails.set('alice@example.test', { id: 'UALICE', name: 'alice', realName: '' });
+  });
+  afterAll(async () => {
+    await guarded?.close();
+  });
+
+  it('is held at the passkey step before any admin page, as after a chat link; a member is not', async () => {
+    const admin = await oidcSignIn(guarded.base, issuer, PUBLIC_URL, 'adam@example.test');
+    expect((await admin.client.get(admin.callback)).status).toBe(303);
+    expect(await newestOf(guarded)).toMatchObject({ outcome: 'ok', actorId: 'UADMIN' });
+    const audit = await admin.client.get('/settings/audit');
+    expect(audit.status).toBe(303);
+    // No passkey yet: the admin is led to add one first.
+    expect(audit.headers.get('location')).toBe('/settings/security');
+    const member = await oidcSignIn(guarded.base, issuer, PUBLIC_URL, 'alice@example.test');
+    expect((await member.client.get(member.callback)).status).toBe(303);
+    expect((await member.client.get('/labs')).status).toBe(200);
+  });
+});
+
+async function newestOf(of: ConsoleHarness) {
+  const [row] = await of.t.s.db.select().from(auditLog).where(eq(auditLog.eventType, 'auth.login')).orderBy(desc(auditLog.id)).limit(1);
+  return row!;
+}
