@@ -8,7 +8,7 @@ import { decidePlan } from '../../workflows/decide.js';
 import type { TestDatabase } from '../../test/support/database.js';
 import { deleteKeys } from '../../test/support/services.js';
 import { pollUntil, uniquePrefix } from '../../test/support/redis.js';
-import { startChild, type ChildProcessHandle } from '../ack/child.js';
+import { startChild, type ChildProcessHandle } from '../framework/helper-process.js';
 import { seedPendingPlans } from '../timers/seed.js';
 import { createWorkerSide } from '../timers/worker-side.js';
 import type { WorkerAnswer, WorkerRequest } from './worker-process.js';
