@@ -1,16 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, gt, isNull, lt } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import { consoleLinkView } from '../blocks/views/console.js';
 import { appendAudit } from '../src/audit/append.js';
 import { actedBy } from '../src/audit/types.js';
 import type { Clock } from '../src/clock.js';
 import type { DbOrTx } from '../src/db/client.js';
-import { consoleSessions, consoleSignInLinks } from '../src/db/schema/console.js';
+import { preparedPerDb } from '../src/db/prepared.js';
+import { consoleSessions, consoleSignInLinks, type ConsoleSessionRow } from '../src/db/schema/console.js';
+import { members } from '../src/db/schema/members.js';
 import { consoleActor, type Actor } from '../src/domain/actor.js';
+import type { Standing } from '../src/domain/team.js';
 import type { Platform, UserRef } from '../src/domain/users.js';
 import { AppError } from '../src/errors.js';
 import type { Services } from '../src/services.js';
-import { authorize } from './roles.js';
+import { authorize, MEMBER_FACTS, memberRowOf, standingFrom } from './roles.js';
 
 /**
  * Signing in to the web console from chat, and the console's sessions. Tokens and session ids are random, shown once
@@ -26,7 +29,7 @@ const TOUCH_EVERY_MS = 60_000;
 export const SIGN_IN_PATH = '/sign-in';
 
 /** How the session was started, as `auth.login` and the session row record it. */
-export type SignInMethod = 'chat_link' | 'oidc';
+export type SignInMethod = 'chat_link' | 'oidc' | 'passkey';
 
 /** A signed-in console session: who, and until when. */
 export interface ConsoleSession {
@@ -38,20 +41,23 @@ export interface ConsoleSession {
   ref: string;
   createdAt: Date;
   expiresAt: Date;
+  method: SignInMethod;
+  /** When the member completed a passkey assertion in this session (signing in with one counts); null until then. */
+  secondFactorAt: Date | null;
 }
 
 /** Why a sign-in link was refused. */
 export type SignInRefusal = 'unknown' | 'used' | 'expired';
 
-function sha256(text: string): string {
+export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-function newSecret(): string {
+export function newSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
-function refOf(hash: string): string {
+export function refOf(hash: string): string {
   return hash.slice(0, 12);
 }
 
@@ -120,7 +126,8 @@ export async function redeemSignInLink(s: Pick<Services, 'db' | 'clock'>, reques
       .returning();
     if (!link) return { refused: await refusalOf(tx, tokenHash), started: undefined };
     const user: UserRef = { platform: link.platform, id: link.userId, name: link.userName };
-    return { refused: undefined, started: await startSession(tx, s.clock, { user, method: 'chat_link', requestId: request.requestId }) };
+    const started = await startSession(tx, s.clock, { user, method: 'chat_link', clientAddress: request.clientAddress, requestId: request.requestId });
+    return { refused: undefined, started };
   });
   if (result.started) return result.started;
   await auditRefusedSignIn(s.db, s.clock, {
@@ -138,6 +145,10 @@ export async function redeemSignInLink(s: Pick<Services, 'db' | 'clock'>, reques
 export interface SessionStart {
   user: UserRef;
   method: SignInMethod;
+  /** Where the browser signed in from, as the sessions page shows it. */
+  clientAddress: string;
+  /** Set when the sign-in itself was a passkey assertion, which is the admins' second factor. */
+  secondFactor?: boolean;
   requestId: string;
   /** More for the `auth.login` entry (never a secret). */
   details?: Record<string, unknown>;
@@ -154,12 +165,15 @@ export async function startSession(tx: DbOrTx, clock: Clock, start: SessionStart
   const sessionId = newSecret();
   const idHash = sha256(sessionId);
   const expiresAt = new Date(now.getTime() + SESSION_MAX_MS);
+  const secondFactorAt = start.secondFactor ? now : null;
   await tx.insert(consoleSessions).values({
     idHash,
     platform: user.platform,
     userId: user.id,
     userName: user.name,
     method,
+    clientAddress: start.clientAddress,
+    mfaCompletedAt: secondFactorAt,
     createdAt: now,
     lastSeenAt: now,
     expiresAt,
@@ -173,7 +187,7 @@ export async function startSession(tx: DbOrTx, clock: Clock, start: SessionStart
     outcome: 'ok',
     requestId: start.requestId,
   });
-  return { sessionId, session: { user, actor, idHash, ref: refOf(idHash), createdAt: now, expiresAt } };
+  return { sessionId, session: { user, actor, idHash, ref: refOf(idHash), createdAt: now, expiresAt, method, secondFactorAt } };
 }
 
 /** A refused sign-in, whichever the method, as the log keeps it. */
@@ -225,41 +239,82 @@ export function signInRefused(reason: SignInRefusal): AppError {
 
 /**
  * The session a cookie names, when it is still open: not idle for 12 hours, not older than 7 days. A session past
- * either end is removed. Its last use is recorded (at most once a minute).
+ * either end is removed. Its last use is recorded (at most once a minute). The same statement reads the member's
+ * standing in the team now, which the request's reads decide on (`authorize`); its changes read the standing again.
  */
-export async function openSession(s: Pick<Services, 'db' | 'clock'>, sessionId: string): Promise<ConsoleSession | undefined> {
+export async function openSession(s: Pick<Services, 'db' | 'clock' | 'config'>, sessionId: string, clientAddress?: string): Promise<ConsoleSession | undefined> {
   const idHash = sha256(sessionId);
   const now = s.clock.now();
-  const [row] = await s.db.select().from(consoleSessions).where(eq(consoleSessions.idHash, idHash));
-  if (!row) return undefined;
+  const [found] = await sessionLookupOf(s.db).execute({ idHash });
+  if (!found) return undefined;
+  const row = found.session;
   if (row.expiresAt <= now || row.lastSeenAt.getTime() + SESSION_IDLE_MS <= now.getTime()) {
     await s.db.delete(consoleSessions).where(eq(consoleSessions.idHash, idHash));
     return undefined;
   }
-  if (now.getTime() - row.lastSeenAt.getTime() >= TOUCH_EVERY_MS) {
-    await s.db.update(consoleSessions).set({ lastSeenAt: now }).where(eq(consoleSessions.idHash, idHash));
+  const moved = clientAddress !== undefined && clientAddress !== row.clientAddress;
+  if (moved || now.getTime() - row.lastSeenAt.getTime() >= TOUCH_EVERY_MS) {
+    await s.db
+      .update(consoleSessions)
+      .set({ lastSeenAt: now, ...(moved ? { clientAddress } : {}) })
+      .where(eq(consoleSessions.idHash, idHash));
   }
-  const user: UserRef = { platform: row.platform, id: row.userId, name: row.userName };
-  return { user, actor: consoleActor(user), idHash, ref: refOf(idHash), createdAt: row.createdAt, expiresAt: row.expiresAt };
+  return sessionOfRow(row, standingFrom(s, found.member));
 }
 
+/** A session by the hash of its id, with its member's facts: every console request runs it. */
+const sessionLookupOf = preparedPerDb((db) =>
+  db
+    .select({ session: consoleSessions, member: MEMBER_FACTS })
+    .from(consoleSessions)
+    .leftJoin(members, memberRowOf(consoleSessions.platform, consoleSessions.userId))
+    .where(eq(consoleSessions.idHash, sql.placeholder('idHash')))
+    .prepare('console_session_with_member'),
+);
+
+/** A session as its row holds it; its actor carries the member's standing when it was read with the row. */
+function sessionOfRow(row: ConsoleSessionRow, standingAtRequest?: Standing): ConsoleSession {
+  const user: UserRef = { platform: row.platform, id: row.userId, name: row.userName };
+  return {
+    user,
+    actor: consoleActor(user, standingAtRequest),
+    idHash: row.idHash,
+    ref: refOf(row.idHash),
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt,
+    method: row.method as SignInMethod,
+    secondFactorAt: row.mfaCompletedAt,
+  };
+}
+
+/** Which of a member's sessions a sign-out ends: this one, all of them, or another one by its ref. */
+export type SessionsToEnd = { everywhere: boolean } | { ref: string };
+
 /**
- * Ends this session, or with `everywhere` every session of its user, with `auth.logout` (how many sessions ended).
+ * Ends this session, with `everywhere` every session of its user, or with `ref` one other session of its user (from
+ * the sessions page), with `auth.logout` (how many sessions ended, and which when it was another one). A ref that
+ * names none of the user's open sessions is refused as not found.
  */
 export async function signOut(
   s: Pick<Services, 'db' | 'clock'>,
   session: ConsoleSession,
-  options: { everywhere: boolean; requestId: string },
+  options: SessionsToEnd & { requestId: string },
 ): Promise<{ ended: number }> {
   return s.db.transaction(async (tx) => {
     const mine = and(eq(consoleSessions.platform, session.user.platform), eq(consoleSessions.userId, session.user.id));
-    const ended = await tx
-      .delete(consoleSessions)
-      .where(options.everywhere ? mine : and(mine, eq(consoleSessions.idHash, session.idHash)))
-      .returning({ idHash: consoleSessions.idHash });
+    const which =
+      'ref' in options
+        ? and(mine, sql`left(${consoleSessions.idHash}, ${options.ref.length}) = ${options.ref}`)
+        : options.everywhere
+          ? mine
+          : and(mine, eq(consoleSessions.idHash, session.idHash));
+    if ('ref' in options && !/^[0-9a-f]{12}$/.test(options.ref)) throw sessionNotFound();
+    const ended = await tx.delete(consoleSessions).where(which).returning({ idHash: consoleSessions.idHash });
+    if ('ref' in options && ended.length === 0) throw sessionNotFound();
+    const target = 'ref' in options ? { ended_session: options.ref } : { everywhere: options.everywhere };
     await appendAudit(tx, s.clock, {
       eventType: 'auth.logout',
-      ...actedBy(session.actor, { everywhere: options.everywhere, sessions: ended.length }),
+      ...actedBy(session.actor, { ...target, sessions: ended.length }),
       platform: session.user.platform,
       resource: { type: 'console_session', id: session.ref },
       outcome: 'ok',
@@ -269,18 +324,37 @@ export async function signOut(
   });
 }
 
-/** How many open sessions a user has (for the sign-out page). */
-export async function countSessions(s: Pick<Services, 'db' | 'clock'>, user: Pick<UserRef, 'platform' | 'id'>): Promise<number> {
+function sessionNotFound(): AppError {
+  return new AppError('not_found', 'You have no open session with that reference.', { hint: 'Settings → Sessions lists your open sessions.' });
+}
+
+/** A member's open session as the sessions page lists it. */
+export interface SessionSummary {
+  ref: string;
+  method: SignInMethod;
+  createdAt: Date;
+  lastSeenAt: Date;
+  clientAddress: string;
+  secondFactorAt: Date | null;
+}
+
+/** A user's open sessions (not idle 12 hours, not past 7 days), most recently used first. */
+export async function listSessions(s: Pick<Services, 'db' | 'clock'>, user: Pick<UserRef, 'platform' | 'id'>): Promise<SessionSummary[]> {
+  const now = s.clock.now();
   const rows = await s.db
-    .select({ idHash: consoleSessions.idHash })
+    .select()
     .from(consoleSessions)
     .where(
       and(
         eq(consoleSessions.platform, user.platform),
         eq(consoleSessions.userId, user.id),
-        gt(consoleSessions.expiresAt, s.clock.now()),
-        gt(consoleSessions.lastSeenAt, new Date(s.clock.now().getTime() - SESSION_IDLE_MS)),
+        gt(consoleSessions.expiresAt, now),
+        gt(consoleSessions.lastSeenAt, new Date(now.getTime() - SESSION_IDLE_MS)),
       ),
-    );
-  return rows.length;
+    )
+    .orderBy(desc(consoleSessions.lastSeenAt), desc(consoleSessions.createdAt));
+  return rows.map((row) => {
+    const session = sessionOfRow(row);
+    return { ref: session.ref, method: session.method, createdAt: row.createdAt, lastSeenAt: row.lastSeenAt, clientAddress: row.clientAddress, secondFactorAt: row.mfaCompletedAt };
+  });
 }

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { sanitizeText } from '../src/audit/sanitize.js';
 import { actedBy } from '../src/audit/types.js';
 import { decisions, type DecisionRow } from '../src/db/schema/decisions.js';
+import type { DbOrTx } from '../src/db/client.js';
 import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
 import { describeState } from '../src/domain/lifecycle.js';
 import { canDecidePlans, isSameUser } from '../src/domain/policy.js';
@@ -12,7 +13,7 @@ import { jobIds } from '../src/queue/jobs.js';
 import type { Services } from '../src/services.js';
 import { notFound, ownerOf } from './environment-queries.js';
 import { authorize } from './roles.js';
-import { auditEnvironment, enqueueAfterCommit, transition } from './state-change.js';
+import { enqueueAfterCommit, transitionAudited } from './state-change.js';
 
 export interface DecideInput {
   envId: string;
@@ -26,8 +27,8 @@ export interface DecideInput {
 export const REJECT_REASON_LIMITS = { min: 3, max: 500 } as const;
 
 /** Refuses an actor who may not decide this plan: not an approver or admin, or the requester themself. */
-export async function checkMayDecide(s: Services, env: EnvironmentRow, actor: Actor): Promise<void> {
-  if (!canDecidePlans(await authorize(s, actor, 'change'))) {
+export async function checkMayDecide(s: Services, env: EnvironmentRow, actor: Actor, db: DbOrTx = s.db): Promise<void> {
+  if (!canDecidePlans(await authorize(s, actor, 'change', db))) {
     throw new AppError('forbidden', 'Only approvers and admins can approve or reject plans.');
   }
   if (isSameUser(actor.user, ownerOf(env))) {
@@ -38,35 +39,35 @@ export async function checkMayDecide(s: Services, env: EnvironmentRow, actor: Ac
 /**
  * Approves or rejects a pending plan exactly once: the state moves with a conditional UPDATE and the decision row's
  * primary key allows one decision per plan, so of many concurrent clicks one decides and the rest are told who did.
+ * The plan and the decider's role are read, and the decision written, in one transaction.
  */
 export async function decidePlan(s: Services, input: DecideInput): Promise<EnvironmentRow> {
   const reason = input.decision === 'reject' ? checkReason(input.reason) : null;
-  const [current] = await s.db.select().from(environments).where(eq(environments.id, input.envId));
-  if (!current) throw notFound(input.envId);
-  await checkMayDecide(s, current, input.actor);
-
+  const to = input.decision === 'approve' ? 'approved' : 'rejected';
   const decided = await s.db.transaction(async (tx) => {
-    const to = input.decision === 'approve' ? 'approved' : 'rejected';
-    const env = await transition(s, tx, input.envId, 'pending_approval', to);
+    const [current] = await tx.select().from(environments).where(eq(environments.id, input.envId));
+    if (!current) throw notFound(input.envId);
+    await checkMayDecide(s, current, input.actor, tx);
+    const env = await transitionAudited(s, tx, current, 'pending_approval', to, {}, [
+      {
+        eventType: to === 'approved' ? 'plan.approved' : 'plan.rejected',
+        ...actedBy(input.actor, reason ? { reason } : {}),
+        channelId: input.channelId ?? null,
+        requestId: input.requestId,
+      },
+    ]);
     if (!env) return undefined;
-    const now = s.clock.now();
     await tx.insert(decisions).values({
       envId: env.id,
       outcome: to,
       deciderId: input.actor.user.id,
       deciderName: sanitizeText(input.actor.user.name),
       reason,
-      decidedAt: now,
-    });
-    await auditEnvironment(s, tx, env, {
-      eventType: to === 'approved' ? 'plan.approved' : 'plan.rejected',
-      ...actedBy(input.actor, reason ? { reason } : {}),
-      channelId: input.channelId ?? null,
-      requestId: input.requestId,
+      decidedAt: s.clock.now(),
     });
     return env;
   });
-  if (!decided) throw await alreadyDecided(s, current.id);
+  if (!decided) throw await alreadyDecided(s, input.envId);
 
   await enqueueAfterCommit(s, decided.id, [
     () =>

@@ -11,7 +11,7 @@ import type { Services } from '../src/services.js';
 import { credentialsForLab } from './cloud-key-vault.js';
 import { getEnvironment } from './environment-queries.js';
 import { postInThread } from './notify-thread.js';
-import { auditEnvironment, enqueueAfterCommit, transition } from './state-change.js';
+import { auditEnvironment, enqueueAfterCommit, transition, transitionAudited } from './state-change.js';
 import { scheduleFirstTimer } from './timers.js';
 
 const WORKER = systemActor('worker');
@@ -45,40 +45,31 @@ export async function runDeploy(s: Services, envId: string, run: JobRun): Promis
   }
 }
 
-/** Moves an approved environment to deploying; the job holds only the id, so the row comes back from the UPDATE itself. */
+/**
+ * Moves an approved environment to deploying, the move and its audit entry in one statement. An environment in any
+ * other state comes back as it is (`deploying`: a retry resumes; anything else: the work is done).
+ */
 async function startDeploying(s: Services, envId: string, run: JobRun): Promise<EnvironmentRow | undefined> {
-  const moved = await s.db.transaction(async (tx) => {
-    const deploying = await transition(s, tx, envId, 'approved', 'deploying');
-    if (deploying) {
-      await auditEnvironment(s, tx, deploying, {
-        eventType: 'deployment.started',
-        actor: WORKER,
-        details: { preset: deploying.presetId, provisioner: s.provisioner.name, attempt: run.attempt },
-      });
-    }
-    return deploying;
-  });
+  const env = await getEnvironment(s, envId);
+  if (env.state !== 'approved') return env;
+  const moved = await transitionAudited(s, s.db, env, 'approved', 'deploying', {}, [
+    { eventType: 'deployment.started', actor: WORKER, details: { preset: env.presetId, provisioner: s.provisioner.name, attempt: run.attempt } },
+  ]);
   return moved ?? getEnvironment(s, envId);
 }
 
 async function markRunning(s: Services, env: EnvironmentRow, preset: Preset, endpoints: Record<string, string>): Promise<void> {
-  const running = await s.db.transaction(async (tx) => {
-    const now = s.clock.now();
-    const moved = await transition(s, tx, env.id, 'deploying', 'running', {
-      runningAt: now,
-      expiresAt: addSeconds(now, env.ttlSeconds),
-      maxExpiresAt: addSeconds(now, preset.maxTtlSeconds),
-      endpoints,
-    });
-    if (moved) {
-      await auditEnvironment(s, tx, moved, {
-        eventType: 'deployment.completed',
-        actor: WORKER,
-        details: { tools: Object.keys(endpoints), expires_at: moved.expiresAt?.toISOString() },
-      });
-    }
-    return moved;
-  });
+  const now = s.clock.now();
+  const expiresAt = addSeconds(now, env.ttlSeconds);
+  const running = await transitionAudited(
+    s,
+    s.db,
+    env,
+    'deploying',
+    'running',
+    { runningAt: now, expiresAt, maxExpiresAt: addSeconds(now, preset.maxTtlSeconds), endpoints },
+    [{ eventType: 'deployment.completed', actor: WORKER, details: { tools: Object.keys(endpoints), expires_at: expiresAt.toISOString() } }],
+  );
   if (!running) {
     // Someone destroyed the environment while it deployed; the destroy job removes what was just created.
     s.log.info({ envId: env.id }, 'lab left deploying during the deploy; not marking it running');

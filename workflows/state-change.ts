@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { appendAudit } from '../src/audit/append.js';
+import { appendAudit, appendWhen, observeAppended } from '../src/audit/append.js';
 import type { AuditEntryInput } from '../src/audit/types.js';
-import type { Tx } from '../src/db/client.js';
+import type { DbOrTx, Tx } from '../src/db/client.js';
 import { environments, type EnvironmentRow, type NewEnvironmentRow } from '../src/db/schema/environments.js';
 import { assertTransition, type EnvState } from '../src/domain/lifecycle.js';
 import type { Services } from '../src/services.js';
@@ -11,19 +11,16 @@ import type { Services } from '../src/services.js';
  * transaction, and the jobs enqueued once it has committed.
  */
 
+/** What a writer says about an environment; the platform and the resource come from the environment. */
+export type EnvironmentEntry = Omit<AuditEntryInput, 'resource' | 'platform' | 'outcome'> & { outcome?: AuditEntryInput['outcome'] };
+
+function environmentEntry(env: Pick<EnvironmentRow, 'id' | 'platform'>, entry: EnvironmentEntry): AuditEntryInput {
+  return { ...entry, outcome: entry.outcome ?? 'ok', platform: env.platform, resource: { type: 'environment', id: env.id } };
+}
+
 /** Appends an audit event about an environment inside the caller's transaction. */
-export function auditEnvironment(
-  s: Services,
-  tx: Tx,
-  env: EnvironmentRow,
-  entry: Omit<AuditEntryInput, 'resource' | 'platform' | 'outcome'> & { outcome?: AuditEntryInput['outcome'] },
-): Promise<unknown> {
-  return appendAudit(tx, s.clock, {
-    ...entry,
-    outcome: entry.outcome ?? 'ok',
-    platform: env.platform,
-    resource: { type: 'environment', id: env.id },
-  });
+export function auditEnvironment(s: Services, tx: Tx, env: EnvironmentRow, entry: EnvironmentEntry): Promise<unknown> {
+  return appendAudit(tx, s.clock, environmentEntry(env, entry));
 }
 
 /**
@@ -38,13 +35,41 @@ export async function transition(
   to: EnvState,
   patch: Partial<NewEnvironmentRow> = {},
 ): Promise<EnvironmentRow | undefined> {
+  const [row] = await conditionalUpdate(s, tx, envId, from, to, patch);
+  return row;
+}
+
+/** The conditional UPDATE of a transition, returning the updated row; the move itself is checked against the lifecycle. */
+function conditionalUpdate(s: Services, db: DbOrTx, envId: string, from: EnvState | readonly EnvState[], to: EnvState, patch: Partial<NewEnvironmentRow>) {
   const fromStates = typeof from === 'string' ? [from] : [...from];
   for (const state of fromStates) assertTransition(state, to);
-  const [row] = await tx
+  return db
     .update(environments)
     .set({ ...patch, state: to, version: sql`${environments.version} + 1`, updatedAt: s.clock.now() })
     .where(and(eq(environments.id, envId), inArray(environments.state, fromStates)))
     .returning();
+}
+
+/**
+ * `transition` and the audit entries that record it as one statement: the UPDATE, and the entries written only when
+ * it moved the row. One round trip; outside a transaction it commits alone, so the change and its entries commit
+ * together or not at all. For a caller that has read the environment already: the entries take its id and platform
+ * (which no transition changes). Returns the updated row, or undefined when the environment was not in a `from` state.
+ */
+export async function transitionAudited(
+  s: Services,
+  db: DbOrTx,
+  env: Pick<EnvironmentRow, 'id' | 'platform'>,
+  from: EnvState | readonly EnvState[],
+  to: EnvState,
+  patch: Partial<NewEnvironmentRow>,
+  entries: readonly EnvironmentEntry[],
+): Promise<EnvironmentRow | undefined> {
+  const started = performance.now();
+  const moved = db.$with('moved').as(conditionalUpdate(s, db, env.id, from, to, patch));
+  const audit = db.$with('audit', {}).as(appendWhen(s.clock, entries.map((entry) => environmentEntry(env, entry)), sql`exists (select 1 from moved)`));
+  const [row] = await db.with(moved, audit).select().from(moved);
+  if (row) observeAppended(entries.length, (performance.now() - started) / 1000);
   return row;
 }
 

@@ -5,13 +5,38 @@ import { Redis } from 'ioredis';
 import { environments } from '../../src/db/schema/environments.js';
 import { redisOptions } from '../../src/queue/redis.js';
 import { decidePlan } from '../../workflows/decide.js';
-import type { TestDatabase } from '../../test/support/database.js';
+import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
+import { startPrivateRedis, type PrivateRedis } from '../../test/support/redis-server.js';
+import type { SuiteOptions } from '../framework/types.js';
 import { deleteKeys } from '../../test/support/services.js';
 import { pollUntil, uniquePrefix } from '../../test/support/redis.js';
 import { startChild, type ChildProcessHandle } from '../framework/helper-process.js';
 import { seedPendingPlans } from '../timers/seed.js';
 import { createWorkerSide } from '../timers/worker-side.js';
-import type { WorkerAnswer, WorkerRequest } from './worker-process.js';
+import type { WorkerAnswer, WorkerMemory, WorkerRequest } from './worker-process.js';
+
+/** Where the pipeline runs: a database of its own and a redis-server of its own, so that its command counts are the bench's alone. */
+export interface PipelineStores {
+  redis: PrivateRedis;
+  database: TestDatabase;
+  close(): Promise<void>;
+}
+
+/** Opens the stores of a pipeline suite, registering their removal with the suite's clean-up. */
+export async function openPipelineStores(options: SuiteOptions): Promise<PipelineStores> {
+  const redis = await startPrivateRedis();
+  options.cleanup(() => redis.stop());
+  const database = await createTestDatabase();
+  options.cleanup(() => database.drop());
+  return {
+    redis,
+    database,
+    async close() {
+      await database.drop();
+      await redis.stop();
+    },
+  };
+}
 
 export interface PipelineOptions {
   labs: number;
@@ -44,46 +69,121 @@ export interface PipelineFigures {
 }
 
 export async function measurePipeline(database: TestDatabase, options: PipelineOptions): Promise<PipelineFigures> {
-  const prefix = uniquePrefix('bench-pipe');
   const transactionsBefore = await transactionsOf(database);
   const commandsBefore = await redisCommands(options.redisUrl);
-  let polls = 0;
+  let rig: PipelineRig | undefined;
   let labsPerSecond: number;
-  const web = await createWorkerSide({ databaseUrl: database.url, redisUrl: options.redisUrl, prefix, settings: { APPROVERS: `slack:${APPROVER.id}` } });
-  const sets: ChildProcessHandle<WorkerRequest, WorkerAnswer>[] = [];
+  let polls: number;
   try {
-    for (let index = 0; index < options.workerSets; index += 1) {
-      sets.push(await startChild<WorkerRequest, WorkerAnswer>(new URL('./worker-process.ts', import.meta.url)));
-    }
-    await Promise.all(sets.map((set) => set.ask({ start: { databaseUrl: database.url, redisUrl: options.redisUrl, prefix } })));
-    const ids = await seedPendingPlans(web.s.db, { count: options.labs, presetId: PRESET, ttlSeconds: 8 * 3600, firstIndex: options.firstIndex });
-    const running = () => {
-      polls += 1;
-      return web.s.db.$count(environments, and(eq(environments.state, 'running'), between(environments.id, ids[0]!, ids.at(-1)!)));
-    };
-    const started = performance.now();
-    await inLanes(ids, options.approvalsInFlight, (envId, index) =>
-      decidePlan(web.s, { envId, actor: chatActor(APPROVER), decision: 'approve', requestId: `bench-approve-${index}` }).then(() => undefined),
-    );
-    let done = 0;
-    await pollUntil(async () => (done = await running()) === options.labs, {
-      timeoutMs: TIMEOUT_MS,
-      intervalMs: 20,
-      message: () => `${done} of ${options.labs} labs running after ${TIMEOUT_MS} ms`,
-    });
-    const elapsedMs = performance.now() - started;
-    const failed = (await Promise.all(sets.map((set) => set.ask({ report: true })))).reduce((sum, answer) => sum + answer.failedAttempts, 0);
-    if (failed > 0) throw new Error(`${failed} job attempts failed`);
+    rig = await openPipelineRig(database, options);
+    const elapsedMs = await rig.approve(options.labs);
     labsPerSecond = (options.labs * 1000) / elapsedMs;
   } finally {
-    await Promise.all(sets.map((set) => set.stop()));
-    await web.close();
+    polls = rig?.polls() ?? 0;
+    await rig?.stop();
   }
   // Counted once every process has closed its connections: a backend reports its transactions when it ends at the latest.
   const redisCommandsPerLab = ((await redisCommands(options.redisUrl)) - commandsBefore) / options.labs;
-  await deleteKeys(prefix, options.redisUrl);
+  await rig.clear();
   const transactionsPerLab = ((await settledTransactionsOf(database)) - transactionsBefore - polls) / options.labs;
   return { labsPerSecond, transactionsPerLab, redisCommandsPerLab };
+}
+
+/** A worker process's memory after `labs` labs went through it, and after as many more again as `thenLabs` says. */
+export interface WorkerMemoryFigures {
+  /** Resident set size after the first labs, after a full garbage collection, in bytes. */
+  rssAfterFirst: number;
+  /** The same after all of them. */
+  rssAfterAll: number;
+}
+
+/**
+ * One worker process (as in the pipeline) takes `first` labs from approval to running, then `total - first` more; its
+ * RSS is read after a full garbage collection at both points, in the process itself, so what grows with the number of
+ * labs shows as the second figure over the first.
+ */
+export async function measureWorkerMemory(
+  database: TestDatabase,
+  options: Omit<PipelineOptions, 'labs' | 'workerSets'> & { first: number; total: number },
+): Promise<WorkerMemoryFigures> {
+  const rig = await openPipelineRig(database, { ...options, workerSets: 1 });
+  try {
+    await rig.approve(options.first);
+    const [first] = await rig.memory();
+    await rig.approve(options.total - options.first);
+    const [all] = await rig.memory();
+    return { rssAfterFirst: first!.rssBytes, rssAfterAll: all!.rssBytes };
+  } finally {
+    await rig.stop();
+    await rig.clear();
+  }
+}
+
+/** The bench's web side and its worker processes on one queue prefix, ready to take approvals. */
+interface PipelineRig {
+  /** Seeds `labs` pending plans, approves them, and resolves with the milliseconds until every one is running. */
+  approve(labs: number): Promise<number>;
+  /** Each worker process's memory, read after a full garbage collection. */
+  memory(): Promise<WorkerMemory[]>;
+  /** The bench's own queries to Postgres while polling, to leave out of the counts. */
+  polls(): number;
+  /** Stops the worker processes and closes the web side's connections. */
+  stop(): Promise<void>;
+  /** Deletes the rig's keys from Redis (after the commands were counted). */
+  clear(): Promise<void>;
+}
+
+async function openPipelineRig(database: TestDatabase, options: Omit<PipelineOptions, 'labs'>): Promise<PipelineRig> {
+  const prefix = uniquePrefix('bench-pipe');
+  let polls = 0;
+  let nextIndex = options.firstIndex;
+  const web = await createWorkerSide({ databaseUrl: database.url, redisUrl: options.redisUrl, prefix, settings: { APPROVERS: `slack:${APPROVER.id}` } });
+  const sets: ChildProcessHandle<WorkerRequest, WorkerAnswer>[] = [];
+  const stop = async () => {
+    await Promise.all(sets.map((set) => set.stop()));
+    await web.close();
+  };
+  const clear = () => deleteKeys(prefix, options.redisUrl);
+  try {
+    for (let index = 0; index < options.workerSets; index += 1) {
+      sets.push(await startChild<WorkerRequest, WorkerAnswer>(new URL('./worker-process.ts', import.meta.url), { execArgv: ['--expose-gc'] }));
+    }
+    await Promise.all(sets.map((set) => set.ask({ start: { databaseUrl: database.url, redisUrl: options.redisUrl, prefix } })));
+  } catch (error) {
+    await stop();
+    await clear();
+    throw error;
+  }
+  return {
+    async approve(labs) {
+      const ids = await seedPendingPlans(web.s.db, { count: labs, presetId: PRESET, ttlSeconds: 8 * 3600, firstIndex: nextIndex });
+      nextIndex += labs;
+      const running = () => {
+        polls += 1;
+        return web.s.db.$count(environments, and(eq(environments.state, 'running'), between(environments.id, ids[0]!, ids.at(-1)!)));
+      };
+      const started = performance.now();
+      await inLanes(ids, options.approvalsInFlight, (envId, index) =>
+        decidePlan(web.s, { envId, actor: chatActor(APPROVER), decision: 'approve', requestId: `bench-approve-${envId}-${index}` }).then(() => undefined),
+      );
+      let done = 0;
+      await pollUntil(async () => (done = await running()) === labs, {
+        timeoutMs: TIMEOUT_MS,
+        intervalMs: 20,
+        message: () => `${done} of ${labs} labs running after ${TIMEOUT_MS} ms`,
+      });
+      const elapsedMs = performance.now() - started;
+      const failed = (await Promise.all(sets.map((set) => set.ask({ report: true })))).reduce((sum, answer) => sum + answer.failedAttempts, 0);
+      if (failed > 0) throw new Error(`${failed} job attempts failed`);
+      return elapsedMs;
+    },
+    async memory() {
+      return Promise.all(sets.map(async (set) => (await set.ask({ memory: true })).memory!));
+    },
+    polls: () => polls,
+    stop,
+    clear,
+  };
 }
 
 /** Transactions committed and rolled back in the database so far, as Postgres's statistics have them. */

@@ -1,8 +1,6 @@
 import { loadConfig } from '../../src/config.js';
-import { createTestDatabase } from '../../test/support/database.js';
-import { startPrivateRedis } from '../../test/support/redis-server.js';
 import type { BenchCase, BenchSuite, Measurement } from '../framework/types.js';
-import { measureBareJobs, measurePipeline, redisCommands } from './measure.js';
+import { measureBareJobs, measurePipeline, openPipelineStores, redisCommands } from './measure.js';
 
 const APPROVALS_IN_FLIGHT = 10;
 /** docs/promises.md: one worker process takes at least this many labs a second from approval to running. */
@@ -19,10 +17,8 @@ export const pipelineSuite: BenchSuite = {
   name: 'pipeline',
   async open(options) {
     const labs = options.quick ? 50 : 500;
-    const redis = await startPrivateRedis();
-    options.cleanup(() => redis.stop());
-    const database = await createTestDatabase();
-    options.cleanup(() => database.drop());
+    const stores = await openPipelineStores(options);
+    const { redis, database } = stores;
     // Each set runs the app's default concurrency, as `npm run worker` would.
     const concurrency = loadConfig({}).WORKER_CONCURRENCY;
     let firstIndex = 0;
@@ -74,10 +70,7 @@ export const pipelineSuite: BenchSuite = {
     };
     return {
       cases: [pipelineCase(1), pipelineCase(2), pipelineCase(4)],
-      async close() {
-        await database.drop();
-        await redis.stop();
-      },
+      close: () => stores.close(),
     };
   },
 };

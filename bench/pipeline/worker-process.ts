@@ -6,9 +6,14 @@ import type { Workers } from '../../src/queue/workers.js';
 import { serveRequests } from '../framework/helper-process.js';
 import { createWorkerSide, type WorkerSide } from '../timers/worker-side.js';
 
-export type WorkerRequest = { start: { databaseUrl: string; redisUrl: string; prefix: string } } | { report: true };
-/** `start` answers when the workers take jobs; `report` gives the failed attempts seen so far. */
-export type WorkerAnswer = { failedAttempts: number };
+export type WorkerRequest = { start: { databaseUrl: string; redisUrl: string; prefix: string } } | { report: true } | { memory: true };
+/** The process's memory, read after a full garbage collection (the process runs with --expose-gc). */
+export interface WorkerMemory {
+  rssBytes: number;
+  heapUsedBytes: number;
+}
+/** `start` answers when the workers take jobs; `report` gives the failed attempts seen so far; `memory` adds the memory. */
+export type WorkerAnswer = { failedAttempts: number; memory?: WorkerMemory };
 
 let side: WorkerSide | undefined;
 let workers: Workers | undefined;
@@ -19,7 +24,12 @@ serveRequests<WorkerRequest, WorkerAnswer>(
       side ??= await createWorkerSide(request.start);
       workers ??= await side.startWorkers();
     }
-    return { failedAttempts: side?.failures.length ?? 0 };
+    const failedAttempts = side?.failures.length ?? 0;
+    if (!('memory' in request)) return { failedAttempts };
+    if (!globalThis.gc) throw new Error('the worker process needs --expose-gc to measure its memory');
+    globalThis.gc();
+    const { rss, heapUsed } = process.memoryUsage();
+    return { failedAttempts, memory: { rssBytes: rss, heapUsedBytes: heapUsed } };
   },
   async () => {
     await side?.close();

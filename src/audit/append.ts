@@ -29,11 +29,27 @@ export async function appendAudit(db: DbOrTx, clock: Clock, input: AuditEntryInp
   return entry;
 }
 
+const PENDING_COLUMNS = sql.raw(`occurred_at, category, event_type, actor_type, actor_id, actor_name, platform, channel_id,
+      resource_type, resource_id, outcome, details, request_id, canonical_after_id`);
+
 function insertPending(rows: SQL): SQL {
-  return sql`
-    insert into audit_pending (occurred_at, category, event_type, actor_type, actor_id, actor_name, platform, channel_id,
-      resource_type, resource_id, outcome, details, request_id, canonical_after_id)
-    values ${rows}`;
+  return sql`insert into audit_pending (${PENDING_COLUMNS}) values ${rows}`;
+}
+
+/**
+ * The append of `inputs`, in order, as a statement to run inside another one (a data-modifying WITH query), writing
+ * only when `when` holds: the change an entry records and the entry itself then go to Postgres as one statement, one
+ * round trip, and commit together (alone, when the statement runs outside a transaction). Sealed at commit like any
+ * append; each entry counts as one append for the metrics once the caller's statement has run (`observeAppended`).
+ */
+export function appendWhen(clock: Clock, inputs: readonly AuditEntryInput[], when: SQL): SQL {
+  const rows = sql.join(inputs.map((input) => pendingRow(storedFieldsOf(input, clock))), sql`, `);
+  return sql`insert into audit_pending (${PENDING_COLUMNS}) select * from (values ${rows}) as entry where ${when}`;
+}
+
+/** Reports appends written by `appendWhen` to the metrics, with the time the statement that carried them took. */
+export function observeAppended(count: number, seconds: number): void {
+  for (let index = 0; index < count; index += 1) appendObserver?.(seconds);
 }
 
 function pendingRow(entry: PendingEntry): SQL {

@@ -19,7 +19,8 @@ export const AUDIT_EVENTS = {
     'api_key.created', 'api_key.revoked',
   ],
   api: ['api.request'],
-  auth: ['auth.login', 'auth.logout'],
+  // The console has no passwords, so there is no "password changed" event.
+  auth: ['auth.login', 'auth.logout', 'auth.passkey_added', 'auth.passkey_removed', 'auth.mfa_completed'],
   audit: ['audit.exported', 'audit.verified', 'audit.head_published', 'audit.purged'],
 } as const;
 

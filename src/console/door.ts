@@ -9,10 +9,17 @@ import { isAppError, outcomeOf, stopsProcess, type AppError } from '../errors.js
 import type { Door } from '../http/server.js';
 import type { Services } from '../services.js';
 import type { PageLink } from '../web/home.js';
+import type { SecondFactorStep } from '../../workflows/passkey-sign-in.js';
 import { auditRoutes } from './audit-page.js';
 import { labsRoutes } from './labs-page.js';
 import { CONSOLE_STYLESHEET_PATH, messagePage, sendPage } from './layout.js';
-import { findSignedIn, SessionCookie } from './session.js';
+import { OidcClient, type OidcDiscoveryOptions } from './oidc-client.js';
+import { oidcRoutes } from './oidc-sign-in.js';
+import { passkeyRoutes } from './passkey-sign-in.js';
+import { PASSKEY_SCRIPT, PASSKEY_SCRIPT_PATH } from './passkey-script.js';
+import { securityRoutes } from './security-page.js';
+import { findSignedIn, sessionCookie, type ConsoleCookie, type SignedIn } from './session.js';
+import { sessionsRoutes } from './sessions-page.js';
 import { signInRefusals, signInRoutes, type SignInRefusals } from './sign-in.js';
 import { teamRoutes } from './team-page.js';
 import { cloudKeysRoutes } from './cloud-keys-page.js';
@@ -23,6 +30,8 @@ export interface ConsoleOptions {
   services: Services;
   /** Where sign-in attempts are counted per client address; in the process when absent (one replica). */
   redis?: Redis;
+  /** How the console reaches the OIDC issuer (tests allow a local issuer over http); openid-client's defaults when absent. */
+  oidcDiscovery?: OidcDiscoveryOptions;
   /** Refused sign-ins allowed per client address in a window. */
   signInLimit?: { max: number; windowMs: number };
   /**
@@ -40,14 +49,26 @@ export interface VisitorPage extends PageLink {
 /** What the console's routes share. */
 export interface ConsoleContext {
   s: Services;
-  cookie: SessionCookie;
+  cookie: ConsoleCookie;
   /** Refused sign-ins of every method, counted per client address (see `SignInRefusals`). */
   refusals: SignInRefusals;
+  /** OpenID Connect sign-in, when OIDC_ISSUER is set. */
+  oidc: OidcClient | undefined;
   /** The visitor page that serves this request, if any. */
   visitorPageFor(request: FastifyRequest): PageLink | undefined;
-  /** A preHandler: the route needs a signed-in member (pages send others to sign in; forms get 401). */
-  requireSession(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+  /**
+   * A preHandler: the route needs a signed-in member (pages send others to sign in; forms get 401) who has passed
+   * the admins' second factor when it applies (pages send admins to that step; forms get 403).
+   */
+  requireSession: PreHandler;
+  /**
+   * A preHandler for the few routes open before the second factor: with `add_passkey`, those that add an admin's
+   * first passkey (and any later step); with `use_passkey`, also the second-factor step itself and signing out.
+   */
+  requireSessionBefore(step: Exclude<SecondFactorStep, 'none'>): PreHandler;
 }
+
+type PreHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
 /** Refused sign-ins a client address may have in 10 minutes: enough for people's mistakes, far too few to guess. */
 const DEFAULT_SIGN_IN_LIMIT = { max: 10, windowMs: 600_000 };
@@ -83,24 +104,35 @@ export function consoleDoor(options: ConsoleOptions): Door {
     });
     app.setErrorHandler((error: FastifyError, request, reply) => answerError(ctx, error, request, reply));
 
-    const cookie = new SessionCookie(https);
+    const cookie = sessionCookie(https);
+    const signedInOr401 = async (request: FastifyRequest, reply: FastifyReply): Promise<SignedIn | undefined> => {
+      const signedIn = await findSignedIn(s, cookie, request, reply);
+      if (signedIn) return signedIn;
+      if (request.method === 'GET' || request.method === 'HEAD') {
+        await reply.redirect('/sign-in', 303);
+        return undefined;
+      }
+      await sendPage(
+        reply,
+        messagePage({ title: 'Signed out', message: 'Your console session has ended.', hint: 'Type `/env console` in chat for a new sign-in link.', tone: 'problem' }),
+        401,
+      );
+      return undefined;
+    };
+    /** Holds back a session whose second factor is due, unless the route is open at that step. */
+    const gate = (openAt: readonly SecondFactorStep[]): PreHandler => async (request, reply) => {
+      const signedIn = await signedInOr401(request, reply);
+      if (!signedIn || openAt.includes(signedIn.secondFactor)) return;
+      await holdForSecondFactor(signedIn, request, reply);
+    };
     const ctx: ConsoleContext = {
       s,
       cookie,
       refusals: signInRefusals(app, options.signInLimit ?? DEFAULT_SIGN_IN_LIMIT),
+      oidc: s.config.oidc ? new OidcClient(s.config.oidc, () => s.config.PUBLIC_URL ?? '', options.oidcDiscovery) : undefined,
       visitorPageFor: (request) => (options.visitorPage?.serves(request) ? options.visitorPage : undefined),
-      async requireSession(request, reply) {
-        if (await findSignedIn(s, cookie, request, reply)) return;
-        if (request.method === 'GET' || request.method === 'HEAD') {
-          await reply.redirect('/sign-in', 303);
-          return;
-        }
-        await sendPage(
-          reply,
-          messagePage({ title: 'Signed out', message: 'Your console session has ended.', hint: 'Type `/env console` in chat for a new sign-in link.', tone: 'problem' }),
-          401,
-        );
-      },
+      requireSession: gate(['none']),
+      requireSessionBefore: (step) => gate(step === 'use_passkey' ? ['none', 'add_passkey', 'use_passkey'] : ['none', 'add_passkey']),
     };
 
     // Browsers ask for an icon on every site; the console has none to give.
@@ -108,23 +140,63 @@ export function consoleDoor(options: ConsoleOptions): Door {
     app.get(CONSOLE_STYLESHEET_PATH, async (_request, reply) =>
       reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(CONSOLE_STYLESHEET),
     );
+    app.get(PASSKEY_SCRIPT_PATH, async (_request, reply) =>
+      reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=3600').header('X-Content-Type-Options', 'nosniff').send(PASSKEY_SCRIPT),
+    );
     app.get('/', async (request, reply) => {
       const signedIn = await findSignedIn(s, cookie, request, reply);
       return reply.redirect(signedIn ? '/labs' : (ctx.visitorPageFor(request)?.href ?? '/sign-in'), 303);
     });
     signInRoutes(app, ctx);
+    if (ctx.oidc) oidcRoutes(app, ctx, ctx.oidc, https);
     labsRoutes(app, ctx);
     auditRoutes(app, ctx);
     teamRoutes(app, ctx);
     cloudKeysRoutes(app, ctx);
     apiKeysRoutes(app, ctx);
+    passkeyRoutes(app, ctx);
+    securityRoutes(app, ctx);
+    sessionsRoutes(app, ctx);
   };
+}
+
+/** Where each step of the second factor is taken. */
+export const SECOND_FACTOR_PATHS: Readonly<Record<Exclude<SecondFactorStep, 'none'>, string>> = {
+  add_passkey: '/settings/security',
+  use_passkey: '/passkeys/second-factor',
+};
+
+/**
+ * An admin whose second factor is due is sent to its step (pages) or refused (anything else), without reaching the
+ * route: no admin page is rendered and no action runs until the session has its passkey assertion.
+ */
+async function holdForSecondFactor(signedIn: SignedIn, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (signedIn.secondFactor === 'none') return;
+  const path = SECOND_FACTOR_PATHS[signedIn.secondFactor];
+  if (request.method === 'GET' || request.method === 'HEAD') {
+    await reply.redirect(path, 303);
+    return;
+  }
+  await sendPage(
+    reply,
+    messagePage({
+      title: 'Passkey needed',
+      message:
+        signedIn.secondFactor === 'add_passkey'
+          ? 'Admins confirm their sign-in with a passkey here, and you have none yet: add one first.'
+          : 'Admins confirm their sign-in with a passkey here before anything else.',
+      hint: `Go to ${path}.`,
+      tone: 'problem',
+      viewer: signedIn.viewer,
+    }),
+    403,
+  );
 }
 
 /** The status a refusal of the core answers with in the console: what the audit log calls denied is 403. */
 function statusOf(error: AppError): number {
   if (error.code === 'not_found') return 404;
-  if (error.code === 'sign_in_refused' || outcomeOf(error) === 'denied') return 403;
+  if (error.code === 'sign_in_refused' || error.code === 'passkeys_off' || outcomeOf(error) === 'denied') return 403;
   return outcomeOf(error) === 'error' ? 500 : 400;
 }
 

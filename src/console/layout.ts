@@ -18,6 +18,8 @@ export const NAV: readonly NavItem[] = [
   { path: '/labs', label: 'Labs', adminOnly: false },
   { path: '/settings/team', label: 'Team', adminOnly: false },
   { path: '/settings/api-keys', label: 'API keys', adminOnly: false },
+  { path: '/settings/security', label: 'Security', adminOnly: false },
+  { path: '/settings/sessions', label: 'Sessions', adminOnly: false },
   { path: '/settings/cloud-keys', label: 'Cloud keys', adminOnly: true },
   { path: '/settings/audit', label: 'Audit', adminOnly: true },
 ];
@@ -28,6 +30,8 @@ export interface Viewer {
   role: Role;
   /** The CSRF token for the page's forms (the header's sign-out among them). */
   csrfToken: string;
+  /** Set while an admin's second factor is due: the navigation is left out, since its pages are not open yet. */
+  held?: boolean;
 }
 
 export interface PageInput {
@@ -36,12 +40,14 @@ export interface PageInput {
   current?: string;
   viewer?: Viewer | undefined;
   body: HtmlValue;
+  /** Scripts the page needs besides htmx (the passkey pages'). */
+  scripts?: readonly string[];
 }
 
 /** A whole console page: the site's layout, the header with the navigation and sign-out, and the body. */
 export function consolePage(input: PageInput): SafeHtml {
   const { viewer } = input;
-  const nav = viewer
+  const nav = viewer && !viewer.held
     ? NAV.filter((item) => !item.adminOnly || viewer.role === 'admin').map(
         (item) => html`<li><a href="${item.path}"${input.current === item.path ? html` aria-current="page"` : ''}>${item.label}</a></li>`,
       )
@@ -49,12 +55,13 @@ export function consolePage(input: PageInput): SafeHtml {
   return layout({
     title: `${input.title} · Aithroyz console`,
     stylesheets: [CONSOLE_STYLESHEET_PATH],
+    ...(input.scripts ? { scripts: input.scripts } : {}),
     body: html`<a class="skip" href="#main">Skip to content</a>
 <header class="top"><div class="bar">
 <a class="brand" href="/">Aithroyz console</a>
 ${viewer
   ? html`<nav aria-label="Console"><ul>${nav}</ul></nav>
-<div class="who"><a href="/account">${viewer.name}</a><span class="badge">${viewer.role}</span>
+<div class="who"><a href="/settings/sessions">${viewer.name}</a><span class="badge">${viewer.role}</span>
 <form class="inline" method="post" action="/sign-out"><input type="hidden" name="_csrf" value="${viewer.csrfToken}"><button class="link" type="submit">Sign out</button></form>
 </div>`
   : ''}
@@ -72,6 +79,7 @@ export interface MessageInput {
   viewer?: Viewer | undefined;
   tone?: 'problem' | 'notice';
   extra?: SafeHtml;
+  scripts?: readonly string[];
 }
 
 /** A page that only says something: a refusal, a sign-in step, a confirmation. */
@@ -79,6 +87,7 @@ export function messagePage(input: MessageInput): SafeHtml {
   return consolePage({
     title: input.title,
     viewer: input.viewer,
+    ...(input.scripts ? { scripts: input.scripts } : {}),
     body: html`<section class="panel narrow ${input.tone ?? ''}">
 <h1>${input.title}</h1>
 <p>${prose(input.message)}</p>

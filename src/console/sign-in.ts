@@ -1,11 +1,13 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { isAppError } from '../errors.js';
-import { countSessions, redeemSignInLink, signOut, SIGN_IN_PATH } from '../../workflows/console-sessions.js';
+import { redeemSignInLink, signOut, SIGN_IN_PATH } from '../../workflows/console-sessions.js';
 import type { HttpApp } from '../http/server.js';
 import type { ConsoleContext } from './door.js';
 import { html } from '../web/html.js';
 import { consolePage, messagePage, sendPage } from './layout.js';
+import { oidcButton } from './oidc-sign-in.js';
+import { passkeySignInPanel, PASSKEY_SCRIPTS } from './passkey-sign-in.js';
 import { signedInOf } from './session.js';
 
 const tokenParams = z.object({ token: z.string().max(200) });
@@ -16,9 +18,14 @@ export interface SignInRefusals {
   checkLimit(request: FastifyRequest): Promise<void>;
   /** Counts one refused attempt from the request's address. */
   count(request: FastifyRequest): Promise<void>;
+  /** Counts `error` when it is a refused sign-in (`sign_in_refused`), then throws it. */
+  countIfRefused(request: FastifyRequest, error: unknown): Promise<never>;
 }
 
-/** One counter for every way of signing in (a link, OIDC): mistakes of any kind add up against the same limit. */
+/**
+ * One counter for every way of signing in (a link, OIDC, a passkey, the admins' second factor): mistakes of any kind
+ * add up against the same limit.
+ */
 export function signInRefusals(app: HttpApp, limit: { max: number; windowMs: number }): SignInRefusals {
   const refusals = app.createRateLimit({ max: limit.max, timeWindow: limit.windowMs });
   return {
@@ -30,6 +37,10 @@ export function signInRefusals(app: HttpApp, limit: { max: number; windowMs: num
     },
     async count(request) {
       await refusals(request);
+    },
+    async countIfRefused(request, error) {
+      if (isAppError(error) && error.code === 'sign_in_refused') await refusals(request);
+      throw error;
     },
   };
 }
@@ -45,13 +56,19 @@ export function signInRoutes(app: HttpApp, ctx: ConsoleContext): void {
   app.get('/sign-in', async (request, reply) => {
     const signedOut = typeof request.query === 'object' && request.query !== null && 'signed-out' in request.query;
     const visitorPage = ctx.visitorPageFor(request);
+    const fromChat = 'type `/env console` and open the link the bot sends you by direct message.';
+    // One token for every form of the page: each new one before the secret's cookie is set would make a new secret.
+    const csrf = reply.generateCsrf();
     return sendPage(
       reply,
       messagePage({
         title: signedOut ? 'Signed out' : 'Sign in',
-        message: `${signedOut ? 'You are signed out. ' : ''}The console signs you in from chat: type \`/env console\` and open the link the bot sends you by direct message.`,
+        message: `${signedOut ? 'You are signed out. ' : ''}${ctx.oidc ? `Sign in with your ${ctx.oidc.settings.name} account, or from chat: ${fromChat}` : `The console signs you in from chat: ${fromChat}`}`,
         hint: 'Each link works once, for 10 minutes, and only for the person who asked for it.',
-        ...(visitorPage ? { extra: html`<div class="card"><a href="${visitorPage.href}">${visitorPage.title}</a><p class="muted">${visitorPage.description}</p></div>` } : {}),
+        extra: html`${ctx.oidc ? oidcButton(ctx.oidc, csrf) : ''}${passkeySignInPanel(s.config, csrf)}${
+          visitorPage ? html`<div class="card"><a href="${visitorPage.href}">${visitorPage.title}</a><p class="muted">${visitorPage.description}</p></div>` : ''
+        }`,
+        scripts: PASSKEY_SCRIPTS,
       }),
     );
   });
@@ -81,10 +98,7 @@ export function signInRoutes(app: HttpApp, ctx: ConsoleContext): void {
     async (request, reply) => {
       await refusals.checkLimit(request);
       const { sessionId } = await redeemSignInLink(s, { token: request.params.token, clientAddress: request.ip, requestId: request.id }).catch(
-        async (error: unknown) => {
-          if (isAppError(error) && error.code === 'sign_in_refused') await refusals.count(request);
-          throw error;
-        },
+        (error: unknown) => refusals.countIfRefused(request, error),
       );
       cookie.set(reply, sessionId);
       // A new CSRF secret with the new session: a token from before sign-in does not carry over.
@@ -93,29 +107,9 @@ export function signInRoutes(app: HttpApp, ctx: ConsoleContext): void {
     },
   );
 
-  app.get('/account', { preHandler: ctx.requireSession }, async (request, reply) => {
-    const { session, viewer } = signedInOf(request);
-    const open = await countSessions(s, session.user);
-    return sendPage(
-      reply,
-      consolePage({
-        title: 'Your sessions',
-        viewer,
-        body: html`<section class="panel narrow">
-<h1>Your sessions</h1>
-<p>You are signed in as <strong>${viewer.name}</strong> (${session.user.platform}) with ${open === 1 ? 'this session only' : `${open} open sessions`}.
-Sessions end after 12 hours without use, and 7 days after sign-in.</p>
-<div class="actions">
-<form method="post" action="/sign-out"><input type="hidden" name="_csrf" value="${viewer.csrfToken}"><button type="submit">Sign out</button></form>
-<form method="post" action="/sign-out/everywhere"><input type="hidden" name="_csrf" value="${viewer.csrfToken}"><button class="danger" type="submit">Sign out everywhere</button></form>
-</div>
-</section>`,
-      }),
-    );
-  });
-
   for (const [path, everywhere] of [['/sign-out', false], ['/sign-out/everywhere', true]] as const) {
-    app.post(path, { preHandler: [app.csrfProtection, ctx.requireSession] }, async (request, reply) => {
+    // Open before an admin's second factor too: anyone signed in may leave.
+    app.post(path, { preHandler: [app.csrfProtection, ctx.requireSessionBefore('use_passkey')] }, async (request, reply) => {
       await signOut(s, signedInOf(request).session, { everywhere, requestId: request.id });
       cookie.clear(reply);
       return reply.redirect('/sign-in?signed-out', 303);

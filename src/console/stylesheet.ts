@@ -65,5 +65,9 @@ main h2 { margin: 1.4rem 0 0.6rem; }
 .card p { margin: 0.2rem 0 0; }
 .field-problem { color: var(--danger); font-size: 0.85rem; margin: 0.25rem 0 0; }
 input[aria-invalid="true"] { border-color: var(--danger); }
+[hidden] { display: none !important; }
+.table-wrap + .actions { margin-top: 1rem; }
+form.filters .wide { grid-column: 1 / -1; margin: 0; }
+.passkey-choice { border-top: 1px solid var(--line); margin-top: 1.2rem; padding-top: 0.4rem; }
 .htmx-request { opacity: 0.6; transition: opacity 150ms; }
 `;

@@ -1,4 +1,4 @@
-import { Queue, type JobsOptions } from 'bullmq';
+import { FlowProducer, Queue, type JobsOptions } from 'bullmq';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
@@ -29,17 +29,22 @@ type IdState = 'missing' | 'pending' | 'completed' | 'failed';
 const ID_STATES: readonly IdState[] = ['missing', 'pending', 'completed', 'failed'];
 
 /**
- * The state of each id in ARGV[2..] of one queue, as an index in ID_STATES: missing when its hash is gone, failed or
- * completed when it sits in that set (KEYS[2], KEYS[1]), pending otherwise. ARGV[1] is the queue's job key prefix.
+ * The state of each job id, as an index in ID_STATES: missing when its hash is gone, failed or completed when it sits
+ * in that set of its queue, pending otherwise. KEYS are the completed and failed sets of each queue in turn; ARGV[1] is
+ * the number of queues, ARGV[2..n+1] their job key prefixes, then pairs of (queue number from 1, job id). One call
+ * answers for jobs of every queue.
  */
 const ID_STATES_SCRIPT = `
+local queues = tonumber(ARGV[1])
 local states = {}
-for i = 2, #ARGV do
-  local id = ARGV[i]
-  if redis.call('EXISTS', ARGV[1] .. id) == 0 then states[i - 1] = 0
-  elseif redis.call('ZSCORE', KEYS[2], id) then states[i - 1] = 3
-  elseif redis.call('ZSCORE', KEYS[1], id) then states[i - 1] = 2
-  else states[i - 1] = 1 end
+for i = queues + 2, #ARGV, 2 do
+  local q = tonumber(ARGV[i])
+  local id = ARGV[i + 1]
+  local state = 1
+  if redis.call('EXISTS', ARGV[q + 1] .. id) == 0 then state = 0
+  elseif redis.call('ZSCORE', KEYS[2 * q], id) then state = 3
+  elseif redis.call('ZSCORE', KEYS[2 * q - 1], id) then state = 2 end
+  states[#states + 1] = state
 end
 return states`;
 
@@ -107,37 +112,31 @@ export function createJobQueue(options: JobQueueOptions): BullJobQueue {
     queue.on('error', (error: Error) => log.warn({ err: error, queue: name }, 'job queue error'));
     queues.set(name, queue);
   }
+  const flows = new FlowProducer({ connection, prefix: options.prefix });
+  flows.on('error', (error: Error) => log.warn({ err: error }, 'job queue error'));
   const queueOf = (name: JobName): Queue => {
     const queue = queues.get(name);
     if (!queue) throw new Error(`unknown job name "${name}"`);
     return queue;
   };
 
-  /** The state of each job id: one script call per queue, so a chunk of ids costs Redis a few calls, not one each. */
+  /** The state of each job id: one script call for the whole chunk, whatever the queues. */
   const statesOf = async (jobs: readonly JobToAdd[]): Promise<IdState[]> => {
-    const states: IdState[] = new Array<IdState>(jobs.length);
-    const byQueue = new Map<JobName, number[]>();
-    jobs.forEach((job, index) => byQueue.set(job.name, [...(byQueue.get(job.name) ?? []), index]));
-    await Promise.all(
-      [...byQueue].map(async ([name, indexes]) => {
-        const queue = queueOf(name);
-        const codes = (await connection.eval(ID_STATES_SCRIPT, 2, queue.keys.completed!, queue.keys.failed!, queue.toKey(''), ...indexes.map((index) => jobs[index]!.options.jobId))) as number[];
-        indexes.forEach((index, position) => (states[index] = ID_STATES[codes[position]!]!));
-      }),
-    );
-    return states;
+    const names = [...new Set(jobs.map((job) => job.name))];
+    const keys = names.flatMap((name) => [queueOf(name).keys.completed!, queueOf(name).keys.failed!]);
+    const args = [String(names.length), ...names.map((name) => queueOf(name).toKey('')), ...jobs.flatMap((job) => [String(names.indexOf(job.name) + 1), job.options.jobId])];
+    const codes = (await connection.eval(ID_STATES_SCRIPT, keys.length, ...keys, ...args)) as number[];
+    return codes.map((code) => ID_STATES[code]!);
   };
-  /** Removes the finished jobs among `jobs`, then adds them all with one `addBulk` per queue. */
+  /**
+   * Removes the finished jobs among `jobs`, then adds them all in one transaction whatever their queues (a flow of
+   * lone jobs: BullMQ's FlowProducer sends every add in one MULTI, where `addBulk` sends one per queue).
+   */
   const replaceAndAdd = async (jobs: readonly JobToAdd[], finished: readonly JobToAdd[]): Promise<void> => {
     await Promise.all(finished.map((job) => queueOf(job.name).remove(job.options.jobId)));
+    if (jobs.length === 0) return;
     const now = Date.now();
-    const byQueue = new Map<JobName, JobToAdd[]>();
-    for (const job of jobs) byQueue.set(job.name, [...(byQueue.get(job.name) ?? []), job]);
-    await Promise.all(
-      [...byQueue].map(([name, group]) =>
-        queueOf(name).addBulk(group.map((job) => ({ name, data: job.payload, opts: jobOptions(name, job.options, now, options.retries) }))),
-      ),
-    );
+    await flows.addBulk(jobs.map((job) => ({ name: job.name, queueName: job.name, data: job.payload, opts: jobOptions(job.name, job.options, now, options.retries) })));
   };
   /** Runs `work` over `jobs` a chunk at a time, each job's payload checked first, Redis failures as `unavailable`. */
   const inChunks = async (jobs: readonly JobToAdd[], work: (chunk: JobToAdd[]) => Promise<void>): Promise<void> => {
@@ -193,6 +192,7 @@ export function createJobQueue(options: JobQueueOptions): BullJobQueue {
     },
     async close() {
       await Promise.all([...queues.values()].map((queue) => queue.close()));
+      await flows.close();
       await release();
     },
   };

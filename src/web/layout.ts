@@ -12,6 +12,8 @@ export interface PageOptions {
   body: HtmlValue;
   /** Stylesheets of the page besides the site's own. */
   stylesheets?: readonly string[];
+  /** Scripts of the page besides htmx, run in this order once the page is parsed. */
+  scripts?: readonly string[];
   /** Attributes of `<body>` (htmx settings such as `hx-boost`), already HTML. */
   bodyAttributes?: SafeHtml;
 }
@@ -41,7 +43,8 @@ export function layout(options: PageOptions): SafeHtml {
 <link rel="stylesheet" href="${ASSET_PATHS.stylesheet}">
 ${(options.stylesheets ?? []).map((href) => html`<link rel="stylesheet" href="${href}">\n`)}<script src="${ASSET_PATHS.htmx}" defer></script>
 <script src="${ASSET_PATHS.htmxSse}" defer></script>
-</head>
+${(options.scripts ?? []).map((src) => html`<script src="${src}" defer></script>
+`)}</head>
 <body${options.bodyAttributes ?? ''}>
 ${options.body}
 </body>

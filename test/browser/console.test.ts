@@ -205,8 +205,8 @@ describe('the console in a browser (Slack)', () => {
     expect(await forged.text()).toContain('did not come from this console');
     const labs = await page.goto('/labs');
     expect(labs?.status()).toBe(200);
-    await page.goto('/account');
-    await saveScreenshot(page, 'console-account');
+    await page.goto('/settings/sessions');
+    await saveScreenshot(page, 'console-sessions');
     await page.getByRole('button', { name: 'Sign out everywhere' }).click();
     await page.waitForURL('**/sign-in?signed-out');
     expect(await page.locator('h1').textContent()).toBe('Signed out');

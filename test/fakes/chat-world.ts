@@ -1,4 +1,4 @@
-import { startApp, type App } from '../../src/app.js';
+import { startApp, type App, type AppOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { Platform } from '../../src/domain/users.js';
 import type { Logger } from '../../src/log.js';
@@ -86,6 +86,13 @@ export interface ChatWorldOptions {
   retries?: RetryOverrides;
   /** Who is an admin and who an approver; adam and ana by default. */
   roles?: ChatRoles;
+  /** How the console reaches a local OIDC issuer (see `AppOptions.oidcDiscovery`). */
+  oidcDiscovery?: AppOptions['oidcDiscovery'];
+  /**
+   * The host name of the bot's PUBLIC_URL (the server still listens on 127.0.0.1): `localhost` for passkeys, which
+   * belong to a domain name and not an IP address. 127.0.0.1 by default.
+   */
+  publicHost?: 'localhost' | '127.0.0.1';
 }
 
 export interface ChatRoles {
@@ -104,6 +111,8 @@ export function roleSettings(platform: Platform, people: ChatPeople, roles: Chat
 /** The bot with `settings` (the platform's added to the caller's), on a free port of 127.0.0.1. */
 export async function startWorldApp(options: ChatWorldOptions, platformSettings: Record<string, string>): Promise<App> {
   const config = loadConfig({
+    // Settings that need PUBLIC_URL (CONSOLE_ADMIN_MFA) see its host now; its port is the one the server gets.
+    PUBLIC_URL: `http://${options.publicHost ?? '127.0.0.1'}`,
     ...options.settings,
     ...platformSettings,
     PORT: '0',
@@ -116,8 +125,9 @@ export async function startWorldApp(options: ChatWorldOptions, platformSettings:
     databaseUrl: options.databaseUrl,
     mode: 'all',
     host: '127.0.0.1',
-    publicUrlFor: (port) => `http://127.0.0.1:${port}`,
+    publicUrlFor: (port) => `http://${options.publicHost ?? '127.0.0.1'}:${port}`,
     ...(options.retries ? { retries: options.retries } : {}),
+    ...(options.oidcDiscovery ? { oidcDiscovery: options.oidcDiscovery } : {}),
   });
 }
 
@@ -132,7 +142,7 @@ export async function startChatWorld(platform: WorldPlatform, options: ChatWorld
   const stage = await startChatStage(platform, options.roles);
   try {
     const app = await startWorldApp(options, stage.settings);
-    const appUrl = `http://127.0.0.1:${app.port}`;
+    const appUrl = `http://${options.publicHost ?? '127.0.0.1'}:${app.port}`;
     const { settings: _settings, driverFor, close: closeStage, ...seen } = stage;
     return {
       ...seen,

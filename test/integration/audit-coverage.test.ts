@@ -18,6 +18,9 @@ import { PLATFORMS } from '../../src/domain/users.js';
 import type { Outcome } from '../../src/errors.js';
 import { JOB_NAMES, type JobName } from '../../src/queue/jobs.js';
 import { redeemSignInLink, signOut } from '../../workflows/console-sessions.js';
+import { completeSecondFactor, passkeySignInOptions, secondFactorOptions, signInWithPasskey } from '../../workflows/passkey-sign-in.js';
+import { addPasskey, passkeyRegistrationOptions, removePasskey } from '../../workflows/passkeys.js';
+import { SoftAuthenticator } from '../support/passkey-authenticator.js';
 import { newPair } from '../support/cloud-keys.js';
 import { CASTS, click, command, CoverageHarness, submit, submitForm, type Cast } from '../support/coverage-harness.js';
 import { readSourceFacts, type SourceFacts } from '../support/coverage-source.js';
@@ -383,9 +386,27 @@ async function driveLifecycles(): Promise<void> {
   const { session } = await redeemSignInLink(h.s, { token, clientAddress: '127.0.0.1', requestId: 'console-in' });
   await expect(redeemSignInLink(h.s, { token, clientAddress: '127.0.0.1', requestId: 'console-again' })).rejects.toMatchObject({ code: 'sign_in_refused' });
   await signOut(h.s, session, { everywhere: true, requestId: 'console-out' });
+  await drivePasskeys(slack);
 
   // API keys, and a request through the REST API made with one.
   await driveApi(slack);
+}
+
+/** A passkey added, used to sign in and as the admins' second factor, then removed, with a software authenticator. */
+async function drivePasskeys(cast: Cast): Promise<void> {
+  const rp = new URL(h.s.config.PUBLIC_URL!);
+  const device = new SoftAuthenticator(rp.hostname, rp.origin);
+  await h.invoke(command(cast.admin, 'env', 'console'));
+  const token = /\/sign-in\/([A-Za-z0-9_-]+)/.exec(h.notifiers[cast.admin.platform].ofKind('dm').at(-1)!.view.text)![1]!;
+  const { session: admin } = await redeemSignInLink(h.s, { token, clientAddress: '127.0.0.1', requestId: 'passkey-link' });
+  const options = await passkeyRegistrationOptions(h.s, admin, { name: 'Coverage key' });
+  const made = device.register({ challenge: options.challenge, userHandle: options.user.id });
+  const added = await addPasskey(h.s, admin, { name: 'Coverage key', response: made.json, clientAddress: '127.0.0.1', requestId: 'passkey-add' });
+  const mfa = await secondFactorOptions(h.s, admin);
+  await completeSecondFactor(h.s, admin, { response: device.assert(made.passkey, { challenge: mfa.challenge }), clientAddress: '127.0.0.1', requestId: 'passkey-mfa' });
+  const signIn = await passkeySignInOptions(h.s);
+  await signInWithPasskey(h.s, { response: device.assert(made.passkey, { challenge: signIn.challenge }), clientAddress: '127.0.0.1', requestId: 'passkey-in' });
+  await removePasskey(h.s, admin, { ref: added.ref, requestId: 'passkey-remove' });
 }
 
 async function driveApi(cast: Cast): Promise<void> {

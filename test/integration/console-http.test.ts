@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import { and, desc, eq, gte, lte } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { appendAuditBatch } from '../../src/audit/append-batch.js';
 import { AUDIT_EVENTS } from '../../src/audit/events.js';
 import { CSV_COLUMNS } from '../../src/audit/query.js';
@@ -51,7 +51,7 @@ async function runningLab(owner = alice): Promise<string> {
 describe('answers and the session cookie', () => {
   it('sends every page with a strict policy and helmet’s headers, and pages without inline code', async () => {
     const client = await h.signIn(admin);
-    for (const path of ['/sign-in', '/labs', '/settings/audit', '/account', '/settings/audit?type=auth']) {
+    for (const path of ['/sign-in', '/labs', '/settings/audit', '/settings/sessions', '/settings/security', '/settings/audit?type=auth']) {
       const response = await client.get(path);
       expect(response.status, path).toBe(200);
       const policy = response.headers.get('content-security-policy') ?? '';
@@ -118,7 +118,7 @@ describe('answers and the session cookie', () => {
 
   it('sends visitors without a session to sign in, and refuses their forms with 401', async () => {
     const visitor = new ConsoleClient(h.base);
-    for (const path of ['/', '/labs', '/settings/audit', '/account']) {
+    for (const path of ['/', '/labs', '/settings/audit', '/settings/sessions', '/settings/security']) {
       const response = await visitor.get(path);
       expect(response.status, path).toBe(303);
       expect(response.headers.get('location'), path).toBe('/sign-in');
@@ -133,10 +133,10 @@ describe('answers and the session cookie', () => {
     const one = await h.signIn(bob);
     const two = await h.signIn(bob);
     const three = await h.signIn(bob);
-    expect((await one.post('/sign-out', { _csrf: await one.csrf('/account') })).headers.get('location')).toBe('/sign-in?signed-out');
+    expect((await one.post('/sign-out', { _csrf: await one.csrf('/settings/sessions') })).headers.get('location')).toBe('/sign-in?signed-out');
     expect((await one.get('/labs')).status).toBe(303);
     expect((await two.get('/labs')).status).toBe(200);
-    const account = await two.get('/account');
+    const account = await two.get('/settings/sessions');
     expect(account.body).toContain('2 open sessions');
     await two.post('/sign-out/everywhere', { _csrf: csrfIn(account.body) });
     expect((await two.get('/labs')).status).toBe(303);
@@ -460,6 +460,27 @@ describe('the Audit page', () => {
     expect(expected.length).toBeGreaterThan(0);
     expect(idsOnPage(page.body)).toEqual(expected.map((row) => row.id));
     expect(page.body).toContain('<option value="ttl.extended" selected>');
+  });
+
+  it('reads a page in three statements: the session with its member, the chain’s state, and the entries', async () => {
+    const pool = h.t.s.db.$client;
+    const spy = vi.spyOn(pool, 'query');
+    let page: Awaited<ReturnType<ConsoleClient['get']>>;
+    let statements: string[];
+    try {
+      page = await adminClient.get('/settings/audit?from=2026-03-02&to=2026-03-09&type=ttl.extended');
+      statements = spy.mock.calls.map(([query]) => (typeof query === 'string' ? query : (query as { text: string }).text));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(page.status).toBe(200);
+    expect(idsOnPage(page.body).length).toBeGreaterThan(0);
+    // A session's last use is written at most once a minute: such a write is not part of reading the page.
+    const reads = statements.filter((text) => !/^update "console_sessions"/.test(text));
+    expect(reads).toHaveLength(3);
+    expect(reads[0]).toMatch(/from "console_sessions" left join "members"/);
+    expect(reads.slice(1).every((text) => /from "audit_log"/.test(text))).toBe(true);
+    expect(reads.some((text) => /select max\("audit_log"."id"\)/.test(text))).toBe(true);
   });
 
   it('refuses filters it cannot read, saying why', async () => {

@@ -6,7 +6,7 @@ import { ManualClock } from '../../src/clock.js';
 import { chatActor } from '../../src/domain/actor.js';
 import { isAppError } from '../../src/errors.js';
 import {
-  countSessions,
+  listSessions,
   openSession,
   redeemSignInLink,
   sendSignInLink,
@@ -151,7 +151,7 @@ describe('sessions', () => {
     const second = await signIn();
     const third = await signIn();
     const bobs = await signIn(chatActor(USERS.bob));
-    expect(await countSessions(t.s, USERS.alice)).toBe(3);
+    expect(await listSessions(t.s, USERS.alice)).toHaveLength(3);
 
     await signOut(t.s, first.session, { everywhere: false, requestId: 'r-out' });
     expect(await openSession(t.s, first.sessionId)).toBeUndefined();

@@ -82,3 +82,47 @@ export async function saveScreenshot(page: Page, name: string, options: { fullPa
   }
   return path;
 }
+
+/** A credential the virtual authenticator holds, as the CDP WebAuthn domain reports it. */
+export interface VirtualCredential {
+  credentialId: string;
+  isResidentCredential: boolean;
+  rpId?: string;
+  userHandle?: string;
+  signCount: number;
+}
+
+export interface VirtualAuthenticator {
+  /** The passkeys it holds now. */
+  credentials(): Promise<VirtualCredential[]>;
+  remove(): Promise<void>;
+}
+
+/**
+ * A passkey authenticator built into the page's browser tab by Chromium's CDP WebAuthn domain: a platform
+ * authenticator (CTAP2, internal) that keeps discoverable credentials, verifies its user, and answers prompts at
+ * once, with real keys and signatures, as a laptop's fingerprint reader would.
+ */
+export async function addVirtualAuthenticator(context: BrowserContext, page: Page): Promise<VirtualAuthenticator> {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable', { enableUI: false });
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return {
+    async credentials() {
+      const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+      return credentials;
+    },
+    async remove() {
+      await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
+    },
+  };
+}

@@ -3,6 +3,7 @@ import { expect } from 'vitest';
 import type { Clock } from '../../src/clock.js';
 import { apiDoor } from '../../src/api/door.js';
 import { consoleDoor } from '../../src/console/door.js';
+import type { OidcDiscoveryOptions } from '../../src/console/oidc-client.js';
 import type { Actor } from '../../src/domain/actor.js';
 import { createHttpServer, type HttpServer } from '../../src/http/server.js';
 import { createLogger, silentLogger } from '../../src/log.js';
@@ -20,6 +21,8 @@ export interface ConsoleHarness {
   base: string;
   /** Every log line written, at trace level, when the harness was started with `keepLogs`. */
   logLines: string[];
+  /** Every route the server has, as Fastify registered it (`/labs/:envId/extend`). */
+  routes: { method: string; url: string }[];
   /** A fresh client signed in as `actor` through a link, as a browser would be. */
   signIn(actor: Actor): Promise<ConsoleClient>;
   /** The token of a new sign-in link DMed to `actor`. */
@@ -35,6 +38,8 @@ export interface ConsoleHarnessOptions {
   api?: boolean;
   /** Log at trace level into `logLines` (for scans that a secret is never logged). */
   keepLogs?: boolean;
+  /** How the console reaches a local OIDC issuer (see `AppOptions.oidcDiscovery`). */
+  oidcDiscovery?: OidcDiscoveryOptions;
 }
 
 export async function startConsoleHarness(options: ConsoleHarnessOptions = {}): Promise<ConsoleHarness> {
@@ -46,9 +51,20 @@ export async function startConsoleHarness(options: ConsoleHarnessOptions = {}): 
   const logLines: string[] = [];
   if (options.keepLogs) t.s.log = createLogger('trace', { write: (line: string) => void logLines.push(line) });
   const server = createHttpServer({ log: options.keepLogs ? t.s.log : silentLogger });
+  const routes: { method: string; url: string }[] = [];
+  server.app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
   server.register(webAssetsDoor());
   if (options.api) server.register(apiDoor({ s: t.s, redis }));
-  server.register(consoleDoor({ services: t.s, redis, ...(options.signInLimit ? { signInLimit: options.signInLimit } : {}) }));
+  server.register(
+    consoleDoor({
+      services: t.s,
+      redis,
+      ...(options.signInLimit ? { signInLimit: options.signInLimit } : {}),
+      ...(options.oidcDiscovery ? { oidcDiscovery: options.oidcDiscovery } : {}),
+    }),
+  );
   const { port } = await server.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${port}`;
   const harness: ConsoleHarness = {
@@ -56,6 +72,7 @@ export async function startConsoleHarness(options: ConsoleHarnessOptions = {}): 
     server,
     base,
     logLines,
+    routes,
     async linkToken(actor) {
       await sendSignInLink(t.s, actor);
       const dm = t.notifier.ofKind('dm').filter((call) => call.userId === actor.user.id).at(-1)!;

@@ -271,3 +271,57 @@ describe('loadConfig ADMINS and APPROVERS', () => {
     expect(problemsOf({ ADMINS: 'slack:U1', APPROVERS: 'slack:U2,bob' })[0]).toMatch(/^APPROVERS /);
   });
 });
+
+describe('loadConfig OpenID Connect', () => {
+  const OIDC = { OIDC_ISSUER: 'https://accounts.google.com', OIDC_CLIENT_ID: 'client-1.apps.googleusercontent.com', OIDC_CLIENT_SECRET: 'oidc-secret-1', PUBLIC_URL: 'https://bot.example.com' };
+
+  it('is off by default, and on with the issuer, the client and PUBLIC_URL; Google is called Google, others by their host', () => {
+    expect(loadConfig({}).oidc).toBeUndefined();
+    expect(loadConfig({ ...OIDC, OIDC_ALLOWED_DOMAINS: 'Example.com, corp.example.org' }).oidc).toEqual({
+      issuer: 'https://accounts.google.com',
+      clientId: 'client-1.apps.googleusercontent.com',
+      clientSecret: 'oidc-secret-1',
+      allowedDomains: ['example.com', 'corp.example.org'],
+      name: 'Google',
+    });
+    expect(loadConfig({ ...OIDC, OIDC_ISSUER: 'https://login.example.com/realms/staff' }).oidc?.name).toBe('login.example.com');
+  });
+
+  it('requires the client, its secret and PUBLIC_URL once any OIDC setting is given, and names each', () => {
+    const problems = problemsOf({ OIDC_ISSUER: OIDC.OIDC_ISSUER });
+    expect(problems.map((line) => line.split(':')[0])).toEqual(['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'PUBLIC_URL']);
+    expect(problems.at(-1)).toContain('PUBLIC_URL/sign-in/oidc/callback');
+    expect(problemsOf({ OIDC_ALLOWED_DOMAINS: 'example.com' }).map((line) => line.split(':')[0])).toEqual(['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'PUBLIC_URL']);
+  });
+
+  it('refuses an issuer that is not an http(s) URL and a domain list with something else than domains, never echoing the secret', () => {
+    expect(problemsOf({ ...OIDC, OIDC_ISSUER: 'accounts.google.com' })[0]).toMatch(/^OIDC_ISSUER/);
+    expect(problemsOf({ ...OIDC, OIDC_ALLOWED_DOMAINS: 'example.com,@evil' })[0]).toContain('each entry must be a domain name');
+    expect(problemsOf({ ...OIDC, OIDC_CLIENT_SECRET: ' ' }).join('\n')).not.toContain('oidc-secret');
+  });
+});
+
+describe('CONSOLE_ADMIN_MFA', () => {
+  it('is off by default and takes passkey with a PUBLIC_URL on a domain name, localhost included', () => {
+    expect(loadConfig({}).CONSOLE_ADMIN_MFA).toBe('off');
+    expect(loadConfig({ CONSOLE_ADMIN_MFA: 'passkey', PUBLIC_URL: 'https://chatops.example.com' }).CONSOLE_ADMIN_MFA).toBe('passkey');
+    expect(loadConfig({ CONSOLE_ADMIN_MFA: 'passkey', PUBLIC_URL: 'http://localhost:3000' }).CONSOLE_ADMIN_MFA).toBe('passkey');
+  });
+
+  it('refuses to start without PUBLIC_URL, with one on an IP address, or with another value, saying why', () => {
+    expect(problemsOf({ CONSOLE_ADMIN_MFA: 'passkey' })).toEqual([
+      'PUBLIC_URL: is required with CONSOLE_ADMIN_MFA=passkey (passkeys belong to the host browsers reach the console at)',
+    ]);
+    for (const host of ['10.0.0.5', '[::1]']) {
+      const [problem, ...more] = problemsOf({ CONSOLE_ADMIN_MFA: 'passkey', PUBLIC_URL: `https://${host}:8443` });
+      expect(more).toEqual([]);
+      expect(problem).toMatch(/^CONSOLE_ADMIN_MFA \(got "passkey"\): needs passkeys, which PUBLIC_URL cannot carry: its host .+ is an IP address/);
+      expect(problem).toContain('use a name such as chatops.example.com, or localhost on this machine');
+    }
+    expect(problemsOf({ CONSOLE_ADMIN_MFA: 'totp' })[0]).toMatch(/^CONSOLE_ADMIN_MFA \(got "totp"\): /);
+  });
+
+  it('leaves the console on with an IP address when the second factor is off (passkeys are then off)', () => {
+    expect(loadConfig({ PUBLIC_URL: 'http://192.0.2.10:3000' }).PUBLIC_URL).toBe('http://192.0.2.10:3000');
+  });
+});

@@ -8,3 +8,4 @@ export * from './simulated.js';
 export * from './console.js';
 export * from './cloud-keys.js';
 export * from './api-keys.js';
+export * from './passkeys.js';
