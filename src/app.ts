@@ -10,6 +10,7 @@ import type { Notifier } from './chat/types.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { consoleDoor } from './console/door.js';
+import type { OidcDiscoveryOptions } from './console/oidc-client.js';
 import { connectDatabase, runMigrations, type Database } from './db/client.js';
 import { loadCatalog } from './domain/presets.js';
 import { AppError } from './errors.js';
@@ -56,6 +57,8 @@ export interface AppOptions {
    * button and dialog URLs.
    */
   publicUrlFor?: (port: number) => string;
+  /** Tests: how the console reaches a local OIDC issuer (over http, which openid-client refuses by default). */
+  oidcDiscovery?: OidcDiscoveryOptions;
 }
 
 export interface App {
@@ -149,7 +152,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       metricsDoor(metrics),
       webAssetsDoor(),
       apiDoor({ s: services, redis }),
-      consoleOn ? consoleDoor({ services, redis, ...(visitorPage ? { visitorPage } : {}) }) : homeDoor(pages),
+      consoleOn ? consoleDoor({ services, redis, ...(visitorPage ? { visitorPage } : {}), ...(options.oidcDiscovery ? { oidcDiscovery: options.oidcDiscovery } : {}) }) : homeDoor(pages),
       ...platforms.flatMap((platform) => platform.door ?? []),
     ];
     for (const door of doors) http.register(door);

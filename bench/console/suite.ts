@@ -55,16 +55,7 @@ export const consoleSuite: BenchSuite = {
       pageCase({ client, parts, requests, entries, query: { ...week, type: 'environments' }, what: 'a week of one category' }),
       pageCase({ client, parts, requests, entries, query: { ...week, type: 'ttl.extended' }, what: 'a week of one event' }),
     ];
-    return {
-      cases,
-      async close() {
-        await server.close();
-        redis.disconnect();
-        await parts.close();
-        await deleteKeys(prefix);
-        await database.drop();
-      },
-    };
+    return { cases };
   },
 };
 

@@ -6,6 +6,7 @@ import type { HttpApp } from '../http/server.js';
 import type { ConsoleContext } from './door.js';
 import { html } from '../web/html.js';
 import { consolePage, messagePage, sendPage } from './layout.js';
+import { oidcButton } from './oidc-sign-in.js';
 import { passkeySignInPanel, PASSKEY_SCRIPTS } from './passkey-sign-in.js';
 import { signedInOf } from './session.js';
 
@@ -55,13 +56,16 @@ export function signInRoutes(app: HttpApp, ctx: ConsoleContext): void {
   app.get('/sign-in', async (request, reply) => {
     const signedOut = typeof request.query === 'object' && request.query !== null && 'signed-out' in request.query;
     const visitorPage = ctx.visitorPageFor(request);
+    const fromChat = 'type `/env console` and open the link the bot sends you by direct message.';
+    // One token for every form of the page: each new one before the secret's cookie is set would make a new secret.
+    const csrf = reply.generateCsrf();
     return sendPage(
       reply,
       messagePage({
         title: signedOut ? 'Signed out' : 'Sign in',
-        message: `${signedOut ? 'You are signed out. ' : ''}The console signs you in from chat: type \`/env console\` and open the link the bot sends you by direct message.`,
+        message: `${signedOut ? 'You are signed out. ' : ''}${ctx.oidc ? `Sign in with your ${ctx.oidc.settings.name} account, or from chat: ${fromChat}` : `The console signs you in from chat: ${fromChat}`}`,
         hint: 'Each link works once, for 10 minutes, and only for the person who asked for it.',
-        extra: html`${passkeySignInPanel(s.config, reply.generateCsrf())}${
+        extra: html`${ctx.oidc ? oidcButton(ctx.oidc, csrf) : ''}${passkeySignInPanel(s.config, csrf)}${
           visitorPage ? html`<div class="card"><a href="${visitorPage.href}">${visitorPage.title}</a><p class="muted">${visitorPage.description}</p></div>` : ''
         }`,
         scripts: PASSKEY_SCRIPTS,
