@@ -48,11 +48,16 @@ ${sessionsTable(sessions, session.ref, viewer)}
   });
 }
 
+/** This session on top, the others most recently used first (as listed). */
+function thisOneFirst(sessions: SessionSummary[], current: string): SessionSummary[] {
+  return [...sessions].sort((a, b) => Number(b.ref === current) - Number(a.ref === current));
+}
+
 function sessionsTable(sessions: SessionSummary[], current: string, viewer: Viewer): SafeHtml {
   return html`<div class="table-wrap"><table>
 <caption>${sessions.length === 1 ? 'One open session' : `${sessions.length} open sessions`}</caption>
 <thead><tr><th scope="col">Session</th><th scope="col">Signed in with</th><th scope="col">Started</th><th scope="col">Last seen</th><th scope="col">Address</th><th scope="col">Actions</th></tr></thead>
-<tbody>${sessions.map(
+<tbody>${thisOneFirst(sessions, current).map(
     (row) => html`<tr id="session-${row.ref}">
 <td><span class="mono">${row.ref}</span>${row.ref === current ? html` <span class="badge good">this session</span>` : ''}</td>
 <td>${METHOD_LABELS[row.method]}</td>

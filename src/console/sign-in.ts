@@ -54,6 +54,9 @@ export function signInRefusals(app: HttpApp, limit: { max: number; windowMs: num
 export function signInRoutes(app: HttpApp, ctx: ConsoleContext): void {
   const { s, cookie, refusals } = ctx;
 
+  // `/login` is where people type their way to a sign-in page; it is this one.
+  app.get('/login', async (_request, reply) => reply.redirect('/sign-in', 301));
+
   app.get('/sign-in', async (request, reply) => {
     const signedOut = typeof request.query === 'object' && request.query !== null && 'signed-out' in request.query;
     const visitorPage = ctx.visitorPageFor(request);
