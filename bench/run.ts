@@ -9,7 +9,8 @@ const USAGE = `npm run bench [-- --runs 5] [--only audit,...] [--quick] [--out b
   --runs   repetitions per case (cases may set their own; default 5)
   --only   suites to run (${SUITES.map((suite) => suite.name).join(', ')})
   --quick  small inputs, one run: checks the bench itself, figures not comparable
-  --out    folder for the JSON results (default bench/results)`;
+  --out    folder for the JSON results (default bench/results); latest.json there keeps the
+           latest results of every suite (a --quick run leaves it alone)`;
 
 const { values } = parseArgs({
   options: {
@@ -36,4 +37,4 @@ const report = await runSuites(SUITES, {
   log,
 });
 console.log(formatTable(report));
-log(`results written to ${await writeReport(report, values.out)} and latest.json`);
+log(`results written to ${(await writeReport(report, values.out)).join(' and ')}`);

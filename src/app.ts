@@ -10,6 +10,7 @@ import type { Notifier } from './chat/types.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { consoleDoor } from './console/door.js';
+import type { OidcDiscoveryOptions } from './console/oidc-client.js';
 import { connectDatabase, runMigrations, type Database } from './db/client.js';
 import { loadCatalog } from './domain/presets.js';
 import { AppError } from './errors.js';
@@ -17,6 +18,7 @@ import { healthDoor, readinessChecks } from './http/health.js';
 import { createMetrics, labCountsFrom, metricsDoor, type AppMetrics } from './http/metrics.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
 import type { Logger } from './log.js';
+import { passkeyHostProblem } from './domain/relying-party.js';
 import { webAssetsDoor } from './web/assets.js';
 import { homeDoor, type PageLink } from './web/home.js';
 import { foreignRequestReason } from './web/local-only.js';
@@ -55,6 +57,8 @@ export interface AppOptions {
    * button and dialog URLs.
    */
   publicUrlFor?: (port: number) => string;
+  /** Tests: how the console reaches a local OIDC issuer (over http, which openid-client refuses by default). */
+  oidcDiscovery?: OidcDiscoveryOptions;
 }
 
 export interface App {
@@ -148,7 +152,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       metricsDoor(metrics),
       webAssetsDoor(),
       apiDoor({ s: services, redis }),
-      consoleOn ? consoleDoor({ services, redis, ...(visitorPage ? { visitorPage } : {}) }) : homeDoor(pages),
+      consoleOn ? consoleDoor({ services, redis, ...(visitorPage ? { visitorPage } : {}), ...(options.oidcDiscovery ? { oidcDiscovery: options.oidcDiscovery } : {}) }) : homeDoor(pages),
       ...platforms.flatMap((platform) => platform.door ?? []),
     ];
     for (const door of doors) http.register(door);
@@ -222,6 +226,8 @@ function logDoors(log: Logger, port: number, platforms: PlatformHandle[], pages:
     chat.length > 0 ? `chat: ${chat.join(', ')}` : 'chat: none configured (see the README to connect Slack or Mattermost)',
   ];
   log.info({ doors }, `open doors: ${doors.join('; ')}`);
+  const passkeysOff = consoleUrl === undefined ? undefined : passkeyHostProblem(consoleUrl);
+  if (passkeysOff) log.warn(`console passkeys are off: PUBLIC_URL cannot carry them, since ${passkeysOff}; sign-in links from chat still work`);
   if (pages.some((page) => page.href === SANDBOX_PATHS.page)) log.info(`Try it: ${base}${SANDBOX_PATHS.page}`);
 }
 

@@ -89,6 +89,13 @@ const settingsShape = z.object({
     MATTERMOST_AUDIT_CHANNEL: optionalText,
     MATTERMOST_ACTION_SECRET: optionalText,
     PUBLIC_URL: httpUrl.optional(),
+    OIDC_ISSUER: httpUrl.optional(),
+    OIDC_CLIENT_ID: optionalText,
+    OIDC_CLIENT_SECRET: optionalText,
+    OIDC_NAME: z.string().trim().min(1).max(40).optional(),
+    OIDC_ALLOWED_DOMAINS: list.pipe(
+      z.array(z.string().toLowerCase().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'each entry must be a domain name, like example.com')),
+    ),
     CONSOLE_ADMIN_MFA: z.enum(['off', 'passkey']).default('off'),
     PULUMI_BACKEND_URL: optionalText,
     PULUMI_CONFIG_PASSPHRASE: optionalText,
@@ -125,6 +132,13 @@ export const configSchema = settingsShape.superRefine((settings, ctx) => {
       require('MATTERMOST_APPROVALS_CHANNEL', when);
       require('PUBLIC_URL', when);
     }
+    if (settings.OIDC_ISSUER || settings.OIDC_CLIENT_ID || settings.OIDC_CLIENT_SECRET || settings.OIDC_NAME || settings.OIDC_ALLOWED_DOMAINS.length > 0) {
+      const when = 'for OpenID Connect sign-in (an OIDC_ setting is set)';
+      require('OIDC_ISSUER', when);
+      require('OIDC_CLIENT_ID', when);
+      require('OIDC_CLIENT_SECRET', when);
+      require('PUBLIC_URL', `${when}: the issuer sends people back to PUBLIC_URL${OIDC_CALLBACK_PATH}`);
+    }
     if (settings.CONSOLE_ADMIN_MFA === 'passkey') {
       require('PUBLIC_URL', 'with CONSOLE_ADMIN_MFA=passkey (passkeys belong to the host browsers reach the console at)');
       const problem = settings.PUBLIC_URL === undefined ? undefined : passkeyHostProblem(settings.PUBLIC_URL);
@@ -151,6 +165,8 @@ export type Config = Omit<z.infer<typeof configSchema>, 'REDIS_URL'> & {
   slack: SlackConfig | undefined;
   mattermost: MattermostConfig | undefined;
   sandbox: SandboxConfig;
+  /** OpenID Connect sign-in to the console; undefined when it is off. */
+  oidc: OidcConfig | undefined;
   /** Whether the sandbox page is served: SANDBOX is not `off` and no chat platform is configured. */
   sandboxOn: boolean;
 };
@@ -180,6 +196,20 @@ export interface MattermostConfig extends ChatChannels {
   commandTokens: string[];
   publicUrl: string;
   actionSecret: string;
+}
+
+/** Where an OpenID Connect issuer sends people back to, under PUBLIC_URL: the redirect URI to register with it. */
+export const OIDC_CALLBACK_PATH = '/sign-in/oidc/callback';
+
+export interface OidcConfig {
+  /** The issuer's URL, as its discovery document names it (`https://accounts.google.com`). */
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** Domains whose people may sign in (the `hd` claim, or else the email's domain); empty: any domain. */
+  allowedDomains: string[];
+  /** What the sign-in button calls the issuer: OIDC_NAME, else Google for Google's, else the issuer's host. */
+  name: string;
 }
 
 /** The variable names the schema knows, for docs and the docker-compose check. */
@@ -218,6 +248,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     slack,
     mattermost,
     sandbox: SANDBOX_CHANNELS,
+    oidc: oidcConfig(value),
     sandboxOn: value.SANDBOX === 'auto' && !slack && !mattermost,
   };
 }
@@ -254,6 +285,18 @@ function mattermostConfig(settings: ParsedSettings): MattermostConfig | undefine
     publicUrl: settings.PUBLIC_URL.replace(/\/+$/, ''),
     // Without a dedicated secret the button HMAC key is derived from the bot token, which is secret too.
     actionSecret: settings.MATTERMOST_ACTION_SECRET ?? `mm-actions:${settings.MATTERMOST_BOT_TOKEN}`,
+  };
+}
+
+function oidcConfig(settings: ParsedSettings): OidcConfig | undefined {
+  if (!settings.OIDC_ISSUER || !settings.OIDC_CLIENT_ID || !settings.OIDC_CLIENT_SECRET) return undefined;
+  const host = new URL(settings.OIDC_ISSUER).host;
+  return {
+    issuer: settings.OIDC_ISSUER,
+    clientId: settings.OIDC_CLIENT_ID,
+    clientSecret: settings.OIDC_CLIENT_SECRET,
+    allowedDomains: settings.OIDC_ALLOWED_DOMAINS,
+    name: settings.OIDC_NAME ?? (host === 'accounts.google.com' ? 'Google' : host),
   };
 }
 

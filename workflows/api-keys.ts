@@ -4,8 +4,9 @@ import { and, asc, eq, isNull, or, sql } from 'drizzle-orm';
 import { appendAudit } from '../src/audit/append.js';
 import { sanitizeText } from '../src/audit/sanitize.js';
 import { actedBy, type AuditEntryInput } from '../src/audit/types.js';
-import type { Db, Tx } from '../src/db/client.js';
+import type { Tx } from '../src/db/client.js';
 import { postgresErrorIn } from '../src/db/postgres-error.js';
+import { preparedPerDb } from '../src/db/prepared.js';
 import { apiKeys, type ApiKeyRow } from '../src/db/schema/api-keys.js';
 import { apiKeyActor, type Actor, type ApiKeyRef, type KeyScope } from '../src/domain/actor.js';
 import {
@@ -213,25 +214,14 @@ export async function checkApiKey(s: Pick<Services, 'db' | 'clock' | 'config'>, 
  * The key of a prefix with its owner's member facts, in one statement. Every API request runs it, so it is built
  * once per database handle and prepared on each connection (Postgres parses and plans it once there).
  */
-function prepareKeyLookup(db: Db) {
-  return db
+const keyLookupOf = preparedPerDb((db) =>
+  db
     .select({ row: apiKeys, owner: MEMBER_FACTS })
     .from(apiKeys)
     .leftJoin(members, memberRowOf(apiKeys.ownerPlatform, apiKeys.ownerId))
     .where(eq(apiKeys.prefix, sql.placeholder('prefix')))
-    .prepare('api_key_with_owner');
-}
-
-const keyLookups = new WeakMap<Db, ReturnType<typeof prepareKeyLookup>>();
-
-function keyLookupOf(db: Db): ReturnType<typeof prepareKeyLookup> {
-  let lookup = keyLookups.get(db);
-  if (!lookup) {
-    lookup = prepareKeyLookup(db);
-    keyLookups.set(db, lookup);
-  }
-  return lookup;
-}
+    .prepare('api_key_with_owner'),
+);
 
 /** How stale `last_used_at` may get before a request refreshes it (a write per request would be wasted). */
 const LAST_USED_RESOLUTION_SECONDS = 60;

@@ -5,12 +5,15 @@ import { appendAudit } from '../src/audit/append.js';
 import { actedBy } from '../src/audit/types.js';
 import type { Clock } from '../src/clock.js';
 import type { DbOrTx } from '../src/db/client.js';
+import { preparedPerDb } from '../src/db/prepared.js';
 import { consoleSessions, consoleSignInLinks, type ConsoleSessionRow } from '../src/db/schema/console.js';
+import { members } from '../src/db/schema/members.js';
 import { consoleActor, type Actor } from '../src/domain/actor.js';
+import type { Standing } from '../src/domain/team.js';
 import type { Platform, UserRef } from '../src/domain/users.js';
 import { AppError } from '../src/errors.js';
 import type { Services } from '../src/services.js';
-import { authorize } from './roles.js';
+import { authorize, MEMBER_FACTS, memberRowOf, standingFrom } from './roles.js';
 
 /**
  * Signing in to the web console from chat, and the console's sessions. Tokens and session ids are random, shown once
@@ -236,13 +239,15 @@ export function signInRefused(reason: SignInRefusal): AppError {
 
 /**
  * The session a cookie names, when it is still open: not idle for 12 hours, not older than 7 days. A session past
- * either end is removed. Its last use is recorded (at most once a minute).
+ * either end is removed. Its last use is recorded (at most once a minute). The same statement reads the member's
+ * standing in the team now, which the request's reads decide on (`authorize`); its changes read the standing again.
  */
-export async function openSession(s: Pick<Services, 'db' | 'clock'>, sessionId: string, clientAddress?: string): Promise<ConsoleSession | undefined> {
+export async function openSession(s: Pick<Services, 'db' | 'clock' | 'config'>, sessionId: string, clientAddress?: string): Promise<ConsoleSession | undefined> {
   const idHash = sha256(sessionId);
   const now = s.clock.now();
-  const [row] = await s.db.select().from(consoleSessions).where(eq(consoleSessions.idHash, idHash));
-  if (!row) return undefined;
+  const [found] = await sessionLookupOf(s.db).execute({ idHash });
+  if (!found) return undefined;
+  const row = found.session;
   if (row.expiresAt <= now || row.lastSeenAt.getTime() + SESSION_IDLE_MS <= now.getTime()) {
     await s.db.delete(consoleSessions).where(eq(consoleSessions.idHash, idHash));
     return undefined;
@@ -254,14 +259,25 @@ export async function openSession(s: Pick<Services, 'db' | 'clock'>, sessionId: 
       .set({ lastSeenAt: now, ...(moved ? { clientAddress } : {}) })
       .where(eq(consoleSessions.idHash, idHash));
   }
-  return sessionOfRow(row);
+  return sessionOfRow(row, standingFrom(s, found.member));
 }
 
-function sessionOfRow(row: ConsoleSessionRow): ConsoleSession {
+/** A session by the hash of its id, with its member's facts: every console request runs it. */
+const sessionLookupOf = preparedPerDb((db) =>
+  db
+    .select({ session: consoleSessions, member: MEMBER_FACTS })
+    .from(consoleSessions)
+    .leftJoin(members, memberRowOf(consoleSessions.platform, consoleSessions.userId))
+    .where(eq(consoleSessions.idHash, sql.placeholder('idHash')))
+    .prepare('console_session_with_member'),
+);
+
+/** A session as its row holds it; its actor carries the member's standing when it was read with the row. */
+function sessionOfRow(row: ConsoleSessionRow, standingAtRequest?: Standing): ConsoleSession {
   const user: UserRef = { platform: row.platform, id: row.userId, name: row.userName };
   return {
     user,
-    actor: consoleActor(user),
+    actor: consoleActor(user, standingAtRequest),
     idHash: row.idHash,
     ref: refOf(row.idHash),
     createdAt: row.createdAt,

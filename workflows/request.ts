@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { sanitizeText } from '../src/audit/sanitize.js';
 import { actedBy, systemActor } from '../src/audit/types.js';
 import { decisions } from '../src/db/schema/decisions.js';
-import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
+import type { EnvironmentRow } from '../src/db/schema/environments.js';
 import { newEnvId } from '../src/domain/ids.js';
 import { parseEnvironmentName } from '../src/domain/environment-name.js';
 import { checkQuota, checkRequestedTtl } from '../src/domain/policy.js';
@@ -14,7 +14,7 @@ import type { Services } from '../src/services.js';
 import { chooseCloudKey } from './cloud-keys.js';
 import { countActive } from './environment-queries.js';
 import { authorize } from './roles.js';
-import { auditEnvironment, enqueueAfterCommit, transition } from './state-change.js';
+import { auditEnvironment, enqueueAfterCommit, insertAudited, transition } from './state-change.js';
 
 export interface RequestInput {
   /** Who asks; the environment is their user's. */
@@ -44,31 +44,29 @@ export async function requestEnvironment(s: Services, input: RequestInput): Prom
     checkQuota(await countActive(s, requester, tx), s.config.MAX_ACTIVE_PER_USER);
     const cloudKeyId = await chooseCloudKey(tx, preset);
     const now = s.clock.now();
-    const [created] = await tx
-      .insert(environments)
-      .values({
-        id: newEnvId(),
-        presetId: preset.id,
-        name,
-        platform: requester.platform,
-        ownerId: requester.id,
-        ownerName: sanitizeText(requester.name),
-        requestChannelId: input.channelId,
-        state: 'pending_approval',
-        ttlSeconds,
-        requestedAt: now,
-        approvalDeadline: addSeconds(now, s.config.APPROVAL_TIMEOUT),
-        cloudKeyId,
-        updatedAt: now,
-      })
-      .returning();
-    const plan = created!;
-    await auditEnvironment(s, tx, plan, {
-      eventType: 'plan.created',
-      ...actedBy(input.actor, { preset: preset.id, ttl_seconds: ttlSeconds, name, approval: preset.approvalRequired ? 'required' : 'none' }),
-      channelId: input.channelId,
-      requestId: input.requestId,
-    });
+    const values = {
+      id: newEnvId(),
+      presetId: preset.id,
+      name,
+      platform: requester.platform,
+      ownerId: requester.id,
+      ownerName: sanitizeText(requester.name),
+      requestChannelId: input.channelId,
+      state: 'pending_approval',
+      ttlSeconds,
+      requestedAt: now,
+      approvalDeadline: addSeconds(now, s.config.APPROVAL_TIMEOUT),
+      cloudKeyId,
+      updatedAt: now,
+    } as const;
+    const plan = await insertAudited(s, tx, values, [
+      {
+        eventType: 'plan.created',
+        ...actedBy(input.actor, { preset: preset.id, ttl_seconds: ttlSeconds, name, approval: preset.approvalRequired ? 'required' : 'none' }),
+        channelId: input.channelId,
+        requestId: input.requestId,
+      },
+    ]);
     if (preset.approvalRequired) return plan;
 
     const approved = await transition(s, tx, plan.id, 'pending_approval', 'approved');
@@ -82,11 +80,15 @@ export async function requestEnvironment(s: Services, input: RequestInput): Prom
     return approved!;
   });
 
+  // Both jobs in one round of Redis calls: the card's notice, and the deploy or the approval's expiry.
   await enqueueAfterCommit(s, env.id, [
-    () => s.jobs.add('notify', { envId: env.id, event: 'plan.created' }, { jobId: jobIds.notify(env.id, 'plan.created') }),
-    env.state === 'approved'
-      ? () => s.jobs.add('deploy', { envId: env.id }, { jobId: jobIds.deploy(env.id) })
-      : () => s.jobs.add('approval-expire', { envId: env.id }, { jobId: jobIds.approvalExpire(env.id), runAt: env.approvalDeadline }),
+    () =>
+      s.jobs.addMany([
+        { name: 'notify', payload: { envId: env.id, event: 'plan.created' }, options: { jobId: jobIds.notify(env.id, 'plan.created') } },
+        env.state === 'approved'
+          ? { name: 'deploy', payload: { envId: env.id }, options: { jobId: jobIds.deploy(env.id) } }
+          : { name: 'approval-expire', payload: { envId: env.id }, options: { jobId: jobIds.approvalExpire(env.id), runAt: env.approvalDeadline } },
+      ]),
   ]);
   return env;
 }

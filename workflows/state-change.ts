@@ -74,6 +74,19 @@ export async function transitionAudited(
 }
 
 /**
+ * A new environment's row and the audit entries that record its creation as one statement: the INSERT, and the
+ * entries written with it. One round trip; inside the caller's transaction they commit with it. Returns the row.
+ */
+export async function insertAudited(s: Services, db: DbOrTx, values: NewEnvironmentRow, entries: readonly EnvironmentEntry[]): Promise<EnvironmentRow> {
+  const started = performance.now();
+  const created = db.$with('created').as(db.insert(environments).values(values).returning());
+  const audit = db.$with('audit', {}).as(appendWhen(s.clock, entries.map((entry) => environmentEntry(values, entry)), sql`exists (select 1 from created)`));
+  const [row] = await db.with(created, audit).select().from(created);
+  observeAppended(entries.length, (performance.now() - started) / 1000);
+  return row!;
+}
+
+/**
  * Enqueues the jobs that follow a committed change. A failure here (Redis down) must not undo or misreport the change:
  * it is logged, and the reconciler re-drives the missing work from Postgres within a minute.
  */

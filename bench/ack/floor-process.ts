@@ -1,14 +1,5 @@
-/** The floor's process (see `startFloorProcess`): a bare Bolt app, alone, until the parent lets go. */
-import { serveRequests } from './child.js';
-import { startAckFloor, type AckFloor } from './floor.js';
+/** A floor's process (see `startFloorProcess`): a bare Bolt app, alone, until the parent lets go. */
+import { serveServer } from '../framework/helper-process.js';
+import { startAckFloor } from './floor.js';
 
-let floor: AckFloor | undefined;
-serveRequests<{ signingSecret: string }, string>(
-  async ({ signingSecret }) => {
-    floor ??= await startAckFloor(signingSecret);
-    return floor.url;
-  },
-  async () => {
-    await floor?.stop();
-  },
-);
+serveServer(startAckFloor);

@@ -1,9 +1,25 @@
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, type Receiver } from '@slack/bolt';
+import { App, HTTPReceiver, type Receiver, type SlashCommand } from '@slack/bolt';
+import { addSeconds } from 'date-fns';
+import { and, desc, eq } from 'drizzle-orm';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { appendAudit } from '../../src/audit/append.js';
 import { boltLogger } from '../../src/chat/slack/bolt-logger.js';
 import { SLACK_EVENTS_PATH } from '../../src/chat/slack/platform.js';
+import { systemClock } from '../../src/clock.js';
+import { connectDatabase, type Database } from '../../src/db/client.js';
+import { environments } from '../../src/db/schema/environments.js';
+import { newEnvId } from '../../src/domain/ids.js';
 import { silentLogger } from '../../src/log.js';
-import { startChild } from './child.js';
+import { redisOptions } from '../../src/queue/redis.js';
+import { startServerProcess, type ServerProcess } from '../framework/helper-process.js';
+
+export interface AckFloorSpec {
+  signingSecret: string;
+  /** Set for the work floor: where the commands' statements and job go. */
+  work?: { databaseUrl: string; redisUrl: string; queuePrefix: string; presetId: string };
+}
 
 export interface AckFloor {
   /** Where to POST slash commands. */
@@ -12,12 +28,16 @@ export interface AckFloor {
 }
 
 /**
- * The floor of ack latency: a bare Bolt app with the same HTTPReceiver (signature check included), the same signing
- * secret and logger as the bot, and a command listener that acks at once. Nothing the bot does can be faster.
+ * The floors of ack latency: a bare Bolt app with the same HTTPReceiver (signature check included), the same signing
+ * secret and logger as the bot. Without `work` its listener acks at once: nothing the bot does can be faster. With
+ * `work` (the work floor) it first runs the statements the bot's command runs, written plainly: for `/env list` the
+ * SELECT of the user's labs and the command's audit entry; for `/env request` the plan's row and its `plan.created`
+ * entry in one transaction, the command's entry, and one job add; then it acks with a line of text. What the bot
+ * takes beyond the work floor is the cost of its framework, not of its work.
  */
-export async function startAckFloor(signingSecret: string): Promise<AckFloor> {
+export async function startAckFloor(spec: AckFloorSpec): Promise<AckFloor> {
   const logger = boltLogger(silentLogger);
-  const receiver = new HTTPReceiver({ signingSecret, endpoints: SLACK_EVENTS_PATH, processBeforeResponse: false, logger });
+  const receiver = new HTTPReceiver({ signingSecret: spec.signingSecret, endpoints: SLACK_EVENTS_PATH, processBeforeResponse: false, logger });
   const app = new App({
     receiver: receiver as Receiver,
     token: 'xoxb-floor',
@@ -27,24 +47,96 @@ export async function startAckFloor(signingSecret: string): Promise<AckFloor> {
     convoStore: false,
     logger,
   });
-  app.command(/^\/.+$/, async ({ ack }) => {
-    await ack();
+  const work = spec.work ? await startWork(spec.work) : undefined;
+  app.command(/^\/.+$/, async ({ ack, command }) => {
+    await ack(work ? await work.run(command) : undefined);
   });
   const server = await receiver.start({ port: 0, host: '127.0.0.1' });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}${SLACK_EVENTS_PATH}`,
-    stop: () => receiver.stop(),
+    async stop() {
+      await receiver.stop();
+      await work?.stop();
+    },
   };
 }
 
-/** The floor in a process of its own (floor-process.ts): a bare app does not share the bot's heap or event loop. */
-export async function startFloorProcess(signingSecret: string): Promise<AckFloor> {
-  const child = await startChild<{ signingSecret: string }, string>(new URL('./floor-process.ts', import.meta.url));
-  try {
-    return { url: await child.ask({ signingSecret }), stop: () => child.stop() };
-  } catch (error) {
-    await child.stop();
-    throw error;
-  }
+interface Work {
+  run(command: SlashCommand): Promise<string>;
+  stop(): Promise<void>;
+}
+
+async function startWork(spec: NonNullable<AckFloorSpec['work']>): Promise<Work> {
+  const database: Database = connectDatabase(spec.databaseUrl);
+  const redis = new Redis(spec.redisUrl, redisOptions('producer'));
+  const notify = new Queue('notify', { connection: redis, prefix: spec.queuePrefix });
+  const commandEntry = (command: SlashCommand) =>
+    appendAudit(database.db, systemClock, {
+      eventType: 'command.invoked',
+      actor: { type: 'user', id: command.user_id, name: command.user_name },
+      platform: 'slack',
+      channelId: command.channel_id,
+      outcome: 'ok',
+      details: { command: command.command, text: command.text },
+      requestId: command.trigger_id,
+    });
+  const list = async (command: SlashCommand) => {
+    const rows = await database.db
+      .select()
+      .from(environments)
+      .where(and(eq(environments.platform, 'slack'), eq(environments.ownerId, command.user_id)))
+      .orderBy(desc(environments.requestedAt))
+      .limit(100);
+    await commandEntry(command);
+    return `${rows.length} labs`;
+  };
+  const request = async (command: SlashCommand) => {
+    const now = systemClock.now();
+    const env = await database.db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(environments)
+        .values({
+          id: newEnvId(),
+          presetId: spec.presetId,
+          platform: 'slack',
+          ownerId: command.user_id,
+          ownerName: command.user_name,
+          requestChannelId: command.channel_id,
+          state: 'pending_approval',
+          ttlSeconds: 4 * 3600,
+          requestedAt: now,
+          approvalDeadline: addSeconds(now, 3600),
+          updatedAt: now,
+        })
+        .returning();
+      await appendAudit(tx, systemClock, {
+        eventType: 'plan.created',
+        actor: { type: 'user', id: command.user_id, name: command.user_name },
+        platform: 'slack',
+        channelId: command.channel_id,
+        resource: { type: 'environment', id: row!.id },
+        outcome: 'ok',
+        details: { preset: spec.presetId, ttl_seconds: row!.ttlSeconds, approval: 'required' },
+        requestId: command.trigger_id,
+      });
+      return row!;
+    });
+    await notify.add('notify', { envId: env.id, event: 'plan.created' }, { jobId: `notify-${env.id}-plan-created` });
+    await commandEntry(command);
+    return `${env.id} is waiting for approval`;
+  };
+  return {
+    run: (command) => (command.text.startsWith('request') ? request(command) : list(command)),
+    async stop() {
+      await notify.close();
+      redis.disconnect();
+      await database.close();
+    },
+  };
+}
+
+/** A floor in a process of its own (floor-process.ts): it does not share the bot's heap or event loop. */
+export function startFloorProcess(spec: AckFloorSpec): Promise<ServerProcess> {
+  return startServerProcess(new URL('./floor-process.ts', import.meta.url), spec);
 }

@@ -1,5 +1,6 @@
-/** The load generator's process (see `startLoadProcess`). */
-import { serveRequests } from './child.js';
-import { runLoad, type LoadResult, type LoadSpec } from './load.js';
+/** The ack bench's load generator process (see `startLoadProcess`). */
+import { serveRequests } from '../framework/helper-process.js';
+import type { LaneRun } from '../framework/lanes.js';
+import { runLoad, type LoadSpec } from './load.js';
 
-serveRequests<LoadSpec, LoadResult>(runLoad);
+serveRequests<LoadSpec, LaneRun>(runLoad);

@@ -22,9 +22,12 @@ export type AckCommand = 'list' | 'request';
 export interface AckSubject {
   app: App;
   url: string;
+  /** The bot's database and queue prefix, which the work floor writes to as well (under a prefix of its own). */
+  databaseUrl: string;
+  queuePrefix: string;
   /** Bodies of `/env <command>` (signed when sent), each from its own user `U<userTag>X<index>`. */
   bodies(command: AckCommand, total: number, userTag: string): string[];
-  /** Checks the requests did their work: one `ok` audit entry each, and a pending plan per request. */
+  /** Checks the requests (the bot's or the work floor's) did their work: one `ok` audit entry each, and a pending plan per request. */
   verify(command: AckCommand, userTag: string, total: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -84,6 +87,8 @@ export async function startAckSubject(mode: AppMode): Promise<AckSubject> {
   return {
     app: started,
     url: `http://127.0.0.1:${started.port}${SLACK_EVENTS_PATH}`,
+    databaseUrl: database.url,
+    queuePrefix: prefix,
     bodies(command, total, userTag) {
       return Array.from({ length: total }, (_, index) => {
         const user = userId(userTag, index);

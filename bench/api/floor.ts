@@ -5,7 +5,7 @@ import { appendAudit } from '../../src/audit/append.js';
 import { systemClock } from '../../src/clock.js';
 import { connectDatabase } from '../../src/db/client.js';
 import { environments } from '../../src/db/schema/environments.js';
-import { startChild } from '../ack/child.js';
+import { startServerProcess, type ServerProcess } from '../framework/helper-process.js';
 
 export interface ApiFloorSpec {
   databaseUrl: string;
@@ -55,12 +55,6 @@ export async function startApiFloor(spec: ApiFloorSpec): Promise<ApiFloor> {
 }
 
 /** The floor in a process of its own, so it shares neither heap nor event loop with the bot it is compared with. */
-export async function startApiFloorProcess(spec: ApiFloorSpec): Promise<ApiFloor> {
-  const child = await startChild<ApiFloorSpec, string>(new URL('./floor-process.ts', import.meta.url));
-  try {
-    return { url: await child.ask(spec), stop: () => child.stop() };
-  } catch (error) {
-    await child.stop();
-    throw error;
-  }
+export function startApiFloorProcess(spec: ApiFloorSpec): Promise<ServerProcess> {
+  return startServerProcess(new URL('./floor-process.ts', import.meta.url), spec);
 }

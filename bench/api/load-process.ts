@@ -1,5 +1,6 @@
 /** The API bench's load generator process (see `startGetLoadProcess`). */
-import { serveRequests } from '../ack/child.js';
-import { runGetLoad, type GetLoadResult, type GetLoadSpec } from './load.js';
+import { serveRequests } from '../framework/helper-process.js';
+import { runGetLoad, type GetLoadSpec } from './load.js';
+import type { LaneRun } from '../framework/lanes.js';
 
-serveRequests<GetLoadSpec, GetLoadResult>(runGetLoad);
+serveRequests<GetLoadSpec, LaneRun>(runGetLoad);

@@ -1,6 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BenchReport, MetricResult } from './types.js';
+import type { BenchReport, CaseResult, MetricResult } from './types.js';
 
 /** The results as one markdown table: figure, baseline measured in the same run, and the cost ratio. */
 export function formatTable(report: BenchReport): string {
@@ -38,12 +38,38 @@ function format(value: number, digits = 0): string {
   return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
-/** Writes the report as `<folder>/<timestamp>.json` and `<folder>/latest.json`; returns the timestamped path. */
-export async function writeReport(report: BenchReport, folder: string): Promise<string> {
+/**
+ * Writes the report as `<folder>/<timestamp>.json` and merges it into `<folder>/latest.json`: the suites this run
+ * measured replace their earlier results there, the others' stay, and each result names the run that measured it. A
+ * `--quick` run (figures not comparable) leaves latest.json alone. Returns the paths written.
+ */
+export async function writeReport(report: BenchReport, folder: string): Promise<string[]> {
   await mkdir(folder, { recursive: true });
-  const text = `${JSON.stringify(report, null, 2)}\n`;
   const path = join(folder, `${report.startedAt.replace(/[:.]/g, '-')}.json`);
-  await writeFile(path, text);
-  await writeFile(join(folder, 'latest.json'), text);
-  return path;
+  await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
+  if (report.quick) return [path];
+  const latestPath = join(folder, 'latest.json');
+  const latest = mergeReports(await readReport(latestPath), report);
+  await writeFile(latestPath, `${JSON.stringify(latest, null, 2)}\n`);
+  return [path, latestPath];
+}
+
+async function readReport(path: string): Promise<BenchReport | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as BenchReport;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** `earlier`'s results of the suites `report` did not run, then `report`'s, each with the run that measured it. */
+export function mergeReports(earlier: BenchReport | undefined, report: BenchReport): BenchReport {
+  const measured = new Set(report.results.map((result) => result.suite));
+  const kept = (earlier?.results ?? []).filter((result) => !measured.has(result.suite)).map((result) => ({ ...result, run: result.run ?? runOf(earlier!) }));
+  return { ...report, results: [...kept, ...report.results.map((result) => ({ ...result, run: runOf(report) }))] };
+}
+
+function runOf(report: BenchReport): NonNullable<CaseResult['run']> {
+  return { startedAt: report.startedAt, command: report.command, loadAverage: report.machine.loadAverage };
 }

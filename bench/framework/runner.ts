@@ -41,7 +41,8 @@ export async function runSuites(suites: readonly BenchSuite[], options: RunOptio
       try {
         for (const benchCase of open.cases) results.push(await runCase(suite.name, benchCase, options.quick ? 1 : (benchCase.runs ?? options.runs), suiteOptions));
       } finally {
-        await open.close();
+        if (open.close) await open.close();
+        else await undoAll(undo, options.log);
       }
     } finally {
       process.off('SIGINT', interrupted);

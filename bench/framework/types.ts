@@ -32,7 +32,10 @@ export interface SuiteOptions {
   /** Smaller inputs for a quick check of the bench itself (`--quick`); figures are then not comparable. */
   quick: boolean;
   log(message: string): void;
-  /** Registers what undoes the set-up so far (drop a database): run if the set-up fails or the bench is interrupted. */
+  /**
+   * Registers what undoes the set-up so far (stop a process, drop a database): run, last registered first, if the
+   * set-up fails, if the bench is interrupted, and after the suite's cases when it has no `close` of its own.
+   */
   cleanup(undo: () => Promise<void>): void;
 }
 
@@ -44,7 +47,8 @@ export interface BenchSuite {
 
 export interface OpenSuite {
   cases: BenchCase[];
-  close(): Promise<void>;
+  /** Undoes the set-up after the cases; without it the registered clean-ups do. */
+  close?(): Promise<void>;
 }
 
 export interface Sample {
@@ -67,6 +71,8 @@ export interface CaseResult {
   figure: string;
   baseline: string;
   metrics: MetricResult[];
+  /** In latest.json, which merges runs: the run that measured this case, and the load average at its end. */
+  run?: { startedAt: string; command: string; loadAverage: number[] };
 }
 
 export interface BenchReport {

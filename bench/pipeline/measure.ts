@@ -10,7 +10,7 @@ import { startPrivateRedis, type PrivateRedis } from '../../test/support/redis-s
 import type { SuiteOptions } from '../framework/types.js';
 import { deleteKeys } from '../../test/support/services.js';
 import { pollUntil, uniquePrefix } from '../../test/support/redis.js';
-import { startChild, type ChildProcessHandle } from '../ack/child.js';
+import { startChild, type ChildProcessHandle } from '../framework/helper-process.js';
 import { seedPendingPlans } from '../timers/seed.js';
 import { createWorkerSide } from '../timers/worker-side.js';
 import type { WorkerAnswer, WorkerMemory, WorkerRequest } from './worker-process.js';

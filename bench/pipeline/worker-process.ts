@@ -3,7 +3,7 @@
  * queue prefix, with the app's concurrency, a counting notifier and the local provisioner at zero delay.
  */
 import type { Workers } from '../../src/queue/workers.js';
-import { serveRequests } from '../ack/child.js';
+import { serveRequests } from '../framework/helper-process.js';
 import { createWorkerSide, type WorkerSide } from '../timers/worker-side.js';
 
 export type WorkerRequest = { start: { databaseUrl: string; redisUrl: string; prefix: string } } | { report: true } | { memory: true };

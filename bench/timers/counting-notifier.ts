@@ -37,6 +37,10 @@ export class CountingNotifier implements Notifier {
     return [];
   }
 
+  async findUserByEmail(): Promise<DirectoryUser | undefined> {
+    return undefined;
+  }
+
   private ref(channelId: string): MessageRef {
     this.next += 1;
     return { platform: this.platform, channelId, messageId: `${this.next}.000000` };

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { preparedPerDb } from '../db/prepared.js';
 import { auditLog, type AuditRow } from '../db/schema/audit.js';
 import type { AuditFilters } from './filters.js';
 import type { ChainHead } from './verify.js';
@@ -85,19 +86,23 @@ export interface ChainState {
  * is the other row, or, when only one row came back, that row if it is an `audit.verified` entry (both ids were its).
  */
 export async function chainStateNow(db: Db): Promise<ChainState> {
+  const [newest, older] = await chainStateOf(db).execute();
+  if (!newest) return { head: null, lastVerification: undefined };
+  const lastVerification = older ?? (newest.eventType === 'audit.verified' ? newest : undefined);
+  return { head: { id: newest.id, hash: newest.hash }, lastVerification };
+}
+
+const chainStateOf = preparedPerDb((db) => {
   const newestVerification = db
     .select({ id: auditLog.id })
     .from(auditLog)
     .where(eq(auditLog.eventType, 'audit.verified'))
     .orderBy(desc(auditLog.occurredAt), desc(auditLog.id))
     .limit(1);
-  const rows = await db
+  return db
     .select()
     .from(auditLog)
     .where(or(eq(auditLog.id, sql`(select max(${auditLog.id}) from ${auditLog})`), eq(auditLog.id, sql`(${newestVerification})`)))
-    .orderBy(desc(auditLog.id));
-  const [newest, older] = rows;
-  if (!newest) return { head: null, lastVerification: undefined };
-  const lastVerification = older ?? (newest.eventType === 'audit.verified' ? newest : undefined);
-  return { head: { id: newest.id, hash: newest.hash }, lastVerification };
-}
+    .orderBy(desc(auditLog.id))
+    .prepare('audit_chain_state');
+});

@@ -52,6 +52,12 @@ export interface Notifier {
    * deactivated accounts left out: how the console picks someone to invite.
    */
   searchUsers(text: string, limit: number): Promise<DirectoryUser[]>;
+  /**
+   * The person whose address on the platform is `email` (compared without regard to case), or undefined when nobody
+   * active has it: how a sign-in with a verified email finds the chat account. Bots and deactivated accounts are
+   * never found.
+   */
+  findUserByEmail(email: string): Promise<DirectoryUser | undefined>;
 }
 
 /** Everything the core needs to know about an inbound request, whichever platform it came from. */

@@ -13,10 +13,12 @@ import type { SecondFactorStep } from '../../workflows/passkey-sign-in.js';
 import { auditRoutes } from './audit-page.js';
 import { labsRoutes } from './labs-page.js';
 import { CONSOLE_STYLESHEET_PATH, messagePage, sendPage } from './layout.js';
+import { OidcClient, type OidcDiscoveryOptions } from './oidc-client.js';
+import { oidcRoutes } from './oidc-sign-in.js';
 import { passkeyRoutes } from './passkey-sign-in.js';
 import { PASSKEY_SCRIPT, PASSKEY_SCRIPT_PATH } from './passkey-script.js';
 import { securityRoutes } from './security-page.js';
-import { findSignedIn, SessionCookie, type SignedIn } from './session.js';
+import { findSignedIn, sessionCookie, type ConsoleCookie, type SignedIn } from './session.js';
 import { sessionsRoutes } from './sessions-page.js';
 import { signInRefusals, signInRoutes, type SignInRefusals } from './sign-in.js';
 import { teamRoutes } from './team-page.js';
@@ -28,6 +30,8 @@ export interface ConsoleOptions {
   services: Services;
   /** Where sign-in attempts are counted per client address; in the process when absent (one replica). */
   redis?: Redis;
+  /** How the console reaches the OIDC issuer (tests allow a local issuer over http); openid-client's defaults when absent. */
+  oidcDiscovery?: OidcDiscoveryOptions;
   /** Refused sign-ins allowed per client address in a window. */
   signInLimit?: { max: number; windowMs: number };
   /**
@@ -45,9 +49,11 @@ export interface VisitorPage extends PageLink {
 /** What the console's routes share. */
 export interface ConsoleContext {
   s: Services;
-  cookie: SessionCookie;
+  cookie: ConsoleCookie;
   /** Refused sign-ins of every method, counted per client address (see `SignInRefusals`). */
   refusals: SignInRefusals;
+  /** OpenID Connect sign-in, when OIDC_ISSUER is set. */
+  oidc: OidcClient | undefined;
   /** The visitor page that serves this request, if any. */
   visitorPageFor(request: FastifyRequest): PageLink | undefined;
   /**
@@ -98,7 +104,7 @@ export function consoleDoor(options: ConsoleOptions): Door {
     });
     app.setErrorHandler((error: FastifyError, request, reply) => answerError(ctx, error, request, reply));
 
-    const cookie = new SessionCookie(https);
+    const cookie = sessionCookie(https);
     const signedInOr401 = async (request: FastifyRequest, reply: FastifyReply): Promise<SignedIn | undefined> => {
       const signedIn = await findSignedIn(s, cookie, request, reply);
       if (signedIn) return signedIn;
@@ -123,6 +129,7 @@ export function consoleDoor(options: ConsoleOptions): Door {
       s,
       cookie,
       refusals: signInRefusals(app, options.signInLimit ?? DEFAULT_SIGN_IN_LIMIT),
+      oidc: s.config.oidc ? new OidcClient(s.config.oidc, () => s.config.PUBLIC_URL ?? '', options.oidcDiscovery) : undefined,
       visitorPageFor: (request) => (options.visitorPage?.serves(request) ? options.visitorPage : undefined),
       requireSession: gate(['none']),
       requireSessionBefore: (step) => gate(step === 'use_passkey' ? ['none', 'add_passkey', 'use_passkey'] : ['none', 'add_passkey']),
@@ -141,6 +148,7 @@ export function consoleDoor(options: ConsoleOptions): Door {
       return reply.redirect(signedIn ? '/labs' : (ctx.visitorPageFor(request)?.href ?? '/sign-in'), 303);
     });
     signInRoutes(app, ctx);
+    if (ctx.oidc) oidcRoutes(app, ctx, ctx.oidc, https);
     labsRoutes(app, ctx);
     auditRoutes(app, ctx);
     teamRoutes(app, ctx);

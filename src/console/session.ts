@@ -7,22 +7,28 @@ import { authorize } from '../../workflows/roles.js';
 import type { Viewer } from './layout.js';
 
 /**
- * The console's session cookie: httpOnly, SameSite=Lax, Secure (and named with the `__Host-` prefix, which pins it
- * to this host and path /) when the console is served over https.
+ * A cookie of the console: httpOnly, SameSite=Lax, Secure (and named with the `__Host-` prefix, which pins it to this
+ * host and path /) when the console is served over https. What it holds is read back only when it has the shape the
+ * console wrote.
  */
-export class SessionCookie {
+export class ConsoleCookie {
   readonly name: string;
 
-  constructor(readonly secure: boolean) {
-    this.name = secure ? '__Host-aitz_console' : 'aitz_console';
+  constructor(
+    name: string,
+    readonly secure: boolean,
+    private readonly maxAgeSeconds: number,
+    private readonly shape: RegExp,
+  ) {
+    this.name = secure ? `__Host-${name}` : name;
   }
 
   options(): { path: string; httpOnly: true; sameSite: 'lax'; secure: boolean } {
     return { path: '/', httpOnly: true, sameSite: 'lax', secure: this.secure };
   }
 
-  set(reply: FastifyReply, sessionId: string): void {
-    reply.setCookie(this.name, sessionId, { ...this.options(), maxAge: SESSION_MAX_MS / 1000 });
+  set(reply: FastifyReply, value: string): void {
+    reply.setCookie(this.name, value, { ...this.options(), maxAge: this.maxAgeSeconds });
   }
 
   clear(reply: FastifyReply): void {
@@ -31,8 +37,13 @@ export class SessionCookie {
 
   read(request: FastifyRequest): string | undefined {
     const value = request.cookies[this.name];
-    return value !== undefined && /^[A-Za-z0-9_-]{20,100}$/.test(value) ? value : undefined;
+    return value !== undefined && this.shape.test(value) ? value : undefined;
   }
+}
+
+/** The console's session cookie: the session's random id, for as long as a session may last. */
+export function sessionCookie(secure: boolean): ConsoleCookie {
+  return new ConsoleCookie('aitz_console', secure, SESSION_MAX_MS / 1000, /^[A-Za-z0-9_-]{20,100}$/);
 }
 
 /** A request's signed-in member: the session, the role Postgres holds for them now, and the header's view of them. */
@@ -47,7 +58,7 @@ export interface SignedIn {
 const signedInByRequest = new WeakMap<FastifyRequest, SignedIn>();
 
 /** The session the request's cookie names, if still open; its role is read now, as chat reads it for each command. */
-export async function findSignedIn(s: Services, cookie: SessionCookie, request: FastifyRequest, reply: FastifyReply): Promise<SignedIn | undefined> {
+export async function findSignedIn(s: Services, cookie: ConsoleCookie, request: FastifyRequest, reply: FastifyReply): Promise<SignedIn | undefined> {
   const known = signedInByRequest.get(request);
   if (known) return known;
   const sessionId = cookie.read(request);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { listSessions, signOut, type SessionSummary } from '../../workflows/console-sessions.js';
+import { listSessions, signOut, type SessionSummary, type SignInMethod } from '../../workflows/console-sessions.js';
 import { formatUtc } from '../domain/time.js';
 import type { HttpApp } from '../http/server.js';
 import { html, type SafeHtml } from '../web/html.js';
@@ -12,7 +12,7 @@ const refParams = z.object({ ref: z.string().regex(/^[0-9a-f]{12}$/, 'not a sess
 const sessionsQuery = z.object({ ended: z.string().max(20).optional() });
 
 /** How each sign-in method reads on the page. */
-const METHOD_LABELS: Readonly<Record<string, string>> = { chat_link: 'Link from chat', passkey: 'Passkey' };
+const METHOD_LABELS: Readonly<Record<SignInMethod, string>> = { chat_link: 'Link from chat', passkey: 'Passkey', oidc: 'OpenID Connect' };
 
 /**
  * Settings → Sessions: the member's open console sessions (how each was started, when, when last used and from
@@ -48,14 +48,19 @@ ${sessionsTable(sessions, session.ref, viewer)}
   });
 }
 
+/** This session on top, the others most recently used first (as listed). */
+function thisOneFirst(sessions: SessionSummary[], current: string): SessionSummary[] {
+  return [...sessions].sort((a, b) => Number(b.ref === current) - Number(a.ref === current));
+}
+
 function sessionsTable(sessions: SessionSummary[], current: string, viewer: Viewer): SafeHtml {
   return html`<div class="table-wrap"><table>
 <caption>${sessions.length === 1 ? 'One open session' : `${sessions.length} open sessions`}</caption>
 <thead><tr><th scope="col">Session</th><th scope="col">Signed in with</th><th scope="col">Started</th><th scope="col">Last seen</th><th scope="col">Address</th><th scope="col">Actions</th></tr></thead>
-<tbody>${sessions.map(
+<tbody>${thisOneFirst(sessions, current).map(
     (row) => html`<tr id="session-${row.ref}">
 <td><span class="mono">${row.ref}</span>${row.ref === current ? html` <span class="badge good">this session</span>` : ''}</td>
-<td>${METHOD_LABELS[row.method] ?? row.method}</td>
+<td>${METHOD_LABELS[row.method]}</td>
 <td>${formatUtc(row.createdAt)}</td>
 <td>${formatUtc(row.lastSeenAt)}</td>
 <td class="mono">${row.clientAddress || html`<span class="muted">unknown</span>`}</td>

@@ -6,7 +6,7 @@ import { invite } from '../../workflows/invitations.js';
 import { listTeam, removeMember, setRole } from '../../workflows/team.js';
 import type { DirectoryUser } from '../chat/types.js';
 import { formatUtc } from '../domain/time.js';
-import { ROLES, userKey, type Role } from '../domain/users.js';
+import { PLATFORM_NAMES, ROLES, userKey, type Role } from '../domain/users.js';
 import type { HttpApp } from '../http/server.js';
 import { html, type SafeHtml } from '../web/html.js';
 import type { ConsoleContext } from './door.js';
@@ -113,7 +113,7 @@ function invitePanel(q: string, found: DirectoryUser[] | undefined, signedIn: Si
   return html`<section class="panel" aria-labelledby="invite-title">
 <h2 id="invite-title">Invite someone</h2>
 <form class="inline" method="get" action="/settings/team" role="search">
-<label for="q">Name in ${signedIn.session.user.platform}</label><input id="q" name="q" value="${q}" autocomplete="off" placeholder="ali">
+<label for="q">Name in ${PLATFORM_NAMES[signedIn.session.user.platform]}</label><input id="q" name="q" value="${q}" autocomplete="off" placeholder="ali">
 <button type="submit">Search</button>
 </form>
 ${found === undefined

@@ -34,7 +34,8 @@ export interface Actor {
   apiKey?: ApiKeyRef;
   /**
    * The user's standing in the team as read together with the credential, in the same query, at the start of this
-   * request (an API key and its owner's membership). Reads decide on it; changes read the standing again.
+   * request (an API key and its owner's membership; a console session and its member's). Reads decide on it; changes
+   * read the standing again.
    */
   standingAtRequest?: Standing;
 }
@@ -43,8 +44,8 @@ export function chatActor(user: UserRef): Actor {
   return { user, door: 'chat' };
 }
 
-export function consoleActor(user: UserRef): Actor {
-  return { user, door: 'console' };
+export function consoleActor(user: UserRef, standingAtRequest?: Standing): Actor {
+  return { user, door: 'console', ...(standingAtRequest ? { standingAtRequest } : {}) };
 }
 
 export function apiKeyActor(owner: UserRef, apiKey: ApiKeyRef, standingAtRequest?: Standing): Actor {

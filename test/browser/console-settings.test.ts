@@ -63,7 +63,7 @@ describe('the console’s Settings pages in a browser (Slack)', () => {
     await page.getByRole('link', { name: 'Team' }).click();
     await page.waitForURL('**/settings/team');
 
-    await page.getByLabel('Name in slack').fill('zo');
+    await page.getByLabel('Name in Slack').fill('zo');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.waitForURL('**/settings/team?q=zo');
     expect(await page.locator('ul.people li').allTextContents()).toEqual([expect.stringContaining('zoe'), expect.stringContaining('zoran')]);

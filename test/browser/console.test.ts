@@ -105,11 +105,18 @@ describe('the console in a browser (Slack)', () => {
   it('filters the Audit page by a date range and an event type: the table and Export CSV match a direct query', async () => {
     const { world } = stage;
     const { adam } = world.people;
+    // The chain checked from chat first: the page shows the check's result beside the head.
+    const before = world.driver.dms(adam).length;
+    await world.driver.command(adam, '/audit verify');
+    await world.driver.waitFor(() => world.driver.dms(adam).slice(before).find((message) => message.text.startsWith('Audit log intact')), 20_000);
     const { page, problems, context } = await openPage(browser, { baseURL: world.appUrl });
     await continueSignIn(page, await signInLink(world, adam));
     await page.getByRole('link', { name: 'Audit' }).click();
     await page.waitForURL('**/settings/audit');
     expect(await page.locator('h1').textContent()).toBe('Audit log');
+    const chain = page.getByRole('region', { name: 'Chain state' });
+    expect(await chain.locator('.badge').textContent()).toBe('intact');
+    expect(await chain.textContent()).toMatch(/\d+ entries checked/);
 
     await page.getByLabel('From (UTC day)').fill(week.from);
     await page.getByLabel('To (UTC day, inclusive)').fill(week.to);

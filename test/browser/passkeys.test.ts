@@ -106,11 +106,26 @@ describe('a member’s passkey in Chromium', () => {
     expect(login).toMatchObject({ outcome: 'ok', actorId: alice.id });
     expect(login?.details).toEqual({ method: 'passkey', door: 'console' });
 
+    // Another browser signed in with a link: the sessions page lists both, and ends the other one.
+    const other = await openPage(browser, { baseURL: world.appUrl });
+    await signInFromChat(other.page, alice, '/labs');
     await page.getByRole('link', { name: 'Sessions' }).click();
     await page.waitForURL('**/settings/sessions');
-    expect(await page.locator('tbody').textContent()).toContain('Passkey');
-    expect(await page.locator('tbody').textContent()).toContain('this session');
-    await saveScreenshot(page, 'console-sessions-passkey', { fullPage: true });
+    const rows = page.locator('tbody tr');
+    expect(await rows.count()).toBe(2);
+    const mine = rows.filter({ hasText: 'this session' });
+    expect(await mine.locator('td').nth(1).textContent()).toBe('Passkey');
+    const theirs = rows.filter({ hasNotText: 'this session' });
+    expect(await theirs.locator('td').nth(1).textContent()).toBe('Link from chat');
+    expect(await theirs.locator('td').nth(4).textContent()).toMatch(/^(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/);
+    await saveScreenshot(page, 'console-sessions', { fullPage: true });
+    await theirs.getByRole('button', { name: /^End session / }).click();
+    await page.waitForURL('**/settings/sessions?ended=*');
+    expect(await page.locator('tbody tr').count()).toBe(1);
+    await other.page.goto('/labs');
+    expect(new URL(other.page.url()).pathname).toBe('/sign-in');
+    expect(other.problems).toEqual([]);
+    await other.context.close();
 
     // Remove it: a confirmation, then it is gone from the list.
     await page.goto('/settings/security');

@@ -89,6 +89,31 @@ describe('Mattermost notifier against the fake REST API v4', () => {
     expect(await notifier.searchUsers('nobody-like-this', 20)).toEqual([]);
   });
 
+  it('finds the person with an email through GET /users/email/{email}; nobody for a 404, a bot or a deactivated account', async () => {
+    const notifier = notifierWith(seed.botToken);
+    const yara = fake.store.addUser({ username: 'yara' });
+    fake.store.addUser({ username: 'yara.gone' }).delete_at = Date.now();
+    expect(await notifier.findUserByEmail('Yara@example.test')).toEqual({ id: yara.id, name: 'yara', realName: '' });
+    expect(fake.callsTo('GET', '/api/v4/users/email/Yara%40example.test')[0]).toMatchObject({ status: 200, userId: seed.bot.id });
+    expect(await notifier.findUserByEmail('nobody@example.test')).toBeUndefined();
+    expect(await notifier.findUserByEmail('yara.gone@example.test')).toBeUndefined();
+    expect(await notifier.findUserByEmail(`${seed.bot.username}@example.test`)).toBeUndefined();
+  });
+
+  it('names the setting to turn on when Mattermost hides email addresses from the bot (403)', async () => {
+    const notifier = notifierWith(seed.botToken);
+    fake.store.showEmailAddress = false;
+    try {
+      const refused = await notifier.findUserByEmail('sysadmin@example.test').catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(AppError);
+      expect((refused as AppError).hint).toContain('ShowEmailAddress');
+      // A system admin still sees addresses, as on a real server.
+      expect(await notifierWith(seed.adminToken).findUserByEmail('sysadmin@example.test')).toMatchObject({ name: 'sysadmin' });
+    } finally {
+      fake.store.showEmailAddress = true;
+    }
+  });
+
   it('opens a DM once per user (bot id from users/me, asked once) and posts there', async () => {
     const notifier = notifierWith(seed.botToken);
     const carol = fake.store.addUser({ username: 'carol' });

@@ -68,6 +68,14 @@ describe('npm run mattermost:setup against the fake server', () => {
     const me = await fetch(`${fake.url}/api/v4/users/me`, { headers: { Authorization: `Bearer ${env.MATTERMOST_BOT_TOKEN}` } });
     expect(((await me.json()) as { id: string }).id).toBe(bot.id);
     expect(result.out).toContain('AllowedUntrustedInternalConnections');
+    expect(result.out).toContain('Show Email Address (PrivacySettings.ShowEmailAddress) is on');
+  });
+
+  it('says when Show Email Address is off, which the console’s OIDC sign-in needs on', async () => {
+    fake.store.showEmailAddress = false;
+    const result = await run([...base(), '--public-url', 'https://bot.example.com']);
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('Show Email Address (PrivacySettings.ShowEmailAddress) is off: turn it on for the console');
   });
 
   it('is idempotent: a second run updates the same bot and commands (keeping their tokens) and takes the URL from them', async () => {

@@ -19,10 +19,10 @@ const view = (text: string): View => ({ text, blocks: [{ kind: 'text', text: `*$
 beforeAll(async () => {
   fake = await FakeSlack.start({
     users: [
-      { id: 'U0ALICE', name: 'alice' },
+      { id: 'U0ALICE', name: 'alice', email: 'Alice@Example.test' },
       { id: 'U0BOB', name: 'bob' },
       { id: 'U0ALINA', name: 'alina', realName: 'Alina Petrova' },
-      { id: 'U0ROBOT', name: 'alarm-bot', isBot: true },
+      { id: 'U0ROBOT', name: 'alarm-bot', isBot: true, email: 'alarm@example.test' },
     ],
     channels: [{ id: 'C0APPROVALS', name: 'approvals' }],
   });
@@ -55,6 +55,21 @@ describe('Slack notifier', () => {
     expect(fake.thread('C0APPROVALS', card.messageId).map((m) => m.text)).toEqual(['Elastic deployed']);
     const post = fake.callsTo('chat.postMessage').at(-1)!;
     expect(post.params).toMatchObject({ thread_ts: card.messageId, text: 'Elastic deployed', blocks: [{ type: 'section' }] });
+  });
+
+  it('finds the person with an email through users.lookupByEmail, in any case; nobody for users_not_found or a bot', async () => {
+    expect(await notifier.findUserByEmail('alice@example.test')).toEqual({ id: 'U0ALICE', name: 'alice', realName: 'alice' });
+    expect(fake.callsTo('users.lookupByEmail').at(-1)!.params).toMatchObject({ email: 'alice@example.test' });
+    expect(await notifier.findUserByEmail('nobody@example.test')).toBeUndefined();
+    expect(await notifier.findUserByEmail('alarm@example.test')).toBeUndefined();
+  });
+
+  it('says to reinstall the app when the token lacks users:read.email', async () => {
+    fake.failNext('users.lookupByEmail', 'missing_scope');
+    const refused = await notifier.findUserByEmail('alice@example.test').catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(AppError);
+    expect((refused as AppError).hint).toContain('users:read.email');
+    expect((refused as AppError).hint).toContain('reinstall');
   });
 
   it('searches people by handle or real name through users.list, page by page, bots left out', async () => {

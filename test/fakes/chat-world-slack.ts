@@ -18,7 +18,8 @@ export async function startSlackStage(roles: ChatRoles): Promise<ChatStage> {
     ana: { id: 'U0ANA', name: 'ana' },
     adam: { id: 'U0ADAM', name: 'adam' },
   };
-  for (const person of Object.values(people)) fake.addUser(person);
+  // Addresses as the fake Mattermost gives its people: the same person has the same address on either platform.
+  for (const person of Object.values(people)) fake.addUser({ ...person, email: `${person.name}@example.test` });
   const bot = { id: fake.identity.botUserId, name: 'aithroyz' };
   fake.addUser({ ...bot, isBot: true });
   return {

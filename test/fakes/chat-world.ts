@@ -1,4 +1,4 @@
-import { startApp, type App } from '../../src/app.js';
+import { startApp, type App, type AppOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { Platform } from '../../src/domain/users.js';
 import type { Logger } from '../../src/log.js';
@@ -86,6 +86,8 @@ export interface ChatWorldOptions {
   retries?: RetryOverrides;
   /** Who is an admin and who an approver; adam and ana by default. */
   roles?: ChatRoles;
+  /** How the console reaches a local OIDC issuer (see `AppOptions.oidcDiscovery`). */
+  oidcDiscovery?: AppOptions['oidcDiscovery'];
   /**
    * The host name of the bot's PUBLIC_URL (the server still listens on 127.0.0.1): `localhost` for passkeys, which
    * belong to a domain name and not an IP address. 127.0.0.1 by default.
@@ -125,6 +127,7 @@ export async function startWorldApp(options: ChatWorldOptions, platformSettings:
     host: '127.0.0.1',
     publicUrlFor: (port) => `http://${options.publicHost ?? '127.0.0.1'}:${port}`,
     ...(options.retries ? { retries: options.retries } : {}),
+    ...(options.oidcDiscovery ? { oidcDiscovery: options.oidcDiscovery } : {}),
   });
 }
 

@@ -14,6 +14,12 @@ function publicUser(user: FakeUser) {
 }
 
 export const identityRoutes: Route[] = [
+  {
+    // GetConfig: system admins only; the fake holds one setting of it.
+    method: 'GET',
+    pattern: /^\/config$/,
+    handle: ({ store, user }) => (isAdmin(user) ? ok(200, { PrivacySettings: { ShowEmailAddress: store.showEmailAddress } }) : forbidden()),
+  },
   { method: 'GET', pattern: /^\/users\/me$/, handle: ({ user }) => ok(200, publicUser(user)) },
   {
     method: 'GET',
@@ -47,6 +53,20 @@ export const identityRoutes: Route[] = [
       const term = parsed.data.term.toLowerCase();
       const found = [...store.users.values()].filter((user) => user.delete_at === 0 && user.username.toLowerCase().includes(term));
       return ok(200, found.slice(0, parsed.data.limit ?? 100).map(publicUser));
+    },
+  },
+  {
+    // GetUserByEmail: refused (before any lookup) unless the caller is a system admin or ShowEmailAddress is on.
+    method: 'GET',
+    pattern: /^\/users\/email\/(?<email>.+)$/,
+    handle({ store, user: caller, params }) {
+      const email = decodeURIComponent(params.email!).toLowerCase();
+      if (!/^[^\s@<>]+@[^\s@<>]+$/.test(email)) return fail(400, 'api.context.invalid_url_param.app_error', 'Invalid or missing email parameter in request URL.');
+      if (!store.showEmailAddress && !isAdmin(caller)) {
+        return fail(403, 'api.user.get_user_by_email.permissions.app_error', 'Unable to get user by email.');
+      }
+      const user = [...store.users.values()].find((candidate) => candidate.email.toLowerCase() === email);
+      return user ? ok(200, publicUser(user)) : missingUser();
     },
   },
   {

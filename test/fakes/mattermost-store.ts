@@ -134,6 +134,8 @@ export class FakeMattermostStore {
   /** Trigger ids handed out with clicks and commands: user and time of issue. */
   readonly triggers = new Map<string, { userId: string; issuedAt: number }>();
   readonly dialogs: FakeDialog[] = [];
+  /** PrivacySettings.ShowEmailAddress (on by default, as in Mattermost): off, only system admins see addresses. */
+  showEmailAddress = true;
   readonly timeline: TimelineEntry[] = [];
 
   constructor(private readonly now: () => number) {}

@@ -90,7 +90,7 @@ function userJson(state: FakeSlackState, id: string, teamId: string): Record<str
     deleted: false,
     is_bot: user.isBot ?? false,
     tz: 'UTC',
-    profile: { display_name: user.name, real_name: user.realName ?? user.name },
+    profile: { display_name: user.name, real_name: user.realName ?? user.name, ...(user.email ? { email: user.email } : {}) },
   };
 }
 
@@ -155,6 +155,17 @@ const usersList: FakeMethod = {
     const page = ids.slice(start, start + limit);
     const next = start + limit < ids.length ? String(start + limit) : '';
     return { members: page.map((id) => userJson(call.state, id, call.identity.teamId)), response_metadata: { next_cursor: next } };
+  },
+};
+
+/** The member whose profile has this address, in any case; Slack answers `users_not_found` for nobody. */
+const usersLookupByEmail: FakeMethod = {
+  token: 'bot',
+  handle(call) {
+    const email = required(call.params, 'email').toLowerCase();
+    const user = [...call.state.users.values()].find((candidate) => candidate.email?.toLowerCase() === email);
+    if (!user) throw new SlackApiError('users_not_found');
+    return { user: userJson(call.state, user.id, call.identity.teamId) };
   },
 };
 
@@ -233,6 +244,7 @@ export const FAKE_METHODS: Record<string, FakeMethod> = {
   'conversations.open': conversationsOpen,
   'users.info': usersInfo,
   'users.list': usersList,
+  'users.lookupByEmail': usersLookupByEmail,
   'views.open': viewsOpen,
   'files.getUploadURLExternal': getUploadUrl,
   'files.completeUploadExternal': completeUpload,

@@ -5,6 +5,8 @@ export interface FakeSlackUser {
   id: string;
   name: string;
   realName?: string;
+  /** The address on the profile, which `users.lookupByEmail` finds. */
+  email?: string;
   isBot?: boolean;
 }
 

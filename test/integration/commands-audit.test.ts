@@ -43,6 +43,7 @@ describe('/audit export', () => {
       userId: users.carol.id,
       userName: 'carol',
       channelId: 'C0LABS',
+      door: 'chat',
       filters: { from: '2026-11-19T12:00:00.000Z', to: '2026-11-26T12:00:00.000Z', types: [] },
     });
     expect(entry).toMatchObject({ eventType: 'command.invoked', outcome: 'ok', details: { command: 'audit', subcommand: 'export' } });

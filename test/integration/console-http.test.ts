@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import { and, desc, eq, gte, lte } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { appendAuditBatch } from '../../src/audit/append-batch.js';
 import { AUDIT_EVENTS } from '../../src/audit/events.js';
 import { CSV_COLUMNS } from '../../src/audit/query.js';
@@ -123,6 +123,9 @@ describe('answers and the session cookie', () => {
       expect(response.status, path).toBe(303);
       expect(response.headers.get('location'), path).toBe('/sign-in');
     }
+    const login = await visitor.get('/login');
+    expect(login.status).toBe(301);
+    expect(login.headers.get('location')).toBe('/sign-in');
     const page = await visitor.get('/sign-in');
     expect(page.body).toContain('/env console');
     const csrf = csrfIn((await visitor.get(`/sign-in/${'x'.repeat(43)}`)).body);
@@ -460,6 +463,27 @@ describe('the Audit page', () => {
     expect(expected.length).toBeGreaterThan(0);
     expect(idsOnPage(page.body)).toEqual(expected.map((row) => row.id));
     expect(page.body).toContain('<option value="ttl.extended" selected>');
+  });
+
+  it('reads a page in three statements: the session with its member, the chain’s state, and the entries', async () => {
+    const pool = h.t.s.db.$client;
+    const spy = vi.spyOn(pool, 'query');
+    let page: Awaited<ReturnType<ConsoleClient['get']>>;
+    let statements: string[];
+    try {
+      page = await adminClient.get('/settings/audit?from=2026-03-02&to=2026-03-09&type=ttl.extended');
+      statements = spy.mock.calls.map(([query]) => (typeof query === 'string' ? query : (query as { text: string }).text));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(page.status).toBe(200);
+    expect(idsOnPage(page.body).length).toBeGreaterThan(0);
+    // A session's last use is written at most once a minute: such a write is not part of reading the page.
+    const reads = statements.filter((text) => !/^update "console_sessions"/.test(text));
+    expect(reads).toHaveLength(3);
+    expect(reads[0]).toMatch(/from "console_sessions" left join "members"/);
+    expect(reads.slice(1).every((text) => /from "audit_log"/.test(text))).toBe(true);
+    expect(reads.some((text) => /select max\("audit_log"."id"\)/.test(text))).toBe(true);
   });
 
   it('refuses filters it cannot read, saying why', async () => {

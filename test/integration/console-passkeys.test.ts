@@ -162,6 +162,43 @@ describe('refused passkey attempts per client address', () => {
   });
 });
 
+describe('asking for passkey prompts', () => {
+  let fresh: ConsoleHarness;
+  beforeAll(async () => {
+    fresh = await startConsoleHarness();
+  });
+  afterAll(async () => {
+    await fresh?.close();
+  });
+
+  it('is limited to 30 a minute per address, so prompts nobody answers cannot fill the challenge table', async () => {
+    const client = new ConsoleClient(fresh.base);
+    const csrf = csrfIn((await client.get('/sign-in')).body);
+    for (let asked = 0; asked < 30; asked++) expect((await optionsFrom(client, '/passkeys/sign-in/options', { _csrf: csrf })).status).toBe(200);
+    const refused = await client.post('/passkeys/sign-in/options', { _csrf: csrf }, { accept: 'application/json' });
+    expect(refused.status).toBe(429);
+    const { rows } = await fresh.t.database.pool.query<{ count: string }>('select count(*) from passkey_challenges');
+    expect(Number(rows[0]!.count)).toBe(30);
+  });
+
+  it('answers a refusal the passkey script can show: passkeys off when PUBLIC_URL is an IP address', async () => {
+    const saved = fresh.t.s.config;
+    fresh.t.s.config = { ...saved, PUBLIC_URL: 'http://10.1.2.3:3000' };
+    try {
+      const client = await fresh.signIn(alice);
+      const security = await client.get('/settings/security');
+      expect(security.body).toContain('Passkeys are off');
+      expect(security.body).not.toContain('data-passkey="register"');
+      expect((await client.get('/sign-in')).body).not.toContain('data-passkey="sign-in"');
+      const asked = await optionsFrom(client, '/settings/security/passkeys/options', { _csrf: csrfIn(security.body), name: 'Laptop' });
+      expect(asked.status).toBe(403);
+      expect(asked.body.message).toMatch(/^Passkeys are off: PUBLIC_URL cannot carry them: its host 10\.1\.2\.3 is an IP address/);
+    } finally {
+      fresh.t.s.config = saved;
+    }
+  });
+});
+
 /** A value each path parameter of the console accepts, so requests get past validation to the session checks. */
 const SAMPLE_PARAMS: Record<string, string> = {
   envId: 'env-abc123',
@@ -177,7 +214,7 @@ const SAMPLE_QUERY = { id: 'UBOB', name: 'bob' };
 const SAMPLE_FORM = { by: '1h', id: 'UBOB', name: 'bob', role: 'member', response: '' };
 
 /** The routes anyone may reach without a session, and the routes open before an admin's second factor. */
-const PUBLIC = ['GET /', 'GET /sign-in', 'GET /sign-in/:token', 'POST /sign-in/:token', 'POST /passkeys/sign-in/options', 'POST /passkeys/sign-in', 'GET /account'];
+const PUBLIC = ['GET /', 'GET /login', 'GET /sign-in', 'GET /sign-in/:token', 'POST /sign-in/:token', 'POST /passkeys/sign-in/options', 'POST /passkeys/sign-in', 'GET /account'];
 const OPEN_TO_ADD_PASSKEY = ['GET /settings/security', 'POST /settings/security/passkeys/options', 'POST /settings/security/passkeys'];
 const OPEN_TO_USE_PASSKEY = ['GET /passkeys/second-factor', 'POST /passkeys/second-factor/options', 'POST /passkeys/second-factor', 'POST /sign-out', 'POST /sign-out/everywhere'];
 

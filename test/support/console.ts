@@ -3,6 +3,7 @@ import { expect } from 'vitest';
 import type { Clock } from '../../src/clock.js';
 import { apiDoor } from '../../src/api/door.js';
 import { consoleDoor } from '../../src/console/door.js';
+import type { OidcDiscoveryOptions } from '../../src/console/oidc-client.js';
 import type { Actor } from '../../src/domain/actor.js';
 import { createHttpServer, type HttpServer } from '../../src/http/server.js';
 import { createLogger, silentLogger } from '../../src/log.js';
@@ -37,6 +38,8 @@ export interface ConsoleHarnessOptions {
   api?: boolean;
   /** Log at trace level into `logLines` (for scans that a secret is never logged). */
   keepLogs?: boolean;
+  /** How the console reaches a local OIDC issuer (see `AppOptions.oidcDiscovery`). */
+  oidcDiscovery?: OidcDiscoveryOptions;
 }
 
 export async function startConsoleHarness(options: ConsoleHarnessOptions = {}): Promise<ConsoleHarness> {
@@ -54,7 +57,14 @@ export async function startConsoleHarness(options: ConsoleHarnessOptions = {}): 
   });
   server.register(webAssetsDoor());
   if (options.api) server.register(apiDoor({ s: t.s, redis }));
-  server.register(consoleDoor({ services: t.s, redis, ...(options.signInLimit ? { signInLimit: options.signInLimit } : {}) }));
+  server.register(
+    consoleDoor({
+      services: t.s,
+      redis,
+      ...(options.signInLimit ? { signInLimit: options.signInLimit } : {}),
+      ...(options.oidcDiscovery ? { oidcDiscovery: options.oidcDiscovery } : {}),
+    }),
+  );
   const { port } = await server.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${port}`;
   const harness: ConsoleHarness = {

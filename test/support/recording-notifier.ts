@@ -111,6 +111,13 @@ export class RecordingNotifier implements Notifier {
     return this.directory.filter((user) => `${user.name} ${user.realName}`.toLowerCase().includes(wanted)).slice(0, limit);
   }
 
+  /** Who `findUserByEmail` finds, by address in lower case: the platform's accounts, as a test sets them. */
+  readonly emails = new Map<string, DirectoryUser>();
+
+  async findUserByEmail(email: string): Promise<DirectoryUser | undefined> {
+    return this.emails.get(email.toLowerCase());
+  }
+
   clear(): void {
     this.calls.length = 0;
     this.failures.clear();

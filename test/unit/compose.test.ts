@@ -71,7 +71,7 @@ describe('docker-compose.yml', () => {
 
   it('passes every chat and provisioner setting through, so a .env file can switch them on', () => {
     const passed = new Set(Object.keys(bot?.environment ?? {}));
-    const platformVariables = CONFIG_VARIABLES.filter((name) => /^(SLACK|MATTERMOST|PULUMI)_|^PUBLIC_URL$|^LAB_ALLOWED_CIDRS$/.test(name));
+    const platformVariables = CONFIG_VARIABLES.filter((name) => /^(SLACK|MATTERMOST|PULUMI|OIDC)_|^PUBLIC_URL$|^LAB_ALLOWED_CIDRS$/.test(name));
     expect(platformVariables.filter((name) => !passed.has(name))).toEqual([]);
   });
 });

@@ -272,6 +272,36 @@ describe('loadConfig ADMINS and APPROVERS', () => {
   });
 });
 
+describe('loadConfig OpenID Connect', () => {
+  const OIDC = { OIDC_ISSUER: 'https://accounts.google.com', OIDC_CLIENT_ID: 'client-1.apps.googleusercontent.com', OIDC_CLIENT_SECRET: 'oidc-secret-1', PUBLIC_URL: 'https://bot.example.com' };
+
+  it('is off by default, and on with the issuer, the client and PUBLIC_URL; Google is called Google, others by their host', () => {
+    expect(loadConfig({}).oidc).toBeUndefined();
+    expect(loadConfig({ ...OIDC, OIDC_ALLOWED_DOMAINS: 'Example.com, corp.example.org' }).oidc).toEqual({
+      issuer: 'https://accounts.google.com',
+      clientId: 'client-1.apps.googleusercontent.com',
+      clientSecret: 'oidc-secret-1',
+      allowedDomains: ['example.com', 'corp.example.org'],
+      name: 'Google',
+    });
+    expect(loadConfig({ ...OIDC, OIDC_ISSUER: 'https://login.example.com/realms/staff' }).oidc?.name).toBe('login.example.com');
+    expect(loadConfig({ ...OIDC, OIDC_NAME: ' Acme SSO ' }).oidc?.name).toBe('Acme SSO');
+  });
+
+  it('requires the client, its secret and PUBLIC_URL once any OIDC setting is given, and names each', () => {
+    const problems = problemsOf({ OIDC_ISSUER: OIDC.OIDC_ISSUER });
+    expect(problems.map((line) => line.split(':')[0])).toEqual(['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'PUBLIC_URL']);
+    expect(problems.at(-1)).toContain('PUBLIC_URL/sign-in/oidc/callback');
+    expect(problemsOf({ OIDC_ALLOWED_DOMAINS: 'example.com' }).map((line) => line.split(':')[0])).toEqual(['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'PUBLIC_URL']);
+  });
+
+  it('refuses an issuer that is not an http(s) URL and a domain list with something else than domains, never echoing the secret', () => {
+    expect(problemsOf({ ...OIDC, OIDC_ISSUER: 'accounts.google.com' })[0]).toMatch(/^OIDC_ISSUER/);
+    expect(problemsOf({ ...OIDC, OIDC_ALLOWED_DOMAINS: 'example.com,@evil' })[0]).toContain('each entry must be a domain name');
+    expect(problemsOf({ ...OIDC, OIDC_CLIENT_SECRET: ' ' }).join('\n')).not.toContain('oidc-secret');
+  });
+});
+
 describe('CONSOLE_ADMIN_MFA', () => {
   it('is off by default and takes passkey with a PUBLIC_URL on a domain name, localhost included', () => {
     expect(loadConfig({}).CONSOLE_ADMIN_MFA).toBe('off');

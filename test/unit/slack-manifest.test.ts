@@ -52,7 +52,7 @@ describe('Slack app manifest', () => {
 
   it('asks for the bot scopes the adapter needs, and no others', async () => {
     const { manifest } = await loadManifest();
-    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(['chat:write', 'commands', 'files:write', 'im:write', 'users:read']);
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(['chat:write', 'commands', 'files:write', 'im:write', 'users:read', 'users:read.email']);
   });
 
   it('leaves Socket Mode off by default and explains how to turn it on', async () => {

@@ -93,6 +93,29 @@ export class MattermostNotifier implements Notifier {
       .map((user) => ({ id: user.id, name: user.username, realName: [user.first_name, user.last_name].filter(Boolean).join(' ') }));
   }
 
+  /**
+   * GET /users/email/{email}: 404 for nobody. Mattermost answers 403 to anyone but a system admin unless
+   * Show Email Address (PrivacySettings.ShowEmailAddress) is on, which the setup command checks.
+   */
+  async findUserByEmail(email: string): Promise<DirectoryUser | undefined> {
+    let user;
+    try {
+      user = await this.client.getUserByEmail(encodeURIComponent(email));
+    } catch (error) {
+      const status = error instanceof ClientError ? error.status_code : undefined;
+      if (status === 404) return undefined;
+      if (status === 403) {
+        throw new AppError('mattermost_api', 'Mattermost does not show the bot email addresses, so sign-in by email cannot find anyone.', {
+          hint: 'Turn on System Console > Site Configuration > Users and Teams > Show Email Address (PrivacySettings.ShowEmailAddress).',
+          cause: error,
+        });
+      }
+      throw mattermostCallError('getUserByEmail', error);
+    }
+    if (user.is_bot || user.delete_at) return undefined;
+    return { id: user.id, name: user.username, realName: [user.first_name, user.last_name].filter(Boolean).join(' ') };
+  }
+
   private async dmChannel(userId: string): Promise<string> {
     const known = this.dmChannels.get(userId);
     if (known) return known;

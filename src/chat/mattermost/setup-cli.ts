@@ -50,12 +50,21 @@ export function formatSetupResult(result: SetupResult, botUsername: string): str
   if (!result.approvalsChannelId) {
     lines.push('MATTERMOST_APPROVALS_CHANNEL=<id of the channel for approval cards; add the bot to it>');
   }
+  lines.push('', showEmailAddressLine(result.showsEmailAddresses));
   lines.push(
     '',
     'Older access tokens of the bot stay valid until revoked (System Console > Integrations > Bot Accounts).',
     'If the bot\'s address is private or on this machine, list it in ServiceSettings.AllowedUntrustedInternalConnections.',
   );
   return lines.join('\n');
+}
+
+/** What Show Email Address means for the console's OIDC sign-in, which finds people by their verified email. */
+function showEmailAddressLine(shows: boolean | undefined): string {
+  const setting = 'System Console > Site Configuration > Users and Teams > Show Email Address (PrivacySettings.ShowEmailAddress)';
+  if (shows === true) return `${setting} is on: the console's OIDC sign-in can find people by their email.`;
+  const state = shows === false ? 'is off' : 'could not be read';
+  return `${setting} ${state}: turn it on for the console's OIDC sign-in (OIDC_ISSUER), which finds people by their email.`;
 }
 
 /** The whole command: parse, set up, print. Returns the exit code. */

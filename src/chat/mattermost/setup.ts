@@ -28,6 +28,11 @@ export interface SetupResult {
   commands: { trigger: string; id: string; token: string; created: boolean }[];
   publicUrl: string;
   approvalsChannelId: string | undefined;
+  /**
+   * PrivacySettings.ShowEmailAddress: off, only system admins may look people up by email, so the console's OIDC
+   * sign-in cannot find the bot's people; undefined when the server did not say.
+   */
+  showsEmailAddresses: boolean | undefined;
   /** The variables to set, in order. */
   env: [string, string][];
 }
@@ -117,7 +122,19 @@ export async function setupMattermost(options: SetupOptions): Promise<SetupResul
     ['PUBLIC_URL', publicUrl],
     ...(approvalsChannelId ? [['MATTERMOST_APPROVALS_CHANNEL', approvalsChannelId] as [string, string]] : []),
   ];
-  return { botUserId: bot.userId, botCreated: bot.created, botToken: token.token, team, commands, publicUrl, approvalsChannelId, env };
+  const showsEmailAddresses = await showEmailAddressSetting(client);
+  return { botUserId: bot.userId, botCreated: bot.created, botToken: token.token, team, commands, publicUrl, approvalsChannelId, showsEmailAddresses, env };
+}
+
+/** The server's Show Email Address setting, read with the admin's token (GET /config); undefined when it cannot be read. */
+async function showEmailAddressSetting(client: MattermostClient): Promise<boolean | undefined> {
+  try {
+    const config = await client.getConfig();
+    const value: unknown = config.PrivacySettings?.ShowEmailAddress;
+    return typeof value === 'boolean' ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function checkAdmin(client: MattermostClient, url: string): Promise<void> {

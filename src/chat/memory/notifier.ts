@@ -51,6 +51,11 @@ export class MemoryNotifier implements Notifier {
       .map((person) => ({ id: person.id, name: person.name, realName: '' }));
   }
 
+  /** The in-memory chat's people have no email addresses: sign-in by email finds nobody here. */
+  async findUserByEmail(): Promise<DirectoryUser | undefined> {
+    return undefined;
+  }
+
   private refOf(message: { id: string; channelId: string }): MessageRef {
     return { platform: this.chat.platform, channelId: message.channelId, messageId: message.id };
   }

@@ -5,7 +5,7 @@ import type { SlackConfig } from '../../config.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { DirectoryUser, MessageRef, Notifier, UploadFile } from '../types.js';
-import { callSlack } from './api-errors.js';
+import { callSlack, slackCallError } from './api-errors.js';
 import { boltLogger } from './bolt-logger.js';
 import { uploadFileToChannel } from './upload.js';
 
@@ -77,6 +77,27 @@ export class SlackNotifier implements Notifier {
       if (!cursor) break;
     }
     return found;
+  }
+
+  /** `users.lookupByEmail`, which needs the `users:read.email` scope; Slack answers `users_not_found` for nobody. */
+  async findUserByEmail(email: string): Promise<DirectoryUser | undefined> {
+    let found;
+    try {
+      found = await this.client.users.lookupByEmail({ email });
+    } catch (error) {
+      const reason = error instanceof webApi.WebAPIPlatformError ? error.data.error : undefined;
+      if (reason === 'users_not_found') return undefined;
+      if (reason === 'missing_scope') {
+        throw new AppError('internal', 'The Slack app may not read email addresses, so sign-in by email cannot find anyone.', {
+          hint: 'Add the users:read.email scope (slack/manifest.yaml has it) and reinstall the app to the workspace.',
+          cause: error,
+        });
+      }
+      throw slackCallError('users.lookupByEmail', error);
+    }
+    const user = found.user;
+    if (!user?.id || user.deleted || user.is_bot) return undefined;
+    return { id: user.id, name: user.name ?? user.id, realName: user.real_name ?? user.profile?.real_name ?? '' };
   }
 
   async upload(userId: string, file: UploadFile): Promise<void> {

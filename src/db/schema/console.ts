@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { check, index, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
-import { PLATFORMS, type Platform } from '../../domain/users.js';
+import { check, index, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { PLATFORMS, type Platform, type UserRef } from '../../domain/users.js';
 
 const platforms = sql.raw(PLATFORMS.map((platform) => `'${platform}'`).join(','));
 
@@ -57,3 +57,28 @@ export const consoleSessions = pgTable(
 );
 
 export type ConsoleSessionRow = typeof consoleSessions.$inferSelect;
+
+/**
+ * OpenID Connect sign-ins under way: one row from the press of the sign-in button until the issuer sends the browser
+ * back (10 minutes at most). The state is in the browser's cookie and the URL; the row keeps only its SHA-256, with
+ * the nonce and the PKCE verifier that go with it. A row is used once (`used_at`). When the verified email names a
+ * member on two platforms, `choices` holds both until the person picks one (`chosen_at`).
+ */
+export const consoleOidcRequests = pgTable(
+  'console_oidc_requests',
+  {
+    stateHash: text('state_hash').primaryKey(),
+    nonce: text('nonce').notNull(),
+    codeVerifier: text('code_verifier').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true, mode: 'date', precision: 3 }),
+    email: text('email'),
+    choices: jsonb('choices').$type<UserRef[]>(),
+    chosenAt: timestamp('chosen_at', { withTimezone: true, mode: 'date', precision: 3 }),
+  },
+  (table) => [
+    check('console_oidc_hash_format', sql`${table.stateHash} ~ '^[0-9a-f]{64}$'`),
+    index('console_oidc_expires_idx').on(table.expiresAt),
+  ],
+);
