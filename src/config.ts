@@ -92,6 +92,7 @@ const settingsShape = z.object({
     OIDC_ISSUER: httpUrl.optional(),
     OIDC_CLIENT_ID: optionalText,
     OIDC_CLIENT_SECRET: optionalText,
+    OIDC_NAME: z.string().trim().min(1).max(40).optional(),
     OIDC_ALLOWED_DOMAINS: list.pipe(
       z.array(z.string().toLowerCase().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'each entry must be a domain name, like example.com')),
     ),
@@ -131,8 +132,8 @@ export const configSchema = settingsShape.superRefine((settings, ctx) => {
       require('MATTERMOST_APPROVALS_CHANNEL', when);
       require('PUBLIC_URL', when);
     }
-    if (settings.OIDC_ISSUER || settings.OIDC_CLIENT_ID || settings.OIDC_CLIENT_SECRET || settings.OIDC_ALLOWED_DOMAINS.length > 0) {
-      const when = 'for OpenID Connect sign-in (OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET or OIDC_ALLOWED_DOMAINS is set)';
+    if (settings.OIDC_ISSUER || settings.OIDC_CLIENT_ID || settings.OIDC_CLIENT_SECRET || settings.OIDC_NAME || settings.OIDC_ALLOWED_DOMAINS.length > 0) {
+      const when = 'for OpenID Connect sign-in (an OIDC_ setting is set)';
       require('OIDC_ISSUER', when);
       require('OIDC_CLIENT_ID', when);
       require('OIDC_CLIENT_SECRET', when);
@@ -207,7 +208,7 @@ export interface OidcConfig {
   clientSecret: string;
   /** Domains whose people may sign in (the `hd` claim, or else the email's domain); empty: any domain. */
   allowedDomains: string[];
-  /** What the sign-in button calls the issuer: Google for Google's, else the issuer's host. */
+  /** What the sign-in button calls the issuer: OIDC_NAME, else Google for Google's, else the issuer's host. */
   name: string;
 }
 
@@ -295,7 +296,7 @@ function oidcConfig(settings: ParsedSettings): OidcConfig | undefined {
     clientId: settings.OIDC_CLIENT_ID,
     clientSecret: settings.OIDC_CLIENT_SECRET,
     allowedDomains: settings.OIDC_ALLOWED_DOMAINS,
-    name: host === 'accounts.google.com' ? 'Google' : host,
+    name: settings.OIDC_NAME ?? (host === 'accounts.google.com' ? 'Google' : host),
   };
 }
 

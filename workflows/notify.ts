@@ -14,7 +14,7 @@ import type { Notifier } from '../src/chat/types.js';
 import type { Services } from '../src/services.js';
 import { presetOf } from './deploy.js';
 import { postInThread } from './notify-thread.js';
-import { countActive, getEnvironment } from './environment-queries.js';
+import { countActive, notFound } from './environment-queries.js';
 import { usersWithRole } from './roles.js';
 
 /**
@@ -22,7 +22,7 @@ import { usersWithRole } from './roles.js';
  * job shows the current truth.
  */
 export async function runNotify(s: Services, payload: JobPayload<'notify'>): Promise<void> {
-  const env = await getEnvironment(s, payload.envId);
+  const { env, decision } = await environmentAndDecision(s, payload.envId);
   const notifier = s.notifiers.find(env.platform);
   if (!notifier) {
     throw new AppError('platform_off', `${env.platform} is not configured in this process`, { retry: false });
@@ -30,9 +30,9 @@ export async function runNotify(s: Services, payload: JobPayload<'notify'>): Pro
   const preset = presetOf(s, env);
   switch (payload.event) {
     case 'plan.created':
-      return postApprovalCard(s, notifier, env, preset);
+      return postApprovalCard(s, notifier, env, preset, decision);
     case 'plan.decided':
-      return announceDecision(s, notifier, env, preset);
+      return announceDecision(s, notifier, env, preset, decision);
     case 'deployment.completed':
       await postInThread(s, env, threadNoteView(`${env.id} is running.`));
       await notifier.dm(env.ownerId, environmentReadyView(env, preset));
@@ -50,12 +50,18 @@ export async function runNotify(s: Services, payload: JobPayload<'notify'>): Pro
   }
 }
 
-async function postApprovalCard(s: Services, notifier: Notifier, env: EnvironmentRow, preset: Preset): Promise<void> {
+/** The environment and its decision, if any, in one query; `not_found` when there is no such environment. */
+async function environmentAndDecision(s: Services, envId: string): Promise<{ env: EnvironmentRow; decision: DecisionRow | undefined }> {
+  const [row] = await s.db.select({ env: environments, decision: decisions }).from(environments).leftJoin(decisions, eq(decisions.envId, environments.id)).where(eq(environments.id, envId));
+  if (!row) throw notFound(envId);
+  return { env: row.env, decision: row.decision ?? undefined };
+}
+
+async function postApprovalCard(s: Services, notifier: Notifier, env: EnvironmentRow, preset: Preset, decidedBefore: DecisionRow | undefined): Promise<void> {
   if (env.approvalCard) return;
   const channel = channelsOf(s.config, env.platform)?.approvalsChannel;
   if (!channel) throw new AppError('platform_off', `no approvals channel for ${env.platform}`, { retry: false });
   const activeCount = await countActive(s, { platform: env.platform, id: env.ownerId });
-  const decidedBefore = await decisionOf(s, env.id);
   const card = await notifier.post(channel, approvalCardView({ env, preset, activeCount, decision: decidedBefore }));
   await s.db
     .update(environments)
@@ -71,8 +77,7 @@ function decisionOf(s: Services, envId: string): Promise<DecisionRow | undefined
   return s.db.select().from(decisions).where(eq(decisions.envId, envId)).then((rows) => rows[0]);
 }
 
-async function announceDecision(s: Services, notifier: Notifier, env: EnvironmentRow, preset: Preset): Promise<void> {
-  const decision = await decisionOf(s, env.id);
+async function announceDecision(s: Services, notifier: Notifier, env: EnvironmentRow, preset: Preset, decision: DecisionRow | undefined): Promise<void> {
   if (env.approvalCard) {
     const activeCount = await countActive(s, { platform: env.platform, id: env.ownerId });
     await notifier.update({ platform: env.platform, ...env.approvalCard }, approvalCardView({ env, preset, activeCount, decision }));

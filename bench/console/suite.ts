@@ -22,7 +22,8 @@ export const AUDIT_PAGE_BUDGET_MS = 200;
 /**
  * The console's Audit page over a log of 1,000,000 entries (the audit suite's entries, one a second from 2025-01-01):
  * the first page of a week's entries of one category, and of one event, signed in as an admin, through the whole
- * door (session, role, chain state, the keyset query, the HTML), against the page's query alone.
+ * door (the session with its member's standing, the chain state, the keyset query, the HTML), against the page's query
+ * alone.
  */
 export const consoleSuite: BenchSuite = {
   name: 'console',
@@ -73,7 +74,7 @@ function pageCase(input: PageCaseInput): BenchCase {
   const path = `/settings/audit?${new URLSearchParams(input.query).toString()}`;
   return {
     name,
-    figure: `\`GET ${path}\` as a signed-in admin through the console door (session and role from Postgres, chain state, the keyset page of 50, the HTML), ${input.requests} requests one after another`,
+    figure: `\`GET ${path}\` as a signed-in admin through the console door (the session with its member's standing in one statement, then the chain state and the keyset page of 50 side by side, the HTML), ${input.requests} requests one after another`,
     baseline: `the page's own query (\`readAuditPage\`, same filters, 50 rows) from the same process; the last row against the ${AUDIT_PAGE_BUDGET_MS} ms budget`,
     runs: 3,
     metrics: [

@@ -1,5 +1,6 @@
 import type { BenchSuite } from '../framework/types.js';
 import { measureWorkerMemory, openPipelineStores } from '../pipeline/measure.js';
+import type { WorkerMemory } from '../pipeline/worker-process.js';
 
 const APPROVALS_IN_FLIGHT = 10;
 /** docs/promises.md: a worker's RSS after 10,000 labs is at most this many times its RSS after 1,000. */
@@ -27,8 +28,9 @@ export const memorySuite: BenchSuite = {
           metrics: [{ key: 'rss', label: name, unit: 'MB', better: 'lower', digits: 1, target: TARGET_GROWTH }],
           async measure() {
             const figures = await measureWorkerMemory(stores.database, { first, total, approvalsInFlight: APPROVALS_IN_FLIGHT, redisUrl: stores.redis.url, firstIndex: 0 });
-            options.log(`${name}: ${(figures.rssAfterFirst / MB).toFixed(1)} MB after ${first}, ${(figures.rssAfterAll / MB).toFixed(1)} MB after ${total}`);
-            return { rss: { figure: figures.rssAfterAll / MB, baseline: figures.rssAfterFirst / MB } };
+            const shown = (memory: WorkerMemory) => `RSS ${(memory.rssBytes / MB).toFixed(1)} MB, heap used ${(memory.heapUsedBytes / MB).toFixed(1)} MB`;
+            options.log(`${name}: after ${first} labs ${shown(figures.afterFirst)}; after ${total} ${shown(figures.afterAll)}`);
+            return { rss: { figure: figures.afterAll.rssBytes / MB, baseline: figures.afterFirst.rssBytes / MB } };
           },
         },
       ],

@@ -91,10 +91,10 @@ export async function measurePipeline(database: TestDatabase, options: PipelineO
 
 /** A worker process's memory after `labs` labs went through it, and after as many more again as `thenLabs` says. */
 export interface WorkerMemoryFigures {
-  /** Resident set size after the first labs, after a full garbage collection, in bytes. */
-  rssAfterFirst: number;
+  /** Resident set size and heap used after the first labs, after a full garbage collection. */
+  afterFirst: WorkerMemory;
   /** The same after all of them. */
-  rssAfterAll: number;
+  afterAll: WorkerMemory;
 }
 
 /**
@@ -112,7 +112,7 @@ export async function measureWorkerMemory(
     const [first] = await rig.memory();
     await rig.approve(options.total - options.first);
     const [all] = await rig.memory();
-    return { rssAfterFirst: first!.rssBytes, rssAfterAll: all!.rssBytes };
+    return { afterFirst: first!, afterAll: all! };
   } finally {
     await rig.stop();
     await rig.clear();

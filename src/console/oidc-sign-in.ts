@@ -20,7 +20,10 @@ import { messagePage, sendPage } from './layout.js';
 import { ConsoleCookie } from './session.js';
 import type { OidcClient } from './oidc-client.js';
 
-/** The sign-in button's form posts here; the issuer sends the browser back to OIDC_CALLBACK_PATH. */
+/**
+ * The sign-in button leads here; the issuer sends the browser back to OIDC_CALLBACK_PATH. A link, not a form: the
+ * pages' Content-Security-Policy lets forms submit only to this site, and the answer redirects to the issuer.
+ */
 export const OIDC_START_PATH = '/sign-in/oidc';
 /** Where someone whose email matched a member on both platforms picks one. */
 export const OIDC_CHOOSE_PATH = '/sign-in/oidc/choose';
@@ -33,12 +36,9 @@ function oidcStateCookie(secure: boolean): ConsoleCookie {
   return new ConsoleCookie('aitz_oidc', secure, OIDC_REQUEST_TTL_MS / 1000, /^[A-Za-z0-9_-]{43}$/);
 }
 
-/** The sign-in page's button, when OIDC is on: a form, so that starting a sign-in needs the page's CSRF token. */
-export function oidcButton(client: OidcClient, csrfToken: string): SafeHtml {
-  return html`<form class="sign-in-oidc" method="post" action="${OIDC_START_PATH}">
-<input type="hidden" name="_csrf" value="${csrfToken}">
-<button class="primary" type="submit">Sign in with ${client.settings.name}</button>
-</form>`;
+/** The sign-in page's button, when OIDC is on: a link that starts a sign-in at the issuer. */
+export function oidcButton(client: OidcClient): SafeHtml {
+  return html`<p class="sign-in-oidc"><a class="button primary" href="${OIDC_START_PATH}">Sign in with ${client.settings.name}</a></p>`;
 }
 
 const choiceBody = z.object({ platform: z.enum(PLATFORMS), _csrf: z.string().optional() });
@@ -63,7 +63,9 @@ export function oidcRoutes(app: HttpApp, ctx: ConsoleContext, client: OidcClient
     return reply.redirect('/', 303);
   };
 
-  app.post(OIDC_START_PATH, { preHandler: app.csrfProtection }, async (request, reply) => {
+  // Starting a sign-in changes nothing but this browser's state cookie, so it needs no CSRF token: a page elsewhere
+  // that sends someone here only sends them to the issuer, where they sign in as themselves.
+  app.get(OIDC_START_PATH, async (request, reply) => {
     await refusals.checkLimit(request);
     const secrets = await beginOidcSignIn(s);
     const target = await client.authorizationUrl(secrets);

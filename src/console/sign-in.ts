@@ -9,6 +9,7 @@ import { consolePage, messagePage, sendPage } from './layout.js';
 import { oidcButton } from './oidc-sign-in.js';
 import { passkeySignInPanel, PASSKEY_SCRIPTS } from './passkey-sign-in.js';
 import { signedInOf } from './session.js';
+import { prose } from './text.js';
 
 const tokenParams = z.object({ token: z.string().max(200) });
 
@@ -53,21 +54,29 @@ export function signInRefusals(app: HttpApp, limit: { max: number; windowMs: num
 export function signInRoutes(app: HttpApp, ctx: ConsoleContext): void {
   const { s, cookie, refusals } = ctx;
 
+  // `/login` is where people type their way to a sign-in page; it is this one.
+  app.get('/login', async (_request, reply) => reply.redirect('/sign-in', 301));
+
   app.get('/sign-in', async (request, reply) => {
     const signedOut = typeof request.query === 'object' && request.query !== null && 'signed-out' in request.query;
     const visitorPage = ctx.visitorPageFor(request);
     const fromChat = 'type `/env console` and open the link the bot sends you by direct message.';
-    // One token for every form of the page: each new one before the secret's cookie is set would make a new secret.
-    const csrf = reply.generateCsrf();
+    const linkHint = 'Each link works once, for 10 minutes, and only for the person who asked for it.';
+    const passkeyAndVisitor = html`${passkeySignInPanel(s.config, reply.generateCsrf())}${
+      visitorPage ? html`<div class="card"><a href="${visitorPage.href}">${visitorPage.title}</a><p class="muted">${visitorPage.description}</p></div>` : ''
+    }`;
+    const signedOutNote = signedOut ? 'You are signed out. ' : '';
     return sendPage(
       reply,
       messagePage({
         title: signedOut ? 'Signed out' : 'Sign in',
-        message: `${signedOut ? 'You are signed out. ' : ''}${ctx.oidc ? `Sign in with your ${ctx.oidc.settings.name} account, or from chat: ${fromChat}` : `The console signs you in from chat: ${fromChat}`}`,
-        hint: 'Each link works once, for 10 minutes, and only for the person who asked for it.',
-        extra: html`${ctx.oidc ? oidcButton(ctx.oidc, csrf) : ''}${passkeySignInPanel(s.config, csrf)}${
-          visitorPage ? html`<div class="card"><a href="${visitorPage.href}">${visitorPage.title}</a><p class="muted">${visitorPage.description}</p></div>` : ''
-        }`,
+        // With OIDC, its button comes first and the chat link is the other way in.
+        ...(ctx.oidc
+          ? {
+              message: `${signedOutNote}Sign in with your ${ctx.oidc.settings.name} account.`,
+              extra: html`${oidcButton(ctx.oidc)}<p>${prose(`Or sign in from chat: ${fromChat}`)}</p><p class="muted">${prose(linkHint)}</p>${passkeyAndVisitor}`,
+            }
+          : { message: `${signedOutNote}The console signs you in from chat: ${fromChat}`, hint: linkHint, extra: passkeyAndVisitor }),
         scripts: PASSKEY_SCRIPTS,
       }),
     );

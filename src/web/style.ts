@@ -18,6 +18,7 @@ h1 { font-size: 1.35rem; margin: 0; }
 h2 { font-size: 1.1rem; margin: 0 0 0.4rem; }
 .banner { background: #fff7e0; border-bottom: 1px solid #f0d58c; padding: 0.5rem 1rem; color: #6b5200; }
 .button, button { font: inherit; cursor: pointer; border: 1px solid var(--line); background: var(--paper); color: var(--ink); border-radius: 6px; padding: 0.3rem 0.8rem; }
+.button { display: inline-block; text-decoration: none; }
 .button:hover, button:hover { border-color: var(--accent); }
 .button.primary, button.primary { background: var(--accent); border-color: var(--accent); color: var(--accent-ink); }
 .button.danger, button.danger { background: var(--danger); border-color: var(--danger); color: #fff; }

@@ -123,6 +123,9 @@ describe('answers and the session cookie', () => {
       expect(response.status, path).toBe(303);
       expect(response.headers.get('location'), path).toBe('/sign-in');
     }
+    const login = await visitor.get('/login');
+    expect(login.status).toBe(301);
+    expect(login.headers.get('location')).toBe('/sign-in');
     const page = await visitor.get('/sign-in');
     expect(page.body).toContain('/env console');
     const csrf = csrfIn((await visitor.get(`/sign-in/${'x'.repeat(43)}`)).body);

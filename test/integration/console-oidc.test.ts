@@ -30,25 +30,31 @@ beforeAll(async () => {
   issuer.addAccount({ email: 'eve@elsewhere.test', emailVerified: true });
   issuer.addAccount({ email: 'carl@example.test', emailVerified: true, hd: 'subsidiary.test' });
   issuer.addAccount({ email: 'bob@example.test', emailVerified: true });
+  issuer.addAccount({ email: 'gina@example.test', emailVerified: true });
   harness = await startConsoleHarness({
     settings: { PUBLIC_URL, ...OIDC_SETTINGS(issuer.url), OIDC_ALLOWED_DOMAINS: 'example.test' },
     oidcDiscovery: { execute: [allowInsecureRequests] },
     signInLimit: { max: 1000, windowMs: 600_000 },
+    keepLogs: true,
   });
   const slack = harness.t.notifier;
   slack.emails.set('alice@example.test', { id: 'UALICE', name: 'alice', realName: 'Alice' });
   slack.emails.set('carl@example.test', { id: 'UCARL', name: 'carl', realName: '' });
   slack.emails.set('bob@example.test', { id: 'UBOB', name: 'bob', realName: '' });
   slack.emails.set('dora@example.test', { id: 'UDORA', name: 'dora', realName: '' });
+  slack.emails.set('gina@example.test', { id: 'UGINA', name: 'gina', realName: '' });
   // Dora has an account on Mattermost too; Bob's there is not in the team.
   mattermost = new RecordingNotifier('mattermost');
   mattermost.emails.set('dora@example.test', { id: 'mmdora', name: 'dora.m', realName: '' });
   mattermost.emails.set('bob@example.test', { id: 'mmbob', name: 'bob.m', realName: '' });
   harness.t.s.notifiers.register(mattermost);
   const now = new Date();
-  await harness.t.s.db.insert(members).values({
-    platform: 'mattermost', userId: 'mmbob', role: 'member', updatedAt: now, updatedBy: 'test', addedAt: now, addedBy: 'test', removedAt: now, removedBy: 'test',
-  });
+  // Removed from the team: Bob on Mattermost, Gina (on Slack, her only account).
+  const removed = { role: 'member' as const, updatedAt: now, updatedBy: 'test', addedAt: now, addedBy: 'test', removedAt: now, removedBy: 'test' };
+  await harness.t.s.db.insert(members).values([
+    { platform: 'mattermost', userId: 'mmbob', ...removed },
+    { platform: 'slack', userId: 'UGINA', ...removed },
+  ]);
 });
 afterAll(async () => {
   await harness?.close();
@@ -62,9 +68,8 @@ function roundTrip(email: string): Promise<OidcRoundTrip> {
   return oidcSignIn(harness.base, issuer, PUBLIC_URL, email);
 }
 
-async function newestLogin() {
-  const [row] = await harness.t.s.db.select().from(auditLog).where(eq(auditLog.eventType, 'auth.login')).orderBy(desc(auditLog.id)).limit(1);
-  return row!;
+function newestLogin() {
+  return newestOf(harness);
 }
 
 /** The callback answered with a refusal page, and the audit log's newest entry is that refusal. */
@@ -82,14 +87,11 @@ async function expectRefused(client: ConsoleClient, callback: string, reason: st
 }
 
 describe('the sign-in page', () => {
-  it('offers the issuer’s button, a form that needs the page’s CSRF token', async () => {
+  it('offers the issuer’s button, named after its host when OIDC_NAME is unset', async () => {
     const client = new ConsoleClient(harness.base);
     const page = await client.get('/sign-in');
-    expect(page.body).toContain('Sign in with 127.0.0.1');
-    expect(page.body).toMatch(/<form class="sign-in-oidc" method="post" action="\/sign-in\/oidc">/);
-    const refused = await client.post('/sign-in/oidc', {});
-    expect(refused.status).toBe(403);
-    expect(refused.body).toContain('Form expired');
+    expect(page.body).toContain(`<a class="button primary" href="/sign-in/oidc">Sign in with ${new URL(issuer.url).host}</a>`);
+    expect(page.body).toContain('Sign in with your');
   });
 });
 
@@ -128,6 +130,19 @@ describe('a good sign-in', () => {
 
     // The same answer from the issuer, again: the sign-in was used.
     await expectRefused(client, callback, 'bad_state', /did not start in this browser, was finished already/);
+
+    // Neither the logs nor the audit log hold the client secret, the code, the state or the session id.
+    const code = new URLSearchParams(callback.split('?')[1]).get('code')!;
+    const secrets = { clientSecret: OIDC_CLIENT.clientSecret, code, state, sessionId: client.cookies.get('aitz_console')! };
+    const entries = JSON.stringify(await harness.t.s.db.select().from(auditLog));
+    const sessions = JSON.stringify(await harness.t.s.db.select().from(consoleSessions));
+    expect(harness.logLines.length).toBeGreaterThan(0);
+    for (const [name, secret] of Object.entries(secrets)) {
+      expect(secret.length, name).toBeGreaterThan(10);
+      expect(harness.logLines.filter((line) => line.includes(secret)), name).toEqual([]);
+      expect(entries.includes(secret), name).toBe(false);
+      expect(sessions.includes(secret), name).toBe(false);
+    }
   });
 
   it('asks which account when the email is a member’s on both platforms, and signs in as the one picked', async () => {
@@ -213,6 +228,12 @@ describe('refused sign-ins, each audited with its reason', () => {
     expect(byHd.details).toMatchObject({ domain: 'subsidiary.test' });
   });
 
+  it('refuses an email whose only chat account is no longer in the team', async () => {
+    const { client, callback } = await roundTrip('gina@example.test');
+    const entry = await expectRefused(client, callback, 'not_in_team', /not in the team/);
+    expect(entry.details).toMatchObject({ email: 'gina@example.test', accounts: ['slack:UGINA'] });
+  });
+
   it('refuses an email the issuer has not verified', async () => {
     const { client, callback } = await roundTrip('unverified@example.test');
     await expectRefused(client, callback, 'unverified_email', /not verified with the sign-in provider/);
@@ -230,7 +251,7 @@ describe('refused sign-ins, each audited with its reason', () => {
       .select()
       .from(auditLog)
       .where(and(eq(auditLog.eventType, 'auth.login'), eq(auditLog.outcome, 'denied')));
-    expect(denied.length).toBeGreaterThanOrEqual(10);
+    expect(denied.length).toBeGreaterThanOrEqual(11);
     for (const entry of denied) expect(entry.details).toMatchObject({ method: 'oidc', reason: expect.any(String) });
   });
 });
@@ -259,8 +280,42 @@ describe('the refusal limit', () => {
     const blocked = await client.get('/sign-in/oidc/callback?state=forged&code=forged');
     expect(blocked.status).toBe(429);
     expect(blocked.body).toContain('Too many attempts');
-    const start = await client.post('/sign-in/oidc', { _csrf: await client.csrf('/sign-in') });
+    const start = await client.get('/sign-in/oidc');
     expect(start.status).toBe(429);
     expect(await countDenied()).toBe(3);
   });
 });
+
+describe('an admin who signs in with OIDC under CONSOLE_ADMIN_MFA=passkey', () => {
+  let guarded: ConsoleHarness;
+  beforeAll(async () => {
+    guarded = await startConsoleHarness({
+      settings: { PUBLIC_URL, ...OIDC_SETTINGS(issuer.url), CONSOLE_ADMIN_MFA: 'passkey' },
+      oidcDiscovery: { execute: [allowInsecureRequests] },
+    });
+    issuer.addAccount({ email: 'adam@example.test', emailVerified: true });
+    guarded.t.notifier.emails.set('adam@example.test', { id: 'UADMIN', name: 'adam', realName: '' });
+    guarded.t.notifier.emails.set('alice@example.test', { id: 'UALICE', name: 'alice', realName: '' });
+  });
+  afterAll(async () => {
+    await guarded?.close();
+  });
+
+  it('is held at the passkey step before any admin page, as after a chat link; a member is not', async () => {
+    const admin = await oidcSignIn(guarded.base, issuer, PUBLIC_URL, 'adam@example.test');
+    expect((await admin.client.get(admin.callback)).status).toBe(303);
+    expect(await newestOf(guarded)).toMatchObject({ outcome: 'ok', actorId: 'UADMIN' });
+    const audit = await admin.client.get('/settings/audit');
+    expect(audit.status).toBe(303);
+    // No passkey yet: the admin is led to add one first.
+    expect(audit.headers.get('location')).toBe('/settings/security');
+    const member = await oidcSignIn(guarded.base, issuer, PUBLIC_URL, 'alice@example.test');
+    expect((await member.client.get(member.callback)).status).toBe(303);
+    expect((await member.client.get('/labs')).status).toBe(200);
+  });
+});
+
+async function newestOf(of: ConsoleHarness) {
+  const [row] = await of.t.s.db.select().from(auditLog).where(eq(auditLog.eventType, 'auth.login')).orderBy(desc(auditLog.id)).limit(1);
+  return row!;
+}

@@ -214,7 +214,7 @@ const SAMPLE_QUERY = { id: 'UBOB', name: 'bob' };
 const SAMPLE_FORM = { by: '1h', id: 'UBOB', name: 'bob', role: 'member', response: '' };
 
 /** The routes anyone may reach without a session, and the routes open before an admin's second factor. */
-const PUBLIC = ['GET /', 'GET /sign-in', 'GET /sign-in/:token', 'POST /sign-in/:token', 'POST /passkeys/sign-in/options', 'POST /passkeys/sign-in', 'GET /account'];
+const PUBLIC = ['GET /', 'GET /login', 'GET /sign-in', 'GET /sign-in/:token', 'POST /sign-in/:token', 'POST /passkeys/sign-in/options', 'POST /passkeys/sign-in', 'GET /account'];
 const OPEN_TO_ADD_PASSKEY = ['GET /settings/security', 'POST /settings/security/passkeys/options', 'POST /settings/security/passkeys'];
 const OPEN_TO_USE_PASSKEY = ['GET /passkeys/second-factor', 'POST /passkeys/second-factor/options', 'POST /passkeys/second-factor', 'POST /sign-out', 'POST /sign-out/everywhere'];
 

@@ -26,7 +26,9 @@ export interface OidcRoundTrip {
  */
 export async function oidcSignIn(consoleBase: string, issuer: TestIssuer, publicUrl: string, email: string): Promise<OidcRoundTrip> {
   const client = new ConsoleClient(consoleBase);
-  const start = await client.post('/sign-in/oidc', { _csrf: await client.csrf('/sign-in') });
+  const page = await client.get('/sign-in');
+  expect(page.body).toContain('href="/sign-in/oidc"');
+  const start = await client.get('/sign-in/oidc');
   expect(start.status, start.body.slice(0, 400)).toBe(303);
   const atIssuer = new ConsoleClient(issuer.url);
   let location = start.headers.get('location')!;

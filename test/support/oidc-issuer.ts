@@ -118,6 +118,11 @@ export class TestIssuer {
       res.writeHead(503).end('issuer not started');
       return;
     }
+    if (req.url === '/favicon.ico') {
+      // Browsers ask every site for an icon; the issuer has none.
+      res.writeHead(204).end();
+      return;
+    }
     try {
       const interaction = /^\/interaction\/([A-Za-z0-9_-]+)$/.exec(req.url ?? '');
       if (interaction && req.method === 'GET') return this.signInPage(provider, req, res, '');

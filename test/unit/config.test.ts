@@ -285,6 +285,7 @@ describe('loadConfig OpenID Connect', () => {
       name: 'Google',
     });
     expect(loadConfig({ ...OIDC, OIDC_ISSUER: 'https://login.example.com/realms/staff' }).oidc?.name).toBe('login.example.com');
+    expect(loadConfig({ ...OIDC, OIDC_NAME: ' Acme SSO ' }).oidc?.name).toBe('Acme SSO');
   });
 
   it('requires the client, its secret and PUBLIC_URL once any OIDC setting is given, and names each', () => {
