@@ -210,10 +210,7 @@ export async function checkApiKey(s: Pick<Services, 'db' | 'clock' | 'config'>, 
   return { ok: true, actor: apiKeyActor(keyOwnerOf(row), keyRefOf(row), standingFrom(s, found.owner)), row };
 }
 
-/**
- * The key of a prefix with its owner's member facts, in one statement. Every API request runs it, so it is built
- * once per database handle and prepared on each connection (Postgres parses and plans it once there).
- */
+/** The key of a prefix with its owner's member facts, in one statement: every API request runs it. */
 const keyLookupOf = preparedPerDb((db) =>
   db
     .select({ row: apiKeys, owner: MEMBER_FACTS })

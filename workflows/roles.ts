@@ -1,6 +1,8 @@
-import { and, asc, eq, isNull, type AnyColumn, type SQL } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { PgTransaction } from 'drizzle-orm/pg-core';
 import { mention } from '../blocks/view.js';
 import type { DbOrTx } from '../src/db/client.js';
+import { preparedPerDb } from '../src/db/prepared.js';
 import { members, type MemberRow } from '../src/db/schema/members.js';
 import { mayChange, type Actor } from '../src/domain/actor.js';
 import { notInTeam, standingOf, type MemberFacts, type Standing } from '../src/domain/team.js';
@@ -8,11 +10,25 @@ import type { Platform, Role, UserRef } from '../src/domain/users.js';
 import { AppError } from '../src/errors.js';
 import type { Services } from '../src/services.js';
 
-/** What the members table holds for a user now, or undefined when they have no row. */
+/**
+ * What the members table holds for a user now, or undefined when they have no row. Every command and click reads it
+ * (through `authorize`): from the pool it runs a prepared statement; inside a transaction it is read there.
+ */
 export async function memberOf(db: DbOrTx, user: Pick<UserRef, 'platform' | 'id'>): Promise<MemberRow | undefined> {
-  const [row] = await db.select().from(members).where(and(eq(members.platform, user.platform), eq(members.userId, user.id)));
+  const [row] =
+    db instanceof PgTransaction
+      ? await db.select().from(members).where(and(eq(members.platform, user.platform), eq(members.userId, user.id)))
+      : await memberLookupOf(db).execute({ platform: user.platform, userId: user.id });
   return row;
 }
+
+const memberLookupOf = preparedPerDb((db) =>
+  db
+    .select()
+    .from(members)
+    .where(and(eq(members.platform, sql.placeholder('platform')), eq(members.userId, sql.placeholder('userId'))))
+    .prepare('member_of'),
+);
 
 /** A user's role as Postgres has it now; users without a row are members. */
 export async function roleOf(s: Pick<Services, 'db'>, user: Pick<UserRef, 'platform' | 'id'>, db: DbOrTx = s.db): Promise<Role> {
