@@ -213,7 +213,7 @@ describe('the console in a browser (Slack)', () => {
     const labs = await page.goto('/labs');
     expect(labs?.status()).toBe(200);
     await page.goto('/settings/sessions');
-    await saveScreenshot(page, 'console-sessions');
+    await saveScreenshot(page, 'console-sessions-sign-out-everywhere');
     await page.getByRole('button', { name: 'Sign out everywhere' }).click();
     await page.waitForURL('**/sign-in?signed-out');
     expect(await page.locator('h1').textContent()).toBe('Signed out');
