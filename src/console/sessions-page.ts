@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { listSessions, signOut, type SessionSummary, type SignInMethod } from '../../workflows/console-sessions.js';
 import { formatUtc } from '../domain/time.js';
+import { PLATFORM_NAMES } from '../domain/users.js';
 import type { HttpApp } from '../http/server.js';
 import { html, type SafeHtml } from '../web/html.js';
 import type { ConsoleContext } from './door.js';
@@ -28,7 +29,7 @@ export function sessionsRoutes(app: HttpApp, ctx: ConsoleContext): void {
     const { session, viewer } = signedInOf(request);
     const sessions = await listSessions(s, session.user);
     const body = html`<h1>Sessions</h1>
-<p class="lead">Where you are signed in to the console as <strong>${viewer.name}</strong> (${session.user.platform}). Sessions end after 12 hours without use, and 7 days after sign-in.</p>
+<p class="lead">Where you are signed in to the console as <strong>${viewer.name}</strong> (${PLATFORM_NAMES[session.user.platform]}). Sessions end after 12 hours without use, and 7 days after sign-in.</p>
 ${request.query.ended ? html`<p class="panel notice" role="status">The session ${request.query.ended} was ended: it is signed out.</p>` : ''}
 ${sessionsTable(sessions, session.ref, viewer)}
 <div class="actions">

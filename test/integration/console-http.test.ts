@@ -141,6 +141,7 @@ describe('answers and the session cookie', () => {
     expect((await two.get('/labs')).status).toBe(200);
     const account = await two.get('/settings/sessions');
     expect(account.body).toContain('2 open sessions');
+    expect(account.body).toContain('(Slack)');
     await two.post('/sign-out/everywhere', { _csrf: csrfIn(account.body) });
     expect((await two.get('/labs')).status).toBe(303);
     expect((await three.get('/labs')).status).toBe(303);
