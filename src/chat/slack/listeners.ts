@@ -118,11 +118,8 @@ async function onCommand(options: ListenerOptions, body: unknown, ack: Ack, arri
     return;
   }
   const { invocation, route } = translation;
-  const handled = handleSafely(options, invocation);
-  const timer = deadline(options.ackDeadlineMs);
-  const early = await Promise.race([handled, timer.passed]);
-  timer.cancel();
-  const place = { userId: invocation.user.id, channelId: invocation.channelId, requestId: invocation.requestId };
+  const { handled, early } = await handleUntilDeadline(options, invocation);
+  const place = placeOf(invocation);
   if (early === undefined) {
     await acknowledge(options, ack, ephemeralBody(workingOnIt(invocation.requestId)), arrival, 'command');
     await deliverReply(options.responder, await handled, route, place, { viewSentInAck: false });
@@ -142,8 +139,7 @@ async function onInteraction(options: ListenerOptions, translation: Translation<
   }
   const { invocation, route } = translation;
   const reply = await handleSafely(options, invocation);
-  const place = { userId: invocation.user.id, channelId: invocation.channelId, requestId: invocation.requestId };
-  await deliverReply(options.responder, reply, route, place, { viewSentInAck: false });
+  await deliverReply(options.responder, reply, route, placeOf(invocation), { viewSentInAck: false });
 }
 
 /**
@@ -154,17 +150,27 @@ async function onInteraction(options: ListenerOptions, translation: Translation<
  */
 async function onCheckedSubmission(options: ListenerOptions, translation: Translation<DialogSubmission> & { ok: true }, ack: Ack, arrival: Arrival): Promise<void> {
   const { invocation, route } = translation;
-  const handled = handleSafely(options, invocation);
-  const timer = deadline(options.ackDeadlineMs);
-  const early = await Promise.race([handled, timer.passed]);
-  timer.cancel();
-  const place = { userId: invocation.user.id, channelId: invocation.channelId, requestId: invocation.requestId };
+  const { handled, early } = await handleUntilDeadline(options, invocation);
+  const place = placeOf(invocation);
   if (early?.fieldErrors && Object.keys(early.fieldErrors).length > 0) {
     await acknowledge(options, ack, { response_action: 'errors', errors: early.fieldErrors }, arrival, 'dialog');
     return;
   }
   await acknowledge(options, ack, undefined, arrival, 'dialog');
   await deliverReply(options.responder, early ?? (await handled), route, place, { viewSentInAck: false });
+}
+
+/** Runs the handler until the ack deadline: `early` is its reply if it came in time, else undefined (it keeps running). */
+async function handleUntilDeadline(options: ListenerOptions, invocation: Invocation): Promise<{ handled: Promise<Reply>; early: Reply | undefined }> {
+  const handled = handleSafely(options, invocation);
+  const timer = deadline(options.ackDeadlineMs);
+  const early = await Promise.race([handled, timer.passed]);
+  timer.cancel();
+  return { handled, early };
+}
+
+function placeOf(invocation: Invocation): { userId: string; channelId: string; requestId: string } {
+  return { userId: invocation.user.id, channelId: invocation.channelId, requestId: invocation.requestId };
 }
 
 async function handleSafely(options: ListenerOptions, invocation: Invocation): Promise<Reply> {
