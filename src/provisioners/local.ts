@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/client.js';
-import { simulatedResources } from '../db/schema/simulated.js';
+import { simulatedResources, type SimulatedResourceRow } from '../db/schema/simulated.js';
 import { checkCloudKeyPair } from '../domain/cloud-keys.js';
 import type { Preset, ToolDefinition } from '../domain/presets.js';
 import { AppError } from '../errors.js';
@@ -45,13 +45,18 @@ export class LocalProvisioner implements Provisioner {
     checkCredentials(credentials);
     const created = (await this.outputs(envId)) ?? {};
     const endpoints: Record<string, string> = {};
-    for (const tool of preset.tools) {
-      const existing = created[tool.id];
-      if (existing) {
-        endpoints[tool.id] = existing;
-        continue;
+    const made: SimulatedResourceRow[] = [];
+    try {
+      for (const tool of preset.tools) {
+        const existing = created[tool.id];
+        if (existing) {
+          endpoints[tool.id] = existing;
+          continue;
+        }
+        endpoints[tool.id] = await this.createTool(envId, tool, credentials, made, onProgress, signal);
       }
-      endpoints[tool.id] = await this.createTool(envId, tool, credentials, onProgress, signal);
+    } finally {
+      await this.record(made.splice(0));
     }
     this.options.log.info({ envId, preset: preset.id, tools: Object.keys(endpoints) }, 'simulated lab deployed');
     return { endpoints };
@@ -95,15 +100,21 @@ export class LocalProvisioner implements Provisioner {
     }
   }
 
+  /**
+   * One tool's step. What it makes joins `made`, which is written before the simulator waits (so a worker killed in a
+   * step leaves a record of every tool made before it) and when the deploy ends: at zero delay, one insert per deploy.
+   */
   private async createTool(
     envId: string,
     tool: ToolDefinition,
     credentials: DeployRequest['credentials'],
+    made: SimulatedResourceRow[],
     onProgress: DeployRequest['onProgress'],
     signal: AbortSignal,
   ): Promise<string> {
     signal.throwIfAborted();
     await onProgress({ toolId: tool.id, toolName: tool.name, status: 'started' });
+    if (this.options.stepMs > 0) await this.record(made.splice(0));
     await pause(this.options.stepMs, signal);
     if (this.options.failTools.includes(tool.id)) {
       const message = `Simulated failure of ${tool.name} (LOCAL_PROVISIONER_FAIL includes "${tool.id}").`;
@@ -111,12 +122,15 @@ export class LocalProvisioner implements Provisioner {
       throw new AppError('provision_failed', message, { retry: true });
     }
     const endpoint = simulatedEndpoint(tool.id, envId);
-    await this.db
-      .insert(simulatedResources)
-      .values({ envId, toolId: tool.id, endpoint, cloudKeyId: credentials?.keyId ?? null, createdAt: this.options.clock.now() })
-      .onConflictDoNothing();
+    made.push({ envId, toolId: tool.id, endpoint, cloudKeyId: credentials?.keyId ?? null, createdAt: this.options.clock.now() });
     await onProgress({ toolId: tool.id, toolName: tool.name, status: 'ready', message: endpoint });
     return endpoint;
+  }
+
+  /** Writes the rows of tools made, in one statement; a row already there (a resumed deploy) stays as it is. */
+  private async record(rows: SimulatedResourceRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.insert(simulatedResources).values(rows).onConflictDoNothing();
   }
 }
 
