@@ -1,5 +1,6 @@
-import { and, asc, count, desc, eq, inArray } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../src/db/client.js';
+import { preparedPerDb } from '../src/db/prepared.js';
 import { auditLog, type AuditRow } from '../src/db/schema/audit.js';
 import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
 import { ACTIVE_STATES, type EnvState } from '../src/domain/lifecycle.js';
@@ -29,10 +30,13 @@ export function ownerOf(env: EnvironmentRow): UserRef {
 }
 
 export async function getEnvironment(s: Pick<Services, 'db'>, envId: string): Promise<EnvironmentRow> {
-  const [row] = await s.db.select().from(environments).where(eq(environments.id, envId));
+  const [row] = await environmentByIdOf(s.db).execute({ envId });
   if (!row) throw notFound(envId);
   return row;
 }
+
+/** Every job about a lab starts by reading it. */
+const environmentByIdOf = preparedPerDb((db) => db.select().from(environments).where(eq(environments.id, sql.placeholder('envId'))).prepare('environment_by_id'));
 
 /** The user's environments, newest first; with `all`, everyone's (admins only). */
 export async function listEnvironments(s: Services, input: { actor: Actor; all: boolean }): Promise<EnvironmentRow[]> {

@@ -1,6 +1,7 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/client.js';
+import { preparedPerDb } from '../db/prepared.js';
 import { simulatedResources, type SimulatedResourceRow } from '../db/schema/simulated.js';
 import { checkCloudKeyPair } from '../domain/cloud-keys.js';
 import type { Preset, ToolDefinition } from '../domain/presets.js';
@@ -78,11 +79,7 @@ export class LocalProvisioner implements Provisioner {
   }
 
   async outputs(envId: string): Promise<Record<string, string> | undefined> {
-    const rows = await this.db
-      .select({ toolId: simulatedResources.toolId, endpoint: simulatedResources.endpoint })
-      .from(simulatedResources)
-      .where(eq(simulatedResources.envId, envId))
-      .orderBy(simulatedResources.createdAt, simulatedResources.toolId);
+    const rows = await outputsOf(this.db).execute({ envId });
     if (rows.length === 0) return undefined;
     return Object.fromEntries(rows.map((row) => [row.toolId, row.endpoint]));
   }
@@ -133,6 +130,16 @@ export class LocalProvisioner implements Provisioner {
     await this.db.insert(simulatedResources).values(rows).onConflictDoNothing();
   }
 }
+
+/** What a lab's deploy reads first, to carry on where an earlier attempt stopped. */
+const outputsOf = preparedPerDb((db) =>
+  db
+    .select({ toolId: simulatedResources.toolId, endpoint: simulatedResources.endpoint })
+    .from(simulatedResources)
+    .where(eq(simulatedResources.envId, sql.placeholder('envId')))
+    .orderBy(simulatedResources.createdAt, simulatedResources.toolId)
+    .prepare('simulated_outputs'),
+);
 
 /** The simulator uses no key, but checks the one it is given is a well-formed pair, as a cloud would refuse one that is not. */
 function checkCredentials(credentials: DeployRequest['credentials']): void {
