@@ -1,5 +1,6 @@
-import { and, asc, count, desc, eq, inArray } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../src/db/client.js';
+import { preparedPerDb } from '../src/db/prepared.js';
 import { auditLog, type AuditRow } from '../src/db/schema/audit.js';
 import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
 import { ACTIVE_STATES, type EnvState } from '../src/domain/lifecycle.js';
@@ -40,14 +41,20 @@ export async function listEnvironments(s: Services, input: { actor: Actor; all: 
   if (input.all && !canSeeAllEnvironments(role)) {
     throw new AppError('forbidden', 'Only admins can list everyone’s environments.', { hint: 'Use `/env list` for yours.' });
   }
-  const mine = and(eq(environments.platform, input.actor.user.platform), eq(environments.ownerId, input.actor.user.id));
-  return s.db
+  if (!input.all) return ownLabsOf(s.db).execute({ platform: input.actor.user.platform, ownerId: input.actor.user.id });
+  return s.db.select().from(environments).orderBy(desc(environments.requestedAt)).limit(100);
+}
+
+/** A user's own environments, newest first (at most 100): `/env list`, which every member runs, as a prepared statement. */
+const ownLabsOf = preparedPerDb((db) =>
+  db
     .select()
     .from(environments)
-    .where(input.all ? undefined : mine)
+    .where(and(eq(environments.platform, sql.placeholder('platform')), eq(environments.ownerId, sql.placeholder('ownerId'))))
     .orderBy(desc(environments.requestedAt))
-    .limit(100);
-}
+    .limit(100)
+    .prepare('own_labs'),
+);
 
 /**
  * The environments an actor may see, newest first (at most 100): everyone's for admins (unless `mineOnly`), their own
