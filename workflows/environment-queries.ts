@@ -44,14 +44,20 @@ export async function listEnvironments(s: Services, input: { actor: Actor; all: 
   if (input.all && !canSeeAllEnvironments(role)) {
     throw new AppError('forbidden', 'Only admins can list everyone’s environments.', { hint: 'Use `/env list` for yours.' });
   }
-  const mine = and(eq(environments.platform, input.actor.user.platform), eq(environments.ownerId, input.actor.user.id));
-  return s.db
+  if (!input.all) return ownLabsOf(s.db).execute({ platform: input.actor.user.platform, ownerId: input.actor.user.id });
+  return s.db.select().from(environments).orderBy(desc(environments.requestedAt)).limit(100);
+}
+
+/** A user's own environments, newest first (at most 100): `/env list`, which every member runs, as a prepared statement. */
+const ownLabsOf = preparedPerDb((db) =>
+  db
     .select()
     .from(environments)
-    .where(input.all ? undefined : mine)
+    .where(and(eq(environments.platform, sql.placeholder('platform')), eq(environments.ownerId, sql.placeholder('ownerId'))))
     .orderBy(desc(environments.requestedAt))
-    .limit(100);
-}
+    .limit(100)
+    .prepare('own_labs'),
+);
 
 /**
  * The environments an actor may see, newest first (at most 100): everyone's for admins (unless `mineOnly`), their own

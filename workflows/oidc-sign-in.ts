@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { and, eq, gt, isNotNull, isNull, lt } from 'drizzle-orm';
 import { consoleOidcRequests } from '../src/db/schema/console.js';
 import { domainAllowed, signInDomain } from '../src/domain/sign-in-domain.js';
@@ -84,6 +84,16 @@ function newSecret(): string {
 }
 
 /**
+ * The nonce and PKCE verifier of a sign-in, derived from its state and the row's salt. Neither is stored: the row
+ * holds the salt and the state's hash, the browser and the issuer's redirect hold the state, and it takes both to
+ * rebuild them. A copy of the table alone cannot answer a sign-in, and neither can an intercepted redirect.
+ */
+function derivedSecrets(state: string, salt: string): Pick<OidcSecrets, 'nonce' | 'codeVerifier'> {
+  const derive = (purpose: string) => createHmac('sha256', salt).update(`${purpose}\0${state}`).digest('base64url');
+  return { nonce: derive('oidc nonce'), codeVerifier: derive('oidc pkce verifier') };
+}
+
+/**
  * Audits a refused OIDC sign-in (`auth.login` denied, with the reason) and returns the refusal to throw. The console
  * counts it against the client address's limit.
  */
@@ -98,16 +108,20 @@ export async function refuseOidcSignIn(
   return new AppError('sign_in_refused', message, { hint });
 }
 
-/** A new sign-in: its secrets, kept (the state as its hash) for 10 minutes. Rows long past their end go. */
+/**
+ * A new sign-in: its secrets, remembered for 10 minutes as the state's hash and the salt its nonce and verifier are
+ * derived with. Rows long past their end go.
+ */
 export async function beginOidcSignIn(s: Pick<Services, 'db' | 'clock'>): Promise<OidcSecrets> {
-  const secrets: OidcSecrets = { state: newSecret(), nonce: newSecret(), codeVerifier: newSecret() };
+  const state = newSecret();
+  const salt = newSecret();
+  const secrets: OidcSecrets = { state, ...derivedSecrets(state, salt) };
   const now = s.clock.now();
   await s.db.transaction(async (tx) => {
     await tx.delete(consoleOidcRequests).where(lt(consoleOidcRequests.expiresAt, new Date(now.getTime() - OIDC_REQUEST_TTL_MS)));
     await tx.insert(consoleOidcRequests).values({
-      stateHash: sha256(secrets.state),
-      nonce: secrets.nonce,
-      codeVerifier: secrets.codeVerifier,
+      stateHash: sha256(state),
+      salt,
       createdAt: now,
       expiresAt: new Date(now.getTime() + OIDC_REQUEST_TTL_MS),
     });
@@ -128,8 +142,8 @@ export async function takeOidcRequest(
     .update(consoleOidcRequests)
     .set({ usedAt: now })
     .where(and(eq(consoleOidcRequests.stateHash, sha256(state)), isNull(consoleOidcRequests.usedAt), gt(consoleOidcRequests.expiresAt, now)))
-    .returning({ nonce: consoleOidcRequests.nonce, codeVerifier: consoleOidcRequests.codeVerifier });
-  return row;
+    .returning({ salt: consoleOidcRequests.salt });
+  return row && derivedSecrets(state, row.salt);
 }
 
 /** What the console read from the issuer's verified ID token (and its userinfo, when the token had no email). */

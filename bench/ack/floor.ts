@@ -28,8 +28,8 @@ export interface AckFloor {
 }
 
 /**
- * The floors of ack latency: a bare Bolt app with the same HTTPReceiver (signature check included), the same signing
- * secret and logger as the bot. Without `work` its listener acks at once: nothing the bot does can be faster. With
+ * The floors of ack latency: a bare Bolt app on Bolt's own HTTPReceiver (signature check included), with the same
+ * signing secret and logger as the bot. Without `work` its listener acks at once: nothing the bot does can be faster. With
  * `work` (the work floor) it first runs the statements the bot's command runs, written plainly: for `/env list` the
  * SELECT of the user's labs and the command's audit entry; for `/env request` the plan's row and its `plan.created`
  * entry in one transaction, the command's entry, and one job add; then it acks with a line of text. What the bot

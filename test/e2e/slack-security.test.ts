@@ -128,6 +128,27 @@ describe('signed requests', () => {
   });
 });
 
+describe('what Slack sends besides commands and clicks', () => {
+  it('the SSL check is answered 200 unsigned, and runs nothing a form smuggles in beside it', async () => {
+    const auditBefore = await auditCount();
+    const handledBefore = invocations.length;
+    const smuggled = `ssl_check=1&${commandBody('request soc-platform')}`;
+    const response = await postSigned(harness.eventsUrl, smuggled, { secret: harness.config.signingSecret, signature: 'v0=deadbeef' });
+    expect(response.status).toBe(200);
+    expect(response.text).toBe('');
+    expect(invocations.length).toBe(handledBefore);
+    expect(await auditCount()).toBe(auditBefore);
+  });
+
+  it('a signed URL verification gets its challenge back; an unsigned one gets 401', async () => {
+    const body = JSON.stringify({ type: 'url_verification', token: 'legacy', challenge: 'c-123' });
+    const signed = await postSigned(harness.eventsUrl, body, { secret: harness.config.signingSecret, contentType: 'application/json' });
+    expect(signed.status).toBe(200);
+    expect(signed.json).toEqual({ challenge: 'c-123' });
+    await expectRefusedWithoutEffect(body, { signature: 'v0=deadbeef', contentType: 'application/json' });
+  });
+});
+
 describe('clicks are judged by the signed user.id', () => {
   let card: ChatMessage;
   let envId: string;

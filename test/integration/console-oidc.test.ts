@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { and, desc, eq } from 'drizzle-orm';
 import { allowInsecureRequests } from 'openid-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -111,8 +112,13 @@ describe('a good sign-in', () => {
     const state = location.searchParams.get('state')!;
     // The state is in the browser's httpOnly cookie; the server keeps only its hash.
     expect(start.headers.getSetCookie().find((line) => line.startsWith('aitz_oidc='))).toMatch(/HttpOnly.*SameSite=Lax|SameSite=Lax.*HttpOnly/i);
+    // It keeps neither the nonce nor the PKCE verifier: they are derived from the state and the row's salt.
+    const nonce = location.searchParams.get('nonce')!;
+    const challenge = location.searchParams.get('code_challenge')!;
     const rows = await harness.t.s.db.select().from(consoleOidcRequests);
-    expect(JSON.stringify(rows)).not.toContain(state);
+    const row = rows.find((candidate) => candidate.stateHash === createHash('sha256').update(state).digest('hex'));
+    expect(Object.keys(row!).sort()).toEqual(['choices', 'chosenAt', 'createdAt', 'email', 'expiresAt', 'salt', 'stateHash', 'usedAt']);
+    for (const value of [state, nonce, challenge]) expect(JSON.stringify(rows)).not.toContain(value);
 
     const signedIn = await client.get(callback);
     expect(signedIn.status, signedIn.body.slice(0, 400)).toBe(303);

@@ -89,51 +89,45 @@ export type Read<T> = { ok: true; value: T } | Rejection;
 export function readCommandRequest(fields: URLSearchParams): Read<CommandRequest> {
   const parsed = commandFields.safeParse(Object.fromEntries(fields));
   if (!parsed.success) return rejectionOf(`malformed command request (${describeIssues(parsed.error)})`, fields.get('user_id'), fields.get('user_name'), fields.get('channel_id'));
-  const data = parsed.data;
-  return {
-    ok: true,
-    value: {
-      user: { platform: 'mattermost', id: data.user_id, name: data.user_name || data.user_id },
-      channelId: data.channel_id,
-      teamId: data.team_id,
-      command: data.command.replace(/^\//, ''),
-      text: data.text,
-      triggerId: data.trigger_id,
-    },
-  };
+  return mapped({ ok: true, value: parsed.data }, (data) => ({
+    user: userOf(data),
+    channelId: data.channel_id,
+    teamId: data.team_id,
+    command: data.command.replace(/^\//, ''),
+    text: data.text,
+    triggerId: data.trigger_id,
+  }));
 }
 
 export function readActionRequest(body: Buffer): Read<ActionRequest> {
-  const read = readJson(body, actionBody, 'action request');
-  if (!read.ok) return read;
-  const data = read.value;
-  return {
-    ok: true,
-    value: {
-      user: { platform: 'mattermost', id: data.user_id, name: data.user_name || data.user_id },
-      channelId: data.channel_id,
-      postId: data.post_id,
-      triggerId: data.trigger_id,
-      context: data.context,
-    },
-  };
+  return mapped(readJson(body, actionBody, 'action request'), (data) => ({
+    user: userOf(data),
+    channelId: data.channel_id,
+    postId: data.post_id,
+    triggerId: data.trigger_id,
+    context: data.context,
+  }));
 }
 
 export function readDialogRequest(body: Buffer): Read<DialogRequest> {
-  const read = readJson(body, dialogBody, 'dialog submission');
-  if (!read.ok) return read;
-  const data = read.value;
-  return {
-    ok: true,
-    value: {
-      userId: data.user_id,
-      channelId: data.channel_id,
-      callbackId: data.callback_id,
-      state: data.state,
-      fields: submissionFields(data.submission),
-      cancelled: data.cancelled,
-    },
-  };
+  return mapped(readJson(body, dialogBody, 'dialog submission'), (data) => ({
+    userId: data.user_id,
+    channelId: data.channel_id,
+    callbackId: data.callback_id,
+    state: data.state,
+    fields: submissionFields(data.submission),
+    cancelled: data.cancelled,
+  }));
+}
+
+/** A read request turned into its typed shape; a rejection passes through. */
+function mapped<T, U>(read: Read<T>, shape: (data: T) => U): Read<U> {
+  return read.ok ? { ok: true, value: shape(read.value) } : read;
+}
+
+/** The sender, as Mattermost names them (the id when the name is missing). */
+function userOf(data: { user_id: string; user_name: string }): UserRef {
+  return { platform: 'mattermost', id: data.user_id, name: data.user_name || data.user_id };
 }
 
 /** Dialog values as text: the bot's dialogs have text fields only, so other shapes are dropped. */

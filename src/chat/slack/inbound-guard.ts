@@ -1,11 +1,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { HTTPModuleFunctions, isValidSlackRequest, type BufferedIncomingMessage } from '@slack/bolt';
+import { parse as parseQueryString } from 'node:querystring';
+import { isValidSlackRequest, type BufferedIncomingMessage } from '@slack/bolt';
 import type { Invocation } from '../types.js';
 import { rejectionOf, type SlackRejection } from './translate.js';
 
 /**
- * Bolt's receiver answers only what a listener takes: a signed body no listener matches waits out Bolt's 3 s timeout
- * and gets a bare 404, unaudited, and some shapes (`payload=null`) make Bolt throw where nothing catches it. So signed
+ * Bolt answers only what a listener takes: a signed body no listener matches would wait out the 3 s ack timeout and
+ * get a bare 404, unaudited, and some shapes (`payload=null`) make Bolt throw where nothing catches it. So signed
  * bodies are sorted here first, the way Bolt will route them, and those no listener of this app takes are refused
  * at once (400) and audited as `invalid`.
  */
@@ -25,42 +26,67 @@ export function isSignedBySlack(signingSecret: string, headers: IncomingHttpHead
   });
 }
 
-/** The reason no listener would take this (signed) body, or undefined when Bolt should have it. */
-export function unroutableBody(request: BufferedIncomingMessage): SlackRejection | undefined {
-  let body: unknown;
+/** A body as Bolt reads it: a form (its `payload` field's JSON when it has one) or else JSON; not ok when unreadable. */
+export type ReadBody = { ok: true; value: unknown } | { ok: false };
+
+/** A request's body read once, as Bolt's HTTPReceiver reads it, and whether it is Slack's (unsigned) SSL check. */
+export interface SlackBody {
+  /** A form with `ssl_check=1`: Bolt answers it 200 without checking a signature. */
+  sslCheck: boolean;
+  body: ReadBody;
+}
+
+export function readSlackBody(request: BufferedIncomingMessage): SlackBody {
+  const text = request.rawBody.toString();
+  if (request.headers['content-type'] !== 'application/x-www-form-urlencoded') return { sslCheck: false, body: parsedJson(text) };
+  const form = parseQueryString(text);
+  const { payload } = form;
+  return { sslCheck: form.ssl_check === '1', body: typeof payload === 'string' ? parsedJson(payload) : { ok: true, value: form } };
+}
+
+function parsedJson(text: string): ReadBody {
   try {
-    body = HTTPModuleFunctions.parseHTTPRequestBody(request);
+    return { ok: true, value: JSON.parse(text) as unknown };
   } catch {
-    return rejectionOf(kindOfForm(request), formFields(request), 'the body is neither a Slack form nor JSON');
+    return { ok: false };
   }
-  if (!isObject(body)) return rejectionOf(kindOfForm(request), undefined, 'the payload is not an object');
+}
+
+/** What to do with a signed body: hand its fields to Bolt, or refuse it (no listener of this app would take it). */
+export type Sorted = { take: true; fields: Record<string, unknown> } | { take: false; rejection: SlackRejection };
+
+export function sortSignedBody(request: BufferedIncomingMessage, read: ReadBody): Sorted {
+  if (!read.ok) return refused(rejectionOf(kindOfForm(request), formFields(request), 'the body is neither a Slack form nor JSON'));
+  const body = read.value;
+  if (!isObject(body)) return refused(rejectionOf(kindOfForm(request), undefined, 'the payload is not an object'));
   const fields = body;
+  const take: Sorted = { take: true, fields };
   // Answered by Bolt itself, before any listener.
-  if (fields.ssl_check === '1' || fields.type === 'url_verification') return undefined;
-  const refuse = (reason: string) => rejectionOf(kindOfBody(fields), fields, reason);
+  if (fields.ssl_check === '1' || fields.type === 'url_verification') return take;
+  const refuse = (reason: string) => refused(rejectionOf(kindOfBody(fields), fields, reason));
   // The order of Bolt's own routing (getTypeAndConversation): the first field that matches decides.
   if (fields.event !== undefined) return refuse('Events API payloads are not handled by this app');
   if (fields.command !== undefined) {
-    return typeof fields.command === 'string' && COMMAND_PATTERN.test(fields.command) ? undefined : refuse('the command is not a /name');
+    return typeof fields.command === 'string' && COMMAND_PATTERN.test(fields.command) ? take : refuse('the command is not a /name');
   }
   if (fields.name !== undefined || fields.type === 'block_suggestion') return refuse('option requests are not handled by this app');
   if (fields.actions !== undefined || fields.type === 'dialog_submission') {
     if (fields.type !== 'block_actions') return refuse(`"${String(fields.type).slice(0, 40)}" interactions are not handled by this app`);
     // Bolt hands a click to listeners only when its first action is there (`actions[0]` truthy).
-    return isObject(firstOf(fields.actions)) ? undefined : refuse('the click carries no action');
+    return isObject(firstOf(fields.actions)) ? take : refuse('the click carries no action');
   }
-  if (fields.type === 'view_submission') return undefined;
+  if (fields.type === 'view_submission') return take;
   return refuse('the payload is no slash command, button click or modal submission');
+}
+
+function refused(rejection: SlackRejection): Sorted {
+  return { take: false, rejection };
 }
 
 /** The refusal of a signed body that Bolt failed on, naming whoever it says sent it. */
 export function rejectionFor(request: BufferedIncomingMessage, reason: string): SlackRejection {
-  let body: unknown;
-  try {
-    body = HTTPModuleFunctions.parseHTTPRequestBody(request);
-  } catch {
-    body = formFields(request);
-  }
+  const read = readSlackBody(request).body;
+  const body = read.ok ? read.value : formFields(request);
   const fields = isObject(body) ? body : undefined;
   return rejectionOf(fields ? kindOfBody(fields) : kindOfForm(request), fields, reason);
 }

@@ -182,7 +182,7 @@ async function handleSafely(options: ListenerOptions, invocation: Invocation): P
 }
 
 /** Audits a signed request that was refused as unreadable; never throws. */
-export async function recordRejection(handlers: SlackHandlers, log: Logger, rejection: SlackRejection, requestId: string): Promise<void> {
+export async function recordRejection(handlers: Pick<SlackHandlers, 'recordRejected'>, log: Logger, rejection: SlackRejection, requestId: string): Promise<void> {
   log.warn({ requestId, kind: rejection.kind, reason: rejection.reason }, 'refused a signed Slack request');
   try {
     await handlers.recordRejected({

@@ -1,18 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, defaultBodyLimit, HTTPReceiver, SocketModeReceiver, type BufferedIncomingMessage, type Receiver } from '@slack/bolt';
-import type { FastifyReply } from 'fastify';
+import { App, SocketModeReceiver, type Receiver } from '@slack/bolt';
 import type { Clock } from '../../clock.js';
 import type { SlackConfig } from '../../config.js';
 import { AppError } from '../../errors.js';
-import { acceptRawBodies, rawBodyOf, type Door } from '../../http/server.js';
+import type { Door } from '../../http/server.js';
 import type { Logger } from '../../log.js';
 import { callSlack } from './api-errors.js';
 import { boltLogger } from './bolt-logger.js';
-import { isSignedBySlack, rejectionFor, unroutableBody } from './inbound-guard.js';
-import { newArrival, recordRejection, registerListeners, type Arrival, type SlackHandlers } from './listeners.js';
+import { SlackHttpReceiver } from './http-door.js';
+import { newArrival, registerListeners, type SlackHandlers } from './listeners.js';
 import { createSlackClient, SlackNotifier, type SlackRetryConfig } from './notifier.js';
-import { futureTimestampProblem, SLACK_TIMESTAMP_HEADER } from './timestamp.js';
 
 /** Slash commands and interactivity share one request URL (see slack/manifest.yaml). */
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -51,14 +47,13 @@ export interface SlackPlatform {
 
 /**
  * The Slack adapter: a Bolt app whose listeners turn commands, clicks and modal submissions into invocations. In
- * HTTP mode Bolt's own receiver (and its signature check) serves `POST /slack/events` on our HTTP server, through
- * the platform's door; with an app-level token (SLACK_APP_TOKEN) it connects over Socket Mode instead, with the
- * same listeners.
+ * HTTP mode a receiver of ours (http-door.ts: Bolt's signature check, the body read once) serves `POST /slack/events`
+ * on our HTTP server, through the platform's door; with an app-level token (SLACK_APP_TOKEN) it connects over Socket
+ * Mode instead, with the same listeners.
  */
 export function createSlackPlatform(config: SlackConfig, deps: SlackPlatformDeps): SlackPlatform {
   const logger = boltLogger(deps.log);
   const clientOptions = { slackApiUrl: config.apiUrl, ...(deps.retryConfig ? { retryConfig: deps.retryConfig } : {}) };
-  const arrivals = new WeakMap<IncomingMessage, Arrival>();
   const receiver = config.appToken
     ? new SocketModeReceiver({
         appToken: config.appToken,
@@ -66,13 +61,12 @@ export function createSlackPlatform(config: SlackConfig, deps: SlackPlatformDeps
         installerOptions: { clientOptions },
         customPropertiesExtractor: () => ({ arrival: newArrival(deps.clock) }),
       })
-    : new HTTPReceiver({
+    : new SlackHttpReceiver({
         signingSecret: config.signingSecret,
-        endpoints: SLACK_EVENTS_PATH,
         processBeforeResponse: deps.processBeforeResponse ?? false,
-        logger,
-        customPropertiesExtractor: (req) => ({ arrival: arrivals.get(req) ?? newArrival(deps.clock) }),
-        processEventErrorHandler: ({ error, request, response }) => refuseWhatBoltCannotRead(deps, error, request, response, arrivals),
+        handlers: deps,
+        log: deps.log,
+        clock: deps.clock,
       });
   const client = createSlackClient(config, { log: deps.log, ...(deps.retryConfig ? { retryConfig: deps.retryConfig } : {}) });
   const notifier = new SlackNotifier(client, deps.tempDir ? { tempDir: deps.tempDir } : {});
@@ -99,54 +93,16 @@ export function createSlackPlatform(config: SlackConfig, deps: SlackPlatformDeps
   };
 
   let app: App | undefined;
-  let started = false;
-  /** `POST /slack/events` in HTTP mode: the body sorted first, then handed to Bolt's receiver, which answers. */
-  const eventsDoor = (http: HTTPReceiver): Door => async (scope) => {
-    // Bolt checks the signature over the exact bytes Slack sent, so the body reaches it unparsed.
-    acceptRawBodies(scope, defaultBodyLimit);
-    // Before the body is read, so that ack latency counts from the request's arrival.
-    scope.addHook('onRequest', (request, _reply, done) => {
-      arrivals.set(request.raw, newArrival(deps.clock, request.id));
-      done();
-    });
-    scope.post(SLACK_EVENTS_PATH, async (request, reply) => {
-      if (!started) return answerEmpty(reply, 503);
-      const problem = futureTimestampProblem(request.headers[SLACK_TIMESTAMP_HEADER], deps.clock.now());
-      if (problem) {
-        request.log.warn({ problem }, 'refused a Slack request');
-        return answerEmpty(reply, 401);
-      }
-      // Bolt uses a request's `rawBody` when it has one instead of reading the stream again.
-      const buffered: BufferedIncomingMessage = Object.assign(request.raw, { rawBody: rawBodyOf(request) });
-      const unroutable = isSignedBySlack(config.signingSecret, request.headers, buffered.rawBody) ? unroutableBody(buffered) : undefined;
-      if (unroutable) {
-        await recordRejection(deps, deps.log, unroutable, request.id);
-        return answerEmpty(reply, 400);
-      }
-      // From here Bolt's receiver answers, on the raw response.
-      reply.hijack();
-      try {
-        http.requestListener(buffered, reply.raw);
-      } catch (error) {
-        request.log.error({ err: error }, 'the Slack receiver failed');
-        reply.raw.destroy();
-      }
-      return reply;
-    });
-  };
-
   return {
     mode: receiver instanceof SocketModeReceiver ? 'socket' : 'http',
     notifier,
-    door: receiver instanceof HTTPReceiver ? eventsDoor(receiver) : undefined,
+    door: receiver instanceof SlackHttpReceiver ? receiver.door(SLACK_EVENTS_PATH) : undefined,
     async start() {
       app ??= buildApp(deps.identity ?? (await checkBotToken(config, deps.log, deps.retryConfig ?? STARTUP_RETRIES)));
-      if (receiver instanceof SocketModeReceiver) await receiver.start();
-      started = true;
+      await receiver.start();
     },
     async stop() {
-      started = false;
-      if (receiver instanceof SocketModeReceiver) await receiver.stop();
+      await receiver.stop();
     },
   };
 }
@@ -164,32 +120,4 @@ async function checkBotToken(config: SlackConfig, log: Logger, retryConfig: Slac
     });
   }
   return { botId: auth.bot_id, botUserId: auth.user_id };
-}
-
-/**
- * Bolt throws before any listener for some signed bodies it cannot read (a block_actions payload without a user, a
- * view_submission without a view): answered 400 and audited as `invalid` instead of Bolt's 500.
- */
-async function refuseWhatBoltCannotRead(
-  deps: SlackPlatformDeps,
-  error: Error,
-  request: IncomingMessage,
-  response: ServerResponse,
-  arrivals: WeakMap<IncomingMessage, Arrival>,
-): Promise<boolean> {
-  if (response.headersSent) {
-    deps.log.error({ err: error }, 'a Slack listener failed after its ack');
-    return false;
-  }
-  const requestId = arrivals.get(request)?.requestId ?? randomUUID();
-  const rejection = rejectionFor(request as BufferedIncomingMessage, `Bolt could not read the payload (${error.message.slice(0, 120)})`);
-  await recordRejection(deps, deps.log, rejection, requestId);
-  response.writeHead(400);
-  response.end();
-  return true;
-}
-
-/** A status without a body, the way Bolt refuses. */
-function answerEmpty(reply: FastifyReply, status: number): FastifyReply {
-  return reply.code(status).send();
 }

@@ -60,16 +60,16 @@ export type ConsoleSessionRow = typeof consoleSessions.$inferSelect;
 
 /**
  * OpenID Connect sign-ins under way: one row from the press of the sign-in button until the issuer sends the browser
- * back (10 minutes at most). The state is in the browser's cookie and the URL; the row keeps only its SHA-256, with
- * the nonce and the PKCE verifier that go with it. A row is used once (`used_at`). When the verified email names a
+ * back (10 minutes at most). The state is in the browser's cookie and the URL; the row keeps only its SHA-256 and a
+ * salt: the nonce and the PKCE verifier are derived from the state and the salt, so neither the table nor the redirect
+ * alone yields them. A row is used once (`used_at`). When the verified email names a
  * member on two platforms, `choices` holds both until the person picks one (`chosen_at`).
  */
 export const consoleOidcRequests = pgTable(
   'console_oidc_requests',
   {
     stateHash: text('state_hash').primaryKey(),
-    nonce: text('nonce').notNull(),
-    codeVerifier: text('code_verifier').notNull(),
+    salt: text('salt').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull(),
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull(),
     usedAt: timestamp('used_at', { withTimezone: true, mode: 'date', precision: 3 }),
