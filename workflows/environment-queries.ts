@@ -30,10 +30,13 @@ export function ownerOf(env: EnvironmentRow): UserRef {
 }
 
 export async function getEnvironment(s: Pick<Services, 'db'>, envId: string): Promise<EnvironmentRow> {
-  const [row] = await s.db.select().from(environments).where(eq(environments.id, envId));
+  const [row] = await environmentByIdOf(s.db).execute({ envId });
   if (!row) throw notFound(envId);
   return row;
 }
+
+/** Every job about a lab starts by reading it. */
+const environmentByIdOf = preparedPerDb((db) => db.select().from(environments).where(eq(environments.id, sql.placeholder('envId'))).prepare('environment_by_id'));
 
 /** The user's environments, newest first; with `all`, everyone's (admins only). */
 export async function listEnvironments(s: Services, input: { actor: Actor; all: boolean }): Promise<EnvironmentRow[]> {

@@ -1,10 +1,11 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { approvalCardView, decisionLine } from '../blocks/views/approval-card.js';
 import {
   decisionDmView, destroyFailedView, environmentDestroyedView, environmentFailedView, environmentReadyView, threadNoteView,
 } from '../blocks/views/lifecycle-notices.js';
 import type { View } from '../blocks/view.js';
 import { channelsOf } from '../src/config.js';
+import { preparedPerDb } from '../src/db/prepared.js';
 import { decisions, type DecisionRow } from '../src/db/schema/decisions.js';
 import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
 import type { Preset } from '../src/domain/presets.js';
@@ -52,10 +53,19 @@ export async function runNotify(s: Services, payload: JobPayload<'notify'>): Pro
 
 /** The environment and its decision, if any, in one query; `not_found` when there is no such environment. */
 async function environmentAndDecision(s: Services, envId: string): Promise<{ env: EnvironmentRow; decision: DecisionRow | undefined }> {
-  const [row] = await s.db.select({ env: environments, decision: decisions }).from(environments).leftJoin(decisions, eq(decisions.envId, environments.id)).where(eq(environments.id, envId));
+  const [row] = await environmentAndDecisionOf(s.db).execute({ envId });
   if (!row) throw notFound(envId);
   return { env: row.env, decision: row.decision ?? undefined };
 }
+
+const environmentAndDecisionOf = preparedPerDb((db) =>
+  db
+    .select({ env: environments, decision: decisions })
+    .from(environments)
+    .leftJoin(decisions, eq(decisions.envId, environments.id))
+    .where(eq(environments.id, sql.placeholder('envId')))
+    .prepare('environment_and_decision'),
+);
 
 async function postApprovalCard(s: Services, notifier: Notifier, env: EnvironmentRow, preset: Preset, decidedBefore: DecisionRow | undefined): Promise<void> {
   if (env.approvalCard) return;

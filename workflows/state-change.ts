@@ -1,7 +1,10 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
-import { appendAudit, appendWhen, observeAppended } from '../src/audit/append.js';
+import { createHash } from 'node:crypto';
+import { and, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
+import { PgTransaction } from 'drizzle-orm/pg-core';
+import { appendAudit, appendedValues, appendPreparedWhen, appendWhen, observeAppended } from '../src/audit/append.js';
 import type { AuditEntryInput } from '../src/audit/types.js';
-import type { DbOrTx, Tx } from '../src/db/client.js';
+import type { Db, DbOrTx, Tx } from '../src/db/client.js';
+import { preparedPerDb } from '../src/db/prepared.js';
 import { environments, type EnvironmentRow, type NewEnvironmentRow } from '../src/db/schema/environments.js';
 import { assertTransition, type EnvState } from '../src/domain/lifecycle.js';
 import type { Services } from '../src/services.js';
@@ -41,13 +44,19 @@ export async function transition(
 
 /** The conditional UPDATE of a transition, returning the updated row; the move itself is checked against the lifecycle. */
 function conditionalUpdate(s: Services, db: DbOrTx, envId: string, from: EnvState | readonly EnvState[], to: EnvState, patch: Partial<NewEnvironmentRow>) {
-  const fromStates = typeof from === 'string' ? [from] : [...from];
-  for (const state of fromStates) assertTransition(state, to);
+  const fromStates = checkedMove(from, to);
   return db
     .update(environments)
     .set({ ...patch, state: to, version: sql`${environments.version} + 1`, updatedAt: s.clock.now() })
     .where(and(eq(environments.id, envId), inArray(environments.state, fromStates)))
     .returning();
+}
+
+/** The states a move may start from, each checked against the lifecycle. */
+function checkedMove(from: EnvState | readonly EnvState[], to: EnvState): EnvState[] {
+  const fromStates = typeof from === 'string' ? [from] : [...from];
+  for (const state of fromStates) assertTransition(state, to);
+  return fromStates;
 }
 
 /**
@@ -66,11 +75,73 @@ export async function transitionAudited(
   entries: readonly EnvironmentEntry[],
 ): Promise<EnvironmentRow | undefined> {
   const started = performance.now();
-  const moved = db.$with('moved').as(conditionalUpdate(s, db, env.id, from, to, patch));
-  const audit = db.$with('audit', {}).as(appendWhen(s.clock, entries.map((entry) => environmentEntry(env, entry)), sql`exists (select 1 from moved)`));
-  const [row] = await db.with(moved, audit).select().from(moved);
+  const inputs = entries.map((entry) => environmentEntry(env, entry));
+  let row: EnvironmentRow | undefined;
+  if (db instanceof PgTransaction) {
+    const moved = db.$with('moved').as(conditionalUpdate(s, db, env.id, from, to, patch));
+    const audit = db.$with('audit', {}).as(appendWhen(s.clock, inputs, sql`exists (select 1 from moved)`));
+    [row] = await db.with(moved, audit).select().from(moved);
+  } else {
+    const shape = moveShapeOf(from, to, patch, inputs.length);
+    [row] = await preparedMove(db, shape).execute({ ...patch, envId: env.id, updatedAt: s.clock.now(), ...appendedValues(s.clock, inputs) });
+  }
   if (row) observeAppended(entries.length, (performance.now() - started) / 1000);
   return row;
+}
+
+/** What the text of a move's statement depends on: the states, the columns it sets (to a value or to null), how many entries. */
+interface MoveShape {
+  from: EnvState[];
+  to: EnvState;
+  columns: (keyof NewEnvironmentRow)[];
+  nullColumns: (keyof NewEnvironmentRow)[];
+  entries: number;
+  key: string;
+}
+
+function moveShapeOf(from: EnvState | readonly EnvState[], to: EnvState, patch: Partial<NewEnvironmentRow>, entries: number): MoveShape {
+  const fromStates = checkedMove(from, to);
+  const set = (Object.keys(patch) as (keyof NewEnvironmentRow)[]).filter((column) => patch[column] !== undefined).sort();
+  const columns = set.filter((column) => patch[column] !== null);
+  const nullColumns = set.filter((column) => patch[column] === null);
+  return { from: fromStates, to, columns, nullColumns, entries, key: `${fromStates.join(',')}>${to}|${columns.join(',')}|${nullColumns.join(',')}|${entries}` };
+}
+
+/**
+ * A move outside a transaction runs as a prepared statement, one per shape and database handle: drizzle builds its
+ * text once, and Postgres parses and plans it once per connection, where every lab's deploy runs the same moves.
+ */
+const preparedMovesOf = preparedPerDb(() => new Map<string, PreparedMove>());
+type PreparedMove = ReturnType<typeof prepareMove>;
+
+function preparedMove(db: Db, shape: MoveShape): PreparedMove {
+  const moves = preparedMovesOf(db);
+  let move = moves.get(shape.key);
+  if (!move) {
+    move = prepareMove(db, shape);
+    moves.set(shape.key, move);
+  }
+  return move;
+}
+
+function prepareMove(db: Db, shape: MoveShape) {
+  const columns = getTableColumns(environments);
+  const placeholder = (column: keyof NewEnvironmentRow) => sql`${sql.param(sql.placeholder(column), columns[column])}`;
+  const set: Partial<Record<keyof NewEnvironmentRow, SQL>> = {};
+  for (const column of shape.columns) set[column] = placeholder(column);
+  for (const column of shape.nullColumns) set[column] = sql`null`;
+  const update = db
+    .update(environments)
+    .set({ ...set, state: shape.to, version: sql`${environments.version} + 1`, updatedAt: placeholder('updatedAt') })
+    .where(and(eq(environments.id, sql.placeholder('envId')), inArray(environments.state, shape.from)))
+    .returning();
+  const moved = db.$with('moved').as(update);
+  const audit = db.$with('audit', {}).as(appendPreparedWhen(shape.entries, sql`exists (select 1 from moved)`));
+  return db
+    .with(moved, audit)
+    .select()
+    .from(moved)
+    .prepare(`move_${createHash('sha256').update(shape.key).digest('hex').slice(0, 24)}`);
 }
 
 /**

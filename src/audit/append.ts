@@ -20,7 +20,8 @@ import type { AuditActor, AuditEntryInput } from './types.js';
 export async function appendAudit(db: DbOrTx, clock: Clock, input: AuditEntryInput): Promise<PendingEntry> {
   const started = performance.now();
   const entry = storedFieldsOf(input, clock);
-  const committed = db instanceof PgTransaction ? db.execute(insertPending(pendingRow(entry))) : appendInGroup(db, insertPending, pendingRow(entry));
+  const row = pendingRow(pendingValuesOf(entry));
+  const committed = db instanceof PgTransaction ? db.execute(insertPending(row)) : appendInGroup(db, insertPending, row);
   await committed.catch((error: unknown) => {
     // The query wrapper says "Failed query: <sql>"; the database's refusal (isolation level, checks) says what is wrong.
     throw error instanceof Error && error.cause instanceof Error ? error.cause : error;
@@ -43,8 +44,35 @@ function insertPending(rows: SQL): SQL {
  * append; each entry counts as one append for the metrics once the caller's statement has run (`observeAppended`).
  */
 export function appendWhen(clock: Clock, inputs: readonly AuditEntryInput[], when: SQL): SQL {
-  const rows = sql.join(inputs.map((input) => pendingRow(storedFieldsOf(input, clock))), sql`, `);
-  return sql`insert into audit_pending (${PENDING_COLUMNS}) select * from (values ${rows}) as entry where ${when}`;
+  return appendRowsWhen(inputs.map((input) => pendingRow(pendingValuesOf(storedFieldsOf(input, clock)))), when);
+}
+
+/**
+ * `appendWhen` for a statement prepared once and run many times: `count` entries whose values are placeholders,
+ * filled from `appendedValues` of the same number of entries. The statement's text depends on `count` alone.
+ */
+export function appendPreparedWhen(count: number, when: SQL): SQL {
+  const rows = Array.from({ length: count }, (_, index) => pendingRow(PENDING_FIELDS.map((_field, column) => sql.placeholder(entryPlaceholder(index, column)))));
+  return appendRowsWhen(rows, when);
+}
+
+/** The values of the placeholders of `appendPreparedWhen(inputs.length, …)`. */
+export function appendedValues(clock: Clock, inputs: readonly AuditEntryInput[]): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  inputs.forEach((input, index) => {
+    pendingValuesOf(storedFieldsOf(input, clock)).forEach((value, column) => {
+      values[entryPlaceholder(index, column)] = value;
+    });
+  });
+  return values;
+}
+
+function entryPlaceholder(index: number, column: number): string {
+  return `entry${index}_${PENDING_FIELDS[column]}`;
+}
+
+function appendRowsWhen(rows: SQL[], when: SQL): SQL {
+  return sql`insert into audit_pending (${PENDING_COLUMNS}) select * from (values ${sql.join(rows, sql`, `)}) as entry where ${when}`;
 }
 
 /** Reports appends written by `appendWhen` to the metrics, with the time the statement that carried them took. */
@@ -52,10 +80,25 @@ export function observeAppended(count: number, seconds: number): void {
   for (let index = 0; index < count; index += 1) appendObserver?.(seconds);
 }
 
-function pendingRow(entry: PendingEntry): SQL {
-  return sql`(${entry.occurredAt.toISOString()}::timestamptz, ${entry.category}, ${entry.eventType}, ${entry.actorType},
-      ${entry.actorId}, ${entry.actorName}, ${entry.platform}, ${entry.channelId}, ${entry.resourceType}, ${entry.resourceId},
-      ${entry.outcome}, ${JSON.stringify(entry.details)}::jsonb, ${entry.requestId}, ${canonicalAfterId(entry)})`;
+/** The fields of a pending row, in the order of PENDING_COLUMNS. */
+const PENDING_FIELDS = [
+  'occurredAt', 'category', 'eventType', 'actorType', 'actorId', 'actorName', 'platform', 'channelId', 'resourceType', 'resourceId', 'outcome',
+  'details', 'requestId', 'canonicalAfterId',
+] as const;
+
+/** An entry's values in the order of PENDING_FIELDS, as the driver sends them. */
+function pendingValuesOf(entry: PendingEntry): unknown[] {
+  return [
+    entry.occurredAt.toISOString(), entry.category, entry.eventType, entry.actorType, entry.actorId, entry.actorName, entry.platform, entry.channelId,
+    entry.resourceType, entry.resourceId, entry.outcome, JSON.stringify(entry.details), entry.requestId, canonicalAfterId(entry),
+  ];
+}
+
+function pendingRow(values: readonly unknown[]): SQL {
+  const [occurredAt, category, eventType, actorType, actorId, actorName, platform, channelId, resourceType, resourceId, outcome, details, requestId, canonical] = values;
+  return sql`(${occurredAt}::timestamptz, ${category}, ${eventType}, ${actorType},
+      ${actorId}, ${actorName}, ${platform}, ${channelId}, ${resourceType}, ${resourceId},
+      ${outcome}, ${details}::jsonb, ${requestId}, ${canonical})`;
 }
 
 type AppendObserver = (seconds: number) => void;

@@ -1,7 +1,8 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/client.js';
-import { simulatedResources } from '../db/schema/simulated.js';
+import { preparedPerDb } from '../db/prepared.js';
+import { simulatedResources, type SimulatedResourceRow } from '../db/schema/simulated.js';
 import { checkCloudKeyPair } from '../domain/cloud-keys.js';
 import type { Preset, ToolDefinition } from '../domain/presets.js';
 import { AppError } from '../errors.js';
@@ -45,13 +46,18 @@ export class LocalProvisioner implements Provisioner {
     checkCredentials(credentials);
     const created = (await this.outputs(envId)) ?? {};
     const endpoints: Record<string, string> = {};
-    for (const tool of preset.tools) {
-      const existing = created[tool.id];
-      if (existing) {
-        endpoints[tool.id] = existing;
-        continue;
+    const made: SimulatedResourceRow[] = [];
+    try {
+      for (const tool of preset.tools) {
+        const existing = created[tool.id];
+        if (existing) {
+          endpoints[tool.id] = existing;
+          continue;
+        }
+        endpoints[tool.id] = await this.createTool(envId, tool, credentials, made, onProgress, signal);
       }
-      endpoints[tool.id] = await this.createTool(envId, tool, credentials, onProgress, signal);
+    } finally {
+      await this.record(made.splice(0));
     }
     this.options.log.info({ envId, preset: preset.id, tools: Object.keys(endpoints) }, 'simulated lab deployed');
     return { endpoints };
@@ -73,11 +79,7 @@ export class LocalProvisioner implements Provisioner {
   }
 
   async outputs(envId: string): Promise<Record<string, string> | undefined> {
-    const rows = await this.db
-      .select({ toolId: simulatedResources.toolId, endpoint: simulatedResources.endpoint })
-      .from(simulatedResources)
-      .where(eq(simulatedResources.envId, envId))
-      .orderBy(simulatedResources.createdAt, simulatedResources.toolId);
+    const rows = await outputsOf(this.db).execute({ envId });
     if (rows.length === 0) return undefined;
     return Object.fromEntries(rows.map((row) => [row.toolId, row.endpoint]));
   }
@@ -95,15 +97,21 @@ export class LocalProvisioner implements Provisioner {
     }
   }
 
+  /**
+   * One tool's step. What it makes joins `made`, which is written before the simulator waits (so a worker killed in a
+   * step leaves a record of every tool made before it) and when the deploy ends: at zero delay, one insert per deploy.
+   */
   private async createTool(
     envId: string,
     tool: ToolDefinition,
     credentials: DeployRequest['credentials'],
+    made: SimulatedResourceRow[],
     onProgress: DeployRequest['onProgress'],
     signal: AbortSignal,
   ): Promise<string> {
     signal.throwIfAborted();
     await onProgress({ toolId: tool.id, toolName: tool.name, status: 'started' });
+    if (this.options.stepMs > 0) await this.record(made.splice(0));
     await pause(this.options.stepMs, signal);
     if (this.options.failTools.includes(tool.id)) {
       const message = `Simulated failure of ${tool.name} (LOCAL_PROVISIONER_FAIL includes "${tool.id}").`;
@@ -111,14 +119,27 @@ export class LocalProvisioner implements Provisioner {
       throw new AppError('provision_failed', message, { retry: true });
     }
     const endpoint = simulatedEndpoint(tool.id, envId);
-    await this.db
-      .insert(simulatedResources)
-      .values({ envId, toolId: tool.id, endpoint, cloudKeyId: credentials?.keyId ?? null, createdAt: this.options.clock.now() })
-      .onConflictDoNothing();
+    made.push({ envId, toolId: tool.id, endpoint, cloudKeyId: credentials?.keyId ?? null, createdAt: this.options.clock.now() });
     await onProgress({ toolId: tool.id, toolName: tool.name, status: 'ready', message: endpoint });
     return endpoint;
   }
+
+  /** Writes the rows of tools made, in one statement; a row already there (a resumed deploy) stays as it is. */
+  private async record(rows: SimulatedResourceRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.insert(simulatedResources).values(rows).onConflictDoNothing();
+  }
 }
+
+/** What a lab's deploy reads first, to carry on where an earlier attempt stopped. */
+const outputsOf = preparedPerDb((db) =>
+  db
+    .select({ toolId: simulatedResources.toolId, endpoint: simulatedResources.endpoint })
+    .from(simulatedResources)
+    .where(eq(simulatedResources.envId, sql.placeholder('envId')))
+    .orderBy(simulatedResources.createdAt, simulatedResources.toolId)
+    .prepare('simulated_outputs'),
+);
 
 /** The simulator uses no key, but checks the one it is given is a well-formed pair, as a cloud would refuse one that is not. */
 function checkCredentials(credentials: DeployRequest['credentials']): void {

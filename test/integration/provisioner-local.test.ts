@@ -80,6 +80,17 @@ describe('local provisioner', () => {
     expect(await rowsOf('env-fail01')).toEqual(['grafana']);
   });
 
+  it('at zero delay records the tools made before a failed step too, and a retry skips them', async () => {
+    const deploying = provisioner({ stepMs: 0, failTools: ['caldera'] }).deploy({ envId: 'env-fail02', preset, onProgress: async () => undefined, signal: new AbortController().signal });
+    await expect(deploying).rejects.toMatchObject({ code: 'provision_failed' });
+    expect(await rowsOf('env-fail02')).toEqual(['grafana', 'minio']);
+
+    const { events, onProgress } = recorder();
+    await provisioner({ stepMs: 0 }).deploy({ envId: 'env-fail02', preset, onProgress, signal: new AbortController().signal });
+    expect(statuses(events)).toEqual(['caldera:started', 'caldera:ready']);
+    expect(await rowsOf('env-fail02')).toEqual(['caldera', 'grafana', 'minio']);
+  });
+
   it('resumes a retried deploy without creating a tool twice', async () => {
     const first = recorder();
     const controller = new AbortController();

@@ -16,3 +16,5 @@ export const simulatedResources = pgTable(
   },
   (table) => [primaryKey({ columns: [table.envId, table.toolId] })],
 );
+
+export type SimulatedResourceRow = typeof simulatedResources.$inferSelect;
