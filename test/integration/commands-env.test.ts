@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { handleInvocation } from '../../commands/index.js';
 import type { MentionedUser } from '../../src/chat/types.js';
+import type { UserRef } from '../../src/domain/users.js';
 import type { Services } from '../../src/services.js';
 import { countActive } from '../../workflows/environment-queries.js';
 import { roleOf } from '../../workflows/roles.js';
@@ -21,7 +22,7 @@ import {
 const t = commandTestFile();
 
 /** Runs a command and returns its reply with its one audit entry. */
-async function run(user: (typeof users)[keyof typeof users], text: string, name = 'env', s: Services = t.kit.s, mentions: readonly MentionedUser[] = []) {
+async function run(user: UserRef, text: string, name = 'env', s: Services = t.kit.s, mentions: readonly MentionedUser[] = []) {
   const invocation = command(user, text, name, mentions);
   const reply = await handleInvocation(s, invocation);
   const entry = await chatEntry(t.database.db, invocation.requestId);
