@@ -82,15 +82,19 @@ export async function requestEnvironment(s: Services, input: RequestInput): Prom
         return approved!;
       });
 
-  // Both jobs in one round of Redis calls: the card's notice, and the deploy or the approval's expiry.
+  // Both jobs in one round of Redis calls: the card's notice, and the deploy or the approval's expiry. Their ids are
+  // named after the new plan, so no job had them before.
   await enqueueAfterCommit(s, env.id, [
     () =>
-      s.jobs.addMany([
-        { name: 'notify', payload: { envId: env.id, event: 'plan.created' }, options: { jobId: jobIds.notify(env.id, 'plan.created') } },
-        env.state === 'approved'
-          ? { name: 'deploy', payload: { envId: env.id }, options: { jobId: jobIds.deploy(env.id) } }
-          : { name: 'approval-expire', payload: { envId: env.id }, options: { jobId: jobIds.approvalExpire(env.id), runAt: env.approvalDeadline } },
-      ]),
+      s.jobs.addMany(
+        [
+          { name: 'notify', payload: { envId: env.id, event: 'plan.created' }, options: { jobId: jobIds.notify(env.id, 'plan.created') } },
+          env.state === 'approved'
+            ? { name: 'deploy', payload: { envId: env.id }, options: { jobId: jobIds.deploy(env.id) } }
+            : { name: 'approval-expire', payload: { envId: env.id }, options: { jobId: jobIds.approvalExpire(env.id), runAt: env.approvalDeadline } },
+        ],
+        { newIds: true },
+      ),
   ]);
   return env;
 }

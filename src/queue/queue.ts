@@ -148,8 +148,9 @@ export function createJobQueue(options: JobQueueOptions): BullJobQueue {
   };
 
   return {
-    async addMany(jobs) {
+    async addMany(jobs, { newIds = false } = {}) {
       await inChunks(jobs, async (chunk) => {
+        if (newIds) return replaceAndAdd(chunk, []);
         const states = await statesOf(chunk);
         const failed = chunk.filter((_, index) => states[index] === 'failed');
         await replaceAndAdd(chunk.filter((_, index) => states[index] === 'missing' || states[index] === 'failed'), failed);
