@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { CloudKeyModel } from '../blocks/models.js';
 import { appendAudit } from '../src/audit/append.js';
 import type { AuditEventType } from '../src/audit/events.js';
@@ -79,7 +79,7 @@ export interface AddCloudKeyInput extends Where {
 
 /** Checks, verifies (CLOUDKEY_VERIFY), seals and stores a new key; the first key becomes the default. */
 export async function addCloudKey(s: Services, input: AddCloudKeyInput): Promise<CloudKeySummary> {
-  const name = input.key.name.trim().toLowerCase();
+  const name = storedKeyName(input.key.name);
   return auditingRefusals(s, input, 'cloud_key.added', { name }, async () => {
     await checkMayManageCloudKeys(s, input.actor, 'change');
     const master = requireMasterKey(s.config);
@@ -212,27 +212,30 @@ export async function setDefaultCloudKey(s: Services, input: DefaultCloudKeyInpu
 
 /**
  * The key a new lab deploys with: the one its preset names, else the default. None when no key is stored at all
- * (labs then deploy with the provisioner's own credentials); refused when keys exist but none applies.
+ * (labs then deploy with the provisioner's own credentials); refused when keys exist but none applies. Read inside the
+ * statement that writes the plan (`cloudKeyCandidate`, with the name the preset gives as stored, `storedKeyName`), then
+ * judged (`chosenCloudKey`).
  */
-export async function chooseCloudKey(tx: DbOrTx, preset: Preset): Promise<string | null> {
+export function cloudKeyCandidate(name: SQL | undefined): { keyId: SQL<string | null>; anyKey: SQL<boolean> } {
+  const applies = name !== undefined ? eq(cloudKeys.name, name) : eq(cloudKeys.isDefault, true);
+  return {
+    keyId: sql<string | null>`(select ${cloudKeys.id} from ${cloudKeys} where ${applies})`,
+    anyKey: sql<boolean>`exists (select 1 from ${cloudKeys})`,
+  };
+}
+
+/** The key id a plan of `preset` records, from what `cloudKeyCandidate` read; throws when keys exist but none applies. */
+export function chosenCloudKey(preset: Pick<Preset, 'id' | 'cloudKey'>, read: { keyId: string | null; anyKey: boolean }): string | null {
+  if (read.keyId !== null) return read.keyId;
   if (preset.cloudKey !== undefined) {
-    const row = await findRow(tx, preset.cloudKey);
-    if (!row) {
-      throw new AppError('cloud_key_missing', `The preset ${preset.id} deploys with the cloud key "${preset.cloudKey}", which does not exist.`, {
-        hint: 'An admin can add it with `/cloudkey add`.',
-      });
-    }
-    return row.id;
-  }
-  const rows = await tx.select({ id: cloudKeys.id, isDefault: cloudKeys.isDefault }).from(cloudKeys);
-  if (rows.length === 0) return null;
-  const chosen = rows.find((row) => row.isDefault);
-  if (!chosen) {
-    throw new AppError('no_default_cloud_key', `The preset ${preset.id} names no cloud key and there is no default key.`, {
-      hint: 'An admin can choose one with `/cloudkey default <name>`.',
+    throw new AppError('cloud_key_missing', `The preset ${preset.id} deploys with the cloud key "${preset.cloudKey}", which does not exist.`, {
+      hint: 'An admin can add it with `/cloudkey add`.',
     });
   }
-  return chosen.id;
+  if (!read.anyKey) return null;
+  throw new AppError('no_default_cloud_key', `The preset ${preset.id} names no cloud key and there is no default key.`, {
+    hint: 'An admin can choose one with `/cloudkey default <name>`.',
+  });
 }
 
 async function verifyPair(s: Services, pair: CloudKeyPair, region: string): Promise<string | null> {
@@ -256,8 +259,13 @@ async function lockCloudKeys(tx: Tx): Promise<void> {
 }
 
 async function findRow(db: DbOrTx, name: string): Promise<CloudKeyRow | undefined> {
-  const [row] = await db.select().from(cloudKeys).where(eq(cloudKeys.name, name.trim().toLowerCase()));
+  const [row] = await db.select().from(cloudKeys).where(eq(cloudKeys.name, storedKeyName(name)));
   return row;
+}
+
+/** Key names are stored trimmed and in lower case. */
+export function storedKeyName(name: string): string {
+  return name.trim().toLowerCase();
 }
 
 async function rowByName(db: DbOrTx, name: string): Promise<CloudKeyRow> {

@@ -1,15 +1,17 @@
 import { and, asc, count, desc, eq, inArray, sql } from 'drizzle-orm';
-import type { DbOrTx, Tx } from '../src/db/client.js';
+import type { Db, DbOrTx, Tx } from '../src/db/client.js';
 import { preparedPerDb } from '../src/db/prepared.js';
 import { auditLog, type AuditRow } from '../src/db/schema/audit.js';
 import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
+import { members } from '../src/db/schema/members.js';
 import { ACTIVE_STATES, type EnvState } from '../src/domain/lifecycle.js';
 import { canSeeAllEnvironments } from '../src/domain/policy.js';
 import type { Actor } from '../src/domain/actor.js';
+import type { MemberFacts } from '../src/domain/team.js';
 import type { UserRef } from '../src/domain/users.js';
 import { AppError } from '../src/errors.js';
 import type { Services } from '../src/services.js';
-import { authorize } from './roles.js';
+import { authorize, MEMBER_FACTS, standingFrom } from './roles.js';
 
 /** Reading environments: one by id (or locked for a change), a user's list, what counts against the quota, the history. */
 
@@ -38,26 +40,45 @@ export async function getEnvironment(s: Pick<Services, 'db'>, envId: string): Pr
 /** Every job about a lab starts by reading it. */
 const environmentByIdOf = preparedPerDb((db) => db.select().from(environments).where(eq(environments.id, sql.placeholder('envId'))).prepare('environment_by_id'));
 
-/** The user's environments, newest first; with `all`, everyone's (admins only). */
+/**
+ * The user's environments, newest first; with `all`, everyone's (admins only). A user's own are read with their
+ * standing in one statement, which the read is then authorised on (the same moment, one round trip less).
+ */
 export async function listEnvironments(s: Services, input: { actor: Actor; all: boolean }): Promise<EnvironmentRow[]> {
+  if (!input.all) {
+    const own = await ownLabsWithFacts(s.db, input.actor.user);
+    await authorize(s, { ...input.actor, standingAtRequest: input.actor.standingAtRequest ?? standingFrom(s, own.facts) }, 'read');
+    return own.labs;
+  }
   const role = await authorize(s, input.actor, 'read');
-  if (input.all && !canSeeAllEnvironments(role)) {
+  if (!canSeeAllEnvironments(role)) {
     throw new AppError('forbidden', 'Only admins can list everyone’s environments.', { hint: 'Use `/env list` for yours.' });
   }
-  if (!input.all) return ownLabsOf(s.db).execute({ platform: input.actor.user.platform, ownerId: input.actor.user.id });
   return s.db.select().from(environments).orderBy(desc(environments.requestedAt)).limit(100);
 }
 
-/** A user's own environments, newest first (at most 100): `/env list`, which every member runs, as a prepared statement. */
-const ownLabsOf = preparedPerDb((db) =>
-  db
-    .select()
-    .from(environments)
-    .where(and(eq(environments.platform, sql.placeholder('platform')), eq(environments.ownerId, sql.placeholder('ownerId'))))
+/** A user's own environments, newest first (at most 100), and what the members table holds for them (null: no row). */
+export async function ownLabsWithFacts(db: Db, user: Pick<UserRef, 'platform' | 'id'>): Promise<{ labs: EnvironmentRow[]; facts: MemberFacts | null }> {
+  const rows = await ownLabsOf(db).execute({ platform: user.platform, ownerId: user.id });
+  return { labs: rows.flatMap((row) => (row.env ? [row.env] : [])), facts: rows[0]?.member ?? null };
+}
+
+/**
+ * One statement: each of the user's environments beside their member facts, and one row with no environment when they
+ * have none. `/env list`, which every member runs, as a prepared statement.
+ */
+const ownLabsOf = preparedPerDb((db) => {
+  const platform = sql`${sql.placeholder('platform')}`;
+  const ownerId = sql`${sql.placeholder('ownerId')}`;
+  return db
+    .select({ member: MEMBER_FACTS, env: environments })
+    .from(sql`(select 1) as one`)
+    .leftJoin(members, and(eq(members.platform, platform), eq(members.userId, ownerId)))
+    .leftJoin(environments, and(eq(environments.platform, platform), eq(environments.ownerId, ownerId)))
     .orderBy(desc(environments.requestedAt))
     .limit(100)
-    .prepare('own_labs'),
-);
+    .prepare('own_labs');
+});
 
 /**
  * The environments an actor may see, newest first (at most 100): everyone's for admins (unless `mineOnly`), their own

@@ -17,7 +17,8 @@ import type { Services } from '../src/services.js';
 /** What a writer says about an environment; the platform and the resource come from the environment. */
 export type EnvironmentEntry = Omit<AuditEntryInput, 'resource' | 'platform' | 'outcome'> & { outcome?: AuditEntryInput['outcome'] };
 
-function environmentEntry(env: Pick<EnvironmentRow, 'id' | 'platform'>, entry: EnvironmentEntry): AuditEntryInput {
+/** The entry as appended: about the environment, on its platform, `ok` unless the writer says otherwise. */
+export function environmentEntry(env: Pick<EnvironmentRow, 'id' | 'platform'>, entry: EnvironmentEntry): AuditEntryInput {
   return { ...entry, outcome: entry.outcome ?? 'ok', platform: env.platform, resource: { type: 'environment', id: env.id } };
 }
 
@@ -142,19 +143,6 @@ function prepareMove(db: Db, shape: MoveShape) {
     .select()
     .from(moved)
     .prepare(`move_${createHash('sha256').update(shape.key).digest('hex').slice(0, 24)}`);
-}
-
-/**
- * A new environment's row and the audit entries that record its creation as one statement: the INSERT, and the
- * entries written with it. One round trip; inside the caller's transaction they commit with it. Returns the row.
- */
-export async function insertAudited(s: Services, db: DbOrTx, values: NewEnvironmentRow, entries: readonly EnvironmentEntry[]): Promise<EnvironmentRow> {
-  const started = performance.now();
-  const created = db.$with('created').as(db.insert(environments).values(values).returning());
-  const audit = db.$with('audit', {}).as(appendWhen(s.clock, entries.map((entry) => environmentEntry(values, entry)), sql`exists (select 1 from created)`));
-  const [row] = await db.with(created, audit).select().from(created);
-  observeAppended(entries.length, (performance.now() - started) / 1000);
-  return row!;
 }
 
 /**

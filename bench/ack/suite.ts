@@ -39,7 +39,13 @@ export const ackSuite: BenchSuite = {
     options.cleanup(() => subject.stop());
     const workFloor = await startFloorProcess({
       signingSecret: ACK_SIGNING_SECRET,
-      work: { databaseUrl: subject.databaseUrl, redisUrl: subject.app.services.config.REDIS_URL, queuePrefix: `${subject.queuePrefix}:floor`, presetId: REQUESTED_PRESET },
+      work: {
+        databaseUrl: subject.databaseUrl,
+        redisUrl: subject.app.services.config.REDIS_URL,
+        queuePrefix: `${subject.queuePrefix}:floor`,
+        presetId: REQUESTED_PRESET,
+        maxActivePerUser: subject.app.services.config.MAX_ACTIVE_PER_USER,
+      },
     });
     options.cleanup(() => workFloor.stop());
     const setup: AckSetup = { load, floor, workFloor, subject, total };
@@ -57,8 +63,8 @@ function ackCase(setup: AckSetup, command: AckCommand): BenchCase {
   const name = `ack /env ${command}`;
   const work =
     command === 'list'
-      ? "the SELECT of the user's labs and the command's audit entry"
-      : "the plan's row and its `plan.created` entry in one transaction, the command's entry and one job add";
+      ? "the SELECT of the user's labs with their member row and the command's audit entry"
+      : "the read of the user's member row, the plan's statement (quota lock and count, cloud key, the plan's row and its `plan.created` entry), the command's entry and one job add";
   let run = 0;
   return {
     name,

@@ -182,8 +182,12 @@ export type JobToAdd = { [N in JobName]: { name: N; payload: JobPayload<N>; opti
 /** The producer side of the queues: what workflows use to schedule work. */
 export interface JobQueue {
   add<N extends JobName>(name: N, payload: JobPayload<N>, options: EnqueueOptions): Promise<void>;
-  /** `add` for many jobs at once, by the same id rules: one round of state checks and bulk adds, not a round trip each. */
-  addMany(jobs: readonly JobToAdd[]): Promise<void>;
+  /**
+   * `add` for many jobs at once, by the same id rules: one round of state checks and bulk adds, not a round trip each.
+   * With `newIds` the caller vouches that no job ever had these ids (a new plan's first jobs, named after its new id),
+   * and they are added without the state check: an id that was taken after all stays as it is.
+   */
+  addMany(jobs: readonly JobToAdd[], options?: { newIds?: boolean }): Promise<void>;
   /**
    * For the reconciler: adds every job that will not run as things stand (missing, or finished: a completed or failed
    * job with the same id is removed first, since it would make the add a no-op). Returns the jobs it added.

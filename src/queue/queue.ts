@@ -155,9 +155,10 @@ export function createJobQueue(options: JobQueueOptions): BullJobQueue {
     }
   };
 
-  /** `add` for many jobs: one state check and one transaction of adds per chunk, sent together. */
-  const addMany = async (jobs: readonly JobToAdd[]): Promise<void> => {
+  /** `add` for many jobs: one state check and one transaction of adds per chunk, sent together (no check for `newIds`). */
+  const addMany: JobQueue['addMany'] = async (jobs, { newIds = false } = {}) => {
     await inChunks(jobs, async (chunk) => {
+      if (newIds) return replaceAndAdd(chunk, []);
       // The state check and the adds go to Redis together: an add is a no-op for an id Redis holds, which is what
       // the rule wants for a pending or completed job whichever ran first. A job that had failed for good was left
       // as it was by its add, and is replaced now.

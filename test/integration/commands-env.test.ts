@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { handleInvocation } from '../../commands/index.js';
 import type { MentionedUser } from '../../src/chat/types.js';
+import type { UserRef } from '../../src/domain/users.js';
 import type { Services } from '../../src/services.js';
+import { countActive } from '../../workflows/environment-queries.js';
 import { roleOf } from '../../workflows/roles.js';
 import {
   chatEntries,
@@ -20,7 +22,7 @@ import {
 const t = commandTestFile();
 
 /** Runs a command and returns its reply with its one audit entry. */
-async function run(user: (typeof users)[keyof typeof users], text: string, name = 'env', s: Services = t.kit.s, mentions: readonly MentionedUser[] = []) {
+async function run(user: UserRef, text: string, name = 'env', s: Services = t.kit.s, mentions: readonly MentionedUser[] = []) {
   const invocation = command(user, text, name, mentions);
   const reply = await handleInvocation(s, invocation);
   const entry = await chatEntry(t.database.db, invocation.requestId);
@@ -132,6 +134,16 @@ describe('/env request', () => {
     expect(reply.view.text).toContain('the most allowed is 1');
     expect(entry).toMatchObject({ outcome: 'denied', details: { error: 'quota_exceeded' } });
     expect(await environmentCount(t.database.db)).toBe(before);
+  });
+
+  it('lets no more concurrent requests of one user through than the quota allows', async () => {
+    const strict: Services = { ...t.kit.s, config: { ...t.kit.s.config, MAX_ACTIVE_PER_USER: 3 } };
+    const quinn = { platform: 'slack', id: 'U0QUINN', name: 'quinn' } as const;
+    const results = await Promise.all(Array.from({ length: 12 }, () => run(quinn, 'request soc-platform', 'env', strict)));
+    const outcomes = results.map(({ entry }) => (entry.outcome === 'ok' ? 'ok' : String(entry.details.error)));
+    expect(outcomes.filter((outcome) => outcome === 'ok')).toHaveLength(3);
+    expect(outcomes.filter((outcome) => outcome === 'quota_exceeded')).toHaveLength(9);
+    expect(await countActive(strict, quinn)).toBe(3);
   });
 });
 

@@ -223,6 +223,29 @@ describe('bulk adds', () => {
     await jobs.remove('expire', timer.options.jobId);
   });
 
+  it('adds jobs with new ids without looking them up: the jobs of every queue are added, and a taken id stays as it is', async () => {
+    await start({
+      destroy: async () => {
+        throw new AppError('cloud_refused', 'no', { retry: false });
+      },
+    });
+    await jobs.add('destroy', { envId: 'env-newid1' }, { jobId: jobIds.destroy('env-newid1') });
+    expect((await redis.waitForJob('destroy', jobIds.destroy('env-newid1'))).state).toBe('failed');
+    const failed = await redis.queue('destroy').getJob(jobIds.destroy('env-newid1'));
+    const later = new Date(Date.now() + 60_000);
+    const timer: JobToAdd = { name: 'expire', payload: { envId: 'env-newid2', expiresAt: later.toISOString() }, options: { jobId: jobIds.expire('env-newid2', later), runAt: later } };
+
+    await jobs.addMany([timer, destroyJob('env-newid1')], { newIds: true });
+
+    expect(await jobs.has('expire', timer.options.jobId)).toBe(true);
+    // Without the state check the failed job is not replaced, where `add` would put a new one in its place.
+    const after = await redis.queue('destroy').getJob(jobIds.destroy('env-newid1'));
+    expect(after?.timestamp).toBe(failed?.timestamp);
+    expect(await redis.queue('destroy').getJobState(jobIds.destroy('env-newid1'))).toBe('failed');
+    await jobs.remove('expire', timer.options.jobId);
+    await jobs.remove('destroy', jobIds.destroy('env-newid1'));
+  });
+
   it('restores what will not run as things stand: missing and finished jobs, not pending ones, also past one chunk', async () => {
     await start({ destroy: async () => undefined });
     await jobs.add('destroy', { envId: 'env-rest01' }, { jobId: jobIds.destroy('env-rest01') });

@@ -4,7 +4,7 @@ import { futureTimestampProblem, MAX_TIMESTAMP_SKEW_SECONDS } from '../../src/ch
 const now = new Date('2026-11-26T12:00:00.000Z');
 const nowSeconds = Math.floor(now.getTime() / 1000);
 
-describe('future timestamp check (the side Bolt does not check)', () => {
+describe('future timestamp check (the side the signature check does not check)', () => {
   it('refuses a timestamp more than 300 s ahead', () => {
     expect(futureTimestampProblem(String(nowSeconds + MAX_TIMESTAMP_SKEW_SECONDS + 1), now)).toBe(
       'request timestamp is 301 s in the future (more than 300 s)',
@@ -12,7 +12,7 @@ describe('future timestamp check (the side Bolt does not check)', () => {
     expect(futureTimestampProblem(String(nowSeconds + 86_400 * 365), now)).toMatch(/in the future/);
   });
 
-  it('accepts up to 300 s ahead, the present and the past (the past is Bolt’s check)', () => {
+  it('accepts up to 300 s ahead, the present and the past (the past is the signature check’s)', () => {
     expect(futureTimestampProblem(String(nowSeconds + MAX_TIMESTAMP_SKEW_SECONDS), now)).toBeUndefined();
     expect(futureTimestampProblem(String(nowSeconds), now)).toBeUndefined();
     expect(futureTimestampProblem(String(nowSeconds - 10_000), now)).toBeUndefined();
