@@ -125,17 +125,25 @@ export function createJobQueue(options: JobQueueOptions): BullJobQueue {
     const names = [...new Set(jobs.map((job) => job.name))];
     const keys = names.flatMap((name) => [queueOf(name).keys.completed!, queueOf(name).keys.failed!]);
     const args = [String(names.length), ...names.map((name) => queueOf(name).toKey('')), ...jobs.flatMap((job) => [String(names.indexOf(job.name) + 1), job.options.jobId])];
+    // Commands are not queued while the connection is not ready yet: wait for it as BullMQ's own calls do.
+    await queueOf(names[0]!).waitUntilReady();
     const codes = (await connection.eval(ID_STATES_SCRIPT, keys.length, ...keys, ...args)) as number[];
     return codes.map((code) => ID_STATES[code]!);
   };
   /**
-   * Removes the finished jobs among `jobs`, then adds them all in one transaction whatever their queues (a flow of
-   * lone jobs: BullMQ's FlowProducer sends every add in one MULTI, where `addBulk` sends one per queue).
+   * Removes the finished jobs among `finished`, then adds `jobs` (a job whose id is in Redis already is left as it is).
+   * One job goes by `Queue.add`; several go in one transaction whatever their queues (a flow of lone jobs: BullMQ's
+   * FlowProducer sends every add in one MULTI, where `addBulk` sends one per queue).
    */
   const replaceAndAdd = async (jobs: readonly JobToAdd[], finished: readonly JobToAdd[]): Promise<void> => {
     await Promise.all(finished.map((job) => queueOf(job.name).remove(job.options.jobId)));
     if (jobs.length === 0) return;
     const now = Date.now();
+    const [only] = jobs;
+    if (jobs.length === 1 && only) {
+      await queueOf(only.name).add(only.name, only.payload, jobOptions(only.name, only.options, now, options.retries));
+      return;
+    }
     await flows.addBulk(jobs.map((job) => ({ name: job.name, queueName: job.name, data: job.payload, opts: jobOptions(job.name, job.options, now, options.retries) })));
   };
   /**
@@ -155,15 +163,21 @@ export function createJobQueue(options: JobQueueOptions): BullJobQueue {
     }
   };
 
+  /** `add` for many jobs: one state check and one transaction of adds per chunk, sent together (no check for `newIds`). */
+  const addMany: JobQueue['addMany'] = async (jobs, { newIds = false } = {}) => {
+    await inChunks(jobs, async (chunk) => {
+      if (newIds) return addNew(chunk);
+      // The state check and the adds go to Redis together: an add is a no-op for an id Redis holds, which is what
+      // the rule wants for a pending or completed job whichever ran first. A job that had failed for good was left
+      // as it was by its add, and is replaced now.
+      const [states] = await Promise.all([statesOf(chunk), replaceAndAdd(chunk, [])]);
+      const failed = chunk.filter((_, index) => states[index] === 'failed');
+      await replaceAndAdd(failed, failed);
+    });
+  };
+
   return {
-    async addMany(jobs, { newIds = false } = {}) {
-      await inChunks(jobs, async (chunk) => {
-        if (newIds) return addNew(chunk);
-        const states = await statesOf(chunk);
-        const failed = chunk.filter((_, index) => states[index] === 'failed');
-        await replaceAndAdd(chunk.filter((_, index) => states[index] === 'missing' || states[index] === 'failed'), failed);
-      });
-    },
+    addMany,
     async restoreMissing(jobs) {
       const restored: JobToAdd[] = [];
       await inChunks(jobs, async (chunk) => {
@@ -176,12 +190,7 @@ export function createJobQueue(options: JobQueueOptions): BullJobQueue {
       return restored;
     },
     async add(name, payload, enqueue) {
-      const data = validatePayload(name, payload);
-      const queue = queueOf(name);
-      await unavailableOnFailure(name, async () => {
-        if ((await queue.getJobState(enqueue.jobId)) === 'failed') await queue.remove(enqueue.jobId);
-        await queue.add(name, data, jobOptions(name, enqueue, Date.now(), options.retries));
-      });
+      await addMany([{ name, payload, options: enqueue } as JobToAdd]);
     },
     async remove(name, jobId) {
       // 0 means missing or running: a running job finishes, and its id stays taken until then.
