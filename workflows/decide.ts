@@ -1,18 +1,20 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { sanitizeText } from '../src/audit/sanitize.js';
 import { actedBy } from '../src/audit/types.js';
 import { decisions, type DecisionRow } from '../src/db/schema/decisions.js';
+import { members } from '../src/db/schema/members.js';
 import type { DbOrTx } from '../src/db/client.js';
 import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
 import { describeState } from '../src/domain/lifecycle.js';
 import { canDecidePlans, isSameUser } from '../src/domain/policy.js';
 import { formatUtc } from '../src/domain/time.js';
 import type { Actor } from '../src/domain/actor.js';
+import type { Role } from '../src/domain/users.js';
 import { AppError } from '../src/errors.js';
 import { jobIds } from '../src/queue/jobs.js';
 import type { Services } from '../src/services.js';
 import { notFound, ownerOf } from './environment-queries.js';
-import { authorize } from './roles.js';
+import { authorize, authorizeStanding, MEMBER_FACTS, refuseReadOnlyChange, standingFrom } from './roles.js';
 import { enqueueAfterCommit, transitionAudited } from './state-change.js';
 
 export interface DecideInput {
@@ -28,7 +30,11 @@ export const REJECT_REASON_LIMITS = { min: 3, max: 500 } as const;
 
 /** Refuses an actor who may not decide this plan: not an approver or admin, or the requester themself. */
 export async function checkMayDecide(s: Services, env: EnvironmentRow, actor: Actor, db: DbOrTx = s.db): Promise<void> {
-  if (!canDecidePlans(await authorize(s, actor, 'change', db))) {
+  checkRoleMayDecide(env, actor, await authorize(s, actor, 'change', db));
+}
+
+function checkRoleMayDecide(env: EnvironmentRow, actor: Actor, role: Role): void {
+  if (!canDecidePlans(role)) {
     throw new AppError('forbidden', 'Only approvers and admins can approve or reject plans.');
   }
   if (isSameUser(actor.user, ownerOf(env))) {
@@ -39,43 +45,56 @@ export async function checkMayDecide(s: Services, env: EnvironmentRow, actor: Ac
 /**
  * Approves or rejects a pending plan exactly once: the state moves with a conditional UPDATE and the decision row's
  * primary key allows one decision per plan, so of many concurrent clicks one decides and the rest are told who did.
- * The plan and the decider's role are read, and the decision written, in one transaction.
+ * The plan and the decider's role are read in one statement, and the move, its entry and the decision written in
+ * another, in one transaction.
  */
 export async function decidePlan(s: Services, input: DecideInput): Promise<EnvironmentRow> {
   const reason = input.decision === 'reject' ? checkReason(input.reason) : null;
   const to = input.decision === 'approve' ? 'approved' : 'rejected';
+  const { user } = input.actor;
+  refuseReadOnlyChange(input.actor, 'change');
   const decided = await s.db.transaction(async (tx) => {
-    const [current] = await tx.select().from(environments).where(eq(environments.id, input.envId));
+    const [current] = await tx
+      .select({ env: environments, member: MEMBER_FACTS })
+      .from(environments)
+      .leftJoin(members, and(eq(members.platform, user.platform), eq(members.userId, user.id)))
+      .where(eq(environments.id, input.envId));
     if (!current) throw notFound(input.envId);
-    await checkMayDecide(s, current, input.actor, tx);
-    const env = await transitionAudited(s, tx, current, 'pending_approval', to, {}, [
-      {
-        eventType: to === 'approved' ? 'plan.approved' : 'plan.rejected',
-        ...actedBy(input.actor, reason ? { reason } : {}),
-        channelId: input.channelId ?? null,
-        requestId: input.requestId,
-      },
-    ]);
-    if (!env) return undefined;
-    await tx.insert(decisions).values({
-      envId: env.id,
-      outcome: to,
-      deciderId: input.actor.user.id,
-      deciderName: sanitizeText(input.actor.user.name),
-      reason,
-      decidedAt: s.clock.now(),
-    });
-    return env;
+    checkRoleMayDecide(current.env, input.actor, await authorizeStanding(input.actor, 'change', standingFrom(s, current.member), tx));
+    const decidedAt = s.clock.now();
+    const decision = (whenMoved: SQL) => sql`insert into decisions (env_id, outcome, decider_id, decider_name, reason, decided_at)
+      select ${input.envId}, ${to}, ${user.id}, ${sanitizeText(user.name)}, ${reason}, ${decidedAt.toISOString()}::timestamptz where ${whenMoved}`;
+    return transitionAudited(
+      s,
+      tx,
+      current.env,
+      'pending_approval',
+      to,
+      {},
+      [
+        {
+          eventType: to === 'approved' ? 'plan.approved' : 'plan.rejected',
+          ...actedBy(input.actor, reason ? { reason } : {}),
+          channelId: input.channelId ?? null,
+          requestId: input.requestId,
+        },
+      ],
+      decision,
+    );
   });
   if (!decided) throw await alreadyDecided(s, input.envId);
 
+  // The decision's jobs are added while the approval's expiry is taken off: one round trip to Redis for both.
   await enqueueAfterCommit(s, decided.id, [
-    () =>
-      s.jobs.addMany([
-        { name: 'notify', payload: { envId: decided.id, event: 'plan.decided' }, options: { jobId: jobIds.notify(decided.id, 'plan.decided') } },
-        ...(decided.state === 'approved' ? [{ name: 'deploy', payload: { envId: decided.id }, options: { jobId: jobIds.deploy(decided.id) } } as const] : []),
-      ]),
-    () => s.jobs.remove('approval-expire', jobIds.approvalExpire(decided.id)),
+    async () => {
+      await Promise.all([
+        s.jobs.addMany([
+          { name: 'notify', payload: { envId: decided.id, event: 'plan.decided' }, options: { jobId: jobIds.notify(decided.id, 'plan.decided') } },
+          ...(decided.state === 'approved' ? [{ name: 'deploy', payload: { envId: decided.id }, options: { jobId: jobIds.deploy(decided.id) } } as const] : []),
+        ]),
+        s.jobs.remove('approval-expire', jobIds.approvalExpire(decided.id)),
+      ]);
+    },
   ]);
   return decided;
 }

@@ -4,7 +4,7 @@ import { systemActor } from '../src/audit/types.js';
 import type { EnvironmentRow } from '../src/db/schema/environments.js';
 import type { Preset } from '../src/domain/presets.js';
 import { AppError, isAppError } from '../src/errors.js';
-import { withEnvLock } from '../src/provisioners/lock.js';
+import { acquireEnvLock } from '../src/provisioners/lock.js';
 import { JOBS, jobIds } from '../src/queue/jobs.js';
 import { isFinalAttempt, type JobRun } from '../src/queue/run-job.js';
 import type { Services } from '../src/services.js';
@@ -20,25 +20,36 @@ const WORKER = systemActor('worker');
  * The deploy job: approved → deploying → running, with progress per tool in the card's thread. Safe to run again after
  * a crash: an environment found `deploying` is resumed (the provisioner is idempotent), and anything else means the work is done.
  * A deploy that fails for good moves to `destroying` with reason `deploy_failed`, so what it left behind is removed.
+ * The lab's lock is asked for while it moves to deploying, and given back while it moves to running: each pair goes to
+ * Postgres together, on two connections.
  */
 export async function runDeploy(s: Services, envId: string, run: JobRun): Promise<void> {
-  const env = await startDeploying(s, envId, run);
-  if (env?.state !== 'deploying') return;
+  const found = await getEnvironment(s, envId);
+  if (found.state !== 'approved' && found.state !== 'deploying') return;
+  const [moving, locking] = await Promise.allSettled([startDeploying(s, found, run), acquireEnvLock(s.db.$client, envId, run.signal)]);
+  const lock = locking.status === 'fulfilled' ? locking.value : undefined;
+  if (moving.status === 'rejected' || moving.value.state !== 'deploying') {
+    await lock?.release();
+    if (moving.status === 'rejected') throw moving.reason;
+    return;
+  }
+  const env = moving.value;
   try {
+    if (locking.status === 'rejected') throw locking.reason;
+    const held = locking.value;
     const preset = presetOf(s, env);
     const credentials = await credentialsForLab(s, env.cloudKeyId);
     await postInThread(s, env, threadNoteView(`Deploying ${preset.name} (${preset.tools.length} tools), attempt ${run.attempt}.`));
-    const result = await withEnvLock(s.db.$client, env.id, run.signal, (signal) =>
-      s.provisioner.deploy({
-        envId: env.id,
-        preset,
-        ...(credentials ? { credentials } : {}),
-        signal,
-        onProgress: (event) => postInThread(s, env, progressView(env.id, event)),
-      }),
-    );
-    await markRunning(s, env, preset, result.endpoints);
+    const result = await s.provisioner.deploy({
+      envId: env.id,
+      preset,
+      ...(credentials ? { credentials } : {}),
+      signal: held.signal,
+      onProgress: (event) => postInThread(s, env, progressView(env.id, event)),
+    });
+    await Promise.all([held.release(), markRunning(s, env, preset, result.endpoints)]);
   } catch (error) {
+    await lock?.release();
     if (!isFinalAttempt(run, JOBS.deploy.attempts, error)) throw error;
     s.log.error({ err: error, envId }, 'deploy failed for good; cleaning up');
     await failDeploy(s, env, error);
@@ -47,15 +58,14 @@ export async function runDeploy(s: Services, envId: string, run: JobRun): Promis
 
 /**
  * Moves an approved environment to deploying, the move and its audit entry in one statement. An environment in any
- * other state comes back as it is (`deploying`: a retry resumes; anything else: the work is done).
+ * other state comes back as it is read now (`deploying`: a retry resumes; anything else: the work is done).
  */
-async function startDeploying(s: Services, envId: string, run: JobRun): Promise<EnvironmentRow | undefined> {
-  const env = await getEnvironment(s, envId);
+async function startDeploying(s: Services, env: EnvironmentRow, run: JobRun): Promise<EnvironmentRow> {
   if (env.state !== 'approved') return env;
   const moved = await transitionAudited(s, s.db, env, 'approved', 'deploying', {}, [
     { eventType: 'deployment.started', actor: WORKER, details: { preset: env.presetId, provisioner: s.provisioner.name, attempt: run.attempt } },
   ]);
-  return moved ?? getEnvironment(s, envId);
+  return moved ?? getEnvironment(s, env.id);
 }
 
 async function markRunning(s: Services, env: EnvironmentRow, preset: Preset, endpoints: Record<string, string>): Promise<void> {

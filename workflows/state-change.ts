@@ -65,6 +65,8 @@ function checkedMove(from: EnvState | readonly EnvState[], to: EnvState): EnvSta
  * it moved the row. One round trip; outside a transaction it commits alone, so the change and its entries commit
  * together or not at all. For a caller that has read the environment already: the entries take its id and platform
  * (which no transition changes). Returns the updated row, or undefined when the environment was not in a `from` state.
+ * Inside a transaction, `alongside` is another write of the same change in the same statement (the decision of a
+ * plan), which runs only when the move does: it is given the condition to write under.
  */
 export async function transitionAudited(
   s: Services,
@@ -74,15 +76,19 @@ export async function transitionAudited(
   to: EnvState,
   patch: Partial<NewEnvironmentRow>,
   entries: readonly EnvironmentEntry[],
+  alongside?: (whenMoved: SQL) => SQL,
 ): Promise<EnvironmentRow | undefined> {
   const started = performance.now();
   const inputs = entries.map((entry) => environmentEntry(env, entry));
+  const whenMoved = sql`exists (select 1 from moved)`;
   let row: EnvironmentRow | undefined;
   if (db instanceof PgTransaction) {
     const moved = db.$with('moved').as(conditionalUpdate(s, db, env.id, from, to, patch));
-    const audit = db.$with('audit', {}).as(appendWhen(s.clock, inputs, sql`exists (select 1 from moved)`));
-    [row] = await db.with(moved, audit).select().from(moved);
+    const audit = db.$with('audit', {}).as(appendWhen(s.clock, inputs, whenMoved));
+    const writes = alongside ? [moved, audit, db.$with('alongside', {}).as(alongside(whenMoved))] : [moved, audit];
+    [row] = await db.with(...writes).select().from(moved);
   } else {
+    if (alongside) throw new Error('a move with another write runs inside a transaction');
     const shape = moveShapeOf(from, to, patch, inputs.length);
     [row] = await preparedMove(db, shape).execute({ ...patch, envId: env.id, updatedAt: s.clock.now(), ...appendedValues(s.clock, inputs) });
   }

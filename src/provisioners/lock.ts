@@ -14,12 +14,7 @@ export function envLockKey(envId: string): string {
 
 /**
  * Runs `fn` while holding the environment's lock, so one provisioner operation runs per lab at a time across every
- * worker process. The lock is a Postgres session advisory lock on a connection of its own: a holder that dies (or
- * loses its connection) releases it with its session. A second caller waits, trying again every `retryMs`, until the
- * signal aborts (then it throws the abort reason and `fn` does not run).
- *
- * `fn` gets a signal that aborts when the outer one does or when the lock's connection is lost (another worker may
- * then take the lock), so long work can stop.
+ * worker process: `acquireEnvLock`, `fn` with the lock's signal, then the release, whatever `fn` did.
  */
 export async function withEnvLock<T>(
   pool: pg.Pool,
@@ -28,6 +23,29 @@ export async function withEnvLock<T>(
   fn: (signal: AbortSignal) => Promise<T>,
   options: EnvLockOptions = {},
 ): Promise<T> {
+  const lock = await acquireEnvLock(pool, envId, signal, options);
+  try {
+    return await fn(lock.signal);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** An environment's lock, held until `release`. */
+export interface HeldEnvLock {
+  /** Aborts when the outer signal does or when the lock's connection is lost (another worker may then take the lock). */
+  signal: AbortSignal;
+  /** Gives the lock back; never throws, and a second call returns the first one's promise. */
+  release(): Promise<void>;
+}
+
+/**
+ * Takes the environment's lock: a Postgres session advisory lock on a connection of its own, so a holder that dies (or
+ * loses its connection) releases it with its session. While another holder has it, this waits, trying again every
+ * `retryMs`, until the signal aborts (then it throws the abort reason). For a caller that has other work to send
+ * while the lock is asked for or given back; `withEnvLock` is the plain form.
+ */
+export async function acquireEnvLock(pool: pg.Pool, envId: string, signal: AbortSignal | undefined, options: EnvLockOptions = {}): Promise<HeldEnvLock> {
   const key = envLockKey(envId);
   const client = await pool.connect();
   const held = new AbortController();
@@ -40,24 +58,28 @@ export async function withEnvLock<T>(
   client.on('error', onConnectionError);
   const onOuterAbort = () => held.abort(signal?.reason);
   signal?.addEventListener('abort', onOuterAbort, { once: true });
-  let locked = false;
-  try {
-    try {
-      await acquire(client, key, signal, options.retryMs ?? 100);
-    } catch (error) {
-      // A failed query leaves the connection in doubt; a plain abort does not.
-      if (!signal?.aborted) connectionLost ??= error instanceof Error ? error : new Error(String(error));
-      throw error;
-    }
-    locked = true;
-    return await fn(held.signal);
-  } finally {
+  const close = (releaseError: Error | undefined) => {
     signal?.removeEventListener('abort', onOuterAbort);
-    const releaseError = connectionLost ?? (locked ? await unlock(client, key) : undefined);
     client.off('error', onConnectionError);
     // A connection in doubt is destroyed rather than reused: that ends its session, and its locks with it.
     client.release(releaseError ?? false);
+  };
+  try {
+    await acquire(client, key, signal, options.retryMs ?? 100);
+  } catch (error) {
+    // A failed query leaves the connection in doubt; a plain abort does not.
+    if (!signal?.aborted) connectionLost ??= error instanceof Error ? error : new Error(String(error));
+    close(connectionLost);
+    throw error;
   }
+  let released: Promise<void> | undefined;
+  return {
+    signal: held.signal,
+    release() {
+      released ??= (async () => close(connectionLost ?? (await unlock(client, key))))();
+      return released;
+    },
+  };
 }
 
 async function acquire(client: pg.PoolClient, key: string, signal: AbortSignal | undefined, retryMs: number): Promise<void> {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withEnvLock } from '../../src/provisioners/lock.js';
+import { acquireEnvLock, withEnvLock } from '../../src/provisioners/lock.js';
 import { pollUntil } from '../support/redis.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -106,5 +106,20 @@ describe('withEnvLock', () => {
     release.resolve();
     await holder;
     await holderPool.end();
+  });
+
+  it('held through acquireEnvLock, keeps others out until released, and a second release is the first one', async () => {
+    const lock = await acquireEnvLock(database.pool, 'env-lock05', undefined);
+    expect(await advisoryHolders()).toHaveLength(1);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('still held')), 150);
+    await expect(acquireEnvLock(database.pool, 'env-lock05', controller.signal, { retryMs: 20 })).rejects.toThrow('still held');
+    const released = lock.release();
+    expect(lock.release()).toBe(released);
+    await released;
+    expect(await advisoryHolders()).toEqual([]);
+    expect(lock.signal.aborted).toBe(false);
+    const again = await acquireEnvLock(database.pool, 'env-lock05', undefined);
+    await again.release();
   });
 });
