@@ -122,13 +122,13 @@ export async function writePlan(db: DbOrTx, rules: { clock: Clock; maxActive: nu
   const keyChoice = preset.cloudKey === undefined ? 'default' : 'named';
   const statement = db instanceof PgTransaction ? planStatement(db, keyChoice) : preparedPlansOf(db)[keyChoice];
   const owner = { platform: values.platform, id: values.ownerId };
-  const [row] = await statement.execute({
-    ...values,
+  // Added to the entry's placeholders, not spread with them into a new object: spreading copies them as a dictionary.
+  const placeholders = Object.assign(appendedValues(rules.clock, [environmentEntry(values, plan.entry)]), values, {
     quotaLock: `quota:${userKey(owner)}`,
     maxActive: rules.maxActive,
     cloudKeyName: preset.cloudKey === undefined ? null : storedKeyName(preset.cloudKey),
-    ...appendedValues(rules.clock, [environmentEntry(values, plan.entry)]),
   });
+  const [row] = await statement.execute(placeholders);
   if (!row) throw new Error('the plan statement returned no row');
   checkQuota(row.active, rules.maxActive);
   chosenCloudKey(preset, row);

@@ -4,7 +4,7 @@ import type { ServerProcess } from '../framework/helper-process.js';
 import { allAnswered, type LaneRun } from '../framework/lanes.js';
 import { percentile } from '../framework/stats.js';
 import { startFloorProcess } from './floor.js';
-import { startLoadProcess, type LoadProcess } from './load.js';
+import { startLoadProcess, type LoadProcess, type LoadSpec } from './load.js';
 import { ACK_SIGNING_SECRET, REQUESTED_PRESET, startAckSubject, type AckCommand, type AckSubject } from './subject.js';
 
 /** Slack shows the user an error when a slash command is not answered within 3 s. */
@@ -81,12 +81,14 @@ function ackCase(setup: AckSetup, command: AckCommand): BenchCase {
     async measure() {
       run += 1;
       const tag = `R${run}${command[0]}`;
-      const measure = (server: ServerProcess, suffix: string, what: string) => async () =>
-        countingCpu(server.cpuMs, async () => allAnswered(await send(setup, server.url, command, setup.total, `${tag}${suffix}`), what));
-      const measureFloor = measure(setup.floor, 'F', 'the floor');
-      const measureWork = measure(setup.workFloor, 'W', 'the work floor');
-      const measureBot = async () =>
-        countingCpu(processCpuMs, async () => allAnswered(await send(setup, setup.subject.url, command, setup.total, `${tag}B`), 'the bot'));
+      // The bodies are made before the CPU is counted: the bot shares its process with this driver, which makes them.
+      const measure = (url: string, cpuMs: () => number | Promise<number>, suffix: string, what: string) => async () => {
+        const load = loadOf(setup, url, command, setup.total, `${tag}${suffix}`);
+        return countingCpu(cpuMs, async () => allAnswered(await setup.load.ask(load), what));
+      };
+      const measureFloor = measure(setup.floor.url, setup.floor.cpuMs, 'F', 'the floor');
+      const measureWork = measure(setup.workFloor.url, setup.workFloor.cpuMs, 'W', 'the work floor');
+      const measureBot = measure(setup.subject.url, processCpuMs, 'B', 'the bot');
       // Taking turns at going first, so neither always meets a machine the other just warmed or loaded.
       const first = run % 2 === 1 ? { floor: await measureFloor(), work: await measureWork() } : undefined;
       const bot = await measureBot();
@@ -111,9 +113,13 @@ function ackCase(setup: AckSetup, command: AckCommand): BenchCase {
 
 /** Sends `total` bodies of `command`, users tagged `tag`, after one primer per lane (users tagged `tag` + P). */
 function send(setup: AckSetup, url: string, command: AckCommand, total: number, tag: string): Promise<LaneRun> {
+  return setup.load.ask(loadOf(setup, url, command, total, tag));
+}
+
+function loadOf(setup: AckSetup, url: string, command: AckCommand, total: number, tag: string): LoadSpec {
   const bodies = setup.subject.bodies(command, total, tag);
   const primers = setup.subject.bodies(command, IN_FLIGHT, `${tag}P`);
-  return setup.load.ask({ url, secret: ACK_SIGNING_SECRET, inFlight: IN_FLIGHT, bodies, primers });
+  return { url, secret: ACK_SIGNING_SECRET, inFlight: IN_FLIGHT, bodies, primers };
 }
 
 /** The bot answers each command in its ack (not later through response_url): every ack carries a message. */
