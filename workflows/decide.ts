@@ -84,14 +84,18 @@ export async function decidePlan(s: Services, input: DecideInput): Promise<Envir
   });
   if (!decided) throw await alreadyDecided(s, input.envId);
 
-  // The decision's jobs are added while the approval's expiry is taken off: one round trip to Redis for both.
+  // The decision's jobs are added while the approval's expiry is taken off: one round trip to Redis for both. A plan
+  // is decided once, so no job had the ids of its decision's jobs before.
   await enqueueAfterCommit(s, decided.id, [
     async () => {
       await Promise.all([
-        s.jobs.addMany([
-          { name: 'notify', payload: { envId: decided.id, event: 'plan.decided' }, options: { jobId: jobIds.notify(decided.id, 'plan.decided') } },
-          ...(decided.state === 'approved' ? [{ name: 'deploy', payload: { envId: decided.id }, options: { jobId: jobIds.deploy(decided.id) } } as const] : []),
-        ]),
+        s.jobs.addMany(
+          [
+            { name: 'notify', payload: { envId: decided.id, event: 'plan.decided' }, options: { jobId: jobIds.notify(decided.id, 'plan.decided') } },
+            ...(decided.state === 'approved' ? [{ name: 'deploy', payload: { envId: decided.id }, options: { jobId: jobIds.deploy(decided.id) } } as const] : []),
+          ],
+          { newIds: true },
+        ),
         s.jobs.remove('approval-expire', jobIds.approvalExpire(decided.id)),
       ]);
     },

@@ -85,8 +85,12 @@ async function markRunning(s: Services, env: EnvironmentRow, preset: Preset, end
     s.log.info({ envId: env.id }, 'lab left deploying during the deploy; not marking it running');
     return;
   }
+  // A lab moves to running once: its first timer and this notice have ids no job had before.
   await enqueueAfterCommit(s, env.id, [
-    () => scheduleFirstTimer(s, running, [{ name: 'notify', payload: { envId: env.id, event: 'deployment.completed' }, options: { jobId: jobIds.notify(env.id, 'deployment.completed') } }]),
+    () =>
+      scheduleFirstTimer(s, running, [{ name: 'notify', payload: { envId: env.id, event: 'deployment.completed' }, options: { jobId: jobIds.notify(env.id, 'deployment.completed') } }], {
+        newIds: true,
+      }),
   ]);
 }
 

@@ -50,11 +50,12 @@ export function offsetsUpTo(offsetSeconds: number, offsets: readonly number[]): 
 /**
  * Schedules the first timer of an environment that has just got its expiry (it started running, or was extended). No
  * reminder can have been sent for an expiry this new, so nothing is read: the timer, and any `alongside` jobs the same
- * change enqueues, go to the queue in one bulk add.
+ * change enqueues, go to the queue in one bulk add. With `newIds` the caller vouches that no job had the ids before
+ * (a lab's first expiry, when it starts running), and the queue does not look them up.
  */
-export async function scheduleFirstTimer(s: Services, env: EnvironmentRow, alongside: readonly JobToAdd[] = []): Promise<void> {
+export async function scheduleFirstTimer(s: Services, env: EnvironmentRow, alongside: readonly JobToAdd[] = [], options: { newIds?: boolean } = {}): Promise<void> {
   const first = nextTimer(env, new Set(), s.config.REMINDER_OFFSETS, s.clock.now());
-  await s.jobs.addMany([...(first ? [first] : []), ...alongside]);
+  await s.jobs.addMany([...(first ? [first] : []), ...alongside], options);
 }
 
 /** The reminders already sent about the current expiry of every running environment, in one query. */
