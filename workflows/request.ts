@@ -122,13 +122,14 @@ export async function writePlan(db: DbOrTx, rules: { clock: Clock; maxActive: nu
   const keyChoice = preset.cloudKey === undefined ? 'default' : 'named';
   const statement = db instanceof PgTransaction ? planStatement(db, keyChoice) : preparedPlansOf(db)[keyChoice];
   const owner = { platform: values.platform, id: values.ownerId };
-  // Added to the entry's placeholders, not spread with them into a new object: spreading copies them as a dictionary.
-  const placeholders = Object.assign(appendedValues(rules.clock, [environmentEntry(values, plan.entry)]), values, {
-    quotaLock: `quota:${userKey(owner)}`,
-    maxActive: rules.maxActive,
-    cloudKeyName: preset.cloudKey === undefined ? null : storedKeyName(preset.cloudKey),
-  });
-  const [row] = await statement.execute(placeholders);
+  const [row] = await statement.execute(
+    appendedValues(rules.clock, [environmentEntry(values, plan.entry)], {
+      ...values,
+      quotaLock: `quota:${userKey(owner)}`,
+      maxActive: rules.maxActive,
+      cloudKeyName: preset.cloudKey === undefined ? null : storedKeyName(preset.cloudKey),
+    }),
+  );
   if (row?.plan) {
     observeAppended(1, (performance.now() - started) / 1000);
     return row.plan;
