@@ -113,8 +113,8 @@ export interface NewPlan {
  * keys allow: it takes the owner's quota lock and counts their active labs once it is granted
  * (`quota_locked_active_count`, migration 0012), reads the cloud key the preset deploys with, and inserts the row
  * with that key and its entry when both allow. Outside a transaction it is a transaction of its own, so the lock is
- * held until the plan has committed, and one request of the owner at a time counts. A refusal is thrown from what it
- * read, quota first, as the rules are checked.
+ * held until the plan has committed, and one request of the owner at a time counts. When it wrote nothing, the refusal
+ * is thrown from what it read, quota first, as the rules are checked.
  */
 export async function writePlan(db: DbOrTx, rules: { clock: Clock; maxActive: number }, plan: NewPlan): Promise<EnvironmentRow> {
   const started = performance.now();
@@ -122,19 +122,24 @@ export async function writePlan(db: DbOrTx, rules: { clock: Clock; maxActive: nu
   const keyChoice = preset.cloudKey === undefined ? 'default' : 'named';
   const statement = db instanceof PgTransaction ? planStatement(db, keyChoice) : preparedPlansOf(db)[keyChoice];
   const owner = { platform: values.platform, id: values.ownerId };
-  // Added to the entry's placeholders, not spread with them into a new object: spreading copies them as a dictionary.
-  const placeholders = Object.assign(appendedValues(rules.clock, [environmentEntry(values, plan.entry)]), values, {
-    quotaLock: `quota:${userKey(owner)}`,
-    maxActive: rules.maxActive,
-    cloudKeyName: preset.cloudKey === undefined ? null : storedKeyName(preset.cloudKey),
-  });
-  const [row] = await statement.execute(placeholders);
-  if (!row) throw new Error('the plan statement returned no row');
-  checkQuota(row.active, rules.maxActive);
-  chosenCloudKey(preset, row);
-  if (!row.plan) throw new Error('the plan statement wrote no plan that the quota and the cloud keys allowed');
-  observeAppended(1, (performance.now() - started) / 1000);
-  return row.plan;
+  const [row] = await statement.execute(
+    appendedValues(rules.clock, [environmentEntry(values, plan.entry)], {
+      ...values,
+      quotaLock: `quota:${userKey(owner)}`,
+      maxActive: rules.maxActive,
+      cloudKeyName: preset.cloudKey === undefined ? null : storedKeyName(preset.cloudKey),
+    }),
+  );
+  if (row?.plan) {
+    observeAppended(1, (performance.now() - started) / 1000);
+    return row.plan;
+  }
+  // Not written: the rules say why, from what the statement read.
+  if (row) {
+    checkQuota(row.active, rules.maxActive);
+    chosenCloudKey(preset, row);
+  }
+  throw new Error('the plan statement wrote no plan, though neither the quota nor the cloud keys refused it');
 }
 
 /** The columns a plan is written with, each a placeholder of its name but the cloud key, which the statement chooses. */

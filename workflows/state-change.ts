@@ -90,7 +90,7 @@ export async function transitionAudited(
   } else {
     if (alongside) throw new Error('a move with another write runs inside a transaction');
     const shape = moveShapeOf(from, to, patch, inputs.length);
-    [row] = await preparedMove(db, shape).execute({ ...patch, envId: env.id, updatedAt: s.clock.now(), ...appendedValues(s.clock, inputs) });
+    [row] = await preparedMove(db, shape).execute(appendedValues(s.clock, inputs, { ...patch, envId: env.id, updatedAt: s.clock.now() }));
   }
   if (row) observeAppended(entries.length, (performance.now() - started) / 1000);
   return row;
