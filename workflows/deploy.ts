@@ -9,7 +9,7 @@ import { JOBS, jobIds } from '../src/queue/jobs.js';
 import { isFinalAttempt, type JobRun } from '../src/queue/run-job.js';
 import type { Services } from '../src/services.js';
 import { credentialsForLab } from './cloud-key-vault.js';
-import { getEnvironment } from './environment-queries.js';
+import { getEnvironment, lockAndReadEnvironment, notFound } from './environment-queries.js';
 import { postInThread } from './notify-thread.js';
 import { auditEnvironment, enqueueAfterCommit, transition, transitionAudited } from './state-change.js';
 import { scheduleFirstTimer } from './timers.js';
@@ -20,23 +20,34 @@ const WORKER = systemActor('worker');
  * The deploy job: approved → deploying → running, with progress per tool in the card's thread. Safe to run again after
  * a crash: an environment found `deploying` is resumed (the provisioner is idempotent), and anything else means the work is done.
  * A deploy that fails for good moves to `destroying` with reason `deploy_failed`, so what it left behind is removed.
- * The lab's lock is asked for while it moves to deploying, and given back while it moves to running: each pair goes to
- * Postgres together, on two connections.
+ * The lab is read with its lock, in one statement, and the lock is given back while the lab moves to running.
  */
 export async function runDeploy(s: Services, envId: string, run: JobRun): Promise<void> {
-  const found = await getEnvironment(s, envId);
-  if (found.state !== 'approved' && found.state !== 'deploying') return;
-  const [moving, locking] = await Promise.allSettled([startDeploying(s, found, run), acquireEnvLock(s.db.$client, envId, run.signal)]);
-  const lock = locking.status === 'fulfilled' ? locking.value : undefined;
-  if (moving.status === 'rejected' || moving.value.state !== 'deploying') {
-    await lock?.release();
-    if (moving.status === 'rejected') throw moving.reason;
+  let found: EnvironmentRow | undefined;
+  const lock = await acquireEnvLock(s.db.$client, envId, run.signal, {
+    tryLock: async (client, key) => {
+      const read = await lockAndReadEnvironment(client, key, envId);
+      found = read?.env;
+      return { locked: read?.locked === true, wanted: found?.state === 'approved' || found?.state === 'deploying' };
+    },
+  });
+  if (found?.state !== 'approved' && found?.state !== 'deploying') {
+    await lock.release();
+    if (!found) throw notFound(envId);
     return;
   }
-  const env = moving.value;
+  let env: EnvironmentRow;
   try {
-    if (locking.status === 'rejected') throw locking.reason;
-    const held = locking.value;
+    env = await startDeploying(s, found, run);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+  if (env.state !== 'deploying') {
+    await lock.release();
+    return;
+  }
+  try {
     const preset = presetOf(s, env);
     const credentials = await credentialsForLab(s, env.cloudKeyId);
     await postInThread(s, env, threadNoteView(`Deploying ${preset.name} (${preset.tools.length} tools), attempt ${run.attempt}.`));
@@ -44,12 +55,12 @@ export async function runDeploy(s: Services, envId: string, run: JobRun): Promis
       envId: env.id,
       preset,
       ...(credentials ? { credentials } : {}),
-      signal: held.signal,
+      signal: lock.signal,
       onProgress: (event) => postInThread(s, env, progressView(env.id, event)),
     });
-    await Promise.all([held.release(), markRunning(s, env, preset, result.endpoints)]);
+    await Promise.all([lock.release(), markRunning(s, env, preset, result.endpoints)]);
   } catch (error) {
-    await lock?.release();
+    await lock.release();
     if (!isFinalAttempt(run, JOBS.deploy.attempts, error)) throw error;
     s.log.error({ err: error, envId }, 'deploy failed for good; cleaning up');
     await failDeploy(s, env, error);
@@ -58,7 +69,7 @@ export async function runDeploy(s: Services, envId: string, run: JobRun): Promis
 
 /**
  * Moves an approved environment to deploying, the move and its audit entry in one statement. An environment in any
- * other state comes back as it is read now (`deploying`: a retry resumes; anything else: the work is done).
+ * other state comes back as it was read (`deploying`: a retry resumes); one that left `approved` since, as it is now.
  */
 async function startDeploying(s: Services, env: EnvironmentRow, run: JobRun): Promise<EnvironmentRow> {
   if (env.state !== 'approved') return env;

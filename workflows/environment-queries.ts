@@ -1,6 +1,8 @@
 import { and, asc, count, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, DbOrTx, Tx } from '../src/db/client.js';
+import type pg from 'pg';
 import { preparedPerDb } from '../src/db/prepared.js';
+import { sessionDbOf, type SessionDb } from '../src/db/session.js';
 import { auditLog, type AuditRow } from '../src/db/schema/audit.js';
 import { environments, type EnvironmentRow } from '../src/db/schema/environments.js';
 import { members } from '../src/db/schema/members.js';
@@ -36,6 +38,24 @@ export async function getEnvironment(s: Pick<Services, 'db'>, envId: string): Pr
   if (!row) throw notFound(envId);
   return row;
 }
+
+/**
+ * Tries the lab's lock (`acquireEnvLock`, keyed `key`) on the connection `client` holds it on, and reads the lab in
+ * the same statement: a job that works under the lock reads what it works on with the lock, one round trip for both.
+ * No row, and no lock tried, when there is no such lab.
+ */
+export async function lockAndReadEnvironment(client: pg.PoolClient, key: string, envId: string): Promise<{ locked: boolean; env: EnvironmentRow } | undefined> {
+  const [row] = await environmentLockedOf(sessionDbOf(client)).execute({ key, envId });
+  return row;
+}
+
+const environmentLockedOf = preparedPerDb((db: SessionDb) =>
+  db
+    .select({ locked: sql<boolean>`pg_try_advisory_lock(${sql.placeholder('key')}::bigint)`, env: environments })
+    .from(environments)
+    .where(eq(environments.id, sql.placeholder('envId')))
+    .prepare('environment_locked'),
+);
 
 /** Every job about a lab starts by reading it. */
 const environmentByIdOf = preparedPerDb((db) => db.select().from(environments).where(eq(environments.id, sql.placeholder('envId'))).prepare('environment_by_id'));

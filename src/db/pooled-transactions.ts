@@ -1,6 +1,7 @@
-import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
-import * as schema from './schema/index.js';
+import type * as schema from './schema/index.js';
+import { sessionDbOf } from './session.js';
 
 type SchemaDb = NodePgDatabase<typeof schema>;
 
@@ -12,17 +13,10 @@ type SchemaDb = NodePgDatabase<typeof schema>;
  * releases nothing), and always releases it; the pool drops clients whose connection died.
  */
 export function releaseEveryTransactionClient(db: SchemaDb, pool: pg.Pool): void {
-  // Clients are reused by the pool, so each gets its drizzle instance once.
-  const dbOfClient = new WeakMap<pg.PoolClient, SchemaDb>();
   const transaction: SchemaDb['transaction'] = async <T>(run: Parameters<SchemaDb['transaction']>[0], config?: Parameters<SchemaDb['transaction']>[1]) => {
     const client = await pool.connect();
     try {
-      let clientDb = dbOfClient.get(client);
-      if (!clientDb) {
-        clientDb = drizzle(client, { schema });
-        dbOfClient.set(client, clientDb);
-      }
-      return (await clientDb.transaction(run, config)) as T;
+      return (await sessionDbOf(client).transaction(run, config)) as T;
     } finally {
       client.release();
     }

@@ -5,6 +5,12 @@ import type pg from 'pg';
 export interface EnvLockOptions {
   /** Pause between tries while another holder has the lock. */
   retryMs?: number;
+  /**
+   * The statement that tries the lock on its connection, for a holder that reads what it needs in the same round trip
+   * (the default tries the lock alone). `locked` says whether it got the lock; `wanted: false` that the holder has
+   * nothing to do, so it stops waiting (and gives back the lock at once if it got it).
+   */
+  tryLock?: (client: pg.PoolClient, key: string) => Promise<{ locked: boolean; wanted: boolean }>;
 }
 
 /** The advisory lock key of an environment: 64 bits of a SHA-256, so no two labs share a lock in practice. */
@@ -33,6 +39,8 @@ export async function withEnvLock<T>(
 
 /** An environment's lock, held until `release`. */
 export interface HeldEnvLock {
+  /** False only when a `tryLock` said the lock was not wanted before it got it. */
+  held: boolean;
   /** Aborts when the outer signal does or when the lock's connection is lost (another worker may then take the lock). */
   signal: AbortSignal;
   /** Gives the lock back; never throws, and a second call returns the first one's promise. */
@@ -64,8 +72,9 @@ export async function acquireEnvLock(pool: pg.Pool, envId: string, signal: Abort
     // A connection in doubt is destroyed rather than reused: that ends its session, and its locks with it.
     client.release(releaseError ?? false);
   };
+  let locked: boolean;
   try {
-    await acquire(client, key, signal, options.retryMs ?? 100);
+    locked = await acquire(client, key, signal, options.retryMs ?? 100, options.tryLock ?? tryLockAlone);
   } catch (error) {
     // A failed query leaves the connection in doubt; a plain abort does not.
     if (!signal?.aborted) connectionLost ??= error instanceof Error ? error : new Error(String(error));
@@ -74,19 +83,27 @@ export async function acquireEnvLock(pool: pg.Pool, envId: string, signal: Abort
   }
   let released: Promise<void> | undefined;
   return {
+    held: locked,
     signal: held.signal,
     release() {
-      released ??= (async () => close(connectionLost ?? (await unlock(client, key))))();
+      released ??= (async () => close(connectionLost ?? (locked ? await unlock(client, key) : undefined)))();
       return released;
     },
   };
 }
 
-async function acquire(client: pg.PoolClient, key: string, signal: AbortSignal | undefined, retryMs: number): Promise<void> {
+/** Tries until the lock is taken (true) or the holder no longer wants it (whether it was taken). */
+async function acquire(
+  client: pg.PoolClient,
+  key: string,
+  signal: AbortSignal | undefined,
+  retryMs: number,
+  tryLock: NonNullable<EnvLockOptions['tryLock']>,
+): Promise<boolean> {
   for (;;) {
     signal?.throwIfAborted();
-    const result = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1::bigint) as locked', [key]);
-    if (result.rows[0]?.locked) return;
+    const tried = await tryLock(client, key);
+    if (tried.locked || !tried.wanted) return tried.locked;
     try {
       await sleep(retryMs, undefined, { signal });
     } catch (error) {
@@ -94,6 +111,11 @@ async function acquire(client: pg.PoolClient, key: string, signal: AbortSignal |
       throw error;
     }
   }
+}
+
+async function tryLockAlone(client: pg.PoolClient, key: string): Promise<{ locked: boolean; wanted: boolean }> {
+  const result = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1::bigint) as locked', [key]);
+  return { locked: result.rows[0]?.locked === true, wanted: true };
 }
 
 /** Releases the lock; returns the error when that failed (the connection is then not fit for reuse). */

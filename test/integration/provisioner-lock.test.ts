@@ -122,4 +122,25 @@ describe('withEnvLock', () => {
     const again = await acquireEnvLock(database.pool, 'env-lock05', undefined);
     await again.release();
   });
+
+  it('with a tryLock that reads beside the lock, stops waiting once what it reads says the lock is not wanted', async () => {
+    const holder = await acquireEnvLock(database.pool, 'env-lock06', undefined);
+    let tries = 0;
+    const tryLock = async (client: pg.PoolClient, key: string) => {
+      tries += 1;
+      const result = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1::bigint) as locked', [key]);
+      return { locked: result.rows[0]?.locked === true, wanted: tries < 3 };
+    };
+    const notWanted = await acquireEnvLock(database.pool, 'env-lock06', undefined, { retryMs: 10, tryLock });
+    expect({ held: notWanted.held, tries }).toEqual({ held: false, tries: 3 });
+    await notWanted.release();
+    expect(await advisoryHolders()).toHaveLength(1);
+    await holder.release();
+
+    tries = 0;
+    const wantedAtFirst = await acquireEnvLock(database.pool, 'env-lock06', undefined, { retryMs: 10, tryLock });
+    expect({ held: wantedAtFirst.held, tries }).toEqual({ held: true, tries: 1 });
+    await wantedAtFirst.release();
+    expect(await advisoryHolders()).toEqual([]);
+  });
 });
