@@ -13,7 +13,7 @@ import { rejectionOf, type SlackRejection } from './translate.js';
  * at once (400) and audited as `invalid`.
  */
 
-/** The slash commands the command listener takes (any `/name`; translate.ts then checks the name). */
+/** The slash commands this app takes (any `/name`; translate.ts then checks the name). */
 export const COMMAND_PATTERN = /^\/.+$/;
 
 /**
