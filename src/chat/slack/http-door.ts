@@ -59,7 +59,7 @@ export class SlackHttpReceiver implements Receiver {
   /** `POST <path>` for the web half's server. */
   door(path: string): Door {
     return async (scope) => {
-      // Bolt's check runs over the exact bytes Slack sent, so the body reaches the route unparsed.
+      // The signature is checked over the exact bytes Slack sent, so the body reaches the route unparsed.
       acceptRawBodies(scope, defaultBodyLimit);
       const arrivals = new WeakMap<FastifyRequest, Arrival>();
       // Before the body is read, so that ack latency counts from the request's arrival.
