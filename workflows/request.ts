@@ -108,38 +108,45 @@ export interface NewPlan {
   entry: EnvironmentEntry;
 }
 
+/** How many ids a plan draws before giving up: with six characters of 32, a taken one is rare, two in a row rarer. */
+const PLAN_ID_DRAWS = 5;
+
 /**
  * The plan's row and its `plan.created` entry, in one statement that writes them only when the quota and the cloud
  * keys allow: it takes the owner's quota lock and counts their active labs once it is granted
  * (`quota_locked_active_count`, migration 0012), reads the cloud key the preset deploys with, and inserts the row
  * with that key and its entry when both allow. Outside a transaction it is a transaction of its own, so the lock is
  * held until the plan has committed, and one request of the owner at a time counts. When it wrote nothing, the refusal
- * is thrown from what it read, quota first, as the rules are checked.
+ * is thrown from what it read, quota first, as the rules are checked; when nothing refused, the plan's id was taken
+ * (ids are short enough to type, so two plans can draw the same one), and it is written again with a new one.
  */
 export async function writePlan(db: DbOrTx, rules: { clock: Clock; maxActive: number }, plan: NewPlan): Promise<EnvironmentRow> {
   const started = performance.now();
-  const { preset, values } = plan;
+  const { preset } = plan;
   const keyChoice = preset.cloudKey === undefined ? 'default' : 'named';
   const statement = db instanceof PgTransaction ? planStatement(db, keyChoice) : preparedPlansOf(db)[keyChoice];
-  const owner = { platform: values.platform, id: values.ownerId };
-  const [row] = await statement.execute(
-    appendedValues(rules.clock, [environmentEntry(values, plan.entry)], {
-      ...values,
-      quotaLock: `quota:${userKey(owner)}`,
-      maxActive: rules.maxActive,
-      cloudKeyName: preset.cloudKey === undefined ? null : storedKeyName(preset.cloudKey),
-    }),
-  );
-  if (row?.plan) {
-    observeAppended(1, (performance.now() - started) / 1000);
-    return row.plan;
-  }
-  // Not written: the rules say why, from what the statement read.
-  if (row) {
+  let values = plan.values;
+  for (let draw = 1; draw <= PLAN_ID_DRAWS; draw += 1) {
+    const owner = { platform: values.platform, id: values.ownerId };
+    const [row] = await statement.execute(
+      appendedValues(rules.clock, [environmentEntry(values, plan.entry)], {
+        ...values,
+        quotaLock: `quota:${userKey(owner)}`,
+        maxActive: rules.maxActive,
+        cloudKeyName: preset.cloudKey === undefined ? null : storedKeyName(preset.cloudKey),
+      }),
+    );
+    if (row?.plan) {
+      observeAppended(1, (performance.now() - started) / 1000);
+      return row.plan;
+    }
+    if (!row) break;
+    // Not written: the rules say why, from what the statement read; if neither refuses, the id was taken.
     checkQuota(row.active, rules.maxActive);
     chosenCloudKey(preset, row);
+    values = { ...values, id: newEnvId() };
   }
-  throw new Error('the plan statement wrote no plan, though neither the quota nor the cloud keys refused it');
+  throw new Error(`the plan statement wrote no plan in ${PLAN_ID_DRAWS} tries, though neither the quota nor the cloud keys refused it`);
 }
 
 /** The columns a plan is written with, each a placeholder of its name but the cloud key, which the statement chooses. */
@@ -168,7 +175,8 @@ function planStatement(db: DbOrTx, keyChoice: 'named' | 'default') {
   const names = sql.join([...PLAN_COLUMNS.map((key) => sql.identifier(columns[key].name)), sql.identifier(columns.cloudKeyId.name)], sql`, `);
   const row = sql.join([...PLAN_COLUMNS.map((key) => sql.param(placeholder(key), columns[key])), sql`${read.keyId}`], sql`, `);
   const inserted = db.$with('inserted', columns).as(
-    sql`insert into ${environments} (${names}) select ${row} from ${read} where ${read.active} < ${placeholder('maxActive')} and ${keyAllowed} returning *`,
+    sql`insert into ${environments} (${names}) select ${row} from ${read} where ${read.active} < ${placeholder('maxActive')} and ${keyAllowed}
+      on conflict (${sql.identifier(columns.id.name)}) do nothing returning *`,
   );
   const audit = db.$with('audit', {}).as(appendPreparedWhen(1, sql`exists (select 1 from ${inserted})`));
   type PlanColumn = keyof typeof columns;

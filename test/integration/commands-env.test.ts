@@ -4,6 +4,7 @@ import type { MentionedUser } from '../../src/chat/types.js';
 import type { UserRef } from '../../src/domain/users.js';
 import type { Services } from '../../src/services.js';
 import { countActive } from '../../workflows/environment-queries.js';
+import { writePlan } from '../../workflows/request.js';
 import { roleOf } from '../../workflows/roles.js';
 import {
   chatEntries,
@@ -134,6 +135,26 @@ describe('/env request', () => {
     expect(reply.view.text).toContain('the most allowed is 1');
     expect(entry).toMatchObject({ outcome: 'denied', details: { error: 'quota_exceeded' } });
     expect(await environmentCount(t.database.db)).toBe(before);
+  });
+
+  it('writes a plan whose drawn id is taken under a new id, with its entry', async () => {
+    const taken = await requestLab(users.bob, 'request threat-hunting');
+    const before = await environmentCount(t.database.db);
+    const now = t.kit.clock.now();
+    const ida = { platform: 'slack', id: 'U0IDA', name: 'ida' } as const;
+    const plan = await writePlan(t.database.db, { clock: t.kit.clock, maxActive: 3 }, {
+      preset: { id: 'threat-hunting' },
+      values: {
+        id: taken, presetId: 'threat-hunting', name: null, platform: ida.platform, ownerId: ida.id, ownerName: ida.name, requestChannelId: 'C0LABS',
+        state: 'pending_approval', ttlSeconds: 3600, requestedAt: now, approvalDeadline: now, updatedAt: now,
+      },
+      entry: { eventType: 'plan.created', actor: { type: 'user', id: ida.id, name: ida.name }, channelId: 'C0LABS', requestId: 'req-id-draw' },
+    });
+    expect(plan.id).not.toBe(taken);
+    expect(plan.ownerId).toBe(ida.id);
+    expect(await environmentCount(t.database.db)).toBe(before + 1);
+    expect(await domainEvents(t.database.db, plan.id)).toEqual(['plan.created']);
+    expect((await environment(t.database.db, taken)).ownerId).toBe(users.bob.id);
   });
 
   it('lets no more concurrent requests of one user through than the quota allows', async () => {

@@ -12,7 +12,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../clock.js';
 import { acceptRawBodies, rawBodyOf, type Door } from '../../http/server.js';
 import type { Logger } from '../../log.js';
-import { isSignedBySlack, readSlackBody, rejectionFor, sortSignedBody } from './inbound-guard.js';
+import { formOf, isSignedBySlack, readBody, rejectionFor, sortSignedBody } from './inbound-guard.js';
 import { newArrival, recordRejection, type Arrival, type SlackHandlers } from './listeners.js';
 import { futureTimestampProblem, SLACK_TIMESTAMP_HEADER } from './timestamp.js';
 
@@ -30,8 +30,8 @@ export interface SlackHttpDoorOptions {
 
 /**
  * Slack's HTTP mode on the web half's own server: a Bolt receiver whose only way in is the door it gives. Each request
- * is read once, in the order Bolt's HTTPReceiver reads it (signature, with Bolt's own check, unless it is an
- * `ssl_check`; body; `ssl_check` and `url_verification` answered here), sorted (inbound-guard.ts), and handed to the
+ * is read once, in the order Bolt's HTTPReceiver reads it (a form's `ssl_check`, answered unsigned; the signature, by
+ * Bolt's rules; the body; `url_verification` answered here), sorted (inbound-guard.ts), and handed to the
  * Bolt app's `processEvent` with an ack that answers on the response as the HTTPReceiver would: at once, or, with
  * `processBeforeResponse`, once the listener is done; with a 404 when nothing acked within 3 s.
  */
@@ -59,7 +59,7 @@ export class SlackHttpReceiver implements Receiver {
   /** `POST <path>` for the web half's server. */
   door(path: string): Door {
     return async (scope) => {
-      // Bolt's check runs over the exact bytes Slack sent, so the body reaches the route unparsed.
+      // The signature is checked over the exact bytes Slack sent, so the body reaches the route unparsed.
       acceptRawBodies(scope, defaultBodyLimit);
       const arrivals = new WeakMap<FastifyRequest, Arrival>();
       // Before the body is read, so that ack latency counts from the request's arrival.
@@ -85,14 +85,14 @@ export class SlackHttpReceiver implements Receiver {
       return answerEmpty(reply, 401);
     }
     const buffered: BufferedIncomingMessage = Object.assign(request.raw, { rawBody: rawBodyOf(request) });
-    const { sslCheck, body } = readSlackBody(buffered);
+    const form = formOf(buffered);
     // Slack's SSL check comes unsigned: Bolt answers it whatever else the form holds.
-    if (sslCheck) return answerEmpty(reply, 200);
+    if (form?.ssl_check === '1') return answerEmpty(reply, 200);
     if (!isSignedBySlack(this.options.signingSecret, request.headers, buffered.rawBody)) {
       request.log.warn('refused a Slack request without a valid signature');
       return answerEmpty(reply, 401);
     }
-    const sorted = sortSignedBody(buffered, body);
+    const sorted = sortSignedBody(buffered, readBody(buffered, form));
     if (!sorted.take) {
       await recordRejection(this.options.handlers, log, sorted.rejection, request.id);
       return answerEmpty(reply, 400);

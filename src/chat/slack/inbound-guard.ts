@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { parse as parseQueryString } from 'node:querystring';
+import { parse as parseQueryString, type ParsedUrlQuery } from 'node:querystring';
 import type { BufferedIncomingMessage } from '@slack/bolt';
 import type { Invocation } from '../types.js';
 import { MAX_TIMESTAMP_SKEW_SECONDS, SLACK_TIMESTAMP_HEADER } from './timestamp.js';
@@ -13,7 +13,7 @@ import { rejectionOf, type SlackRejection } from './translate.js';
  * at once (400) and audited as `invalid`.
  */
 
-/** The slash commands the command listener takes (any `/name`; translate.ts then checks the name). */
+/** The slash commands this app takes (any `/name`; translate.ts then checks the name). */
 export const COMMAND_PATTERN = /^\/.+$/;
 
 /**
@@ -36,19 +36,19 @@ export function isSignedBySlack(signingSecret: string, headers: IncomingHttpHead
 /** A body as Bolt reads it: a form (its `payload` field's JSON when it has one) or else JSON; not ok when unreadable. */
 export type ReadBody = { ok: true; value: unknown } | { ok: false };
 
-/** A request's body read once, as Bolt's HTTPReceiver reads it, and whether it is Slack's (unsigned) SSL check. */
-export interface SlackBody {
-  /** A form with `ssl_check=1`: Bolt answers it 200 without checking a signature. */
-  sslCheck: boolean;
-  body: ReadBody;
+/**
+ * The form of a request sent as one (`application/x-www-form-urlencoded`, exactly, as Bolt reads it), parsed once.
+ * Bolt parses it before the signature is checked, for Slack's SSL check (`ssl_check=1`), which comes unsigned; so
+ * does the door, and nothing else of a body is read before its signature holds.
+ */
+export function formOf(request: BufferedIncomingMessage): ParsedUrlQuery | undefined {
+  return request.headers['content-type'] === 'application/x-www-form-urlencoded' ? parseQueryString(request.rawBody.toString()) : undefined;
 }
 
-export function readSlackBody(request: BufferedIncomingMessage): SlackBody {
-  const text = request.rawBody.toString();
-  if (request.headers['content-type'] !== 'application/x-www-form-urlencoded') return { sslCheck: false, body: parsedJson(text) };
-  const form = parseQueryString(text);
-  const { payload } = form;
-  return { sslCheck: form.ssl_check === '1', body: typeof payload === 'string' ? parsedJson(payload) : { ok: true, value: form } };
+/** A signed body as Bolt reads it: its form's `payload` field as JSON, or the form itself; JSON when it is no form. */
+export function readBody(request: BufferedIncomingMessage, form: ParsedUrlQuery | undefined): ReadBody {
+  if (!form) return parsedJson(request.rawBody.toString());
+  return typeof form.payload === 'string' ? parsedJson(form.payload) : { ok: true, value: form };
 }
 
 function parsedJson(text: string): ReadBody {
@@ -92,7 +92,7 @@ function refused(rejection: SlackRejection): Sorted {
 
 /** The refusal of a signed body that Bolt failed on, naming whoever it says sent it. */
 export function rejectionFor(request: BufferedIncomingMessage, reason: string): SlackRejection {
-  const read = readSlackBody(request).body;
+  const read = readBody(request, formOf(request));
   const body = read.ok ? read.value : formFields(request);
   const fields = isObject(body) ? body : undefined;
   return rejectionOf(fields ? kindOfBody(fields) : kindOfForm(request), fields, reason);

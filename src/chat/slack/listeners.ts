@@ -73,30 +73,38 @@ function arrivalOf(context: Record<string, unknown>, clock: Clock): Arrival {
 
 type Ack = (body?: Record<string, unknown>) => Promise<void>;
 
-/** Registers the listeners for `/env`, `/team` and `/audit`, every button, and the reject-reason modal. */
+/**
+ * Takes slash commands (any `/name`), button clicks and modal submissions. One global middleware sorts each request as
+ * Bolt's listeners would match it (`app.command`, `app.action({ type: 'block_actions' })`, `app.view({ type:
+ * 'view_submission' })`) and runs its handler; it calls no further middleware. Bolt runs the matchers of every
+ * registered listener for every request, which cost a command's ack more than the two it does not need.
+ */
 export function registerListeners(app: App, options: ListenerOptions): void {
-  app.command(COMMAND_PATTERN, async ({ body, ack, context }) => {
-    await onCommand(options, body, ack as Ack, arrivalOf(context, options.clock));
-  });
-  app.action({ type: 'block_actions' }, async ({ body, ack, context }) => {
-    const arrival = arrivalOf(context, options.clock);
-    await acknowledge(options, ack as Ack, undefined, arrival, 'action');
-    await onInteraction(options, translateAction(body, metaOf(arrival)), arrival);
-  });
-  app.view({ type: 'view_submission' }, async ({ body, ack, context }) => {
-    const arrival = arrivalOf(context, options.clock);
-    const translation = translateViewSubmission(body, metaOf(arrival));
-    if (translation.ok && (DIALOGS_CHECKED_BEFORE_CLOSING as readonly string[]).includes(translation.invocation.callbackId)) {
-      await onCheckedSubmission(options, translation, ack as Ack, arrival);
-      return;
+  app.use(async (args) => {
+    if ('command' in args && args.command && COMMAND_PATTERN.test(args.command.command)) {
+      await onCommand(options, args.body, args.ack as Ack, arrivalOf(args.context, options.clock));
+    } else if ('action' in args && args.action && args.body.type === 'block_actions') {
+      const arrival = arrivalOf(args.context, options.clock);
+      await acknowledge(options, args.ack as Ack, undefined, arrival, 'action');
+      await onInteraction(options, translateAction(args.body, metaOf(arrival)), arrival);
+    } else if ('view' in args && args.body.type === 'view_submission') {
+      await onViewSubmission(options, args.body, args.ack as Ack, arrivalOf(args.context, options.clock));
     }
-    // Acking with no body closes the modal; the answer follows where the button was clicked.
-    await acknowledge(options, ack as Ack, undefined, arrival, 'dialog');
-    await onInteraction(options, translation, arrival);
   });
   app.error(async (error) => {
     options.log.error({ err: error }, 'Slack listener failed');
   });
+}
+
+async function onViewSubmission(options: ListenerOptions, body: unknown, ack: Ack, arrival: Arrival): Promise<void> {
+  const translation = translateViewSubmission(body, metaOf(arrival));
+  if (translation.ok && (DIALOGS_CHECKED_BEFORE_CLOSING as readonly string[]).includes(translation.invocation.callbackId)) {
+    await onCheckedSubmission(options, translation, ack, arrival);
+    return;
+  }
+  // Acking with no body closes the modal; the answer follows where the button was clicked.
+  await acknowledge(options, ack, undefined, arrival, 'dialog');
+  await onInteraction(options, translation, arrival);
 }
 
 function metaOf(arrival: Arrival): RequestMeta {
