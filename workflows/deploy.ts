@@ -38,8 +38,9 @@ export async function runDeploy(s: Services, envId: string, run: JobRun): Promis
     return;
   }
   let env: EnvironmentRow;
+  let fresh: boolean;
   try {
-    env = await startDeploying(s, found, run);
+    ({ env, fresh } = await startDeploying(s, found, run));
   } catch (error) {
     await lock.release();
     throw error;
@@ -58,6 +59,7 @@ export async function runDeploy(s: Services, envId: string, run: JobRun): Promis
       ...(credentials ? { credentials } : {}),
       signal: lock.signal,
       onProgress: (event) => postInThread(s, env, progressView(env.id, event)),
+      fresh,
     });
     await markRunning(s, env, preset, result.endpoints, lock);
   } catch (error) {
@@ -69,15 +71,16 @@ export async function runDeploy(s: Services, envId: string, run: JobRun): Promis
 }
 
 /**
- * Moves an approved environment to deploying, the move and its audit entry in one statement. An environment in any
- * other state comes back as it was read (`deploying`: a retry resumes); one that left `approved` since, as it is now.
+ * Moves an approved environment to deploying, the move and its audit entry in one statement (`fresh`: this call moved
+ * it, so nothing was made for it yet). An environment in any other state comes back as it was read (`deploying`: a
+ * retry resumes); one that left `approved` since, as it is now.
  */
-async function startDeploying(s: Services, env: EnvironmentRow, run: JobRun): Promise<EnvironmentRow> {
-  if (env.state !== 'approved') return env;
+async function startDeploying(s: Services, env: EnvironmentRow, run: JobRun): Promise<{ env: EnvironmentRow; fresh: boolean }> {
+  if (env.state !== 'approved') return { env, fresh: false };
   const moved = await transitionAudited(s, s.db, env, 'approved', 'deploying', {}, [
     { eventType: 'deployment.started', actor: WORKER, details: { preset: env.presetId, provisioner: s.provisioner.name, attempt: run.attempt } },
   ]);
-  return moved ?? getEnvironment(s, env.id);
+  return moved ? { env: moved, fresh: true } : { env: await getEnvironment(s, env.id), fresh: false };
 }
 
 /** Moves the lab to running on the lock's connection, giving the lock back in the same statement. */

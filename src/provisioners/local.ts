@@ -42,9 +42,9 @@ export class LocalProvisioner implements Provisioner {
     );
   }
 
-  async deploy({ envId, preset, onProgress, signal, credentials }: DeployRequest): Promise<DeployResult> {
+  async deploy({ envId, preset, onProgress, signal, credentials, fresh }: DeployRequest): Promise<DeployResult> {
     checkCredentials(credentials);
-    const created = (await this.outputs(envId)) ?? {};
+    const created = fresh ? {} : ((await this.outputs(envId)) ?? {});
     const endpoints: Record<string, string> = {};
     const made: SimulatedResourceRow[] = [];
     try {

@@ -19,6 +19,11 @@ export interface DeployRequest {
   credentials?: CloudCredentials;
   onProgress(event: ProgressEvent): Promise<void>;
   signal: AbortSignal;
+  /**
+   * True when nothing can have been made for the lab yet: this call's deploy moved it out of `approved` (a state no
+   * lab returns to) under its lock. A provisioner may then skip looking for what an earlier attempt left behind.
+   */
+  fresh?: boolean;
 }
 
 export interface DeployResult {

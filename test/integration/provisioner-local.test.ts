@@ -113,6 +113,16 @@ describe('local provisioner', () => {
     expect(await rowsOf('env-retry1')).toEqual(['caldera', 'grafana', 'minio']);
   });
 
+  it('on a fresh deploy does not look for what an earlier attempt made, and leaves a row already there as it is', async () => {
+    const earlier = new Date('2026-01-01T00:00:00.000Z');
+    await database.db.insert(simulatedResources).values({ envId: 'env-fresh1', toolId: 'grafana', endpoint: 'https://earlier.invalid', createdAt: earlier });
+    const { events, onProgress } = recorder();
+    const result = await provisioner({ stepMs: 0 }).deploy({ envId: 'env-fresh1', preset, onProgress, signal: new AbortController().signal, fresh: true });
+    expect(statuses(events)).toEqual(['grafana:started', 'grafana:ready', 'minio:started', 'minio:ready', 'caldera:started', 'caldera:ready']);
+    expect(Object.keys(result.endpoints)).toEqual(['grafana', 'minio', 'caldera']);
+    expect(await provisioner().outputs('env-fresh1')).toMatchObject({ grafana: 'https://earlier.invalid' });
+  });
+
   it('destroys what it created, newest first, and destroying nothing succeeds', async () => {
     const local = provisioner();
     await local.deploy({ envId: 'env-gone01', preset, onProgress: async () => undefined, signal: new AbortController().signal });
