@@ -4,14 +4,15 @@ import { systemActor } from '../src/audit/types.js';
 import type { EnvironmentRow } from '../src/db/schema/environments.js';
 import type { Preset } from '../src/domain/presets.js';
 import { AppError, isAppError } from '../src/errors.js';
-import { acquireEnvLock } from '../src/provisioners/lock.js';
+import { acquireEnvLock, type HeldEnvLock } from '../src/provisioners/lock.js';
+import { sessionDbOf } from '../src/db/session.js';
 import { JOBS, jobIds } from '../src/queue/jobs.js';
 import { isFinalAttempt, type JobRun } from '../src/queue/run-job.js';
 import type { Services } from '../src/services.js';
 import { credentialsForLab } from './cloud-key-vault.js';
 import { getEnvironment, lockAndReadEnvironment, notFound } from './environment-queries.js';
 import { postInThread } from './notify-thread.js';
-import { auditEnvironment, enqueueAfterCommit, transition, transitionAudited } from './state-change.js';
+import { auditEnvironment, enqueueAfterCommit, transition, transitionAudited, transitionAuditedUnlocking } from './state-change.js';
 import { scheduleFirstTimer } from './timers.js';
 
 const WORKER = systemActor('worker');
@@ -20,7 +21,7 @@ const WORKER = systemActor('worker');
  * The deploy job: approved → deploying → running, with progress per tool in the card's thread. Safe to run again after
  * a crash: an environment found `deploying` is resumed (the provisioner is idempotent), and anything else means the work is done.
  * A deploy that fails for good moves to `destroying` with reason `deploy_failed`, so what it left behind is removed.
- * The lab is read with its lock, in one statement, and the lock is given back while the lab moves to running.
+ * The lab is read with its lock, in one statement, and the lock is given back in the statement that moves it to running.
  */
 export async function runDeploy(s: Services, envId: string, run: JobRun): Promise<void> {
   let found: EnvironmentRow | undefined;
@@ -58,7 +59,7 @@ export async function runDeploy(s: Services, envId: string, run: JobRun): Promis
       signal: lock.signal,
       onProgress: (event) => postInThread(s, env, progressView(env.id, event)),
     });
-    await Promise.all([lock.release(), markRunning(s, env, preset, result.endpoints)]);
+    await markRunning(s, env, preset, result.endpoints, lock);
   } catch (error) {
     await lock.release();
     if (!isFinalAttempt(run, JOBS.deploy.attempts, error)) throw error;
@@ -79,18 +80,23 @@ async function startDeploying(s: Services, env: EnvironmentRow, run: JobRun): Pr
   return moved ?? getEnvironment(s, env.id);
 }
 
-async function markRunning(s: Services, env: EnvironmentRow, preset: Preset, endpoints: Record<string, string>): Promise<void> {
+/** Moves the lab to running on the lock's connection, giving the lock back in the same statement. */
+async function markRunning(s: Services, env: EnvironmentRow, preset: Preset, endpoints: Record<string, string>, lock: HeldEnvLock): Promise<void> {
   const now = s.clock.now();
   const expiresAt = addSeconds(now, env.ttlSeconds);
-  const running = await transitionAudited(
-    s,
-    s.db,
-    env,
-    'deploying',
-    'running',
-    { runningAt: now, expiresAt, maxExpiresAt: addSeconds(now, preset.maxTtlSeconds), endpoints },
-    [{ eventType: 'deployment.completed', actor: WORKER, details: { tools: Object.keys(endpoints), expires_at: expiresAt.toISOString() } }],
-  );
+  const running = await lock.releaseIn(async (client, key) => {
+    const moved = await transitionAuditedUnlocking(
+      s,
+      sessionDbOf(client),
+      env,
+      'deploying',
+      'running',
+      { runningAt: now, expiresAt, maxExpiresAt: addSeconds(now, preset.maxTtlSeconds), endpoints },
+      [{ eventType: 'deployment.completed', actor: WORKER, details: { tools: Object.keys(endpoints), expires_at: expiresAt.toISOString() } }],
+      key,
+    );
+    return { value: moved, unlocked: moved !== undefined };
+  });
   if (!running) {
     // Someone destroyed the environment while it deployed; the destroy job removes what was just created.
     s.log.info({ envId: env.id }, 'lab left deploying during the deploy; not marking it running');

@@ -5,6 +5,7 @@ import { appendAudit, appendedValues, appendPreparedWhen, appendWhen, observeApp
 import type { AuditEntryInput } from '../src/audit/types.js';
 import type { Db, DbOrTx, Tx } from '../src/db/client.js';
 import { preparedPerDb } from '../src/db/prepared.js';
+import type { SessionDb } from '../src/db/session.js';
 import { environments, type EnvironmentRow, type NewEnvironmentRow } from '../src/db/schema/environments.js';
 import { assertTransition, type EnvState } from '../src/domain/lifecycle.js';
 import type { Services } from '../src/services.js';
@@ -89,39 +90,80 @@ export async function transitionAudited(
     [row] = await db.with(...writes).select().from(moved);
   } else {
     if (alongside) throw new Error('a move with another write runs inside a transaction');
-    const shape = moveShapeOf(from, to, patch, inputs.length);
-    [row] = await preparedMove(db, shape).execute(appendedValues(s.clock, inputs, { ...patch, envId: env.id, updatedAt: s.clock.now() }));
+    row = await runPreparedMove(s, db, moveShapeOf(from, to, patch, inputs.length, false), env, patch, inputs);
   }
   if (row) observeAppended(entries.length, (performance.now() - started) / 1000);
   return row;
 }
 
-/** What the text of a move's statement depends on: the states, the columns it sets (to a value or to null), how many entries. */
+/**
+ * `transitionAudited` on the connection that holds the lab's lock (`acquireEnvLock`, keyed `lockKey`): a move that
+ * happens gives the lock back in the same statement (a moment before it commits: whoever takes the lock next finds
+ * the lab moved or waits on its row until it is). When the lab was not in a `from` state, the lock is still held.
+ */
+export async function transitionAuditedUnlocking(
+  s: Services,
+  session: SessionDb,
+  env: Pick<EnvironmentRow, 'id' | 'platform'>,
+  from: EnvState | readonly EnvState[],
+  to: EnvState,
+  patch: Partial<NewEnvironmentRow>,
+  entries: readonly EnvironmentEntry[],
+  lockKey: string,
+): Promise<EnvironmentRow | undefined> {
+  const started = performance.now();
+  const inputs = entries.map((entry) => environmentEntry(env, entry));
+  const row = await runPreparedMove(s, session, moveShapeOf(from, to, patch, inputs.length, true), env, patch, inputs, { lockKey });
+  if (row) observeAppended(entries.length, (performance.now() - started) / 1000);
+  return row;
+}
+
+async function runPreparedMove(
+  s: Services,
+  db: Db | SessionDb,
+  shape: MoveShape,
+  env: Pick<EnvironmentRow, 'id'>,
+  patch: Partial<NewEnvironmentRow>,
+  inputs: readonly AuditEntryInput[],
+  more: Record<string, unknown> = {},
+): Promise<EnvironmentRow | undefined> {
+  const [row] = await preparedMove(db, shape).execute(appendedValues(s.clock, inputs, { ...patch, ...more, envId: env.id, updatedAt: s.clock.now() }));
+  if (!row) return undefined;
+  const { unlocked: _unlocked, ...moved } = row;
+  return moved;
+}
+
+/**
+ * What the text of a move's statement depends on: the states, the columns it sets (to a value or to null), how many
+ * entries, and whether it gives back the lab's lock.
+ */
 interface MoveShape {
   from: EnvState[];
   to: EnvState;
   columns: (keyof NewEnvironmentRow)[];
   nullColumns: (keyof NewEnvironmentRow)[];
   entries: number;
+  unlock: boolean;
   key: string;
 }
 
-function moveShapeOf(from: EnvState | readonly EnvState[], to: EnvState, patch: Partial<NewEnvironmentRow>, entries: number): MoveShape {
+function moveShapeOf(from: EnvState | readonly EnvState[], to: EnvState, patch: Partial<NewEnvironmentRow>, entries: number, unlock: boolean): MoveShape {
   const fromStates = checkedMove(from, to);
   const set = (Object.keys(patch) as (keyof NewEnvironmentRow)[]).filter((column) => patch[column] !== undefined).sort();
   const columns = set.filter((column) => patch[column] !== null);
   const nullColumns = set.filter((column) => patch[column] === null);
-  return { from: fromStates, to, columns, nullColumns, entries, key: `${fromStates.join(',')}>${to}|${columns.join(',')}|${nullColumns.join(',')}|${entries}` };
+  const key = `${fromStates.join(',')}>${to}|${columns.join(',')}|${nullColumns.join(',')}|${entries}${unlock ? '|unlock' : ''}`;
+  return { from: fromStates, to, columns, nullColumns, entries, unlock, key };
 }
 
 /**
  * A move outside a transaction runs as a prepared statement, one per shape and database handle: drizzle builds its
  * text once, and Postgres parses and plans it once per connection, where every lab's deploy runs the same moves.
  */
-const preparedMovesOf = preparedPerDb(() => new Map<string, PreparedMove>());
+const preparedMovesOf = preparedPerDb((_db: Db | SessionDb) => new Map<string, PreparedMove>());
 type PreparedMove = ReturnType<typeof prepareMove>;
 
-function preparedMove(db: Db, shape: MoveShape): PreparedMove {
+function preparedMove(db: Db | SessionDb, shape: MoveShape): PreparedMove {
   const moves = preparedMovesOf(db);
   let move = moves.get(shape.key);
   if (!move) {
@@ -131,7 +173,7 @@ function preparedMove(db: Db, shape: MoveShape): PreparedMove {
   return move;
 }
 
-function prepareMove(db: Db, shape: MoveShape) {
+function prepareMove(db: Db | SessionDb, shape: MoveShape) {
   const columns = getTableColumns(environments);
   const placeholder = (column: keyof NewEnvironmentRow) => sql`${sql.param(sql.placeholder(column), columns[column])}`;
   const set: Partial<Record<keyof NewEnvironmentRow, SQL>> = {};
@@ -141,7 +183,8 @@ function prepareMove(db: Db, shape: MoveShape) {
     .update(environments)
     .set({ ...set, state: shape.to, version: sql`${environments.version} + 1`, updatedAt: placeholder('updatedAt') })
     .where(and(eq(environments.id, sql.placeholder('envId')), inArray(environments.state, shape.from)))
-    .returning();
+    // Evaluated for the moved row only: the lock goes back when the move happens.
+    .returning({ ...columns, unlocked: shape.unlock ? sql<boolean>`pg_advisory_unlock(${sql.placeholder('lockKey')}::bigint)`.as('unlocked') : sql<boolean>`false`.as('unlocked') });
   const moved = db.$with('moved').as(update);
   const audit = db.$with('audit', {}).as(appendPreparedWhen(shape.entries, sql`exists (select 1 from moved)`));
   return db

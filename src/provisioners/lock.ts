@@ -45,6 +45,12 @@ export interface HeldEnvLock {
   signal: AbortSignal;
   /** Gives the lock back; never throws, and a second call returns the first one's promise. */
   release(): Promise<void>;
+  /**
+   * Gives the lock back through a statement of the holder's on the lock's connection, which unlocks it beside what
+   * else it writes (one round trip for both) and says whether it did; when it did not, it is given back as by
+   * `release`. A statement that fails leaves the connection in doubt: it is destroyed, which ends the lock with it.
+   */
+  releaseIn<T>(statement: (client: pg.PoolClient, key: string) => Promise<{ value: T; unlocked: boolean }>): Promise<T>;
 }
 
 /**
@@ -88,6 +94,25 @@ export async function acquireEnvLock(pool: pg.Pool, envId: string, signal: Abort
     release() {
       released ??= (async () => close(connectionLost ?? (locked ? await unlock(client, key) : undefined)))();
       return released;
+    },
+    async releaseIn(statement) {
+      if (released) throw new Error('the lock was given back already');
+      let settled!: () => void;
+      released = new Promise<void>((resolve) => (settled = resolve));
+      try {
+        let outcome: Awaited<ReturnType<typeof statement>>;
+        try {
+          outcome = await statement(client, key);
+        } catch (error) {
+          connectionLost ??= error instanceof Error ? error : new Error(String(error));
+          close(connectionLost);
+          throw error;
+        }
+        close(connectionLost ?? (outcome.unlocked || !locked ? undefined : await unlock(client, key)));
+        return outcome.value;
+      } finally {
+        settled();
+      }
     },
   };
 }

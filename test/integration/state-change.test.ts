@@ -7,7 +7,9 @@ import { ManualClock } from '../../src/clock.js';
 import { auditLog } from '../../src/db/schema/audit.js';
 import { environments } from '../../src/db/schema/environments.js';
 import type { Services } from '../../src/services.js';
-import { transitionAudited } from '../../workflows/state-change.js';
+import { sessionDbOf } from '../../src/db/session.js';
+import { acquireEnvLock } from '../../src/provisioners/lock.js';
+import { transitionAudited, transitionAuditedUnlocking } from '../../workflows/state-change.js';
 import { createTestServices, type TestServices } from '../support/services.js';
 
 const WORKER = systemActor('worker');
@@ -69,5 +71,34 @@ describe('a move outside a transaction (one prepared statement per shape)', () =
     expect(await entriesOf('env-move03')).toEqual([]);
     const [row] = await s.db.select().from(environments).where(eq(environments.id, 'env-move03'));
     expect(row).toMatchObject({ state: 'deploying', version: 0 });
+  });
+
+  it('on the connection that holds the lab\'s lock, gives the lock back in the statement that moves the lab, or after it when it does not', async () => {
+    const advisoryHolders = async () =>
+      (await s.db.$client.query("select pid from pg_locks l join pg_database d on d.oid = l.database where l.locktype = 'advisory' and d.datname = current_database()")).rowCount;
+    for (const [envId, state] of [['env-move04', 'deploying'], ['env-move05', 'destroying']] as const) {
+      await seedLab(envId);
+      if (state === 'destroying') await s.db.update(environments).set({ state }).where(eq(environments.id, envId));
+      const lock = await acquireEnvLock(s.db.$client, envId, undefined);
+      expect(await advisoryHolders()).toBe(1);
+      const runningAt = clock.now();
+      const moved = await lock.releaseIn(async (client, key) => {
+        const row = await transitionAuditedUnlocking(
+          s,
+          sessionDbOf(client),
+          { id: envId, platform: 'slack' },
+          'deploying',
+          'running',
+          { runningAt, expiresAt: addHours(runningAt, 1), maxExpiresAt: addHours(runningAt, 2), endpoints: {} },
+          [{ eventType: 'deployment.completed', actor: WORKER }],
+          key,
+        );
+        // Moved: the lock went back with the move. Not moved: it is still held, and releaseIn gives it back.
+        expect(await advisoryHolders()).toBe(row ? 0 : 1);
+        return { value: row, unlocked: row !== undefined };
+      });
+      expect(moved?.state).toBe(state === 'deploying' ? 'running' : undefined);
+      expect(await advisoryHolders()).toBe(0);
+    }
   });
 });

@@ -95,8 +95,8 @@ function siteOf(source: ts.SourceFile, node: ts.Node): string {
 }
 
 /** True for a call of `transition` as declared in workflows/state-change.ts. */
-/** The transitions of workflows/state-change.ts; both take the from and to states as their fourth and fifth arguments. */
-const TRANSITION_FUNCTIONS = new Set(['transition', 'transitionAudited']);
+/** The transitions of workflows/state-change.ts; each takes the from and to states as its fourth and fifth arguments. */
+const TRANSITION_FUNCTIONS = new Set(['transition', 'transitionAudited', 'transitionAuditedUnlocking']);
 
 function isTransitionCall(checker: ts.TypeChecker, call: ts.CallExpression): boolean {
   if (!ts.isIdentifier(call.expression) || !TRANSITION_FUNCTIONS.has(call.expression.text)) return false;
