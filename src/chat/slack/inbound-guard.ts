@@ -7,10 +7,9 @@ import { MAX_TIMESTAMP_SKEW_SECONDS, SLACK_TIMESTAMP_HEADER } from './timestamp.
 import { rejectionOf, type SlackRejection } from './translate.js';
 
 /**
- * Bolt answers only what a listener takes: a signed body no listener matches would wait out the 3 s ack timeout and
- * get a bare 404, unaudited, and some shapes (`payload=null`) make Bolt throw where nothing catches it. So signed
- * bodies are sorted here first, the way Bolt will route them, and those no listener of this app takes are refused
- * at once (400) and audited as `invalid`.
+ * The door takes what Bolt's listeners of this app would take, and nothing else: signed bodies are sorted here, the
+ * way Bolt routes them, and those no listener would take (which Bolt leaves to a bare 404 after 3 s, unaudited) are
+ * refused at once (400) and audited as `invalid`.
  */
 
 /** The slash commands this app takes (any `/name`; translate.ts then checks the name). */
@@ -59,43 +58,39 @@ function parsedJson(text: string): ReadBody {
   }
 }
 
-/** What to do with a signed body: hand its fields to Bolt, or refuse it (no listener of this app would take it). */
-export type Sorted = { take: true; fields: Record<string, unknown> } | { take: false; rejection: SlackRejection };
+/**
+ * What to do with a signed body: answer it at the door (Slack's SSL check and URL verification, which Bolt answers
+ * before any listener), hand its fields to the handler of its kind, or refuse it (no listener would take it).
+ */
+export type Sorted =
+  | { take: true; fields: Record<string, unknown>; kind: Invocation['kind'] | 'door' }
+  | { take: false; rejection: SlackRejection };
 
 export function sortSignedBody(request: BufferedIncomingMessage, read: ReadBody): Sorted {
   if (!read.ok) return refused(rejectionOf(kindOfForm(request), formFields(request), 'the body is neither a Slack form nor JSON'));
   const body = read.value;
   if (!isObject(body)) return refused(rejectionOf(kindOfForm(request), undefined, 'the payload is not an object'));
   const fields = body;
-  const take: Sorted = { take: true, fields };
-  // Answered by Bolt itself, before any listener.
-  if (fields.ssl_check === '1' || fields.type === 'url_verification') return take;
+  const take = (kind: Invocation['kind'] | 'door'): Sorted => ({ take: true, fields, kind });
+  if (fields.ssl_check === '1' || fields.type === 'url_verification') return take('door');
   const refuse = (reason: string) => refused(rejectionOf(kindOfBody(fields), fields, reason));
   // The order of Bolt's own routing (getTypeAndConversation): the first field that matches decides.
   if (fields.event !== undefined) return refuse('Events API payloads are not handled by this app');
   if (fields.command !== undefined) {
-    return typeof fields.command === 'string' && COMMAND_PATTERN.test(fields.command) ? take : refuse('the command is not a /name');
+    return typeof fields.command === 'string' && COMMAND_PATTERN.test(fields.command) ? take('command') : refuse('the command is not a /name');
   }
   if (fields.name !== undefined || fields.type === 'block_suggestion') return refuse('option requests are not handled by this app');
   if (fields.actions !== undefined || fields.type === 'dialog_submission') {
     if (fields.type !== 'block_actions') return refuse(`"${String(fields.type).slice(0, 40)}" interactions are not handled by this app`);
     // Bolt hands a click to listeners only when its first action is there (`actions[0]` truthy).
-    return isObject(firstOf(fields.actions)) ? take : refuse('the click carries no action');
+    return isObject(firstOf(fields.actions)) ? take('action') : refuse('the click carries no action');
   }
-  if (fields.type === 'view_submission') return take;
+  if (fields.type === 'view_submission') return take('dialog');
   return refuse('the payload is no slash command, button click or modal submission');
 }
 
 function refused(rejection: SlackRejection): Sorted {
   return { take: false, rejection };
-}
-
-/** The refusal of a signed body that Bolt failed on, naming whoever it says sent it. */
-export function rejectionFor(request: BufferedIncomingMessage, reason: string): SlackRejection {
-  const read = readBody(request, formOf(request));
-  const body = read.ok ? read.value : formFields(request);
-  const fields = isObject(body) ? body : undefined;
-  return rejectionOf(fields ? kindOfBody(fields) : kindOfForm(request), fields, reason);
 }
 
 function kindOfBody(fields: Record<string, unknown>): Invocation['kind'] {

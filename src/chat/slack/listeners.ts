@@ -52,7 +52,7 @@ export interface ListenerOptions {
   ackDeadlineMs: number;
 }
 
-/** When and how a request reached us; set by the receiver, read by the listeners through Bolt's context. */
+/** When and how a request reached us: set by the door (or, over Socket Mode, Bolt's context), read by the handlers. */
 export interface Arrival {
   requestId: string;
   receivedAt: Date;
@@ -71,24 +71,42 @@ function arrivalOf(context: Record<string, unknown>, clock: Clock): Arrival {
   return newArrival(clock);
 }
 
-type Ack = (body?: Record<string, unknown>) => Promise<void>;
+/** Answers a request over its transport: the HTTP response, or the Socket Mode envelope. */
+export type Ack = (body?: Record<string, unknown>) => Promise<void>;
+
+/** Handles one request of a kind this app takes, from its fields as Slack sent them, its ack, and when it arrived. */
+export type SlackRequestHandler = (body: unknown, ack: Ack, arrival: Arrival) => Promise<void>;
 
 /**
- * Takes slash commands (any `/name`), button clicks and modal submissions. One global middleware sorts each request as
- * Bolt's listeners would match it (`app.command`, `app.action({ type: 'block_actions' })`, `app.view({ type:
- * 'view_submission' })`) and runs its handler; it calls no further middleware. Bolt runs the matchers of every
- * registered listener for every request, which cost a command's ack more than the two it does not need.
+ * The handlers of the requests this app takes, by kind: slash commands (any `/name`), button clicks and modal
+ * submissions. The HTTP door sorts a request and calls one; over Socket Mode, Bolt's middleware does
+ * (`registerListeners`).
+ */
+export function slackRequestHandlers(options: ListenerOptions): Readonly<Record<Invocation['kind'], SlackRequestHandler>> {
+  return {
+    command: (body, ack, arrival) => onCommand(options, body, ack, arrival),
+    action: async (body, ack, arrival) => {
+      await acknowledge(options, ack, undefined, arrival, 'action');
+      await onInteraction(options, translateAction(body, metaOf(arrival)), arrival);
+    },
+    dialog: (body, ack, arrival) => onViewSubmission(options, body, ack, arrival),
+  };
+}
+
+/**
+ * Socket Mode: one global middleware sorts each request as Bolt's listeners would match it (`app.command`,
+ * `app.action({ type: 'block_actions' })`, `app.view({ type: 'view_submission' })`) and runs its handler; it calls no
+ * further middleware. (Bolt runs the matchers of every registered listener for every request.)
  */
 export function registerListeners(app: App, options: ListenerOptions): void {
+  const handle = slackRequestHandlers(options);
   app.use(async (args) => {
     if ('command' in args && args.command && COMMAND_PATTERN.test(args.command.command)) {
-      await onCommand(options, args.body, args.ack as Ack, arrivalOf(args.context, options.clock));
+      await handle.command(args.body, args.ack as Ack, arrivalOf(args.context, options.clock));
     } else if ('action' in args && args.action && args.body.type === 'block_actions') {
-      const arrival = arrivalOf(args.context, options.clock);
-      await acknowledge(options, args.ack as Ack, undefined, arrival, 'action');
-      await onInteraction(options, translateAction(args.body, metaOf(arrival)), arrival);
+      await handle.action(args.body, args.ack as Ack, arrivalOf(args.context, options.clock));
     } else if ('view' in args && args.body.type === 'view_submission') {
-      await onViewSubmission(options, args.body, args.ack as Ack, arrivalOf(args.context, options.clock));
+      await handle.dialog(args.body, args.ack as Ack, arrivalOf(args.context, options.clock));
     }
   });
   app.error(async (error) => {

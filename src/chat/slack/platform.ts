@@ -6,8 +6,8 @@ import type { Door } from '../../http/server.js';
 import type { Logger } from '../../log.js';
 import { callSlack } from './api-errors.js';
 import { boltLogger } from './bolt-logger.js';
-import { SlackHttpReceiver } from './http-door.js';
-import { newArrival, registerListeners, type SlackHandlers } from './listeners.js';
+import { SlackHttpDoor } from './http-door.js';
+import { newArrival, registerListeners, slackRequestHandlers, type ListenerOptions, type SlackHandlers } from './listeners.js';
 import { createSlackClient, SlackNotifier, type SlackRetryConfig } from './notifier.js';
 
 /** Slash commands and interactivity share one request URL (see slack/manifest.yaml). */
@@ -46,65 +46,89 @@ export interface SlackPlatform {
 }
 
 /**
- * The Slack adapter: a Bolt app whose listeners turn commands, clicks and modal submissions into invocations. In
- * HTTP mode a receiver of ours (http-door.ts: Bolt's signature check, the body read once) serves `POST /slack/events`
- * on our HTTP server, through the platform's door; with an app-level token (SLACK_APP_TOKEN) it connects over Socket
- * Mode instead, with the same listeners.
+ * The Slack adapter: commands, clicks and modal submissions become invocations through the handlers of listeners.ts.
+ * In HTTP mode our door serves `POST /slack/events` on our HTTP server (http-door.ts: Bolt's rules, the body read
+ * once); with an app-level token (SLACK_APP_TOKEN) a Bolt app connects over Socket Mode instead, and its middleware
+ * hands each request to the same handlers.
  */
 export function createSlackPlatform(config: SlackConfig, deps: SlackPlatformDeps): SlackPlatform {
-  const logger = boltLogger(deps.log);
   const clientOptions = { slackApiUrl: config.apiUrl, ...(deps.retryConfig ? { retryConfig: deps.retryConfig } : {}) };
-  const receiver = config.appToken
-    ? new SocketModeReceiver({
-        appToken: config.appToken,
-        logger,
-        installerOptions: { clientOptions },
-        customPropertiesExtractor: () => ({ arrival: newArrival(deps.clock) }),
-      })
-    : new SlackHttpReceiver({
-        signingSecret: config.signingSecret,
-        processBeforeResponse: deps.processBeforeResponse ?? false,
-        handlers: deps,
-        log: deps.log,
-        clock: deps.clock,
-      });
   const client = createSlackClient(config, { log: deps.log, ...(deps.retryConfig ? { retryConfig: deps.retryConfig } : {}) });
   const notifier = new SlackNotifier(client, deps.tempDir ? { tempDir: deps.tempDir } : {});
-
-  /** The Bolt app is built once the bot's identity is known, so Bolt itself never has to call auth.test. */
-  const buildApp = (identity: SlackIdentity): App => {
-    const app = new App({
-      receiver: receiver as Receiver,
-      token: config.botToken,
-      ...identity,
-      tokenVerificationEnabled: false,
-      convoStore: false,
-      clientOptions,
-      logger,
-    });
-    registerListeners(app, {
-      handlers: deps,
-      responder: { client, log: deps.log },
-      clock: deps.clock,
-      log: deps.log,
-      ackDeadlineMs: deps.ackDeadlineMs ?? DEFAULT_ACK_DEADLINE_MS,
-    });
-    return app;
+  const listeners: ListenerOptions = {
+    handlers: deps,
+    responder: { client, log: deps.log },
+    clock: deps.clock,
+    log: deps.log,
+    ackDeadlineMs: deps.ackDeadlineMs ?? DEFAULT_ACK_DEADLINE_MS,
   };
+  let identity = deps.identity;
+  const knownIdentity = async () => (identity ??= await checkBotToken(config, deps.log, deps.retryConfig ?? STARTUP_RETRIES));
 
+  if (!config.appToken) {
+    const http = new SlackHttpDoor({
+      signingSecret: config.signingSecret,
+      processBeforeResponse: deps.processBeforeResponse ?? false,
+      handle: slackRequestHandlers(listeners),
+      handlers: deps,
+      log: deps.log,
+      clock: deps.clock,
+    });
+    return {
+      mode: 'http',
+      notifier,
+      door: http.door(SLACK_EVENTS_PATH),
+      async start() {
+        await knownIdentity();
+        http.start();
+      },
+      async stop() {
+        http.stop();
+      },
+    };
+  }
+
+  const logger = boltLogger(deps.log);
+  const receiver = new SocketModeReceiver({
+    appToken: config.appToken,
+    logger,
+    installerOptions: { clientOptions },
+    customPropertiesExtractor: () => ({ arrival: newArrival(deps.clock) }),
+  });
   let app: App | undefined;
   return {
-    mode: receiver instanceof SocketModeReceiver ? 'socket' : 'http',
+    mode: 'socket',
     notifier,
-    door: receiver instanceof SlackHttpReceiver ? receiver.door(SLACK_EVENTS_PATH) : undefined,
+    door: undefined,
     async start() {
-      app ??= buildApp(deps.identity ?? (await checkBotToken(config, deps.log, deps.retryConfig ?? STARTUP_RETRIES)));
+      // Built once the bot's identity is known, so Bolt itself never has to call auth.test.
+      app ??= buildApp(receiver, config, { ...(await knownIdentity()), clientOptions, logger }, listeners);
       await receiver.start();
     },
     async stop() {
       await receiver.stop();
     },
   };
+}
+
+function buildApp(
+  receiver: SocketModeReceiver,
+  config: SlackConfig,
+  options: SlackIdentity & { clientOptions: { slackApiUrl: string }; logger: ReturnType<typeof boltLogger> },
+  listeners: ListenerOptions,
+): App {
+  const app = new App({
+    receiver: receiver as Receiver,
+    token: config.botToken,
+    botId: options.botId,
+    botUserId: options.botUserId,
+    tokenVerificationEnabled: false,
+    convoStore: false,
+    clientOptions: options.clientOptions,
+    logger: options.logger,
+  });
+  registerListeners(app, listeners);
+  return app;
 }
 
 /**
