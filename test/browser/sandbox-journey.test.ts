@@ -3,6 +3,7 @@ import { parse } from 'csv-parse/sync';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSV_COLUMNS } from '../../src/audit/query.js';
+import { SANDBOX_PATHS } from '../../src/chat/sandbox/page.js';
 import { launchBrowser, openPage, saveScreenshot, type OpenPage } from '../support/browser.js';
 import { startSandboxApp, type SandboxApp } from '../support/sandbox-app.js';
 
@@ -50,6 +51,20 @@ describe('the sandbox in a browser', () => {
     return locator.first();
   };
 
+  /** bob lists his labs from a tab of his own, and the page redraws its conversation because the chat changed. */
+  const somethingHappensElsewhere = async () => {
+    await page.evaluate(`document.getElementById('live').dataset.drawn = 'before'`);
+    const csrf = await page.locator('.composer input[name=csrf]').getAttribute('value');
+    const response = await fetch(`${sandbox.base}${SANDBOX_PATHS.type}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ as: 'bob', channel: 'general', csrf: csrf ?? '', line: '/env list' }),
+      redirect: 'manual',
+    });
+    expect(response.status).toBe(303);
+    await expect.poll(() => page.evaluate(`document.getElementById('live').dataset.drawn ?? 'again'`)).toBe('again');
+  };
+
   it('takes a lab from request to destruction and exports the audit log, all by clicking', { timeout: 120_000 }, async () => {
     await journey().catch(async (error: unknown) => {
       await saveScreenshot(page, 'sandbox-failure', { fullPage: true }).catch(() => undefined);
@@ -84,6 +99,10 @@ describe('the sandbox in a browser', () => {
     const dialog = page.locator('[role=dialog]');
     await expect.poll(() => dialog.locator('h3').textContent()).toBe('Reject the request');
     await dialog.locator('textarea').fill('Use the shared lab this week.');
+    // The chat changing meanwhile redraws the conversation, not the dialog: what carol typed stays.
+    await somethingHappensElsewhere();
+    expect(await dialog.locator('textarea').inputValue()).toBe('Use the shared lab this week.');
+    await saveScreenshot(page, 'sandbox-dialog');
     await dialog.locator('button', { hasText: 'Reject' }).click();
     await messageSaying(`Lab request ${bobsEnvId!}`, 'Rejected by @carol', 'Use the shared lab this week.').waitFor();
     expect(await page.locator('[role=dialog]').count()).toBe(0);

@@ -54,12 +54,16 @@ export function sandboxPage(state: PageState): SafeHtml {
 </header>
 <div class="workspace" hx-ext="sse" sse-connect="${SANDBOX_PATHS.events}?since=${state.chat.events.length}">
   ${liveRegion(state)}
+  ${state.dialog ? dialogForm(state, state.dialog) : ''}
   ${composer(state)}
 </div>`,
   });
 }
 
-/** The part of the page that changes with the chat: the channel list, the conversation and the open dialog. */
+/**
+ * The part of the page that changes with the chat: the channel list and the conversation. The open dialog stays out
+ * of it, so that what its user is typing survives the chat's changes; it opens and closes with the user's own posts.
+ */
 export function liveRegion(state: PageState): SafeHtml {
   const query = viewQuery(state.person.id, state.channelId);
   return html`<div id="live" class="live" hx-get="${SANDBOX_PATHS.live}?${query}" hx-trigger="sse:changed" hx-swap="outerHTML">
@@ -67,7 +71,6 @@ export function liveRegion(state: PageState): SafeHtml {
   <main class="conversation" aria-label="${channelTitle(state)}">
     <h2 class="channel-title">${channelTitle(state)}</h2>
     <div class="messages" id="messages">${messagesOf(state)}</div>
-    ${state.dialog ? dialogForm(state, state.dialog) : ''}
   </main>
 </div>`;
 }

@@ -10,9 +10,9 @@ body { display: flex; flex-direction: column; height: 100vh; }
 .person small { color: #aeb8cc; }
 .person.current { background: #fff; color: var(--ink); border-color: #fff; font-weight: 600; }
 .person.current small { color: var(--muted); }
-.workspace { flex: 1; min-height: 0; display: grid; grid-template-columns: 230px 1fr; grid-template-rows: 1fr auto; }
+.workspace { flex: 1; min-height: 0; display: grid; grid-template-columns: 230px 1fr; grid-template-rows: 1fr auto auto; background: var(--paper); }
 .live { display: contents; }
-.channels { grid-row: 1 / span 2; background: #27324f; color: #dfe6f5; padding: 0.8rem 0.6rem; overflow-y: auto; }
+.channels { grid-row: 1 / span 3; background: #27324f; color: #dfe6f5; padding: 0.8rem 0.6rem; overflow-y: auto; }
 .channels h2 { font-size: 0.75rem; text-transform: uppercase; letter-spacing: 0.06em; color: #aeb8cc; margin: 0.8rem 0.4rem 0.3rem; }
 .channels ul { list-style: none; margin: 0; padding: 0; }
 .channel { display: flex; justify-content: space-between; align-items: center; color: #dfe6f5; text-decoration: none; padding: 0.25rem 0.5rem; border-radius: 5px; }
@@ -48,7 +48,7 @@ body { display: flex; flex-direction: column; height: 100vh; }
 .reply { padding: 0.1rem 0; font-size: 0.92rem; }
 .reply .view-context, .reply .view-text { margin: 0; }
 .reply .meta { display: none; }
-.dialog { margin: 0.6rem 1rem; border-color: var(--accent); }
+.dialog { grid-column: 2; margin: 0.6rem 1rem; border-color: var(--accent); }
 .dialog h3 { margin: 0 0 0.3rem; }
 .dialog input, .dialog textarea, .dialog select { width: 100%; }
 .dialog-buttons { display: flex; gap: 0.5rem; margin-top: 0.6rem; }
