@@ -79,19 +79,17 @@ export async function transitionAudited(
   entries: readonly EnvironmentEntry[],
   alongside?: (whenMoved: SQL) => SQL,
 ): Promise<EnvironmentRow | undefined> {
+  if (!(db instanceof PgTransaction)) {
+    if (alongside) throw new Error('a move with another write runs inside a transaction');
+    return runPreparedMove(s, db, env, from, to, patch, entries);
+  }
   const started = performance.now();
   const inputs = entries.map((entry) => environmentEntry(env, entry));
   const whenMoved = sql`exists (select 1 from moved)`;
-  let row: EnvironmentRow | undefined;
-  if (db instanceof PgTransaction) {
-    const moved = db.$with('moved').as(conditionalUpdate(s, db, env.id, from, to, patch));
-    const audit = db.$with('audit', {}).as(appendWhen(s.clock, inputs, whenMoved));
-    const writes = alongside ? [moved, audit, db.$with('alongside', {}).as(alongside(whenMoved))] : [moved, audit];
-    [row] = await db.with(...writes).select().from(moved);
-  } else {
-    if (alongside) throw new Error('a move with another write runs inside a transaction');
-    row = await runPreparedMove(s, db, moveShapeOf(from, to, patch, inputs.length, false), env, patch, inputs);
-  }
+  const moved = db.$with('moved').as(conditionalUpdate(s, db, env.id, from, to, patch));
+  const audit = db.$with('audit', {}).as(appendWhen(s.clock, inputs, whenMoved));
+  const writes = alongside ? [moved, audit, db.$with('alongside', {}).as(alongside(whenMoved))] : [moved, audit];
+  const [row] = await db.with(...writes).select().from(moved);
   if (row) observeAppended(entries.length, (performance.now() - started) / 1000);
   return row;
 }
@@ -111,24 +109,27 @@ export async function transitionAuditedUnlocking(
   entries: readonly EnvironmentEntry[],
   lockKey: string,
 ): Promise<EnvironmentRow | undefined> {
-  const started = performance.now();
-  const inputs = entries.map((entry) => environmentEntry(env, entry));
-  const row = await runPreparedMove(s, session, moveShapeOf(from, to, patch, inputs.length, true), env, patch, inputs, { lockKey });
-  if (row) observeAppended(entries.length, (performance.now() - started) / 1000);
-  return row;
+  return runPreparedMove(s, session, env, from, to, patch, entries, lockKey);
 }
 
+/** A move and its entries as the prepared statement of their shape, giving back the lab's lock when `lockKey` is given. */
 async function runPreparedMove(
   s: Services,
   db: Db | SessionDb,
-  shape: MoveShape,
-  env: Pick<EnvironmentRow, 'id'>,
+  env: Pick<EnvironmentRow, 'id' | 'platform'>,
+  from: EnvState | readonly EnvState[],
+  to: EnvState,
   patch: Partial<NewEnvironmentRow>,
-  inputs: readonly AuditEntryInput[],
-  more: Record<string, unknown> = {},
+  entries: readonly EnvironmentEntry[],
+  lockKey?: string,
 ): Promise<EnvironmentRow | undefined> {
-  const [row] = await preparedMove(db, shape).execute(appendedValues(s.clock, inputs, { ...patch, ...more, envId: env.id, updatedAt: s.clock.now() }));
+  const started = performance.now();
+  const inputs = entries.map((entry) => environmentEntry(env, entry));
+  const shape = moveShapeOf(from, to, patch, inputs.length, lockKey !== undefined);
+  const values = appendedValues(s.clock, inputs, { ...patch, ...(lockKey === undefined ? {} : { lockKey }), envId: env.id, updatedAt: s.clock.now() });
+  const [row] = await preparedMove(db, shape).execute(values);
   if (!row) return undefined;
+  observeAppended(entries.length, (performance.now() - started) / 1000);
   const { unlocked: _unlocked, ...moved } = row;
   return moved;
 }
