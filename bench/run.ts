@@ -3,10 +3,12 @@ import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../src/project-files.js';
 import { formatTable, writeReport } from './framework/report.js';
 import { runSuites } from './framework/runner.js';
+import { settlePostgres } from './framework/settle.js';
+import { TEST_POSTGRES_URL } from '../test/support/database.js';
 import { SUITES } from './suites.js';
 
 const USAGE = `npm run bench [-- --runs 5] [--only audit,...] [--quick] [--out bench/results]
-  --runs   repetitions per case (cases may set their own; default 5)
+  --runs   repetitions per case (default 5; the timer lateness and the worker memory are one long run each)
   --only   suites to run (${SUITES.map((suite) => suite.name).join(', ')})
   --quick  small inputs, one run: checks the bench itself, figures not comparable
   --out    folder for the JSON results (default bench/results); latest.json there keeps the
@@ -35,6 +37,7 @@ const report = await runSuites(SUITES, {
   only: values.only.split(',').map((name) => name.trim()).filter((name) => name !== ''),
   command: ['npm run bench', ...process.argv.slice(2)].join(' '),
   log,
+  settle: () => settlePostgres(TEST_POSTGRES_URL),
 });
 console.log(formatTable(report));
 log(`results written to ${(await writeReport(report, values.out)).join(' and ')}`);

@@ -70,7 +70,6 @@ function ackCase(setup: AckSetup, command: AckCommand): BenchCase {
     name,
     figure: `signed \`/env ${command}\` (form-encoded as Slack sends it) through the bot's web half (\`startApp\`: the Slack door of our Fastify server, which reads the body once and hands it to its handler, real Postgres and Redis), answered in the ack, ${setup.total} requests, ${IN_FLIGHT} in flight${command === 'request' ? ', one user each' : ''}; CPU per request of the server's process`,
     baseline: `a bare Bolt app (Bolt's own HTTPReceiver, same signing secret and logger) whose listener acks at once, same load; the work floor, the same bare app running ${work} before it acks; the third row against Slack's ${SLACK_ACK_LIMIT_MS / 1000} s limit`,
-    runs: 3,
     metrics: [
       { key: 'p50', label: `${name}, p50`, unit: 'ms', better: 'lower', digits: 1 },
       { key: 'p99', label: `${name}, p99`, unit: 'ms', better: 'lower', digits: 1 },

@@ -47,7 +47,6 @@ function listCase(setup: ApiSetup): BenchCase {
     name,
     figure: `\`GET /api/v1/environments\` with a read key (a member's ${API_BENCH_LABS} labs) through the bot's web half (\`startApp\`: the key and its owner's standing in one query, the per-key limit in Redis, the query, one \`api.request\` entry, problem+json and zod), ${setup.total} requests, ${IN_FLIGHT} in flight; CPU per request of the server's process`,
     baseline: 'a bare Fastify route in a process of its own running the same query and one audit INSERT on the same Postgres, same load',
-    runs: 3,
     metrics: [
       { key: 'p50', label: `${name}, p50`, unit: 'ms', better: 'lower', digits: 1 },
       { key: 'p99', label: `${name}, p99`, unit: 'ms', better: 'lower', target: 1.5, digits: 1 },

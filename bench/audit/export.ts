@@ -11,7 +11,6 @@ export function exportCase(databaseUrl: string, entries: number): BenchCase {
     name: label,
     figure: '`openAuditExport` (COPY of the neutralising query, CRLF record ends, in its read-only transaction) into a byte-counting sink',
     baseline: "Postgres's own `COPY (same rows, no neutralising) TO STDOUT WITH CSV` into the same sink",
-    runs: 3,
     metrics: [
       { key: 'time', label: `${label}: time`, unit: 's', better: 'lower', target: 2, digits: 1 },
       { key: 'rss', label: `${label}: peak RSS`, unit: 'MB', better: 'lower' },

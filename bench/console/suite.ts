@@ -76,7 +76,6 @@ function pageCase(input: PageCaseInput): BenchCase {
     name,
     figure: `\`GET ${path}\` as a signed-in admin through the console door (the session with its member's standing in one statement, then the chain state and the keyset page of 50 side by side, the HTML), ${input.requests} requests one after another`,
     baseline: `the page's own query (\`readAuditPage\`, same filters, 50 rows) from the same process; the last row against the ${AUDIT_PAGE_BUDGET_MS} ms budget`,
-    runs: 3,
     metrics: [
       { key: 'p50', label: `${name}, p50`, unit: 'ms', better: 'lower', digits: 1 },
       { key: 'p99', label: `${name}, p99`, unit: 'ms', better: 'lower', digits: 1 },

@@ -3,13 +3,15 @@ import type { BenchCase, BenchReport, BenchSuite, CaseResult, Measurement, Metri
 import { costRatio, median } from './stats.js';
 
 export interface RunOptions {
-  /** Repetitions per case unless the case sets its own. */
+  /** Repetitions per case, but for a case that is one run by nature. */
   runs: number;
   quick: boolean;
   /** Suite names to run; all when empty. */
   only: readonly string[];
   command: string;
   log(message: string): void;
+  /** Run before each case (after its suite is set up), so that it starts on a quiet machine; says how long it took. */
+  settle?(): Promise<number>;
 }
 
 /** Opens each suite, runs each of its cases `runs` times, closes it, and collects medians. */
@@ -39,7 +41,10 @@ export async function runSuites(suites: readonly BenchSuite[], options: RunOptio
         throw error;
       }
       try {
-        for (const benchCase of open.cases) results.push(await runCase(suite.name, benchCase, options.quick ? 1 : (benchCase.runs ?? options.runs), suiteOptions));
+        for (const benchCase of open.cases) {
+          if (options.settle) suiteOptions.log(`${benchCase.name}: Postgres settled in ${Math.round(await options.settle())} ms`);
+          results.push(await runCase(suite.name, benchCase, options.quick ? 1 : (benchCase.runs ?? options.runs), suiteOptions));
+        }
       } finally {
         if (open.close) await open.close();
         else await undoAll(undo, options.log);

@@ -46,8 +46,7 @@ export const pipelineSuite: BenchSuite = {
       return {
         name,
         figure: `${labs} plans approved by \`decidePlan\` (${APPROVALS_IN_FLIGHT} at a time) until every lab is running, after ${warmUpPerProcess} unclocked per process: deploy jobs on ${processes} (\`startWorkers\`, WORKER_CONCURRENCY ${concurrency}), local provisioner at zero delay, counting notifier`,
-        baseline: `${labs} bare BullMQ jobs through the same deploy queue, added ${APPROVALS_IN_FLIGHT} at a time, run by ${workerSets} bare worker${workerSets === 1 ? '' : 's'} of concurrency ${concurrency} (in the bench's process) whose processor does nothing${workerSets === 1 ? `; ${TARGET_LABS_PER_SECOND} labs/s; Postgres transactions: one per state change (${STATE_CHANGES_PER_LAB}); Redis commands: those of one bare job` : ''}${workerSets === 2 ? '; one worker process, measured beside the two in each run (before them in the first and third runs, after them in the second)' : ''}`,
-        runs: 3,
+        baseline: `${labs} bare BullMQ jobs through the same deploy queue, added ${APPROVALS_IN_FLIGHT} at a time, run by ${workerSets} bare worker${workerSets === 1 ? '' : 's'} of concurrency ${concurrency} (in the bench's process) whose processor does nothing${workerSets === 1 ? `; ${TARGET_LABS_PER_SECOND} labs/s; Postgres transactions: one per state change (${STATE_CHANGES_PER_LAB}); Redis commands: those of one bare job` : ''}${workerSets === 2 ? '; one worker process, measured beside the two in each run (before them in odd runs, after them in even runs)' : ''}`,
         metrics,
         async measure(): Promise<Measurement> {
           const commandsBefore = await redisCommands(redis.url);

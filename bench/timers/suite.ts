@@ -43,7 +43,6 @@ function rebuildCase(fixture: RebuildFixture, labs: number): BenchCase {
     name,
     figure: `\`runReconcile\` after FLUSHALL: every running lab and the reminders already sent read from Postgres in two queries, and the next timer of each (${fixture.timers.toLocaleString('en-US')} jobs: a lab keeps one timer in the queue, its next reminder or its expiry; reminders 1 h and 15 min ahead) checked by one script call and added back by one \`addBulk\` per queue and 1,000 jobs`,
     baseline: `\`addBulk\` of ${fixture.timers.toLocaleString('en-US')} plain delayed BullMQ jobs in one go, on the same redis-server`,
-    runs: 3,
     metrics: [
       { key: 'rebuild', label: name, unit: 'ms', better: 'lower' },
       { key: 'rebuildLimit', label: `${name}, against 5 s`, unit: 'ms', better: 'lower', target: 1 },

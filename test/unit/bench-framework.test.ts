@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { allAnswered, runLanes, type HttpRequestSpec } from '../../bench/framework/lanes.js';
 import { mergeReports } from '../../bench/framework/report.js';
-import type { BenchReport, CaseResult } from '../../bench/framework/types.js';
+import { runSuites } from '../../bench/framework/runner.js';
+import type { BenchCase, BenchReport, CaseResult } from '../../bench/framework/types.js';
 
 /** The bench's own machinery: the load generator's lanes, and latest.json keeping every suite's latest results. */
 
@@ -91,5 +92,35 @@ describe('mergeReports', () => {
       ['api', '2026-12-07T03:00:00Z'],
     ]);
     expect(mergeReports(undefined, report('2026-12-07T04:00:00Z', ['api'], [1, 1, 1])).results).toHaveLength(1);
+  });
+});
+
+describe('runSuites', () => {
+  it('runs each case --runs times but a one-run case once, and lets Postgres settle before each case', async () => {
+    const happened: string[] = [];
+    const benchCase = (name: string, runs?: 1): BenchCase => ({
+      name,
+      figure: 'f',
+      baseline: 'b',
+      metrics: [{ key: 'time', label: name, unit: 'ms', better: 'lower' }],
+      ...(runs ? { runs } : {}),
+      async measure() {
+        happened.push(name);
+        return { time: { figure: 2, baseline: 1 } };
+      },
+    });
+    const report = await runSuites([{ name: 'suite', open: async () => ({ cases: [benchCase('repeated'), benchCase('long', 1)] }) }], {
+      runs: 4,
+      quick: false,
+      only: [],
+      command: 'npm run bench -- --runs 4',
+      log: () => undefined,
+      settle: async () => {
+        happened.push('settle');
+        return 0;
+      },
+    });
+    expect(happened).toEqual(['settle', 'repeated', 'repeated', 'repeated', 'repeated', 'settle', 'long']);
+    expect(report.results.map((result) => result.metrics[0]!.figure.runs.length)).toEqual([4, 1]);
   });
 });
