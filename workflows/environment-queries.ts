@@ -74,7 +74,7 @@ export async function listEnvironments(s: Services, input: { actor: Actor; all: 
   if (!canSeeAllEnvironments(role)) {
     throw new AppError('forbidden', 'Only admins can list everyone’s environments.', { hint: 'Use `/env list` for yours.' });
   }
-  return s.db.select().from(environments).orderBy(desc(environments.requestedAt)).limit(100);
+  return listsOf(s.db).everyones.all.execute({});
 }
 
 /** A user's own environments, newest first (at most 100), and what the members table holds for them (null: no row). */
@@ -109,15 +109,35 @@ export async function listVisibleEnvironments(
   input: { actor: Actor; mineOnly: boolean; state?: EnvState },
 ): Promise<EnvironmentRow[]> {
   const role = await authorize(s, input.actor, 'read');
-  const all = canSeeAllEnvironments(role) && !input.mineOnly;
-  const mine = and(eq(environments.platform, input.actor.user.platform), eq(environments.ownerId, input.actor.user.id));
-  return s.db
-    .select()
-    .from(environments)
-    .where(and(all ? undefined : mine, input.state === undefined ? undefined : eq(environments.state, input.state)))
-    .orderBy(desc(environments.requestedAt))
-    .limit(100);
+  const lists = listsOf(s.db);
+  const { user } = input.actor;
+  const list = canSeeAllEnvironments(role) && !input.mineOnly ? lists.everyones : lists.own;
+  return input.state === undefined ? list.all.execute({ platform: user.platform, ownerId: user.id }) : list.inState.execute({ platform: user.platform, ownerId: user.id, state: input.state });
 }
+
+/**
+ * The lists of `listVisibleEnvironments` and `/env list all`, newest first (at most 100): everyone's or a user's own,
+ * all or in one state, each a prepared statement, since the REST API runs them on every list request.
+ */
+const listsOf = preparedPerDb((db) => {
+  const prepare = (own: boolean, inState: boolean, name: string) =>
+    db
+      .select()
+      .from(environments)
+      .where(
+        and(
+          own ? and(eq(environments.platform, sql.placeholder('platform')), eq(environments.ownerId, sql.placeholder('ownerId'))) : undefined,
+          inState ? eq(environments.state, sql.placeholder('state')) : undefined,
+        ),
+      )
+      .orderBy(desc(environments.requestedAt))
+      .limit(100)
+      .prepare(name);
+  return {
+    everyones: { all: prepare(false, false, 'labs_everyones'), inState: prepare(false, true, 'labs_everyones_in_state') },
+    own: { all: prepare(true, false, 'labs_own'), inState: prepare(true, true, 'labs_own_in_state') },
+  };
+});
 
 /** Environments of a user that count against the quota. */
 export async function countActive(s: Pick<Services, 'db'>, owner: Pick<UserRef, 'platform' | 'id'>, db: DbOrTx = s.db): Promise<number> {

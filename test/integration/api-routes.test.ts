@@ -153,6 +153,10 @@ describe('environments', () => {
     const pending = (await h.call('GET', '/api/v1/environments?status=pending_approval', { key: keys.bob })).json as { environments: { state: string }[] };
     expect(pending.environments.length).toBeGreaterThan(0);
     expect(pending.environments.every((env) => env.state === 'pending_approval')).toBe(true);
+    const everyonesPending = (await h.call('GET', '/api/v1/environments?status=pending_approval', { key: keys.adminRead })).json as { environments: { id: string; state: string }[] };
+    expect(everyonesPending.environments.map((env) => env.id)).toEqual(expect.arrayContaining([aliceLab, bobLab]));
+    expect(everyonesPending.environments.every((env) => env.state === 'pending_approval')).toBe(true);
+    expect((await h.call('GET', '/api/v1/environments?status=running', { key: keys.adminRead })).json).toEqual({ environments: [] });
     const badStatus = await h.call('GET', '/api/v1/environments?status=sleeping', { key: keys.bob });
     expectProblem(badStatus, 422, 'invalid_field');
     expect(badStatus.json).toMatchObject({ field: 'querystring/status' });
