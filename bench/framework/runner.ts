@@ -10,7 +10,7 @@ export interface RunOptions {
   only: readonly string[];
   command: string;
   log(message: string): void;
-  /** Run before each case (after its suite is set up), so that it starts on a quiet machine; says how long it took. */
+  /** Run before each run of a case (after its suite is set up), so that it starts on a quiet machine; says how long it took. */
   settle?(): Promise<number>;
 }
 
@@ -27,6 +27,7 @@ export async function runSuites(suites: readonly BenchSuite[], options: RunOptio
       quick: options.quick,
       log: (message) => options.log(`[${suite.name}] ${message}`),
       cleanup: (step) => void undo.unshift(step),
+      settle: options.settle ?? (async () => 0),
     };
     const interrupted = () => void undoAll(undo, options.log).finally(() => process.exit(130));
     process.once('SIGINT', interrupted);
@@ -41,10 +42,7 @@ export async function runSuites(suites: readonly BenchSuite[], options: RunOptio
         throw error;
       }
       try {
-        for (const benchCase of open.cases) {
-          if (options.settle) suiteOptions.log(`${benchCase.name}: Postgres settled in ${Math.round(await options.settle())} ms`);
-          results.push(await runCase(suite.name, benchCase, options.quick ? 1 : (benchCase.runs ?? options.runs), suiteOptions));
-        }
+        for (const benchCase of open.cases) results.push(await runCase(suite.name, benchCase, options.quick ? 1 : (benchCase.runs ?? options.runs), suiteOptions));
       } finally {
         if (open.close) await open.close();
         else await undoAll(undo, options.log);
@@ -70,13 +68,14 @@ async function undoAll(steps: readonly (() => Promise<void>)[], log: (message: s
 async function runCase(suite: string, benchCase: BenchCase, runs: number, options: SuiteOptions): Promise<CaseResult> {
   const measurements: Measurement[] = [];
   for (let run = 1; run <= runs; run += 1) {
+    const settledMs = await options.settle();
     const measurement = await benchCase.measure();
     measurements.push(measurement);
     const shown = benchCase.metrics.map((metric) => {
       const value = measurement[metric.key];
       return value ? `${metric.key} ${format(value.figure, metric.digits)} vs ${format(value.baseline, metric.digits)} ${metric.unit}` : `${metric.key} missing`;
     });
-    options.log(`${benchCase.name}: run ${run}/${runs}: ${shown.join('; ')}`);
+    options.log(`${benchCase.name}: run ${run}/${runs} (Postgres settled in ${Math.round(settledMs)} ms first): ${shown.join('; ')}`);
   }
   return { suite, name: benchCase.name, figure: benchCase.figure, baseline: benchCase.baseline, metrics: benchCase.metrics.map((metric) => summarize(metric, measurements)) };
 }

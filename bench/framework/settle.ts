@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 
-/** The longest a case waits for Postgres to settle before it starts anyway. */
+/** The longest a run waits for Postgres to settle before it starts anyway. */
 const SETTLE_LIMIT_MS = 60_000;
 
 /**
- * Lets the machine's Postgres settle before a case: a CHECKPOINT writes out what the cases before it left dirty, and the
- * autovacuum workers they woke are waited for, so that no case measures the clean-up after another (a checkpoint or a
+ * Lets the machine's Postgres settle before a run: a CHECKPOINT writes out what the runs before it left dirty, and the
+ * autovacuum workers they woke are waited for, so that no run measures the clean-up after another (a checkpoint or a
  * vacuum under a latency run tripled its p50). Returns the milliseconds it took.
  */
 export async function settlePostgres(url: string): Promise<number> {

@@ -37,6 +37,11 @@ export interface SuiteOptions {
    * set-up fails, if the bench is interrupted, and after the suite's cases when it has no `close` of its own.
    */
   cleanup(undo: () => Promise<void>): void;
+  /**
+   * Lets the machine's Postgres settle (the runner does before each run; a run that measures twice does between its
+   * measurements). Resolves with the milliseconds it took.
+   */
+  settle(): Promise<number>;
 }
 
 /** A set of cases sharing a set-up (a database, loaded data), opened once and closed after its cases ran. */

@@ -25,6 +25,7 @@ export const pipelineSuite: BenchSuite = {
     const concurrency = loadConfig({}).WORKER_CONCURRENCY;
     let firstIndex = 0;
     const runPipeline = async (workerSets: number) => {
+      await options.settle();
       const warmUpLabs = warmUpPerProcess * workerSets;
       const figures = await measurePipeline(database, { labs, warmUpLabs, workerSets, approvalsInFlight: APPROVALS_IN_FLIGHT, redisUrl: redis.url, firstIndex });
       firstIndex += warmUpLabs + labs;

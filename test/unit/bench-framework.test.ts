@@ -96,7 +96,7 @@ describe('mergeReports', () => {
 });
 
 describe('runSuites', () => {
-  it('runs each case --runs times but a one-run case once, and lets Postgres settle before each case', async () => {
+  it('runs each case --runs times but a one-run case once, and lets Postgres settle before each run', async () => {
     const happened: string[] = [];
     const benchCase = (name: string, runs?: 1): BenchCase => ({
       name,
@@ -120,7 +120,7 @@ describe('runSuites', () => {
         return 0;
       },
     });
-    expect(happened).toEqual(['settle', 'repeated', 'repeated', 'repeated', 'repeated', 'settle', 'long']);
+    expect(happened).toEqual(['settle', 'repeated', 'settle', 'repeated', 'settle', 'repeated', 'settle', 'repeated', 'settle', 'long']);
     expect(report.results.map((result) => result.metrics[0]!.figure.runs.length)).toEqual([4, 1]);
   });
 });
