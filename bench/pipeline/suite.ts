@@ -18,7 +18,7 @@ export const pipelineSuite: BenchSuite = {
   async open(options) {
     const labs = options.quick ? 50 : 1000;
     /** Labs each worker process takes before the clock starts. */
-    const warmUpPerProcess = options.quick ? 10 : 200;
+    const warmUpPerProcess = options.quick ? 10 : 1000;
     const stores = await openPipelineStores(options);
     const { redis, database } = stores;
     // Each set runs the app's default concurrency, as `npm run worker` would.
