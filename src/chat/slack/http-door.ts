@@ -96,10 +96,12 @@ export class SlackHttpDoor {
     const ack = new ResponseAck(reply.raw, this.options.processBeforeResponse, log);
     try {
       await this.options.handle[kind](fields, ack.fn, arrival);
-      ack.sendStored();
     } catch (error) {
       // Left to the ack's time limit, as Bolt leaves a listener that failed before acking.
       log.error({ err: error }, 'Slack listener failed');
+    } finally {
+      // An ack given before the handler failed still answers.
+      ack.sendStored();
     }
   }
 }
