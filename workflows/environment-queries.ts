@@ -112,7 +112,8 @@ export async function listVisibleEnvironments(
   const lists = listsOf(s.db);
   const { user } = input.actor;
   const list = canSeeAllEnvironments(role) && !input.mineOnly ? lists.everyones : lists.own;
-  return input.state === undefined ? list.all.execute({ platform: user.platform, ownerId: user.id }) : list.inState.execute({ platform: user.platform, ownerId: user.id, state: input.state });
+  // A statement takes the placeholders it has and leaves the others.
+  return (input.state === undefined ? list.all : list.inState).execute({ platform: user.platform, ownerId: user.id, state: input.state });
 }
 
 /**
